@@ -1,0 +1,130 @@
+package cdr
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/json"
+	"strings"
+)
+
+var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// RecordID returns the stable id of the record with natural key
+// (tenant, source, sourceID): "rec_" + lowercase unpadded base32 of the first
+// 15 bytes of SHA-256(tenant NUL source NUL source_id). Clients can compute it.
+func RecordID(tenant string, source Source, sourceID string) string {
+	h := sha256.New()
+	h.Write([]byte(tenant))
+	h.Write([]byte{0})
+	h.Write([]byte(source))
+	h.Write([]byte{0})
+	h.Write([]byte(sourceID))
+	sum := h.Sum(nil)
+	return "rec_" + strings.ToLower(idEncoding.EncodeToString(sum[:15]))
+}
+
+// Digits normalizes a phone number: it keeps 0-9 and the mask character *,
+// then drops one leading "00" ("+86 139-1234-5678" → "8613912345678").
+func Digits(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= '0' && c <= '9' || c == '*' {
+			b.WriteByte(c)
+		}
+	}
+	return strings.TrimPrefix(b.String(), "00")
+}
+
+// Tail7 returns the last seven characters of normalized digits, the key of
+// the exact phone match index.
+func Tail7(d string) string {
+	if len(d) > 7 {
+		return d[len(d)-7:]
+	}
+	return d
+}
+
+// PhoneMatches reports whether the stored digits d match the normalized
+// query q exactly (record model §1.4): equal, or d has no mask, the shorter
+// has at least seven digits and is a suffix of the other.
+func PhoneMatches(d, q string) bool {
+	if d == "" || q == "" {
+		return false
+	}
+	if d == q {
+		return true
+	}
+	if strings.Contains(d, "*") || strings.Contains(q, "*") {
+		return false
+	}
+	short, long := d, q
+	if len(short) > len(long) {
+		short, long = long, short
+	}
+	return len(short) >= 7 && strings.HasSuffix(long, short)
+}
+
+// derive computes the derived values of §1.4: talk_s and total_s when the
+// source gave none, the party digits and the id.
+func (r *Record) derive() {
+	if r.EndAt != nil {
+		if r.TalkS == nil {
+			talk := int64(0)
+			if r.AnswerAt != nil {
+				talk = (*r.EndAt - *r.AnswerAt) / 1000
+			}
+			r.TalkS = &talk
+		}
+		if r.TotalS == nil {
+			total := (*r.EndAt - r.StartAt) / 1000
+			r.TotalS = &total
+		}
+	}
+	r.Caller.Digits, r.Callee.Digits = "", ""
+	if r.Channel == ChannelVoice {
+		r.Caller.Digits = Digits(r.Caller.Address)
+		r.Callee.Digits = Digits(r.Callee.Address)
+	}
+	r.ID = RecordID(r.Tenant, r.Source, r.SourceID)
+}
+
+// ComputeHash sets r.Hash to the content hash of §2: SHA-256 of the
+// key-sorted raw object when the record has one, else of the key-sorted
+// canonical JSON without id, version, created_at and updated_at.
+func (r *Record) ComputeHash() error {
+	doc := []byte(r.Raw)
+	if len(doc) == 0 {
+		c := *r
+		c.ID, c.Version, c.CreatedAt, c.UpdatedAt, c.Raw = "", 0, 0, 0, nil
+		var err error
+		if doc, err = json.Marshal(&c); err != nil {
+			return err
+		}
+	}
+	sorted, err := canonicalJSON(doc)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(sorted)
+	r.Hash = sum[:]
+	return nil
+}
+
+// canonicalJSON re-encodes a JSON document with object keys sorted and
+// insignificant whitespace removed, keeping number literals as written.
+func canonicalJSON(doc []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

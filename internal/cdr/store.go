@@ -1,0 +1,63 @@
+package cdr
+
+import "context"
+
+// Store keeps records. Every method takes the tenant it acts for right after
+// the context; no method can reach another tenant's records.
+type Store interface {
+	// UpsertRecords writes recs for tenant t under the version rule of §2,
+	// overwriting each record's tenant with t. With dryRun it classifies
+	// without writing. Records are prepared (Record.Prepare) by the store;
+	// an invalid record fails the call before anything is written.
+	UpsertRecords(ctx context.Context, t TenantID, recs []*Record, opt UpsertOptions) (UpsertResult, error)
+	// FindRecordByID returns the record with the given id, shadows included,
+	// or an error with code not_found.
+	// Raw is included.
+	FindRecordByID(ctx context.Context, t TenantID, id string) (*Record, error)
+	// FindRecords returns the records matching f in f's order, at most
+	// f.Limit of them, and when f.Count the number of all matching records
+	// (ignoring Offset, Limit and After), else -1.
+	FindRecords(ctx context.Context, t TenantID, f Filter) ([]*Record, int, error)
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// UpsertOptions tunes UpsertRecords.
+type UpsertOptions struct {
+	DryRun bool  // classify only
+	Now    int64 // server time in ms for created_at/updated_at and default versions; 0 = clock
+}
+
+// UpsertResult counts what an upsert did. Stale records are also counted as
+// unchanged. Outcomes holds one entry per input record, in input order.
+type UpsertResult struct {
+	Inserted  int       `json:"inserted"`
+	Updated   int       `json:"updated"`
+	Unchanged int       `json:"unchanged"`
+	Stale     int       `json:"stale"`
+	Outcomes  []Outcome `json:"-"`
+}
+
+// Add counts one outcome.
+func (r *UpsertResult) Add(o Outcome) {
+	r.Outcomes = append(r.Outcomes, o)
+	switch o {
+	case OutcomeInserted:
+		r.Inserted++
+	case OutcomeUpdated:
+		r.Updated++
+	case OutcomeStale:
+		r.Stale++
+		r.Unchanged++
+	default:
+		r.Unchanged++
+	}
+}
+
+// Merge adds the counts and outcomes of o to r.
+func (r *UpsertResult) Merge(o UpsertResult) {
+	for _, x := range o.Outcomes {
+		r.Add(x)
+	}
+}
