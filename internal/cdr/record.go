@@ -60,8 +60,11 @@ type Record struct {
 	Raw        json.RawMessage            `json:"raw,omitzero"`        // vendor object verbatim; output only
 	Attributes map[string]json.RawMessage `json:"attributes,omitzero"` // native records only
 
-	// Hash is the content hash of §2 (record model), set by Prepare.
+	// Hash is the content hash of §2 (record model), set by ComputeHash.
 	Hash []byte `json:"-"`
+	// VendorTerms are the rendered vendor enum terms (S.F=v) of the record,
+	// computed by the mapping layer on write.
+	VendorTerms []Term `json:"-"`
 }
 
 // Party is one end of an interaction. For chat the caller is the customer.

@@ -1,0 +1,377 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+)
+
+// batchSize is the most records written in one transaction.
+const batchSize = 500
+
+// UpsertRecords writes recs for tenant t under the version rule of §2, in
+// transactions of at most batchSize records. Records with the same key
+// apply in input order.
+func (s *Store) UpsertRecords(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, opt cdr.UpsertOptions) (res cdr.UpsertResult, err error) {
+	if t.IsZero() {
+		return res, cdr.ErrNoTenant
+	}
+	now := opt.Now
+	if now == 0 {
+		now = s.now().UnixMilli()
+	}
+	for i, r := range recs {
+		if err := r.Prepare(t, now); err != nil {
+			return res, fmt.Errorf("record %d: %w", i, err)
+		}
+		if err := r.ComputeHash(); err != nil {
+			return res, fmt.Errorf("record %d: hash: %w", i, err)
+		}
+	}
+	for len(recs) > 0 {
+		n := min(len(recs), batchSize)
+		part, err := s.upsertBatch(ctx, t, recs[:n], now, opt.DryRun)
+		if err != nil {
+			return res, err
+		}
+		res.Merge(part)
+		recs = recs[n:]
+	}
+	return res, nil
+}
+
+func (s *Store) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, now int64, dryRun bool) (res cdr.UpsertResult, err error) {
+	db := s.write
+	if dryRun {
+		db = s.read
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return res, formatError(err)
+	}
+	defer tx.Rollback()
+	stored, err := storedVersions(ctx, tx, t, recs)
+	if err != nil {
+		return res, formatError(err)
+	}
+	w := &writer{tx: tx, tenant: t.String(), now: now}
+	defer w.close()
+	for _, r := range recs {
+		st := stored[r.ID]
+		o, bump := cdr.Classify(st, r.Version, r.Hash)
+		res.Add(o)
+		if dryRun {
+			if o == cdr.OutcomeInserted || o == cdr.OutcomeUpdated || bump {
+				stored[r.ID] = &cdr.Stored{Version: r.Version, Hash: r.Hash}
+			}
+			continue
+		}
+		switch {
+		case o == cdr.OutcomeInserted:
+			pk, err := w.insert(ctx, r)
+			if err != nil {
+				return res, err
+			}
+			stored[r.ID] = &cdr.Stored{PK: pk, Version: r.Version, Hash: r.Hash}
+		case o == cdr.OutcomeUpdated:
+			if err := w.replace(ctx, st.PK, r); err != nil {
+				return res, err
+			}
+			st.Version, st.Hash = r.Version, r.Hash
+		case bump:
+			if err := w.exec(ctx, `UPDATE records SET version = ? WHERE pk = ?`, r.Version, st.PK); err != nil {
+				return res, err
+			}
+			st.Version = r.Version
+		}
+	}
+	if dryRun {
+		return res, nil
+	}
+	return res, formatError(tx.Commit())
+}
+
+// storedVersions reads the stored version and hash of the batch's records.
+func storedVersions(ctx context.Context, tx *sql.Tx, t cdr.TenantID, recs []*cdr.Record) (map[string]*cdr.Stored, error) {
+	ids := make([]any, 0, len(recs)+1)
+	ids = append(ids, t.String())
+	for _, r := range recs {
+		ids = append(ids, r.ID)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, pk, version, content_hash FROM records
+		WHERE tenant_id = ? AND id IN (`+placeholders(len(recs))+`)`, ids...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := make(map[string]*cdr.Stored, len(recs))
+	for rows.Next() {
+		var id string
+		st := &cdr.Stored{}
+		if err := rows.Scan(&id, &st.PK, &st.Version, &st.Hash); err != nil {
+			return nil, err
+		}
+		m[id] = st
+	}
+	return m, rows.Err()
+}
+
+func placeholders(n int) string {
+	if n == 0 {
+		return "NULL"
+	}
+	return strings.Repeat("?,", n-1) + "?"
+}
+
+const recordColumns = `tenant_id, id, source, source_id, channel, start_at, direction, call_type, media,
+	disposition, hangup_by, caller_digits, callee_digits, caller_tail7, callee_tail7, caller_addr,
+	country_code, talk_s, total_s, ring_s, queue_s, ivr_s, dial_s, sat_score, sat_label, has_recording,
+	same_as, version, content_hash, updated_at, doc, raw`
+
+// writer writes records within one transaction, with its statements
+// prepared once.
+type writer struct {
+	tx         *sql.Tx
+	tenant     string
+	now        int64
+	insertStmt *sql.Stmt
+	updateStmt *sql.Stmt
+	termStmt   *sql.Stmt
+	gramStmt   *sql.Stmt
+}
+
+func (w *writer) close() {
+	for _, st := range []*sql.Stmt{w.insertStmt, w.updateStmt, w.termStmt, w.gramStmt} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+func (w *writer) prepare(ctx context.Context, st **sql.Stmt, query string) (*sql.Stmt, error) {
+	if *st == nil {
+		p, err := w.tx.PrepareContext(ctx, query)
+		if err != nil {
+			return nil, formatError(err)
+		}
+		*st = p
+	}
+	return *st, nil
+}
+
+func (w *writer) exec(ctx context.Context, query string, args ...any) error {
+	_, err := w.tx.ExecContext(ctx, query, args...)
+	return formatError(err)
+}
+
+func (w *writer) insert(ctx context.Context, r *cdr.Record) (int64, error) {
+	st, err := w.prepare(ctx, &w.insertStmt, `INSERT INTO records (`+recordColumns+`, created_at)
+		VALUES (`+placeholders(33)+`)`)
+	if err != nil {
+		return 0, err
+	}
+	args, err := rowValues(r, w.now)
+	if err != nil {
+		return 0, err
+	}
+	res, err := st.ExecContext(ctx, append(args, w.now)...)
+	if err != nil {
+		return 0, formatError(err)
+	}
+	pk, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	return pk, w.index(ctx, pk, r)
+}
+
+// replace overwrites the record at pk entirely (§2: replacement is total)
+// and rewrites its terms and phone grams.
+func (w *writer) replace(ctx context.Context, pk int64, r *cdr.Record) error {
+	var oldDoc string
+	if err := w.tx.QueryRowContext(ctx, `SELECT doc FROM records WHERE pk = ?`, pk).Scan(&oldDoc); err != nil {
+		return formatError(err)
+	}
+	var old cdr.Record
+	if err := json.Unmarshal([]byte(oldDoc), &old); err != nil {
+		return fmt.Errorf("decode stored record %d: %w", pk, err)
+	}
+	for _, term := range old.Terms() {
+		if err := w.exec(ctx, `DELETE FROM record_terms WHERE tenant_id = ? AND kind = ? AND value = ? AND start_at = ? AND record_pk = ?`,
+			w.tenant, term.Kind, term.Value, old.StartAt, pk); err != nil {
+			return err
+		}
+	}
+	if err := w.exec(ctx, `DELETE FROM phone_grams WHERE docid = ?`, pk); err != nil {
+		return err
+	}
+	st, err := w.prepare(ctx, &w.updateStmt, `UPDATE records SET (`+recordColumns+`) = (`+placeholders(32)+`) WHERE pk = ?`)
+	if err != nil {
+		return err
+	}
+	args, err := rowValues(r, w.now)
+	if err != nil {
+		return err
+	}
+	if _, err := st.ExecContext(ctx, append(args, pk)...); err != nil {
+		return formatError(err)
+	}
+	return w.index(ctx, pk, r)
+}
+
+// index writes the terms and phone grams of the record at pk.
+func (w *writer) index(ctx context.Context, pk int64, r *cdr.Record) error {
+	for _, term := range r.Terms() {
+		st, err := w.prepare(ctx, &w.termStmt, `INSERT OR IGNORE INTO record_terms (tenant_id, kind, value, start_at, record_pk) VALUES (?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(ctx, w.tenant, term.Kind, term.Value, r.StartAt, pk); err != nil {
+			return formatError(err)
+		}
+	}
+	caller, callee := trigrams(r.Caller.Digits), trigrams(r.Callee.Digits)
+	if caller == "" && callee == "" {
+		return nil
+	}
+	st, err := w.prepare(ctx, &w.gramStmt, `INSERT INTO phone_grams (docid, caller, callee) VALUES (?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, pk, caller, callee)
+	return formatError(err)
+}
+
+// rowValues returns the values of recordColumns for r.
+func rowValues(r *cdr.Record, now int64) ([]any, error) {
+	c := *r
+	c.Raw, c.CreatedAt, c.UpdatedAt = nil, 0, 0
+	doc, err := json.Marshal(&c)
+	if err != nil {
+		return nil, err
+	}
+	var satScore any
+	var satLabel string
+	if r.Satisfaction != nil {
+		if r.Satisfaction.Score != nil {
+			satScore = *r.Satisfaction.Score
+		}
+		satLabel = r.Satisfaction.Label
+	}
+	var raw any
+	if len(r.Raw) > 0 {
+		raw = string(r.Raw)
+	}
+	return []any{
+		r.Tenant, r.ID, r.Source, r.SourceID, r.Channel, r.StartAt, r.Direction, r.CallType, r.Media,
+		r.Disposition, r.HangupBy, null(r.Caller.Digits), null(r.Callee.Digits),
+		null(cdr.Tail7(r.Caller.Digits)), null(cdr.Tail7(r.Callee.Digits)), null(r.Caller.Address),
+		null(r.CountryCode), r.TalkS, r.TotalS, r.RingS, r.QueueS, r.IVRS, r.DialS, satScore, null(satLabel),
+		r.HasRecording(), null(r.SameAs), r.Version, r.Hash, now, string(doc), raw,
+	}, nil
+}
+
+// null maps "" to SQL NULL.
+func null(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// trigrams returns the overlapping three-character grams of digits,
+// space-separated, with the mask * written as x (a token character).
+func trigrams(digits string) string {
+	if len(digits) < 3 {
+		return ""
+	}
+	d := strings.ReplaceAll(digits, "*", "x")
+	var b strings.Builder
+	for i := 0; i+3 <= len(d); i++ {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(d[i : i+3])
+	}
+	return b.String()
+}
+
+// FindRecordByID returns the record with the given id, shadows and raw
+// included.
+func (s *Store) FindRecordByID(ctx context.Context, t cdr.TenantID, id string) (*cdr.Record, error) {
+	if t.IsZero() {
+		return nil, cdr.ErrNoTenant
+	}
+	row := s.read.QueryRowContext(ctx, `SELECT doc, raw, version, created_at, updated_at FROM records WHERE tenant_id = ? AND id = ?`, t.String(), id)
+	r, err := scanRecord(row.Scan, true)
+	if err == sql.ErrNoRows {
+		return nil, cdr.Errorf(cdr.ENOTFOUND, "record %s not found", id)
+	}
+	return r, err
+}
+
+// FindRecords returns the records matching f and, with f.Count, their number.
+func (s *Store) FindRecords(ctx context.Context, t cdr.TenantID, f cdr.Filter) ([]*cdr.Record, int, error) {
+	if t.IsZero() {
+		return nil, 0, cdr.ErrNoTenant
+	}
+	q, err := buildQuery(t, &f)
+	if err != nil {
+		return nil, 0, err
+	}
+	total := -1
+	if f.Count {
+		if err := s.read.QueryRowContext(ctx, q.countSQL(), q.args...).Scan(&total); err != nil {
+			return nil, 0, formatError(err)
+		}
+	}
+	cols := "r.doc, NULL, r.version, r.created_at, r.updated_at"
+	if f.WithRaw {
+		cols = "r.doc, r.raw, r.version, r.created_at, r.updated_at"
+	}
+	sqlText, args := q.selectSQL(cols, &f)
+	rows, err := s.read.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return nil, 0, formatError(err)
+	}
+	defer rows.Close()
+	var recs []*cdr.Record
+	for rows.Next() {
+		r, err := scanRecord(rows.Scan, f.WithRaw)
+		if err != nil {
+			return nil, 0, err
+		}
+		recs = append(recs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, formatError(err)
+	}
+	return recs, total, nil
+}
+
+func scanRecord(scan func(...any) error, withRaw bool) (*cdr.Record, error) {
+	var doc []byte
+	var raw sql.NullString
+	var version, created, updated int64
+	if err := scan(&doc, &raw, &version, &created, &updated); err != nil {
+		if err == sql.ErrNoRows {
+			return nil, err
+		}
+		return nil, formatError(err)
+	}
+	r := &cdr.Record{}
+	if err := json.Unmarshal(doc, r); err != nil {
+		return nil, fmt.Errorf("decode stored record: %w", err)
+	}
+	// The version column moves without a rewrite of doc (§2: same content,
+	// newer version).
+	r.Version, r.CreatedAt, r.UpdatedAt = version, created, updated
+	if withRaw && raw.Valid {
+		r.Raw = json.RawMessage(raw.String)
+	}
+	return r, nil
+}

@@ -1,0 +1,137 @@
+// Package sqlstore implements cdr.Store on database/sql. SQLite, through the
+// cgo driver github.com/mattn/go-sqlite3, is the embedded default.
+//
+// Writes go through one connection, so SQLite's single writer is never
+// contended inside the process; reads use a separate pool. Every query
+// starts with the tenant predicate.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/mattn/go-sqlite3"
+)
+
+// Store is a cdr.Store on SQLite.
+type Store struct {
+	write *sql.DB // one connection
+	read  *sql.DB // a pool of query-only connections
+	now   func() time.Time
+}
+
+var _ cdr.Store = (*Store)(nil)
+
+// Options tunes Open.
+type Options struct {
+	// CacheMiB is SQLite's page cache per connection; 0 means 64.
+	CacheMiB int
+	// Readers is the size of the read pool; 0 means max(4, 2×GOMAXPROCS).
+	Readers int
+	// Now is the clock for server times; nil means time.Now.
+	Now func() time.Time
+}
+
+// OpenSQLite opens (creating if needed) the SQLite database at path and
+// brings its schema up to date.
+func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("sqlstore: empty SQLite path")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("sqlstore: create data directory: %w", err)
+		}
+	}
+	if opt.CacheMiB == 0 {
+		opt.CacheMiB = 64
+	}
+	if opt.Readers == 0 {
+		opt.Readers = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	s := &Store{now: opt.Now}
+	var err error
+	// synchronous=FULL: a committed transaction survives power loss, not
+	// only a crash of the process; an acknowledged record is never lost.
+	s.write, err = sql.Open("sqlite3", dsn(path, opt.CacheMiB, url.Values{
+		"_synchronous": {"FULL"},
+		"_txlock":      {"immediate"},
+	}))
+	if err != nil {
+		return nil, err
+	}
+	s.write.SetMaxOpenConns(1)
+	s.write.SetMaxIdleConns(1)
+	s.write.SetConnMaxLifetime(0)
+	s.write.SetConnMaxIdleTime(0)
+	if err := migrate(ctx, s.write, sqliteMigrations, "migrations/sqlite"); err != nil {
+		s.write.Close()
+		return nil, err
+	}
+	s.read, err = sql.Open("sqlite3", dsn(path, opt.CacheMiB, url.Values{"_query_only": {"true"}}))
+	if err != nil {
+		s.write.Close()
+		return nil, err
+	}
+	s.read.SetMaxOpenConns(opt.Readers)
+	s.read.SetMaxIdleConns(opt.Readers)
+	if err := s.read.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, formatError(err)
+	}
+	return s, nil
+}
+
+func dsn(path string, cacheMiB int, extra url.Values) string {
+	v := url.Values{
+		"_journal_mode": {"WAL"},
+		"_busy_timeout": {"10000"},
+		"_foreign_keys": {"on"},
+		"_cache_size":   {fmt.Sprint(-cacheMiB * 1024)},
+	}
+	for k, vs := range extra {
+		v[k] = vs
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + v.Encode()
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.read.Close(), s.write.Close())
+}
+
+// Ping reports whether the database answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.read.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return formatError(err)
+	}
+	return nil
+}
+
+// formatError translates driver errors into domain errors: a database that
+// is busy, full or unreachable is unavailable; anything else stays as it is
+// and counts as internal. The cause stays wrapped for the log.
+func formatError(err error) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code {
+		case sqlite3.ErrBusy, sqlite3.ErrLocked, sqlite3.ErrFull, sqlite3.ErrIoErr, sqlite3.ErrCantOpen, sqlite3.ErrReadonly:
+			return fmt.Errorf("%w: %w", errUnavailable, err)
+		}
+	}
+	return err
+}
+
+var errUnavailable = &cdr.Error{Code: cdr.EUNAVAILABLE, Message: "database unavailable"}
