@@ -23,6 +23,7 @@ type Filter struct {
 	CalleeNumbers []string // exact match on the callee
 	PhoneContains string   // digits substring of caller or callee, ≥ 3 digits
 	CallerAddrs   []string // exact Party.address of the caller
+	CalleeAddrs   []string // exact Party.address of the callee
 
 	Agents     []string // agent id, email or name (participants included)
 	AgentIDs   []string // agent id or email (participants included)

@@ -95,6 +95,7 @@ func buildQuery(t cdr.TenantID, f *cdr.Filter) (*query, error) {
 		return nil, err
 	}
 	in(q, "r.caller_addr", f.CallerAddrs)
+	in(q, "r.callee_addr", f.CalleeAddrs)
 	q.terms([]string{cdr.TermAgentID, cdr.TermAgentName}, f.Agents, tenant)
 	q.terms([]string{cdr.TermAgentID}, f.AgentIDs, tenant)
 	q.terms([]string{cdr.TermAgentName}, f.AgentNames, tenant)

@@ -129,7 +129,7 @@ func placeholders(n int) string {
 
 const recordColumns = `tenant_id, id, source, source_id, channel, start_at, direction, call_type, media,
 	disposition, hangup_by, caller_digits, callee_digits, caller_tail7, callee_tail7, caller_addr,
-	country_code, talk_s, total_s, ring_s, queue_s, ivr_s, dial_s, sat_score, sat_label, has_recording,
+	callee_addr, country_code, talk_s, total_s, ring_s, queue_s, ivr_s, dial_s, sat_score, sat_label, has_recording,
 	same_as, version, content_hash, updated_at, doc, raw`
 
 // writer writes records within one transaction, with its statements
@@ -170,7 +170,7 @@ func (w *writer) exec(ctx context.Context, query string, args ...any) error {
 
 func (w *writer) insert(ctx context.Context, r *cdr.Record) (int64, error) {
 	st, err := w.prepare(ctx, &w.insertStmt, `INSERT INTO records (`+recordColumns+`, created_at)
-		VALUES (`+placeholders(33)+`)`)
+		VALUES (`+placeholders(34)+`)`)
 	if err != nil {
 		return 0, err
 	}
@@ -209,7 +209,7 @@ func (w *writer) replace(ctx context.Context, pk int64, r *cdr.Record) error {
 	if err := w.exec(ctx, `DELETE FROM phone_grams WHERE docid = ?`, pk); err != nil {
 		return err
 	}
-	st, err := w.prepare(ctx, &w.updateStmt, `UPDATE records SET (`+recordColumns+`) = (`+placeholders(32)+`) WHERE pk = ?`)
+	st, err := w.prepare(ctx, &w.updateStmt, `UPDATE records SET (`+recordColumns+`) = (`+placeholders(33)+`) WHERE pk = ?`)
 	if err != nil {
 		return err
 	}
@@ -269,7 +269,7 @@ func rowValues(r *cdr.Record, now int64) ([]any, error) {
 	return []any{
 		r.Tenant, r.ID, r.Source, r.SourceID, r.Channel, r.StartAt, r.Direction, r.CallType, r.Media,
 		r.Disposition, r.HangupBy, null(r.Caller.Digits), null(r.Callee.Digits),
-		null(cdr.Tail7(r.Caller.Digits)), null(cdr.Tail7(r.Callee.Digits)), null(r.Caller.Address),
+		null(cdr.Tail7(r.Caller.Digits)), null(cdr.Tail7(r.Callee.Digits)), null(r.Caller.Address), null(r.Callee.Address),
 		null(r.CountryCode), r.TalkS, r.TotalS, r.RingS, r.QueueS, r.IVRS, r.DialS, satScore, null(satLabel),
 		r.HasRecording(), null(r.SameAs), r.Version, r.Hash, now, string(doc), raw,
 	}, nil

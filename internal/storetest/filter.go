@@ -162,6 +162,7 @@ func filterCases() []filterCase {
 		}},
 		{"phone contains across mask", cdr.Filter{PhoneContains: "385678"}, func(r *cdr.Record) bool { return false }},
 		{"caller addrs", cdr.Filter{CallerAddrs: []string{"13912345678"}}, func(r *cdr.Record) bool { return visible(r) && r.Caller.Address == "13912345678" }},
+		{"callee addrs", cdr.Filter{CalleeAddrs: []string{"020-6666-8888", "x"}}, func(r *cdr.Record) bool { return visible(r) && r.Callee.Address == "020-6666-8888" }},
 		{"agents by id, email or name", cdr.Filter{Agents: []string{"zhang.min@acme.example", "li.wei@acme.example", "Bot"}}, func(r *cdr.Record) bool {
 			ids, names := agentValues(r)
 			return visible(r) && (anyOf(ids, "zhang.min@acme.example") || anyOf(ids, "li.wei@acme.example") || anyOf(names, "Bot"))

@@ -20,6 +20,7 @@ CREATE TABLE records (
 	caller_tail7  TEXT,
 	callee_tail7  TEXT,
 	caller_addr   TEXT,
+	callee_addr   TEXT,
 	country_code  TEXT,
 	talk_s        INTEGER,
 	total_s       INTEGER,

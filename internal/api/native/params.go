@@ -1,0 +1,300 @@
+package native
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+)
+
+const (
+	defaultLimit = 100
+	maxLimit     = 1000
+)
+
+// listParams are the parameters GET /api/v1/records accepts.
+var listParams = []string{
+	"tenant", "from", "to", "channel", "source", "direction", "call_type", "media", "disposition", "hangup_by",
+	"source_id", "phone", "phone_contains", "caller", "callee", "agent", "queue", "tag", "country_code",
+	"has_recording", "include_shadows", "csat_min", "csat_max", "order", "limit", "cursor", "count",
+}
+
+func invalid(format string, args ...any) error { return cdr.Errorf(cdr.EINVALID, format, args...) }
+
+// onlyParams rejects parameters other than allowed.
+func onlyParams(q url.Values, allowed ...string) error {
+	for k := range q {
+		if !slices.Contains(allowed, k) {
+			return invalid("unknown parameter %q", k)
+		}
+	}
+	return nil
+}
+
+// list returns the values of a repeatable, comma-separable parameter.
+func list(q url.Values, key string) []string {
+	var out []string
+	for _, v := range q[key] {
+		for s := range strings.SplitSeq(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// single returns the one value of key; a repeated key is an error.
+func single(q url.Values, key string) (string, error) {
+	if len(q[key]) > 1 {
+		return "", invalid("parameter %q given more than once", key)
+	}
+	return q.Get(key), nil
+}
+
+func enumList[E ~string](q url.Values, key string, all []E) ([]E, error) {
+	var out []E
+	for _, v := range list(q, key) {
+		if !cdr.Valid(E(v), all) {
+			return nil, invalid("%s: unknown value %q", key, v)
+		}
+		out = append(out, E(v))
+	}
+	return out, nil
+}
+
+func boolParam(q url.Values, key string) (bool, error) {
+	v, err := single(q, key)
+	if err != nil || v == "" {
+		return false, err
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, invalid("%s: want true or false, got %q", key, v)
+	}
+	return b, nil
+}
+
+func intParam(q url.Values, key string, lo, hi, def int) (int, error) {
+	v, err := single(q, key)
+	if err != nil || v == "" {
+		return def, err
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, invalid("%s: want an integer from %d to %d, got %q", key, lo, hi, v)
+	}
+	return n, nil
+}
+
+// timeParam reads Unix milliseconds or RFC 3339.
+func timeParam(q url.Values, key string) (int64, error) {
+	v, err := single(q, key)
+	if err != nil || v == "" {
+		return 0, err
+	}
+	if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if ms < cdr.MinTime || ms >= cdr.MaxTime {
+			return 0, invalid("%s: %d is not a Unix time in milliseconds after 2000", key, ms)
+		}
+		return ms, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return 0, invalid("%s: want Unix milliseconds or RFC 3339, got %q", key, v)
+	}
+	return t.UnixMilli(), nil
+}
+
+// parseFilter turns the query of GET /api/v1/records into a Filter and the
+// hash that binds a cursor to it.
+func parseFilter(q url.Values) (f cdr.Filter, hash string, err error) {
+	if err := onlyParams(q, listParams...); err != nil {
+		return f, "", err
+	}
+	if f.From, err = timeParam(q, "from"); err != nil {
+		return f, "", err
+	}
+	if f.To, err = timeParam(q, "to"); err != nil {
+		return f, "", err
+	}
+	if f.From != 0 && f.To != 0 && f.From >= f.To {
+		return f, "", invalid("from must be before to")
+	}
+	if f.Channels, err = enumList(q, "channel", cdr.Channels); err != nil {
+		return f, "", err
+	}
+	if f.Sources, err = enumList(q, "source", cdr.Sources); err != nil {
+		return f, "", err
+	}
+	if f.Directions, err = enumList(q, "direction", cdr.Directions); err != nil {
+		return f, "", err
+	}
+	if f.CallTypes, err = enumList(q, "call_type", cdr.CallTypes); err != nil {
+		return f, "", err
+	}
+	if f.Media, err = enumList(q, "media", cdr.MediaTypes); err != nil {
+		return f, "", err
+	}
+	if f.Dispositions, err = enumList(q, "disposition", cdr.Dispositions); err != nil {
+		return f, "", err
+	}
+	if f.HangupBy, err = enumList(q, "hangup_by", cdr.HangupBys); err != nil {
+		return f, "", err
+	}
+	if ids := list(q, "source_id"); len(ids) > 0 {
+		if len(f.Sources) != 1 {
+			return f, "", invalid("source_id needs exactly one source")
+		}
+		f.VendorIDs = cdr.VendorIDs{Source: f.Sources[0], Values: ids}
+	}
+	f.Phones = list(q, "phone")
+	if f.PhoneContains, err = single(q, "phone_contains"); err != nil {
+		return f, "", err
+	}
+	f.CallerAddrs, f.CalleeAddrs = list(q, "caller"), list(q, "callee")
+	f.Agents, f.Queues = list(q, "agent"), list(q, "queue")
+	f.Tags, f.CountryCodes = list(q, "tag"), list(q, "country_code")
+	if err := parseFlags(q, &f); err != nil {
+		return f, "", err
+	}
+	hash = filterHash(&f)
+	if err := parsePage(q, &f, hash); err != nil {
+		return f, "", err
+	}
+	return f, hash, nil
+}
+
+func parseFlags(q url.Values, f *cdr.Filter) error {
+	has, err := boolParam(q, "has_recording")
+	if err != nil {
+		return err
+	}
+	if q.Has("has_recording") {
+		f.HasRecording = -1
+		if has {
+			f.HasRecording = 1
+		}
+	}
+	if f.IncludeShadows, err = boolParam(q, "include_shadows"); err != nil {
+		return err
+	}
+	lo, err := intParam(q, "csat_min", 1, 5, 1)
+	if err != nil {
+		return err
+	}
+	hi, err := intParam(q, "csat_max", 1, 5, 5)
+	if err != nil {
+		return err
+	}
+	if lo > hi {
+		return invalid("csat_min must not exceed csat_max")
+	}
+	if q.Has("csat_min") || q.Has("csat_max") {
+		for s := lo; s <= hi; s++ {
+			f.SatScores = append(f.SatScores, s)
+		}
+	}
+	switch o, _ := single(q, "order"); o {
+	case "", "desc":
+		f.Order = cdr.OrderDesc
+	case "asc":
+		f.Order = cdr.OrderAsc
+	default:
+		return invalid("order: want asc or desc, got %q", o)
+	}
+	return nil
+}
+
+func parsePage(q url.Values, f *cdr.Filter, hash string) (err error) {
+	if f.Limit, err = intParam(q, "limit", 1, maxLimit, defaultLimit); err != nil {
+		return err
+	}
+	if f.Count, err = boolParam(q, "count"); err != nil {
+		return err
+	}
+	c, err := single(q, "cursor")
+	if err != nil || c == "" {
+		return err
+	}
+	cur, err := decodeCursor(c)
+	if err != nil {
+		return err
+	}
+	if cur.H != hash || cur.O != string(orderOf(f)) {
+		return invalid("cursor: it belongs to a query with other filters or order")
+	}
+	f.After = &cdr.Cursor{StartAt: cur.K.StartAt, ID: cur.K.ID}
+	return nil
+}
+
+func orderOf(f *cdr.Filter) cdr.Order {
+	if f.Desc() {
+		return cdr.OrderDesc
+	}
+	return cdr.OrderAsc
+}
+
+// filterHash covers the filters and the order, not the page parameters.
+func filterHash(f *cdr.Filter) string {
+	c := *f
+	c.Limit, c.Count, c.After, c.Offset = 0, false, nil, 0
+	c.Order = orderOf(f)
+	b, _ := json.Marshal(c)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// cursor is the opaque keyset position of record model §6.2.
+type cursor struct {
+	V int       `json:"v"`
+	K cursorKey `json:"k"`
+	O string    `json:"o"`
+	H string    `json:"h"`
+}
+
+// cursorKey is the [start_at, "id"] pair.
+type cursorKey struct {
+	StartAt int64
+	ID      string
+}
+
+func (k cursorKey) MarshalJSON() ([]byte, error) { return json.Marshal([]any{k.StartAt, k.ID}) }
+
+func (k *cursorKey) UnmarshalJSON(b []byte) error {
+	var pair []json.RawMessage
+	if err := json.Unmarshal(b, &pair); err != nil || len(pair) != 2 {
+		return invalid("bad cursor key")
+	}
+	if err := json.Unmarshal(pair[0], &k.StartAt); err != nil {
+		return err
+	}
+	return json.Unmarshal(pair[1], &k.ID)
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeCursor parses an opaque cursor.
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+	if err != nil {
+		return c, invalid("cursor: not a cursor from next_cursor")
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil || c.V != 1 || c.K.ID == "" || (c.O != "asc" && c.O != "desc") {
+		return cursor{}, invalid("cursor: not a cursor from next_cursor")
+	}
+	return c, nil
+}

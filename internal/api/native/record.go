@@ -1,0 +1,154 @@
+package native
+
+import (
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/httpx"
+)
+
+// maxListedErrors caps the errors listed in an upsert response.
+const maxListedErrors = 1000
+
+// UpsertResponse is the body of a successful POST /api/v1/records.
+type UpsertResponse struct {
+	Inserted  int         `json:"inserted"`
+	Updated   int         `json:"updated"`
+	Unchanged int         `json:"unchanged"`
+	Stale     int         `json:"stale"`
+	Rejected  int         `json:"rejected"`
+	Errors    []LineError `json:"errors"`
+}
+
+func (a *API) postRecords(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if err := onlyParams(q, "tenant", "dry_run", "format"); err != nil {
+		return err
+	}
+	dryRun, err := boolParam(q, "dry_run")
+	if err != nil {
+		return err
+	}
+	if f := q.Get("format"); f != "" && f != string(cdr.SourceNative) {
+		return cdr.Errorf(cdr.EINVALID, "format %q is not supported", f)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.limits.MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return cdr.Errorf(cdr.ETOOLARGE, "request body over %d bytes", a.limits.MaxBody)
+		}
+		return cdr.Errorf(cdr.EINVALID, "reading the request body: %v", err)
+	}
+	lines, err := splitBody(r.Header.Get("Content-Type"), body, a.limits)
+	if err != nil {
+		return err
+	}
+	t := tenantOf(r.Context())
+	now := a.now().UnixMilli()
+	resp := UpsertResponse{Errors: []LineError{}}
+	var recs []*cdr.Record
+	for _, l := range lines {
+		rec, le := a.checkLine(t, l, now)
+		if le != nil {
+			resp.Rejected++
+			if len(resp.Errors) < maxListedErrors {
+				resp.Errors = append(resp.Errors, *le)
+			}
+			continue
+		}
+		recs = append(recs, rec)
+	}
+	res, err := a.store.UpsertRecords(r.Context(), t, recs, cdr.UpsertOptions{DryRun: dryRun, Now: now})
+	if err != nil {
+		return err
+	}
+	resp.Inserted, resp.Updated, resp.Unchanged, resp.Stale = res.Inserted, res.Updated, res.Unchanged, res.Stale
+	logger(r).Info("records upserted", "tenant", t.String(), "dry_run", dryRun, "inserted", res.Inserted,
+		"updated", res.Updated, "unchanged", res.Unchanged, "stale", res.Stale, "rejected", resp.Rejected)
+	httpx.WriteJSON(w, r, http.StatusOK, resp)
+	return nil
+}
+
+// checkLine decodes and validates one record, returning it prepared.
+func (a *API) checkLine(t cdr.TenantID, l line, now int64) (*cdr.Record, *LineError) {
+	rec, le := decodeRecord(l.raw, a.limits.MaxRecord)
+	if le != nil {
+		le.Line = l.n
+		return nil, le
+	}
+	le = &LineError{Line: l.n, Source: string(rec.Source), SourceID: rec.SourceID, Code: cdr.EINVALID}
+	if rec.Tenant != "" && rec.Tenant != t.String() {
+		le.Field, le.Message = "tenant", "must be absent or equal to the authenticated tenant"
+		return nil, le
+	}
+	if err := rec.Prepare(t, now); err != nil {
+		var fe *cdr.FieldError
+		if errors.As(err, &fe) {
+			le.Field, le.Message = fe.Field, fe.Message
+		} else {
+			le.Code, le.Message = cdr.ErrorCode(err), cdr.ErrorMessage(err)
+		}
+		return nil, le
+	}
+	return rec, nil
+}
+
+// ListResponse is the body of GET /api/v1/records.
+type ListResponse struct {
+	Records    []*cdr.Record `json:"records"`
+	NextCursor string        `json:"next_cursor,omitempty"`
+	Total      *int          `json:"total,omitempty"`
+}
+
+func (a *API) listRecords(w http.ResponseWriter, r *http.Request) error {
+	f, hash, err := parseFilter(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	limit := f.Limit
+	f.Limit = limit + 1 // the extra row tells whether a next page exists
+	recs, total, err := a.store.FindRecords(r.Context(), tenantOf(r.Context()), f)
+	if err != nil {
+		return err
+	}
+	resp := ListResponse{Records: recs}
+	if len(recs) > limit {
+		resp.Records = recs[:limit]
+		last := recs[limit-1]
+		resp.NextCursor = encodeCursor(cursor{V: 1, K: cursorKey{last.StartAt, last.ID}, O: string(orderOf(&f)), H: hash})
+	}
+	if resp.Records == nil {
+		resp.Records = []*cdr.Record{}
+	}
+	if f.Count {
+		resp.Total = &total
+	}
+	httpx.WriteJSON(w, r, http.StatusOK, resp)
+	return nil
+}
+
+func (a *API) getRecord(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if err := onlyParams(q, "tenant", "include", "as"); err != nil {
+		return err
+	}
+	include := q.Get("include")
+	if include != "" && include != "raw" {
+		return cdr.Errorf(cdr.EINVALID, "include=%q: only raw can be included", include)
+	}
+	if as := q.Get("as"); as != "" && as != string(cdr.SourceNative) {
+		return cdr.Errorf(cdr.EINVALID, "as=%q: rendering as a vendor record is not supported", as)
+	}
+	rec, err := a.store.FindRecordByID(r.Context(), tenantOf(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if include != "raw" {
+		rec.Raw = nil
+	}
+	httpx.WriteJSON(w, r, http.StatusOK, rec)
+	return nil
+}
