@@ -1,7 +1,6 @@
 package native
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -102,14 +101,16 @@ func splitArray(body []byte) ([]line, error) {
 
 func splitNDJSON(body []byte) ([]line, error) {
 	var lines []line
-	sc := bufio.NewScanner(bytes.NewReader(body))
-	sc.Buffer(nil, len(body)+1)
-	for n := 1; sc.Scan(); n++ {
-		if b := bytes.TrimSpace(sc.Bytes()); len(b) > 0 {
+	n := 0
+	for rest := body; len(rest) > 0; {
+		var l []byte
+		l, rest, _ = bytes.Cut(rest, []byte{'\n'})
+		n++
+		if b := bytes.TrimSpace(l); len(b) > 0 {
 			lines = append(lines, line{n, b})
 		}
 	}
-	return lines, sc.Err()
+	return lines, nil
 }
 
 // decodeRecord decodes one native record strictly: unknown fields and
