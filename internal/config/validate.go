@@ -1,0 +1,313 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"net/netip"
+	"slices"
+	"strconv"
+)
+
+// Sentinel errors; every ValidationError wraps one (test with errors.Is).
+var (
+	ErrRequired            = errors.New("required")
+	ErrUnknownDriver       = errors.New("unknown storage driver")
+	ErrInvalidTenantID     = errors.New("invalid tenant id")
+	ErrDuplicateTenant     = errors.New("duplicate tenant id")
+	ErrInvalidTimezone     = errors.New("invalid time zone")
+	ErrInvalidCIDR         = errors.New("invalid CIDR")
+	ErrInvalidValue        = errors.New("invalid value")
+	ErrDuplicateKey        = errors.New("duplicate lookup key")
+	ErrIMKeyMismatch       = errors.New("trtc_callkit and tencent_desk share the sdk_app_id but not the secret_key")
+	ErrDuplicateToken      = errors.New("duplicate token")
+	ErrInvalidRateLimit    = errors.New("invalid rate limit")
+	ErrInvalidSatisfaction = errors.New("invalid satisfaction map")
+	ErrTLSPair             = errors.New("tls needs both cert_file and key_file")
+	ErrSecretConflict      = errors.New("secret given both inline and as a file")
+	ErrSecretFile          = errors.New("unreadable secret file")
+)
+
+// ValidationError reports one problem with the configuration. Field is the
+// YAML path, such as tenants[1].tencent_ccc.credentials[0].secret_key.
+// Messages never contain secret values.
+type ValidationError struct {
+	Field string
+	Msg   string
+	Err   error // a sentinel such as ErrRequired, possibly wrapping a cause
+}
+
+func (e *ValidationError) Error() string { return "config: " + e.Field + ": " + e.Msg }
+
+// Unwrap returns the sentinel.
+func (e *ValidationError) Unwrap() error { return e.Err }
+
+// Validate checks the configuration (record-model §3.1, §6.4) and reports
+// every problem found: a single *ValidationError, or several joined by
+// errors.Join. It does not fill defaults or read files; see ApplyDefaults.
+func (c *Config) Validate() error {
+	v := &validator{keys: map[string]string{}, im: map[uint64]imUse{}}
+	v.server(&c.Server)
+	v.storage(&c.Storage)
+	v.tokens("admin.tokens", c.Admin.Tokens)
+	ids := map[string]int{}
+	for i := range c.Tenants {
+		t := &c.Tenants[i]
+		p := fmt.Sprintf("tenants[%d]", i)
+		if j, dup := ids[t.ID]; dup && t.ID != "" {
+			v.fail(p+".id", ErrDuplicateTenant, fmt.Sprintf("%q is also tenants[%d]", t.ID, j))
+		} else {
+			ids[t.ID] = i
+		}
+		v.tenant(p, i, t)
+	}
+	return joinErrs(v.errs)
+}
+
+// imUse records which block first claimed an IM sdkappid.
+type imUse struct {
+	tenant int
+	field  string
+	key    Secret
+}
+
+type validator struct {
+	errs []error
+	keys map[string]string // namespace + "\x00" + key → field that claimed it
+	im   map[uint64]imUse
+}
+
+func (v *validator) fail(field string, sentinel error, detail string) {
+	msg := sentinel.Error()
+	if detail != "" {
+		msg += ": " + detail
+	}
+	v.errs = append(v.errs, &ValidationError{Field: field, Msg: msg, Err: sentinel})
+}
+
+func (v *validator) required(field string, empty bool) {
+	if empty {
+		v.fail(field, ErrRequired, "")
+	}
+}
+
+// unique claims key in namespace ns for field. show controls whether the key
+// may appear in the message (never for secrets).
+func (v *validator) unique(ns, key, field string, sentinel error, show bool) {
+	if key == "" {
+		return
+	}
+	k := ns + "\x00" + key
+	prev, dup := v.keys[k]
+	if !dup {
+		v.keys[k] = field
+		return
+	}
+	detail := "also " + prev
+	if show {
+		detail = fmt.Sprintf("%s %q is also %s", ns, key, prev)
+	}
+	v.fail(field, sentinel, detail)
+}
+
+func (v *validator) server(s *Server) {
+	v.required("server.listen", s.Listen == "")
+	v.cidrs("server.trusted_proxies", s.TrustedProxies)
+	switch {
+	case s.TLS.CertFile != "" && s.TLS.KeyFile == "":
+		v.fail("server.tls.key_file", ErrTLSPair, "")
+	case s.TLS.CertFile == "" && s.TLS.KeyFile != "":
+		v.fail("server.tls.cert_file", ErrTLSPair, "")
+	}
+}
+
+func (v *validator) storage(s *Storage) {
+	switch s.Driver {
+	case DriverSQLite:
+		v.required("storage.path", s.Path == "")
+	case DriverPostgres:
+		v.required("storage.dsn", s.DSN == "")
+	default:
+		v.fail("storage.driver", ErrUnknownDriver, fmt.Sprintf("%q (want %s or %s)", s.Driver, DriverSQLite, DriverPostgres))
+	}
+}
+
+func (v *validator) cidrs(field string, list []string) {
+	for i, s := range list {
+		if _, err := netip.ParsePrefix(s); err != nil {
+			v.fail(fmt.Sprintf("%s[%d]", field, i), ErrInvalidCIDR, strconv.Quote(s))
+		}
+	}
+}
+
+// tokens checks native and admin tokens, which are unique everywhere.
+func (v *validator) tokens(field string, ts []Token) {
+	for i, t := range ts {
+		p := fmt.Sprintf("%s[%d]", field, i)
+		v.required(p+".name", t.Name == "")
+		v.required(p+".token", t.Token == "")
+		v.unique("token", t.Token.Reveal(), p+".token", ErrDuplicateToken, false)
+	}
+}
+
+func (v *validator) rateLimit(field string, r RateLimit) {
+	if math.IsNaN(r.RPS) || math.IsInf(r.RPS, 0) || r.RPS <= 0 {
+		v.fail(field+".rps", ErrInvalidRateLimit, "rps must be a number > 0")
+	}
+	if r.Burst < 1 {
+		v.fail(field+".burst", ErrInvalidRateLimit, "burst must be >= 1")
+	}
+}
+
+func (v *validator) sync(field string, s *Sync) {
+	if s.Interval < 0 {
+		v.fail(field+".interval", ErrInvalidValue, "negative duration")
+	}
+	if s.Lookback < 0 {
+		v.fail(field+".lookback", ErrInvalidValue, "negative duration")
+	}
+}
+
+func (v *validator) tenant(p string, i int, t *Tenant) {
+	if !validTenantID(t.ID) {
+		v.fail(p+".id", ErrInvalidTenantID, fmt.Sprintf("%q must match [a-z0-9][a-z0-9-]{0,31}", t.ID))
+	}
+	if _, err := loadLocation(t.Timezone); err != nil {
+		v.fail(p+".timezone", ErrInvalidTimezone, strconv.Quote(t.Timezone))
+	}
+	v.tokens(p+".native.tokens", t.Native.Tokens)
+	v.satisfaction(p+".satisfaction", t.Satisfaction)
+	if b := t.TencentCCC; b != nil {
+		v.tencentCCC(p+".tencent_ccc", b)
+	}
+	if b := t.TRTCCallKit; b != nil {
+		q := p + ".trtc_callkit"
+		v.imApp(q, i, b.SDKAppID, b.AdminIdentifiers, b.SecretKey)
+		v.rateLimit(q+".rate_limit", b.RateLimit.RateLimit)
+		v.rateLimit(q+".rate_limit.by_call_id", b.RateLimit.ByCallID)
+		v.sync(q+".sync", &b.Sync)
+	}
+	if b := t.AliyunCCC; b != nil {
+		v.aliyunCCC(p+".aliyun_ccc", b)
+	}
+	if b := t.Laaffic; b != nil {
+		v.laaffic(p+".laaffic", b)
+	}
+	if b := t.TencentDesk; b != nil {
+		q := p + ".tencent_desk"
+		v.imApp(q, i, b.SDKAppID, b.AdminIdentifiers, b.SecretKey)
+		v.rateLimit(q+".rate_limit", b.RateLimit)
+		v.sync(q+".sync", &b.Sync)
+	}
+}
+
+func (v *validator) tencentCCC(p string, b *TencentCCC) {
+	if b.SDKAppID <= 0 {
+		v.fail(p+".sdk_app_id", ErrRequired, "a positive SdkAppId")
+	} else {
+		v.unique("SdkAppId", strconv.FormatInt(b.SDKAppID, 10), p+".sdk_app_id", ErrDuplicateKey, true)
+	}
+	v.required(p+".credentials", len(b.Credentials) == 0)
+	for j, cr := range b.Credentials {
+		q := fmt.Sprintf("%s.credentials[%d]", p, j)
+		v.required(q+".secret_id", cr.SecretID == "")
+		v.required(q+".secret_key", cr.SecretKey == "")
+		v.unique("SecretId", cr.SecretID, q+".secret_id", ErrDuplicateKey, true)
+	}
+	v.rateLimit(p+".rate_limit", b.RateLimit)
+	v.sync(p+".sync", &b.Sync)
+}
+
+func (v *validator) aliyunCCC(p string, b *AliyunCCC) {
+	v.required(p+".instance_id", b.InstanceID == "")
+	v.unique("InstanceId", b.InstanceID, p+".instance_id", ErrDuplicateKey, true)
+	v.required(p+".credentials", len(b.Credentials) == 0)
+	for j, cr := range b.Credentials {
+		q := fmt.Sprintf("%s.credentials[%d]", p, j)
+		v.required(q+".access_key_id", cr.AccessKeyID == "")
+		v.required(q+".access_key_secret", cr.AccessKeySecret == "")
+		v.unique("AccessKeyId", cr.AccessKeyID, q+".access_key_id", ErrDuplicateKey, true)
+	}
+	v.rateLimit(p+".rate_limit", b.RateLimit)
+	v.sync(p+".sync", &b.Sync)
+}
+
+func (v *validator) laaffic(p string, b *Laaffic) {
+	v.required(p+".api_key", b.APIKey == "")
+	v.required(p+".api_secret", b.APISecret == "")
+	v.unique("Api-Key", b.APIKey, p+".api_key", ErrDuplicateKey, true)
+	v.cidrs(p+".ip_allow", b.IPAllow)
+	if b.TimestampWindow <= 0 {
+		v.fail(p+".timestamp_window", ErrInvalidValue, "must be > 0")
+	}
+	v.rateLimit(p+".rate_limit", b.RateLimit)
+	v.sync(p+".sync", &b.Sync)
+}
+
+// imApp checks a trtc_callkit or tencent_desk block. They share the IM
+// sdkappid namespace: one tenant may use one sdkappid for both blocks if the
+// key values are equal; two tenants never share one.
+func (v *validator) imApp(p string, tenant int, id uint64, admins []string, key Secret) {
+	v.required(p+".secret_key", key == "")
+	v.required(p+".admin_identifiers", len(admins) == 0)
+	for j, a := range admins {
+		v.required(fmt.Sprintf("%s.admin_identifiers[%d]", p, j), a == "")
+	}
+	if id == 0 {
+		v.fail(p+".sdk_app_id", ErrRequired, "")
+		return
+	}
+	prev, dup := v.im[id]
+	switch {
+	case !dup:
+		v.im[id] = imUse{tenant: tenant, field: p + ".sdk_app_id", key: key}
+	case prev.tenant != tenant:
+		v.fail(p+".sdk_app_id", ErrDuplicateKey, fmt.Sprintf("IM sdkappid %d is also %s", id, prev.field))
+	case prev.key != key:
+		v.fail(p+".secret_key", ErrIMKeyMismatch, "")
+	}
+}
+
+func (v *validator) satisfaction(p string, m map[string]map[string]int) {
+	for _, src := range slices.Sorted(maps.Keys(m)) {
+		if !knownSource(src) {
+			v.fail(p+"."+src, ErrInvalidSatisfaction, "unknown source")
+			continue
+		}
+		for _, raw := range slices.Sorted(maps.Keys(m[src])) {
+			if s := m[src][raw]; s < 1 || s > 5 {
+				v.fail(fmt.Sprintf("%s.%s[%s]", p, src, strconv.Quote(raw)), ErrInvalidSatisfaction,
+					fmt.Sprintf("score %d not in 1..5", s))
+			}
+		}
+	}
+}
+
+func knownSource(s string) bool {
+	switch s {
+	case SourceTencentCCC, SourceTRTCCallKit, SourceAliyunCCC, SourceLaaffic, SourceTencentDesk, SourceNative:
+		return true
+	}
+	return false
+}
+
+// validTenantID reports whether id matches ^[a-z0-9][a-z0-9-]{0,31}$.
+func validTenantID(id string) bool {
+	if id == "" || len(id) > 32 || id[0] == '-' {
+		return false
+	}
+	for _, r := range []byte(id) {
+		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func joinErrs(errs []error) error {
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	return errors.Join(errs...)
+}
