@@ -254,3 +254,22 @@ func TestRecordJSONAlwaysEmitsEnums(t *testing.T) {
 		t.Errorf("got %s\nwant %s", b, want)
 	}
 }
+
+func TestAttributesKeyOrder(t *testing.T) {
+	a, b := validRecord(), validRecord()
+	a.Attributes = map[string]json.RawMessage{"t": json.RawMessage(`{"b":1,"a":[2,{"d":1,"c":0}]}`)}
+	b.Attributes = map[string]json.RawMessage{"t": json.RawMessage(`{ "a":[2,{"c":0,"d":1}], "b":1 }`)}
+	for _, r := range []*Record{a, b} {
+		if err := r.Prepare(MustTenantID("acme"), 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	da, _ := a.Document()
+	db, _ := b.Document()
+	if string(da) != string(db) || string(a.Hash) != string(b.Hash) {
+		t.Errorf("attribute key order changed the document:\n%s\n%s", da, db)
+	}
+	if string(a.Attributes["t"]) != `{"a":[2,{"c":0,"d":1}],"b":1}` {
+		t.Errorf("attribute not canonical: %s", a.Attributes["t"])
+	}
+}

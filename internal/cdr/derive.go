@@ -2,6 +2,7 @@ package cdr
 
 import (
 	"bytes"
+	"fmt"
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/json"
@@ -89,26 +90,37 @@ func (r *Record) derive() {
 	r.ID = RecordID(r.Tenant, r.Source, r.SourceID)
 }
 
-// ComputeHash sets r.Hash to the content hash of §2: SHA-256 of the
-// key-sorted raw object when the record has one, else of the key-sorted
-// canonical JSON without id, version, created_at and updated_at.
-func (r *Record) ComputeHash() error {
-	doc := []byte(r.Raw)
-	if len(doc) == 0 {
-		c := *r
-		c.ID, c.Version, c.CreatedAt, c.UpdatedAt, c.Raw = "", 0, 0, 0, nil
-		var err error
-		if doc, err = json.Marshal(&c); err != nil {
-			return err
+// Document returns the canonical JSON of r — the form stores keep — and sets
+// r.Hash to the content hash of §2. The document leaves out what the store
+// keeps in columns or beside it: id, version, created_at, updated_at and raw.
+//
+// The hash is SHA-256 of the key-sorted raw vendor object when the record
+// has one (the same object may arrive with its keys in another order by
+// another path), else of the document itself. The document is canonical by
+// construction: its fields come in the struct's fixed order, map keys are
+// sorted, and Prepare has key-sorted the attribute values.
+func (r *Record) Document() ([]byte, error) {
+	c := *r
+	c.ID, c.Version, c.CreatedAt, c.UpdatedAt, c.Raw = "", 0, 0, 0, nil
+	doc, err := json.Marshal(&c)
+	if err != nil {
+		return nil, err
+	}
+	hashed := doc
+	if len(r.Raw) > 0 {
+		if hashed, err = canonicalJSON(r.Raw); err != nil {
+			return nil, fmt.Errorf("raw: %w", err)
 		}
 	}
-	sorted, err := canonicalJSON(doc)
-	if err != nil {
-		return err
-	}
-	sum := sha256.Sum256(sorted)
+	sum := sha256.Sum256(hashed)
 	r.Hash = sum[:]
-	return nil
+	return doc, nil
+}
+
+// ComputeHash sets r.Hash; see Document.
+func (r *Record) ComputeHash() error {
+	_, err := r.Document()
+	return err
 }
 
 // canonicalJSON re-encodes a JSON document with object keys sorted and

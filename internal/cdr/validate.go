@@ -1,6 +1,7 @@
 package cdr
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 )
@@ -32,6 +33,9 @@ func (r *Record) Prepare(t TenantID, receivedAt int64) error {
 		return err
 	}
 	r.derive()
+	if err := r.canonicalAttributes(); err != nil {
+		return err
+	}
 	if givenID != "" && givenID != r.ID {
 		return &FieldError{"id", fmt.Sprintf("does not match the id derived from tenant, source and source_id (%s)", r.ID)}
 	}
@@ -225,4 +229,17 @@ func (r *Record) validateNested(v *validator) {
 		v.optTime(f+"answer_at", p.AnswerAt)
 		v.optTime(f+"end_at", p.EndAt)
 	}
+}
+
+// canonicalAttributes key-sorts the attribute values, so that the document
+// (and its hash) does not depend on the key order a writer used.
+func (r *Record) canonicalAttributes() error {
+	for k, v := range r.Attributes {
+		c, err := canonicalJSON(v)
+		if err != nil {
+			return &FieldError{"attributes." + k, "not valid JSON"}
+		}
+		r.Attributes[k] = bytes.TrimSuffix(c, []byte("\n"))
+	}
+	return nil
 }

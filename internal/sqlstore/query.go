@@ -71,16 +71,16 @@ func buildQuery(t cdr.TenantID, f *cdr.Filter) (*query, error) {
 	in(q, "r.channel", f.Channels)
 	in(q, "r.id", f.IDs)
 	if v := f.VendorIDs; len(v.Values) > 0 {
-		args := []any{v.Source}
-		for _, id := range v.Values {
-			args = append(args, id)
-		}
-		args = append(args, v.Source)
-		for _, id := range v.Values {
-			args = append(args, id)
+		// Records of v.Source by source_id, through the id derived from it;
+		// records of other sources by id (§5 R2).
+		derived, given := []any{tenant}, []any{tenant}
+		for _, val := range v.Values {
+			derived = append(derived, cdr.RecordID(tenant, v.Source, val))
+			given = append(given, val)
 		}
 		ph := placeholders(len(v.Values))
-		q.add("((r.source = ? AND r.source_id IN ("+ph+")) OR (r.source <> ? AND r.id IN ("+ph+")))", args...)
+		q.add("((r.tenant_id = ? AND r.id IN ("+ph+")) OR (r.tenant_id = ? AND r.id IN ("+ph+") AND r.source <> ?))",
+			append(append(derived, given...), v.Source)...)
 	}
 	in(q, "r.source", f.Sources)
 	in(q, "r.direction", f.Directions)

@@ -24,27 +24,29 @@ func (s *Store) UpsertRecords(ctx context.Context, t cdr.TenantID, recs []*cdr.R
 	if now == 0 {
 		now = s.now().UnixMilli()
 	}
+	docs := make([][]byte, len(recs))
 	for i, r := range recs {
 		if err := r.Prepare(t, now); err != nil {
 			return res, fmt.Errorf("record %d: %w", i, err)
 		}
-		if err := r.ComputeHash(); err != nil {
-			return res, fmt.Errorf("record %d: hash: %w", i, err)
+		var err error
+		if docs[i], err = r.Document(); err != nil {
+			return res, fmt.Errorf("record %d: %w", i, err)
 		}
 	}
 	for len(recs) > 0 {
 		n := min(len(recs), batchSize)
-		part, err := s.upsertBatch(ctx, t, recs[:n], now, opt.DryRun)
+		part, err := s.upsertBatch(ctx, t, recs[:n], docs[:n], now, opt.DryRun)
 		if err != nil {
 			return res, err
 		}
 		res.Merge(part)
-		recs = recs[n:]
+		recs, docs = recs[n:], docs[n:]
 	}
 	return res, nil
 }
 
-func (s *Store) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, now int64, dryRun bool) (res cdr.UpsertResult, err error) {
+func (s *Store) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, docs [][]byte, now int64, dryRun bool) (res cdr.UpsertResult, err error) {
 	db := s.write
 	if dryRun {
 		db = s.read
@@ -60,7 +62,7 @@ func (s *Store) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.Rec
 	}
 	w := &writer{tx: tx, tenant: t.String(), now: now}
 	defer w.close()
-	for _, r := range recs {
+	for i, r := range recs {
 		st := stored[r.ID]
 		o, bump := cdr.Classify(st, r.Version, r.Hash)
 		res.Add(o)
@@ -72,13 +74,13 @@ func (s *Store) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.Rec
 		}
 		switch {
 		case o == cdr.OutcomeInserted:
-			pk, err := w.insert(ctx, r)
+			pk, err := w.insert(ctx, r, docs[i])
 			if err != nil {
 				return res, err
 			}
 			stored[r.ID] = &cdr.Stored{PK: pk, Version: r.Version, Hash: r.Hash}
 		case o == cdr.OutcomeUpdated:
-			if err := w.replace(ctx, st.PK, r); err != nil {
+			if err := w.replace(ctx, st.PK, r, docs[i]); err != nil {
 				return res, err
 			}
 			st.Version, st.Hash = r.Version, r.Hash
@@ -168,17 +170,13 @@ func (w *writer) exec(ctx context.Context, query string, args ...any) error {
 	return formatError(err)
 }
 
-func (w *writer) insert(ctx context.Context, r *cdr.Record) (int64, error) {
+func (w *writer) insert(ctx context.Context, r *cdr.Record, doc []byte) (int64, error) {
 	st, err := w.prepare(ctx, &w.insertStmt, `INSERT INTO records (`+recordColumns+`, created_at)
 		VALUES (`+placeholders(34)+`)`)
 	if err != nil {
 		return 0, err
 	}
-	args, err := rowValues(r, w.now)
-	if err != nil {
-		return 0, err
-	}
-	res, err := st.ExecContext(ctx, append(args, w.now)...)
+	res, err := st.ExecContext(ctx, append(rowValues(r, doc, w.now), w.now)...)
 	if err != nil {
 		return 0, formatError(err)
 	}
@@ -191,7 +189,7 @@ func (w *writer) insert(ctx context.Context, r *cdr.Record) (int64, error) {
 
 // replace overwrites the record at pk entirely (§2: replacement is total)
 // and rewrites its terms and phone grams.
-func (w *writer) replace(ctx context.Context, pk int64, r *cdr.Record) error {
+func (w *writer) replace(ctx context.Context, pk int64, r *cdr.Record, doc []byte) error {
 	var oldDoc string
 	if err := w.tx.QueryRowContext(ctx, `SELECT doc FROM records WHERE pk = ?`, pk).Scan(&oldDoc); err != nil {
 		return formatError(err)
@@ -213,11 +211,7 @@ func (w *writer) replace(ctx context.Context, pk int64, r *cdr.Record) error {
 	if err != nil {
 		return err
 	}
-	args, err := rowValues(r, w.now)
-	if err != nil {
-		return err
-	}
-	if _, err := st.ExecContext(ctx, append(args, pk)...); err != nil {
+	if _, err := st.ExecContext(ctx, append(rowValues(r, doc, w.now), pk)...); err != nil {
 		return formatError(err)
 	}
 	return w.index(ctx, pk, r)
@@ -246,14 +240,8 @@ func (w *writer) index(ctx context.Context, pk int64, r *cdr.Record) error {
 	return formatError(err)
 }
 
-// rowValues returns the values of recordColumns for r.
-func rowValues(r *cdr.Record, now int64) ([]any, error) {
-	c := *r
-	c.Raw, c.CreatedAt, c.UpdatedAt = nil, 0, 0
-	doc, err := json.Marshal(&c)
-	if err != nil {
-		return nil, err
-	}
+// rowValues returns the values of recordColumns for r with document doc.
+func rowValues(r *cdr.Record, doc []byte, now int64) []any {
 	var satScore any
 	var satLabel string
 	if r.Satisfaction != nil {
@@ -272,7 +260,7 @@ func rowValues(r *cdr.Record, now int64) ([]any, error) {
 		null(cdr.Tail7(r.Caller.Digits)), null(cdr.Tail7(r.Callee.Digits)), null(r.Caller.Address), null(r.Callee.Address),
 		null(r.CountryCode), r.TalkS, r.TotalS, r.RingS, r.QueueS, r.IVRS, r.DialS, satScore, null(satLabel),
 		r.HasRecording(), null(r.SameAs), r.Version, r.Hash, now, string(doc), raw,
-	}, nil
+	}
 }
 
 // null maps "" to SQL NULL.
@@ -306,7 +294,7 @@ func (s *Store) FindRecordByID(ctx context.Context, t cdr.TenantID, id string) (
 	if t.IsZero() {
 		return nil, cdr.ErrNoTenant
 	}
-	row := s.read.QueryRowContext(ctx, `SELECT doc, raw, version, created_at, updated_at FROM records WHERE tenant_id = ? AND id = ?`, t.String(), id)
+	row := s.read.QueryRowContext(ctx, `SELECT id, version, created_at, updated_at, doc, raw FROM records WHERE tenant_id = ? AND id = ?`, t.String(), id)
 	r, err := scanRecord(row.Scan, true)
 	if err == sql.ErrNoRows {
 		return nil, cdr.Errorf(cdr.ENOTFOUND, "record %s not found", id)
@@ -329,9 +317,9 @@ func (s *Store) FindRecords(ctx context.Context, t cdr.TenantID, f cdr.Filter) (
 			return nil, 0, formatError(err)
 		}
 	}
-	cols := "r.doc, NULL, r.version, r.created_at, r.updated_at"
+	cols := "r.id, r.version, r.created_at, r.updated_at, r.doc, NULL"
 	if f.WithRaw {
-		cols = "r.doc, r.raw, r.version, r.created_at, r.updated_at"
+		cols = "r.id, r.version, r.created_at, r.updated_at, r.doc, r.raw"
 	}
 	sqlText, args := q.selectSQL(cols, &f)
 	rows, err := s.read.QueryContext(ctx, sqlText, args...)
@@ -354,10 +342,11 @@ func (s *Store) FindRecords(ctx context.Context, t cdr.TenantID, f cdr.Filter) (
 }
 
 func scanRecord(scan func(...any) error, withRaw bool) (*cdr.Record, error) {
+	var id string
 	var doc []byte
 	var raw sql.NullString
 	var version, created, updated int64
-	if err := scan(&doc, &raw, &version, &created, &updated); err != nil {
+	if err := scan(&id, &version, &created, &updated, &doc, &raw); err != nil {
 		if err == sql.ErrNoRows {
 			return nil, err
 		}
@@ -367,9 +356,7 @@ func scanRecord(scan func(...any) error, withRaw bool) (*cdr.Record, error) {
 	if err := json.Unmarshal(doc, r); err != nil {
 		return nil, fmt.Errorf("decode stored record: %w", err)
 	}
-	// The version column moves without a rewrite of doc (§2: same content,
-	// newer version).
-	r.Version, r.CreatedAt, r.UpdatedAt = version, created, updated
+	r.ID, r.Version, r.CreatedAt, r.UpdatedAt = id, version, created, updated
 	if withRaw && raw.Valid {
 		r.Raw = json.RawMessage(raw.String)
 	}

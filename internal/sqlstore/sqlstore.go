@@ -64,7 +64,7 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	var err error
 	// synchronous=FULL: a committed transaction survives power loss, not
 	// only a crash of the process; an acknowledged record is never lost.
-	s.write, err = sql.Open("sqlite3", dsn(path, opt.CacheMiB, url.Values{
+	s.write, err = sql.Open(driverName, dsn(path, opt.CacheMiB, url.Values{
 		"_synchronous": {"FULL"},
 		"_txlock":      {"immediate"},
 	}))
@@ -79,7 +79,7 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 		s.write.Close()
 		return nil, err
 	}
-	s.read, err = sql.Open("sqlite3", dsn(path, opt.CacheMiB, url.Values{"_query_only": {"true"}}))
+	s.read, err = sql.Open(driverName, dsn(path, opt.CacheMiB, url.Values{"_query_only": {"true"}}))
 	if err != nil {
 		s.write.Close()
 		return nil, err
@@ -91,6 +91,18 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 		return nil, formatError(err)
 	}
 	return s, nil
+}
+
+// driverName is the SQLite driver with cdrhub's per-connection settings.
+const driverName = "sqlite3_cdrhub"
+
+func init() {
+	sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		// Temporary b-trees (sorts, IN lists) in memory; reads through a
+		// memory map instead of read() calls.
+		_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456", nil)
+		return err
+	}})
 }
 
 func dsn(path string, cacheMiB int, extra url.Values) string {

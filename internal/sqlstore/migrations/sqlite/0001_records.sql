@@ -1,5 +1,6 @@
 -- Records: one row per (tenant, source, source_id). doc holds the canonical
--- record as JSON, raw the vendor object verbatim; the other columns are
+-- record as JSON (without id, version and server times, which are columns),
+-- raw the vendor object verbatim; the other columns are
 -- projections of doc, recomputed on every write; empty values are NULL so
 -- that the partial indexes skip them.
 CREATE TABLE records (
@@ -40,7 +41,8 @@ CREATE TABLE records (
 	raw           TEXT
 );
 
-CREATE UNIQUE INDEX records_key ON records (tenant_id, source, source_id);
+-- id is a function of (tenant, source, source_id), so this one index is
+-- also the natural key's uniqueness.
 CREATE UNIQUE INDEX records_id ON records (tenant_id, id);
 CREATE INDEX records_channel_start ON records (tenant_id, channel, start_at, id);
 CREATE INDEX records_start ON records (tenant_id, start_at, id);
