@@ -2,10 +2,10 @@ package cdr
 
 import (
 	"bytes"
-	"fmt"
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/json"
+	"fmt"
 	"strings"
 )
 
