@@ -16,6 +16,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/config"
 	"github.com/cdrhub/cdrhub/internal/demo"
 	"github.com/cdrhub/cdrhub/internal/httpserver"
+	"github.com/cdrhub/cdrhub/internal/metrics"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
 )
 
@@ -68,11 +69,14 @@ func runServe(ctx context.Context, args []string, env *environ) error {
 }
 
 func serve(ctx context.Context, cfg config.Config, demoToken string, withDemo bool, env *environ, log *slog.Logger) error {
-	store, err := openStore(ctx, cfg.Storage, log)
+	db, err := openStore(ctx, cfg.Storage, log)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer db.Close()
+	reg := metrics.NewRegistry()
+	metrics.RegisterRuntime(reg, versionString())
+	store := metrics.InstrumentStore(db, reg)
 	if withDemo {
 		if err := seedDemo(ctx, store, log); err != nil {
 			return err
@@ -83,7 +87,7 @@ func serve(ctx context.Context, cfg config.Config, demoToken string, withDemo bo
 		return err
 	}
 	tlsFiles := httpserver.TLSFiles{CertFile: cfg.Server.TLS.CertFile, KeyFile: cfg.Server.TLS.KeyFile}
-	srv, err := httpserver.Listen(cfg.Server.Listen, httpserver.Routes(store, log, api), tlsFiles, log)
+	srv, err := httpserver.Listen(cfg.Server.Listen, httpserver.RoutesWithMetrics(store, reg, log, api), tlsFiles, log)
 	if err != nil {
 		return err
 	}

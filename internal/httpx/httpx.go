@@ -1,6 +1,6 @@
 // Package httpx holds the small HTTP helpers every API package shares:
-// request ids, a per-request logger, JSON responses and the adapter that
-// lets handlers return errors.
+// request ids, a per-request logger, the metric labels of a request, JSON
+// responses and the adapter that lets handlers return errors.
 package httpx
 
 import (
@@ -17,6 +17,7 @@ type ctxKey int
 const (
 	requestIDKey ctxKey = iota
 	loggerKey
+	routeKey
 )
 
 // RequestIDHeader carries the request id in requests (when a trusted proxy

@@ -77,18 +77,19 @@ func New(store cdr.Store, tokens []Token, tenants []string, limits Limits) (*API
 
 // Register mounts the API's routes on mux.
 func (a *API) Register(mux *http.ServeMux) {
-	mux.Handle("POST /api/v1/records", a.handle(a.postRecords))
-	mux.Handle("GET /api/v1/records", a.handle(a.listRecords))
-	mux.Handle("GET /api/v1/records/{id}", a.handle(a.getRecord))
-	mux.Handle("/api/v1/", a.handle(func(w http.ResponseWriter, r *http.Request) error {
+	mux.Handle("POST /api/v1/records", a.handle("upsert_records", a.postRecords))
+	mux.Handle("GET /api/v1/records", a.handle("list_records", a.listRecords))
+	mux.Handle("GET /api/v1/records/{id}", a.handle("get_record", a.getRecord))
+	mux.Handle("/api/v1/", a.handle("no_route", func(w http.ResponseWriter, r *http.Request) error {
 		return cdr.Errorf(cdr.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path)
 	}))
 }
 
-// handle wraps a tenant-scoped handler with authentication and the error
-// envelope.
-func (a *API) handle(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+// handle wraps a tenant-scoped handler with its metric labels (api native,
+// the given action), authentication and the error envelope.
+func (a *API) handle(action string, h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
 	return httpx.Adapt(func(w http.ResponseWriter, r *http.Request) error {
+		httpx.SetRoute(r.Context(), "native", action)
 		t, err := a.authenticate(r)
 		if err != nil {
 			return err

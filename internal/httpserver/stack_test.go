@@ -1,0 +1,96 @@
+package httpserver_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cdrhub/cdrhub/internal/api/native"
+	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/httpserver"
+	"github.com/cdrhub/cdrhub/internal/metrics"
+	"github.com/cdrhub/cdrhub/internal/sqlstore"
+)
+
+// Secrets of the test stack; no log line may contain any of them.
+const (
+	tenantToken = "tenant-tok-6f1d2c9e8b"
+	adminToken  = "admin-tok-3a7e5b0c4d"
+	wrongToken  = "wrong-tok-9c8b7a6f5e"
+	headerKey   = "header-key-0e1f2a3b4c"
+)
+
+// stack is the handler stack of cdrhub serve: httpserver routes over the
+// native API over an instrumented SQLite store, with one registry.
+type stack struct {
+	srv   *httptest.Server
+	db    cdr.Store // the SQLite store itself
+	reg   *metrics.Registry
+	extra []httpserver.API
+}
+
+func newStack(t *testing.T, log *slog.Logger, extra ...httpserver.API) *stack {
+	t.Helper()
+	db, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "db"), sqlstore.Options{CacheMiB: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	reg := metrics.NewRegistry()
+	metrics.RegisterRuntime(reg, "test")
+	store := metrics.InstrumentStore(db, reg)
+	api, err := native.New(store, []native.Token{
+		{Name: "acme", Secret: tenantToken, Tenant: "acme"},
+		{Name: "ops", Secret: adminToken},
+	}, []string{"acme"}, native.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apis := append([]httpserver.API{api}, extra...)
+	srv := httptest.NewServer(httpserver.RoutesWithMetrics(store, reg, log, apis...))
+	t.Cleanup(srv.Close)
+	return &stack{srv: srv, db: db, reg: reg}
+}
+
+// request is one request to the stack.
+type request struct {
+	method, path, token, body string
+	header                    map[string]string
+}
+
+// do sends req and returns the status and the body.
+func (s *stack) do(t *testing.T, req request) (int, string) {
+	t.Helper()
+	r, err := http.NewRequest(req.method, s.srv.URL+req.path, strings.NewReader(req.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req.token != "" {
+		r.Header.Set("Authorization", "Bearer "+req.token)
+	}
+	for k, v := range req.header {
+		r.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// scrape returns the /metrics page.
+func (s *stack) scrape(t *testing.T) string {
+	t.Helper()
+	code, body := s.do(t, request{method: "GET", path: "/metrics"})
+	if code != 200 {
+		t.Fatalf("GET /metrics: %d %s", code, body)
+	}
+	return body
+}
