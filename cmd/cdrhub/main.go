@@ -48,6 +48,8 @@ type environ struct {
 
 var commands = []command{
 	{"serve", "run the service", runServe},
+	{"import", "import records from NDJSON or JSON files", runImport},
+	{"export", "export records as NDJSON or CSV", runExport},
 	{"version", "print the version", runVersion},
 }
 

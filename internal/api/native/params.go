@@ -113,6 +113,15 @@ func timeParam(q url.Values, key string) (int64, error) {
 	return t.UnixMilli(), nil
 }
 
+// ParseFilter turns the query parameters of GET /api/v1/records into a
+// Filter, with the API's validation and error messages. Page parameters
+// (limit, count, cursor) are applied too; the export command passes only
+// filters and pages itself.
+func ParseFilter(q url.Values) (cdr.Filter, error) {
+	f, _, err := parseFilter(q)
+	return f, err
+}
+
 // parseFilter turns the query of GET /api/v1/records into a Filter and the
 // hash that binds a cursor to it.
 func parseFilter(q url.Values) (f cdr.Filter, hash string, err error) {

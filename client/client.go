@@ -1,0 +1,244 @@
+// Package client is a Go client for cdrhub's native API, /api/v1: record
+// upserts, filtered lists and single-record reads.
+//
+//	c, err := client.New("https://cdrhub.example.com", token)
+//	resp, err := c.UpsertRecords(ctx, f, "application/x-ndjson", false)
+//
+// The client does not retry. Upserts are idempotent, so a caller may send
+// a batch again when Retryable reports that its error allows it.
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+)
+
+// maxErrorBody bounds what is read of an error response.
+const maxErrorBody = 64 << 10
+
+// Client calls one cdrhub server with one bearer token. It is safe for
+// concurrent use.
+type Client struct {
+	base   *url.URL // scheme and host, path ending before /api/v1
+	token  string
+	tenant string
+	hc     *http.Client
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient sends requests through hc instead of http.DefaultClient,
+// e.g. one that trusts a private CA or has a timeout.
+func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc } }
+
+// WithTenant adds ?tenant=id to every request: an admin token needs it, a
+// tenant token accepts only its own tenant.
+func WithTenant(id string) Option { return func(c *Client) { c.tenant = id } }
+
+// New returns a client of the server at baseURL (such as
+// "https://cdrhub.example.com"; a trailing /api/v1 is accepted) that
+// authenticates with token.
+func New(baseURL, token string, opts ...Option) (*Client, error) {
+	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("client: base URL %q: want http(s)://host[:port]", baseURL)
+	}
+	if token == "" {
+		return nil, errors.New("client: empty token")
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/api/v1")
+	u.RawQuery, u.Fragment = "", ""
+	c := &Client{base: u, token: token, hc: http.DefaultClient}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
+}
+
+// UpsertResponse is the result of an upsert: the counts of record model §2
+// (stale records are also counted as unchanged) and the rejected lines.
+type UpsertResponse struct {
+	Inserted  int         `json:"inserted"`
+	Updated   int         `json:"updated"`
+	Unchanged int         `json:"unchanged"`
+	Stale     int         `json:"stale"`
+	Rejected  int         `json:"rejected"`
+	Errors    []LineError `json:"errors"`
+}
+
+// LineError is one rejected record of an upsert; Line is its 1-based
+// position in the body (array element or NDJSON line).
+type LineError struct {
+	Line     int    `json:"line"`
+	Source   string `json:"source,omitempty"`
+	SourceID string `json:"source_id,omitempty"`
+	Code     string `json:"code"`
+	Field    string `json:"field,omitempty"`
+	Message  string `json:"message"`
+}
+
+// UpsertRecords sends body (a JSON array with contentType application/json,
+// or NDJSON with application/x-ndjson) to POST /api/v1/records. With dryRun
+// the server classifies the records without writing them.
+func (c *Client) UpsertRecords(ctx context.Context, body io.Reader, contentType string, dryRun bool) (UpsertResponse, error) {
+	q := url.Values{}
+	if dryRun {
+		q.Set("dry_run", "true")
+	}
+	var resp UpsertResponse
+	err := c.do(ctx, http.MethodPost, "/api/v1/records", q, body, contentType, &resp)
+	return resp, err
+}
+
+// ListResponse is one page of records. Records are kept as the server sent
+// them; DecodeRecords decodes them.
+type ListResponse struct {
+	Records    []json.RawMessage `json:"records"`
+	NextCursor string            `json:"next_cursor,omitempty"`
+	Total      *int              `json:"total,omitempty"` // with count=true
+}
+
+// DecodeRecords decodes the page's records.
+func (l ListResponse) DecodeRecords() ([]*cdr.Record, error) {
+	recs := make([]*cdr.Record, len(l.Records))
+	for i, raw := range l.Records {
+		recs[i] = &cdr.Record{}
+		if err := json.Unmarshal(raw, recs[i]); err != nil {
+			return nil, fmt.Errorf("client: record %d: %w", i, err)
+		}
+	}
+	return recs, nil
+}
+
+// ListRecords calls GET /api/v1/records with the query q: filters, order,
+// limit, count and cursor (the NextCursor of the previous page, with the
+// same filters).
+func (c *Client) ListRecords(ctx context.Context, q url.Values) (ListResponse, error) {
+	var resp ListResponse
+	err := c.do(ctx, http.MethodGet, "/api/v1/records", q, nil, "", &resp)
+	return resp, err
+}
+
+// GetRecord calls GET /api/v1/records/{id}.
+func (c *Client) GetRecord(ctx context.Context, id string) (*cdr.Record, error) {
+	var rec cdr.Record
+	if err := c.do(ctx, http.MethodGet, "/api/v1/records/"+url.PathEscape(id), nil, nil, "", &rec); err != nil {
+		return nil, err
+	}
+	return &rec, nil
+}
+
+// Error is an error response of the API.
+type Error struct {
+	StatusCode int    // HTTP status
+	Code       string // invalid, unauthorized, forbidden, not_found, too_large, internal or unavailable
+	Message    string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("cdrhub: %s (HTTP %d): %s", e.Code, e.StatusCode, e.Message)
+}
+
+// netError is a failure to reach the server or to read its answer.
+type netError struct{ err error }
+
+func (e *netError) Error() string { return e.err.Error() }
+func (e *netError) Unwrap() error { return e.err }
+
+// Retryable reports whether err is worth one more attempt of an idempotent
+// call: the server could not be reached or its answer was cut, or it
+// answered unavailable (503). A cancelled context is never retryable.
+func Retryable(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var ne *netError
+	var e *Error
+	return errors.As(err, &ne) || errors.As(err, &e) && e.StatusCode == http.StatusServiceUnavailable
+}
+
+// do sends one request and decodes a 2xx JSON answer into out.
+func (c *Client) do(ctx context.Context, method, path string, q url.Values, body io.Reader, contentType string, out any) error {
+	u := *c.base
+	u.Path += path
+	if c.tenant != "" {
+		if q == nil {
+			q = url.Values{}
+		}
+		q.Set("tenant", c.tenant)
+	}
+	u.RawQuery = q.Encode()
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return fmt.Errorf("client: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return &netError{fmt.Errorf("client: %s %s: %w", method, path, err)}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return readError(resp)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		if ctx.Err() == nil && !isSyntaxError(err) {
+			return &netError{fmt.Errorf("client: %s %s: reading the response: %w", method, path, err)}
+		}
+		return fmt.Errorf("client: %s %s: decoding the response: %w", method, path, err)
+	}
+	return nil
+}
+
+func isSyntaxError(err error) bool {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	return errors.As(err, &se) || errors.As(err, &te)
+}
+
+// statusCodes names the code of a status when the body has no envelope
+// (a proxy's answer, say).
+var statusCodes = map[int]string{
+	http.StatusBadRequest:            cdr.EINVALID,
+	http.StatusUnauthorized:          cdr.EUNAUTHORIZED,
+	http.StatusForbidden:             cdr.EFORBIDDEN,
+	http.StatusNotFound:              cdr.ENOTFOUND,
+	http.StatusRequestEntityTooLarge: cdr.ETOOLARGE,
+	http.StatusServiceUnavailable:    cdr.EUNAVAILABLE,
+}
+
+// readError decodes the {"error":{"code","message"}} envelope of resp.
+func readError(resp *http.Response) error {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	var env struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	e := &Error{StatusCode: resp.StatusCode}
+	if json.Unmarshal(b, &env) == nil && env.Error.Code != "" {
+		e.Code, e.Message = env.Error.Code, env.Error.Message
+		return e
+	}
+	e.Code = statusCodes[resp.StatusCode]
+	if e.Code == "" {
+		e.Code = cdr.EINTERNAL
+	}
+	e.Message = "HTTP " + strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode) + " without an error envelope"
+	return e
+}

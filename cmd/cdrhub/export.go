@@ -1,0 +1,418 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cdrhub/cdrhub/client"
+	"github.com/cdrhub/cdrhub/internal/api/native"
+	"github.com/cdrhub/cdrhub/internal/cdr"
+)
+
+// exportPage is the records read per query or request.
+const exportPage = 1000
+
+// exportFilters are the filter flags of export: each is the list parameter
+// of GET /api/v1/records with '-' for '_', parsed by the API's own parser.
+var exportFilters = []struct {
+	name, help string
+	kind       filterKind
+}{
+	{"from", "records starting at or after `TIME`: Unix ms or RFC 3339", single},
+	{"to", "records starting before `TIME`: Unix ms or RFC 3339", single},
+	{"channel", "`CHANNEL`: voice, rtc or chat", anyOf},
+	{"source", "`SOURCE`: native or a vendor source", anyOf},
+	{"source-id", "exact `SOURCE_ID` (with exactly one --source)", anyOf},
+	{"direction", "`DIRECTION`: inbound, outbound, internal or unknown", anyOf},
+	{"call-type", "`TYPE`: direct, predictive, dual, privacy or conference", anyOf},
+	{"media", "`MEDIA`: audio, video or text", anyOf},
+	{"disposition", "`DISPOSITION`: answered, abandoned, no_agent, …", anyOf},
+	{"hangup-by", "`SIDE`: customer, agent, system or unknown", anyOf},
+	{"phone", "exact `NUMBER` on either side", anyOf},
+	{"phone-contains", "`DIGITS` (at least 3) anywhere in either number", single},
+	{"caller", "exact caller `ADDRESS`", anyOf},
+	{"callee", "exact callee `ADDRESS`", anyOf},
+	{"agent", "`AGENT` id, email or name", anyOf},
+	{"queue", "`QUEUE` id or name", anyOf},
+	{"tag", "`TAG`", anyOf},
+	{"country-code", "`CODE` of the country", anyOf},
+	{"has-recording", "only records with (true) or without (false) a recording", boolean},
+	{"include-shadows", "include records that duplicate another (same_as)", boolean},
+	{"csat-min", "lowest satisfaction `SCORE`, 1-5", single},
+	{"csat-max", "highest satisfaction `SCORE`, 1-5", single},
+	{"order", "`ORDER`: desc (newest first, as the API) or asc", single},
+}
+
+type filterKind int
+
+const (
+	single  filterKind = iota
+	anyOf              // repeatable and comma-separable
+	boolean            // --flag is --flag=true
+)
+
+// csvHeader is the fixed column set of --format csv.
+var csvHeader = []string{
+	"id", "tenant", "channel", "source", "source_id", "version", "start_at", "answer_at", "end_at",
+	"direction", "call_type", "media", "disposition", "disposition_raw", "hangup_by", "caller", "callee",
+	"agent_ids", "agent_names", "queue_ids", "queue_names", "talk_s", "total_s", "ring_s", "queue_s",
+	"ivr_s", "hold_s", "satisfaction_score", "satisfaction_label", "has_recording", "tags",
+	"country_code", "note",
+}
+
+func runExport(ctx context.Context, args []string, env *environ) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	var tf targetFlags
+	tf.register(fs, "from")
+	format := fs.String("format", "ndjson", "output `FORMAT`: ndjson (records as the API returns them) or csv")
+	output := fs.String("output", "", "write to `FILE` (replaced when the export completes) instead of stdout")
+	q := url.Values{}
+	for _, f := range exportFilters {
+		help := f.help
+		if f.kind == anyOf {
+			help += " (repeat or comma-separate: any of)"
+		}
+		fs.Var(&paramFlag{q: q, key: strings.ReplaceAll(f.name, "-", "_"), isBool: f.kind == boolean}, f.name, help)
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: cdrhub export [flags]\n\n"+
+			"Exports the records matching the filters, newest first unless --order asc, from the\n"+
+			"local database (as configured for serve) or, with --server, through /api/v1.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("export: unexpected argument %q", rest[0])
+	}
+	if *format != "ndjson" && *format != "csv" {
+		return fmt.Errorf("export: --format %s: want ndjson or csv", *format)
+	}
+	f, err := native.ParseFilter(q)
+	if err != nil {
+		return fmt.Errorf("export: %s", errorText(err))
+	}
+	tgt, err := tf.open(ctx, env, false)
+	if err != nil {
+		return err
+	}
+	defer tgt.close()
+	out, err := createOutput(*output, env.stdout)
+	if err != nil {
+		return err
+	}
+	ex := &exporter{w: newRecordWriter(out, *format), pages: tgt.pager(f, q),
+		prog: newProgress(env.stderr, isTerminal(env.stderr), time.Now, "export", false)}
+	if err := ex.run(ctx); err != nil {
+		ex.prog.clear()
+		out.abort()
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := out.commit(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	ex.prog.finish(fmt.Sprintf("%d records", ex.n), ex.n)
+	return nil
+}
+
+// paramFlag adds its values to a query parameter.
+type paramFlag struct {
+	q      url.Values
+	key    string
+	isBool bool
+}
+
+func (p *paramFlag) String() string {
+	if p.q == nil {
+		return ""
+	}
+	return strings.Join(p.q[p.key], ",")
+}
+
+func (p *paramFlag) Set(v string) error { p.q.Add(p.key, v); return nil }
+func (p *paramFlag) IsBoolFlag() bool   { return p.isBool }
+
+// exporter copies pages of records to a writer.
+type exporter struct {
+	w     recordWriter
+	pages pager
+	prog  *progress
+	n     int64
+}
+
+func (ex *exporter) run(ctx context.Context) error {
+	for first := true; ; first = false {
+		recs, total, err := ex.pages.next(ctx)
+		if err != nil {
+			return err
+		}
+		if first {
+			ex.prog.total = int64(total)
+		}
+		if len(recs) == 0 {
+			return nil
+		}
+		for _, r := range recs {
+			if err := ex.w.write(r); err != nil {
+				return err
+			}
+			ex.n++
+			ex.prog.update(ex.n, ex.n)
+		}
+	}
+}
+
+// exportRecord is a record as the server sent it (raw) or as the store
+// returned it (rec).
+type exportRecord struct {
+	raw json.RawMessage
+	rec *cdr.Record
+}
+
+// pager returns the pages of an export in order, then an empty page. The
+// first page carries the total count (-1 if unknown).
+type pager interface {
+	next(ctx context.Context) (recs []exportRecord, total int, err error)
+}
+
+func (t *target) pager(f cdr.Filter, q url.Values) pager {
+	if t.client != nil {
+		return &remotePager{c: t.client, q: q}
+	}
+	f.Limit, f.Count, f.After = exportPage, true, nil
+	return &localPager{store: t.store, tenant: t.tenant, f: f}
+}
+
+// localPager pages through the store with keyset cursors.
+type localPager struct {
+	store  cdr.Store
+	tenant cdr.TenantID
+	f      cdr.Filter
+	done   bool
+}
+
+func (p *localPager) next(ctx context.Context) ([]exportRecord, int, error) {
+	if p.done {
+		return nil, -1, nil
+	}
+	recs, total, err := p.store.FindRecords(ctx, p.tenant, p.f)
+	if err != nil {
+		return nil, 0, err
+	}
+	p.f.Count = false
+	if len(recs) < p.f.Limit {
+		p.done = true
+	} else {
+		last := recs[len(recs)-1]
+		p.f.After = &cdr.Cursor{StartAt: last.StartAt, ID: last.ID}
+	}
+	out := make([]exportRecord, len(recs))
+	for i, r := range recs {
+		out[i].rec = r
+	}
+	return out, total, nil
+}
+
+// remotePager follows next_cursor.
+type remotePager struct {
+	c      *client.Client
+	q      url.Values
+	cursor string
+	done   bool
+}
+
+func (p *remotePager) next(ctx context.Context) ([]exportRecord, int, error) {
+	if p.done {
+		return nil, -1, nil
+	}
+	q := url.Values{}
+	for k, v := range p.q {
+		q[k] = v
+	}
+	q.Set("limit", strconv.Itoa(exportPage))
+	if p.cursor == "" {
+		q.Set("count", "true")
+	} else {
+		q.Set("cursor", p.cursor)
+	}
+	var resp client.ListResponse
+	err := retryOnce(ctx, func() (err error) {
+		resp, err = p.c.ListRecords(ctx, q)
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	p.cursor, p.done = resp.NextCursor, resp.NextCursor == ""
+	total := -1
+	if resp.Total != nil {
+		total = *resp.Total
+	}
+	out := make([]exportRecord, len(resp.Records))
+	for i, raw := range resp.Records {
+		out[i].raw = raw
+	}
+	return out, total, nil
+}
+
+// output is stdout, or a temporary file renamed over the named one when the
+// export completes, so that a failed export leaves no partial file.
+type output struct {
+	*bufio.Writer
+	tmp  *os.File // nil for stdout
+	path string
+}
+
+func createOutput(path string, stdout io.Writer) (*output, error) {
+	if path == "" || path == "-" {
+		return &output{Writer: bufio.NewWriterSize(stdout, 64<<10)}, nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	return &output{Writer: bufio.NewWriterSize(tmp, 64<<10), tmp: tmp, path: path}, nil
+}
+
+func (o *output) commit() error {
+	if err := o.Flush(); err != nil || o.tmp == nil {
+		o.abort()
+		return err
+	}
+	if err := o.tmp.Close(); err != nil {
+		o.abort()
+		return err
+	}
+	if err := os.Rename(o.tmp.Name(), o.path); err != nil {
+		o.abort()
+		return err
+	}
+	return nil
+}
+
+func (o *output) abort() {
+	if o.tmp != nil {
+		o.tmp.Close()
+		os.Remove(o.tmp.Name())
+	}
+}
+
+// recordWriter writes records in one output format.
+type recordWriter interface {
+	write(r exportRecord) error
+}
+
+func newRecordWriter(w io.Writer, format string) recordWriter {
+	if format == "csv" {
+		return &csvWriter{w: csv.NewWriter(w)}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // as the API encodes
+	return &ndjsonWriter{w: w, enc: enc}
+}
+
+// ndjsonWriter writes one record per line, as the API returns it.
+type ndjsonWriter struct {
+	w   io.Writer
+	enc *json.Encoder
+}
+
+func (n *ndjsonWriter) write(r exportRecord) error {
+	if r.rec != nil {
+		return n.enc.Encode(r.rec)
+	}
+	if _, err := n.w.Write(r.raw); err != nil {
+		return err
+	}
+	_, err := io.WriteString(n.w, "\n")
+	return err
+}
+
+// csvWriter writes the header, then one row of csvHeader per record.
+type csvWriter struct {
+	w      *csv.Writer
+	header bool
+}
+
+func (c *csvWriter) write(r exportRecord) error {
+	if !c.header {
+		c.header = true
+		if err := c.w.Write(csvHeader); err != nil {
+			return err
+		}
+	}
+	rec := r.rec
+	if rec == nil {
+		rec = &cdr.Record{}
+		if err := json.Unmarshal(r.raw, rec); err != nil {
+			return fmt.Errorf("decoding a record of the server: %w", err)
+		}
+	}
+	if err := c.w.Write(csvRow(rec)); err != nil {
+		return err
+	}
+	c.w.Flush() // into the output's buffer
+	return c.w.Error()
+}
+
+// csvRow renders r in the columns of csvHeader: times in RFC 3339 UTC with
+// milliseconds, lists joined with ';', unknown values empty.
+func csvRow(r *cdr.Record) []string {
+	var agentIDs, agentNames, queueIDs, queueNames []string
+	for _, a := range r.Agents {
+		agentIDs, agentNames = append(agentIDs, a.ID), append(agentNames, a.Name)
+	}
+	for _, q := range r.Queues {
+		queueIDs, queueNames = append(queueIDs, q.ID), append(queueNames, q.Name)
+	}
+	var score, label string
+	if s := r.Satisfaction; s != nil {
+		score, label = optInt(intPtr(s.Score)), s.Label
+	}
+	return []string{
+		r.ID, r.Tenant, string(r.Channel), string(r.Source), r.SourceID, strconv.FormatInt(r.Version, 10),
+		csvTime(&r.StartAt), csvTime(r.AnswerAt), csvTime(r.EndAt),
+		string(r.Direction), string(r.CallType), string(r.Media), string(r.Disposition), r.DispositionRaw, string(r.HangupBy),
+		r.Caller.Address, r.Callee.Address,
+		strings.Join(agentIDs, ";"), strings.Join(agentNames, ";"), strings.Join(queueIDs, ";"), strings.Join(queueNames, ";"),
+		optInt(r.TalkS), optInt(r.TotalS), optInt(r.RingS), optInt(r.QueueS), optInt(r.IVRS), optInt(r.HoldS),
+		score, label, strconv.FormatBool(r.HasRecording()), strings.Join(r.Tags, ";"),
+		r.CountryCode, r.Note,
+	}
+}
+
+func csvTime(ms *int64) string {
+	if ms == nil || *ms == 0 {
+		return ""
+	}
+	return time.UnixMilli(*ms).UTC().Format("2006-01-02T15:04:05.000Z07:00")
+}
+
+func optInt(v *int64) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.FormatInt(*v, 10)
+}
+
+func intPtr(v *int) *int64 {
+	if v == nil {
+		return nil
+	}
+	n := int64(*v)
+	return &n
+}

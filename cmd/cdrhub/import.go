@@ -1,0 +1,521 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cdrhub/cdrhub/client"
+	"github.com/cdrhub/cdrhub/internal/api/native"
+	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/config"
+	"github.com/cdrhub/cdrhub/internal/recordio"
+	"github.com/cdrhub/cdrhub/internal/sqlstore"
+)
+
+const (
+	// envToken is the token of --server when --token is not given.
+	envToken = "CDRHUB_TOKEN"
+	// defaultBatch is the records per upsert.
+	defaultBatch = 5000
+	// maxBatchBytes closes a batch early, whatever its count, so that a
+	// request stays well under the server's 32 MiB body limit.
+	maxBatchBytes = 8 << 20
+	// maxPrintedErrors caps the rejected lines printed one by one.
+	maxPrintedErrors = 100
+)
+
+// retryWait is the pause before the one retry of a failed request.
+var retryWait = time.Second
+
+// checkTenant stands in for the tenant when a remote import validates
+// records without knowing which tenant the token acts for.
+var checkTenant = cdr.MustTenantID("import-check")
+
+func runImport(ctx context.Context, args []string, env *environ) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	var tf targetFlags
+	tf.register(fs, "into")
+	format := fs.String("format", string(cdr.SourceNative), "record `FORMAT` of the files: native")
+	batch := fs.Int("batch", defaultBatch, "`N` records per upsert (remote: at most 10000)")
+	dryRun := fs.Bool("dry-run", false, "validate and classify the records without writing them")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: cdrhub import [flags] FILE...\n\n"+
+			"Imports native records from NDJSON files or JSON arrays (FILE - is stdin), into the\n"+
+			"local database (as configured for serve) or, with --server, through /api/v1.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(files) == 0:
+		fs.Usage()
+		return errors.New("import: no FILE given (use - for stdin)")
+	case *format != string(cdr.SourceNative):
+		return fmt.Errorf("import: format %s is not supported yet", *format)
+	case *batch < 1:
+		return errors.New("import: --batch must be at least 1")
+	case tf.server != "" && *batch > native.DefaultLimits.MaxRecords:
+		return fmt.Errorf("import: --batch %d: a request holds at most %d records", *batch, native.DefaultLimits.MaxRecords)
+	}
+	total, err := inputSize(files)
+	if err != nil {
+		return err
+	}
+	tgt, err := tf.open(ctx, env, true)
+	if err != nil {
+		return err
+	}
+	defer tgt.close()
+	verb := "import"
+	if *dryRun {
+		verb = "import (dry run)"
+	}
+	im := &importer{tgt: tgt, stdin: os.Stdin, batchMax: *batch, dryRun: *dryRun, now: time.Now,
+		prog: newProgress(env.stderr, isTerminal(env.stderr), time.Now, verb, true)}
+	im.prog.total = total
+	return im.run(ctx, files)
+}
+
+// inputSize checks that the files exist and returns their total size, or
+// -1 if a size is unknown (stdin, a pipe).
+func inputSize(files []string) (int64, error) {
+	var total int64
+	for _, name := range files {
+		if name == "-" {
+			total = -1
+			continue
+		}
+		fi, err := os.Stat(name)
+		if err != nil {
+			return 0, fmt.Errorf("import: %w", err)
+		}
+		if fi.IsDir() {
+			return 0, fmt.Errorf("import: %s is a directory", name)
+		}
+		if total >= 0 && fi.Mode().IsRegular() {
+			total += fi.Size()
+		} else {
+			total = -1
+		}
+	}
+	return total, nil
+}
+
+// importer streams files into batches and upserts them.
+type importer struct {
+	tgt      *target
+	stdin    io.Reader
+	prog     *progress
+	batchMax int
+	dryRun   bool
+	now      func() time.Time
+
+	batch   batch
+	read    int64 // bytes read of every file so far
+	counts  importCounts
+	printed int // rejected lines printed
+}
+
+type importCounts struct {
+	records, inserted, updated, unchanged, stale, rejected int64
+}
+
+// batch is the records waiting to be sent: prepared records for the local
+// store, their lines as NDJSON for a server.
+type batch struct {
+	recs  []*cdr.Record
+	body  bytes.Buffer
+	lines []lineRef // where each record came from
+	size  int       // bytes of input
+}
+
+type lineRef struct {
+	file string
+	n    int
+}
+
+func (b *batch) reset() {
+	b.recs, b.lines, b.size = b.recs[:0], b.lines[:0], 0
+	b.body.Reset()
+}
+
+// run imports the files in order. It stops at the first error that is not
+// a rejected line, after writing the valid records read before it, and
+// fails if any record was rejected.
+func (im *importer) run(ctx context.Context, files []string) error {
+	err := im.importFiles(ctx, files)
+	if ctx.Err() == nil {
+		if ferr := im.flush(ctx); err == nil {
+			err = ferr
+		}
+	}
+	c := im.counts
+	if n := c.rejected - int64(im.printed); n > 0 {
+		im.prog.printf("import: %d more rejected records not shown\n", n)
+	}
+	im.prog.finish(fmt.Sprintf("%d records: %d inserted, %d updated, %d unchanged (%d stale), %d rejected",
+		c.records, c.inserted, c.updated, c.unchanged, c.stale, c.rejected), c.records)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	if c.rejected > 0 {
+		return fmt.Errorf("import: %d records rejected", c.rejected)
+	}
+	return nil
+}
+
+func (im *importer) importFiles(ctx context.Context, files []string) error {
+	for _, name := range files {
+		if err := im.importFile(ctx, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (im *importer) importFile(ctx context.Context, name string) error {
+	label, in := name, im.stdin
+	if name == "-" {
+		label = "stdin"
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	rd := recordio.NewReader(&countingReader{r: in, n: &im.read}, fileKind(name))
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		l, err := rd.Next()
+		if err == io.EOF {
+			return nil
+		}
+		var le *recordio.LineError
+		if err != nil && !errors.As(err, &le) {
+			return fmt.Errorf("%s: %s", label, errorText(err))
+		}
+		im.counts.records++
+		if le == nil {
+			var rec *cdr.Record
+			if rec, le = im.check(l); le == nil {
+				im.add(label, l, rec)
+			}
+		}
+		if le != nil {
+			im.reject(label, le)
+		}
+		if len(im.batch.lines) >= im.batchMax || im.batch.size >= maxBatchBytes {
+			if err := im.flush(ctx); err != nil {
+				return err
+			}
+		}
+		im.prog.update(im.counts.records, im.read)
+	}
+}
+
+// fileKind is NDJSON for .ndjson and .jsonl files; other files are sniffed.
+func fileKind(name string) recordio.Kind {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".ndjson", ".jsonl":
+		return recordio.NDJSON
+	}
+	return recordio.Auto
+}
+
+// errorText is the message of a *cdr.Error, else the error's text.
+func errorText(err error) string {
+	var e *cdr.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
+}
+
+// check decodes and validates one record as the native API does.
+func (im *importer) check(l recordio.Line) (*cdr.Record, *recordio.LineError) {
+	rec, le := recordio.Decode(l.Raw, native.DefaultLimits.MaxRecord)
+	if le != nil {
+		le.Line = l.N
+		return nil, le
+	}
+	le = &recordio.LineError{Line: l.N, Source: string(rec.Source), SourceID: rec.SourceID, Code: cdr.EINVALID}
+	t := im.tgt.tenant
+	switch {
+	case t.IsZero():
+		// Only the server knows the tenant, and checks tenant and id.
+		t, rec.ID = checkTenant, ""
+	case rec.Tenant != "" && rec.Tenant != t.String():
+		le.Field, le.Message = "tenant", fmt.Sprintf("must be absent or equal to the tenant imported into (%s)", t)
+		return nil, le
+	}
+	if err := rec.Prepare(t, im.now().UnixMilli()); err != nil {
+		var fe *cdr.FieldError
+		if errors.As(err, &fe) {
+			le.Field, le.Message = fe.Field, fe.Message
+		} else {
+			le.Code, le.Message = cdr.ErrorCode(err), cdr.ErrorMessage(err)
+		}
+		return nil, le
+	}
+	return rec, nil
+}
+
+// add puts a valid record into the batch.
+func (im *importer) add(file string, l recordio.Line, rec *cdr.Record) {
+	b := &im.batch
+	b.lines = append(b.lines, lineRef{file, l.N})
+	b.size += len(l.Raw)
+	if im.tgt.client == nil {
+		b.recs = append(b.recs, rec)
+		return
+	}
+	json.Compact(&b.body, l.Raw) // valid: Decode accepted it
+	b.body.WriteByte('\n')
+}
+
+// reject counts a rejected record and prints it while under the cap.
+func (im *importer) reject(file string, le *recordio.LineError) {
+	im.counts.rejected++
+	if im.printed >= maxPrintedErrors {
+		return
+	}
+	im.printed++
+	where := fmt.Sprintf("%s:%d: ", file, le.Line)
+	if le.Field != "" {
+		where += le.Field + ": "
+	}
+	im.prog.printf("%s%s\n", where, le.Message)
+}
+
+// flush upserts the batch.
+func (im *importer) flush(ctx context.Context) error {
+	b := &im.batch
+	if len(b.lines) == 0 {
+		return nil
+	}
+	defer b.reset()
+	if im.tgt.client == nil {
+		res, err := im.tgt.store.UpsertRecords(ctx, im.tgt.tenant, b.recs, cdr.UpsertOptions{DryRun: im.dryRun})
+		if err != nil {
+			return err
+		}
+		im.count(res.Inserted, res.Updated, res.Unchanged, res.Stale)
+		return nil
+	}
+	var resp client.UpsertResponse
+	err := retryOnce(ctx, func() (err error) {
+		resp, err = im.tgt.client.UpsertRecords(ctx, bytes.NewReader(b.body.Bytes()), "application/x-ndjson", im.dryRun)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	im.count(resp.Inserted, resp.Updated, resp.Unchanged, resp.Stale)
+	// The server's line numbers count the records of the batch.
+	im.counts.rejected += int64(resp.Rejected - len(resp.Errors))
+	for _, e := range resp.Errors {
+		le := recordio.LineError{Code: e.Code, Field: e.Field, Message: e.Message}
+		file := "?"
+		if e.Line >= 1 && e.Line <= len(b.lines) {
+			file, le.Line = b.lines[e.Line-1].file, b.lines[e.Line-1].n
+		}
+		im.reject(file, &le)
+	}
+	return nil
+}
+
+func (im *importer) count(inserted, updated, unchanged, stale int) {
+	c := &im.counts
+	c.inserted += int64(inserted)
+	c.updated += int64(updated)
+	c.unchanged += int64(unchanged)
+	c.stale += int64(stale)
+}
+
+// retryOnce calls f, and once more after a pause if its error says the
+// server was unreachable or unavailable. Only idempotent calls use it.
+func retryOnce(ctx context.Context, f func() error) error {
+	err := f()
+	if err == nil || !client.Retryable(err) {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		return err
+	case <-time.After(retryWait):
+	}
+	return f()
+}
+
+// countingReader adds the bytes read to *n.
+type countingReader struct {
+	r io.Reader
+	n *int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	*c.n += int64(n)
+	return n, err
+}
+
+// targetFlags choose where import writes and export reads: the local
+// database of the configuration, or a server.
+type targetFlags struct {
+	config, tenant, server, token string
+}
+
+func (tf *targetFlags) register(fs *flag.FlagSet, prep string) {
+	fs.StringVar(&tf.config, "config", "", "configuration `FILE` for the local database (default $CDRHUB_CONFIG; none: ./cdrhub-data/cdrhub.db)")
+	fs.StringVar(&tf.tenant, "tenant", "", "tenant `ID` to "+fs.Name()+" "+prep+" (local: required unless the configuration has one tenant; remote: for an admin token)")
+	fs.StringVar(&tf.server, "server", "", "cdrhub server `URL` (https://host:port): use /api/v1 instead of the local database")
+	fs.StringVar(&tf.token, "token", "", "bearer `TOKEN` of --server (default $"+envToken+")")
+}
+
+// target is the local store and tenant, or a client of a server (with the
+// tenant if --tenant named it).
+type target struct {
+	store  cdr.Store
+	tenant cdr.TenantID
+	client *client.Client
+}
+
+func (t *target) close() {
+	if t.store != nil {
+		t.store.Close()
+	}
+}
+
+// open opens the target. A local database is created only if create.
+func (tf *targetFlags) open(ctx context.Context, env *environ, create bool) (*target, error) {
+	if tf.server != "" {
+		return tf.openRemote(env)
+	}
+	if tf.token != "" {
+		return nil, errors.New("--token needs --server")
+	}
+	path := config.Path(tf.config, env.getenv)
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	t, err := localTenant(cfg, path, tf.tenant)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Storage.Driver != config.DriverSQLite {
+		return nil, fmt.Errorf("storage.driver %s: only sqlite is available in this build", cfg.Storage.Driver)
+	}
+	if !create {
+		if _, err := os.Stat(cfg.Storage.Path); err != nil {
+			return nil, fmt.Errorf("no database at %s: %w", cfg.Storage.Path, pathErrCause(err))
+		}
+	}
+	store, err := sqlstore.OpenSQLite(ctx, cfg.Storage.Path, sqlstore.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return &target{store: store, tenant: t}, nil
+}
+
+func (tf *targetFlags) openRemote(env *environ) (*target, error) {
+	if tf.config != "" {
+		return nil, errors.New("--config is for the local database; --server sends to a server")
+	}
+	token := tf.token
+	if token == "" {
+		token = env.getenv(envToken)
+	}
+	if token == "" {
+		return nil, fmt.Errorf("--server needs --token or $%s", envToken)
+	}
+	tgt := &target{}
+	var opts []client.Option
+	if tf.tenant != "" {
+		t, err := cdr.NewTenantID(tf.tenant)
+		if err != nil {
+			return nil, errors.New(errorText(err))
+		}
+		tgt.tenant = t
+		opts = append(opts, client.WithTenant(tf.tenant))
+	}
+	c, err := client.New(tf.server, token, opts...)
+	if err != nil {
+		return nil, err
+	}
+	tgt.client = c
+	return tgt, nil
+}
+
+// localTenant picks the tenant of a local import or export: --tenant, which
+// must be configured if there is a configuration file (without one, the
+// database is the operator's own and any tenant goes), or else the one
+// configured tenant.
+func localTenant(cfg config.Config, path, flagTenant string) (cdr.TenantID, error) {
+	if flagTenant == "" {
+		if len(cfg.Tenants) == 1 {
+			return cdr.NewTenantID(cfg.Tenants[0].ID)
+		}
+		if path == "" {
+			return cdr.TenantID{}, errors.New("--tenant is required (there is no configuration file naming tenants)")
+		}
+		ids := make([]string, len(cfg.Tenants))
+		for i, t := range cfg.Tenants {
+			ids[i] = t.ID
+		}
+		return cdr.TenantID{}, fmt.Errorf("--tenant is required: %s configures %d tenants (%s)", path, len(ids), strings.Join(ids, ", "))
+	}
+	if path != "" && cfg.TenantByID(flagTenant) == nil {
+		return cdr.TenantID{}, fmt.Errorf("--tenant %s: no such tenant in %s", flagTenant, path)
+	}
+	t, err := cdr.NewTenantID(flagTenant)
+	if err != nil {
+		return cdr.TenantID{}, errors.New(errorText(err))
+	}
+	return t, nil
+}
+
+// pathErrCause strips the *fs.PathError wrapper, whose text repeats the path.
+func pathErrCause(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// parseInterspersed parses the flags of fs wherever they are among args
+// and returns the other arguments in order. After "--" every argument is
+// positional; "-" (stdin) is positional.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+}
