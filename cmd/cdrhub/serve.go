@@ -87,7 +87,7 @@ func serve(ctx context.Context, cfg config.Config, demoToken string, withDemo bo
 		return err
 	}
 	tlsFiles := httpserver.TLSFiles{CertFile: cfg.Server.TLS.CertFile, KeyFile: cfg.Server.TLS.KeyFile}
-	srv, err := httpserver.Listen(cfg.Server.Listen, httpserver.RoutesWithMetrics(store, reg, log, api), tlsFiles, log)
+	srv, err := httpserver.Listen(cfg.Server.Listen, httpserver.Routes(store, reg, log, api), tlsFiles, log)
 	if err != nil {
 		return err
 	}

@@ -111,7 +111,7 @@ func (okDB) Ping(context.Context) error { return nil }
 // TestRoutesOwnRegistry checks that Routes, without a registry given,
 // serves the HTTP and runtime metrics.
 func TestRoutesOwnRegistry(t *testing.T) {
-	h := httpserver.Routes(okDB{}, slog.New(slog.DiscardHandler))
+	h := httpserver.Routes(okDB{}, nil, slog.New(slog.DiscardHandler))
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/healthz", nil))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))

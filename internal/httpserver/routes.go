@@ -24,19 +24,15 @@ type Pinger interface {
 
 // Routes returns the handler of every API: health checks, /metrics, then
 // each API under its own prefix, behind recovery, request ids, the access
-// log and the HTTP metrics. /metrics serves a registry of its own, holding
-// the HTTP and Go runtime metrics; use RoutesWithMetrics to share one.
-func Routes(db Pinger, log *slog.Logger, apis ...API) http.Handler {
-	reg := metrics.NewRegistry()
-	metrics.RegisterRuntime(reg, "")
-	return RoutesWithMetrics(db, reg, log, apis...)
-}
-
-// RoutesWithMetrics is Routes recording the HTTP metrics into reg and
-// serving reg on GET /metrics, so that other metrics (the store's, the
-// runtime's) appear beside them. Like the health checks, /metrics needs no
-// authentication.
-func RoutesWithMetrics(db Pinger, reg *metrics.Registry, log *slog.Logger, apis ...API) http.Handler {
+// log and the HTTP metrics, which are recorded into reg and served with
+// everything else reg holds on GET /metrics. A nil reg gets a registry of
+// its own with the Go runtime metrics. Like the health checks, /metrics
+// needs no authentication.
+func Routes(db Pinger, reg *metrics.Registry, log *slog.Logger, apis ...API) http.Handler {
+	if reg == nil {
+		reg = metrics.NewRegistry()
+		metrics.RegisterRuntime(reg, "")
+	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", labeled("health", "healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})

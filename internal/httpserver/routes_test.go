@@ -31,7 +31,7 @@ func (panicAPI) Register(mux *http.ServeMux) {
 func TestRoutes(t *testing.T) {
 	var logs bytes.Buffer
 	db := &fakeDB{}
-	h := Routes(db, slog.New(slog.NewJSONHandler(&logs, nil)), panicAPI{})
+	h := Routes(db, nil, slog.New(slog.NewJSONHandler(&logs, nil)), panicAPI{})
 	get := func(path string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", path+"?secret=hunter2", nil))

@@ -52,7 +52,7 @@ func newStack(t *testing.T, log *slog.Logger, extra ...httpserver.API) *stack {
 		t.Fatal(err)
 	}
 	apis := append([]httpserver.API{api}, extra...)
-	srv := httptest.NewServer(httpserver.RoutesWithMetrics(store, reg, log, apis...))
+	srv := httptest.NewServer(httpserver.Routes(store, reg, log, apis...))
 	t.Cleanup(srv.Close)
 	return &stack{srv: srv, db: db, reg: reg}
 }

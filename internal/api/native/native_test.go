@@ -47,7 +47,7 @@ func newEnv(t *testing.T, limits native.Limits) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(httpserver.Routes(store, log, api))
+	srv := httptest.NewServer(httpserver.Routes(store, nil, log, api))
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, store: store}
 }
