@@ -153,3 +153,25 @@ func TestRecordsDeterministic(t *testing.T) {
 		t.Error("n = 0 returned records")
 	}
 }
+
+func TestBatch(t *testing.T) {
+	seen := map[string]bool{}
+	numbers := map[string]bool{}
+	for i := range 3 {
+		for _, r := range Batch("acme", i, 500) {
+			if seen[r.SourceID] {
+				t.Fatalf("duplicate source id %s", r.SourceID)
+			}
+			seen[r.SourceID] = true
+			if err := r.Prepare(cdr.MustTenantID("acme"), 1); err != nil {
+				t.Fatalf("%s: %v", r.SourceID, err)
+			}
+			if r.Channel == cdr.ChannelVoice {
+				numbers[r.Caller.Digits] = true
+			}
+		}
+	}
+	if len(numbers) < 500 {
+		t.Errorf("only %d distinct caller numbers in 1500 records", len(numbers))
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,27 +47,7 @@ func benchDir(b *testing.B) string {
 	return b.TempDir()
 }
 
-// genBatch returns batch i of the benchmark data: realistic demo records
-// whose "now" moves a day per batch, with unique source ids and customer
-// numbers drawn from a pool of 200,000.
-func genBatch(i, n int) []*cdr.Record {
-	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC).Add(time.Duration(i) * 24 * time.Hour)
-	recs := demo.Records(benchTenant.String(), now, n)
-	rng := rand.New(rand.NewPCG(uint64(i), 7))
-	for _, r := range recs {
-		r.SourceID = fmt.Sprintf("b%04d-%s", i, r.SourceID)
-		if r.Channel != cdr.ChannelVoice || r.Caller.Address == "" || r.Caller.Address[0] != '+' {
-			continue
-		}
-		num := fmt.Sprintf("+86 1%d%09d", 3+rng.IntN(7), rng.IntN(200_000)*4999%1_000_000_000)
-		if r.Direction == cdr.DirectionInbound {
-			r.Caller.Address = num
-		} else {
-			r.Callee.Address = num
-		}
-	}
-	return recs
-}
+func genBatch(i, n int) []*cdr.Record { return demo.Batch(benchTenant.String(), i, n) }
 
 // BenchmarkIngest compares the store's upsert with a raw-driver baseline:
 // the same rows (records, terms, phone grams) inserted with prepared
@@ -205,11 +186,23 @@ func BenchmarkQuery(b *testing.B) {
 	minStart, maxStart := all[0].StartAt, last[0].StartAt
 	rng := rand.New(rand.NewPCG(1, 1))
 	customer := func() string {
-		r := all[rng.IntN(len(all))]
-		if r.Direction == cdr.DirectionInbound {
-			return r.Caller.Address
+		for {
+			r := all[rng.IntN(len(all))]
+			d := r.Callee.Digits
+			if r.Direction == cdr.DirectionInbound {
+				d = r.Caller.Digits
+			}
+			if len(d) >= 11 && !strings.Contains(d, "*") {
+				return d
+			}
 		}
-		return r.Callee.Address
+	}
+	agent := func() string {
+		for {
+			if r := all[rng.IntN(len(all))]; len(r.Agents) > 0 {
+				return r.Agents[0].ID
+			}
+		}
 	}
 	day := int64(24 * time.Hour / time.Millisecond)
 	cases := []struct {
@@ -226,7 +219,7 @@ func BenchmarkQuery(b *testing.B) {
 				Directions: []cdr.Direction{cdr.DirectionInbound}, Dispositions: []cdr.Disposition{cdr.DispositionAnswered}}
 		}},
 		{"agent", func() cdr.Filter {
-			return cdr.Filter{Limit: 100, Agents: []string{"li.wei@bench.example"}}
+			return cdr.Filter{Limit: 100, Agents: []string{agent()}}
 		}},
 		{"phone_exact", func() cdr.Filter { return cdr.Filter{Limit: 100, Phones: []string{customer()}} }},
 		{"phone_contains", func() cdr.Filter {

@@ -11,6 +11,15 @@ import (
 type query struct {
 	where []string
 	args  []any
+	// selective is set when a filter that selects few rows through its own
+	// index is present; see selectSQL.
+	selective bool
+	// driven is set when such a filter carries the tenant predicate in
+	// itself (OR branches, trigram matches joined by pk). The leading
+	// tenant predicate is then written as +r.tenant_id = ?: still applied,
+	// but not usable for an index walk over the whole tenant, so SQLite
+	// takes the rows from the filter's own index.
+	driven bool
 	// window bounds term subqueries to the filter's start_at range.
 	window string
 	wargs  []any
@@ -70,6 +79,8 @@ func buildQuery(t cdr.TenantID, f *cdr.Filter) (*query, error) {
 	}
 	in(q, "r.channel", f.Channels)
 	in(q, "r.id", f.IDs)
+	q.selective = len(f.IDs) > 0 || len(f.VendorIDs.Values) > 0 || len(f.Phones) > 0 || len(f.CallerNumbers) > 0 ||
+		len(f.CalleeNumbers) > 0 || len(f.CallerAddrs) > 0
 	if v := f.VendorIDs; len(v.Values) > 0 {
 		// Records of v.Source by source_id, through the id derived from it;
 		// records of other sources by id (§5 R2).
@@ -81,6 +92,7 @@ func buildQuery(t cdr.TenantID, f *cdr.Filter) (*query, error) {
 		ph := placeholders(len(v.Values))
 		q.add("((r.tenant_id = ? AND r.id IN ("+ph+")) OR (r.tenant_id = ? AND r.id IN ("+ph+") AND r.source <> ?))",
 			append(append(derived, given...), v.Source)...)
+		q.driven = true
 	}
 	in(q, "r.source", f.Sources)
 	in(q, "r.direction", f.Directions)
@@ -143,6 +155,7 @@ func phoneFilters(q *query, f *cdr.Filter, tenant string) error {
 			}
 		}
 		q.add("("+strings.Join(ors, " OR ")+")", args...)
+		q.driven = true
 	}
 	if f.PhoneContains != "" {
 		// Only the characters are kept: a leading "00" of a substring is
@@ -157,6 +170,11 @@ func phoneFilters(q *query, f *cdr.Filter, tenant string) error {
 			return cdr.Errorf(cdr.EINVALID, "phone substring %q needs at least 3 digits", f.PhoneContains)
 		}
 		q.add("r.pk IN (SELECT docid FROM phone_grams WHERE phone_grams MATCH ?)", `"`+trigrams(d)+`"`)
+		// Five or more digits match few numbers: read them from the
+		// trigram index. Shorter ones match many: walk the time index.
+		if len(d) >= 5 {
+			q.selective, q.driven = true, true
+		}
 	}
 	return nil
 }
@@ -181,7 +199,13 @@ func exactPhone(tenant, side, d string) (string, []any) {
 		", -?) = ? AND instr(" + digits + ", '*') = 0)))", args
 }
 
-func (q *query) whereSQL() string { return strings.Join(q.where, " AND ") }
+func (q *query) whereSQL() string {
+	where := q.where
+	if q.driven {
+		where = append([]string{"+" + where[0]}, where[1:]...)
+	}
+	return strings.Join(where, " AND ")
+}
 
 func (q *query) countSQL() string {
 	return "SELECT count(*) FROM records r WHERE " + q.whereSQL()
@@ -198,7 +222,14 @@ func (q *query) selectSQL(cols string, f *cdr.Filter) (string, []any) {
 		where += " AND (r.start_at, r.id) " + cmp + " (?, ?)"
 		args = append(args[:len(args):len(args)], f.After.StartAt, f.After.ID)
 	}
-	sql := "SELECT " + cols + " FROM records r WHERE " + where + " ORDER BY r.start_at " + dir + ", r.id " + dir
+	order := "r.start_at"
+	if q.selective {
+		// The rows come from a selective index (ids, phone numbers, trigram
+		// matches): sort them rather than walk the time index looking for
+		// them. The unary + keeps SQLite from ordering by the time index.
+		order = "+r.start_at"
+	}
+	sql := "SELECT " + cols + " FROM records r WHERE " + where + " ORDER BY " + order + " " + dir + ", r.id " + dir
 	if f.Limit > 0 || f.Offset > 0 {
 		limit := f.Limit
 		if limit <= 0 {

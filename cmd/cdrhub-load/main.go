@@ -1,0 +1,310 @@
+// Command cdrhub-load measures a running cdrhub end to end: ingest through
+// POST /api/v1/records (NDJSON), page latency through GET /api/v1/records,
+// and the export command's speed and peak memory. It builds and starts the
+// cdrhub binary itself, on loopback, and stops it when done.
+//
+//	go run ./cmd/cdrhub-load -records 1000000 -dir /tmp/cdrload
+//
+// The figures go to docs/benchmarks.md.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/demo"
+)
+
+const (
+	tenant = "bench"
+	token  = "load-test-token"
+	batch  = 5000
+)
+
+func main() {
+	records := flag.Int("records", 100_000, "records to ingest")
+	dir := flag.String("dir", "", "working directory (default: a new temporary one)")
+	bin := flag.String("bin", "", "cdrhub binary (default: built from this module)")
+	skipIngest := flag.Bool("skip-ingest", false, "reuse the database in -dir")
+	queries := flag.Int("queries", 200, "requests per query kind")
+	flag.Parse()
+	if err := run(*records, *dir, *bin, *skipIngest, *queries); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(records int, dir, bin string, skipIngest bool, queries int) error {
+	if dir == "" {
+		d, err := os.MkdirTemp("", "cdrhub-load")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	if bin == "" {
+		bin = filepath.Join(dir, "cdrhub")
+		if out, err := exec.Command("go", "build", "-o", bin, "./cmd/cdrhub").CombinedOutput(); err != nil {
+			return fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	}
+	cfg := filepath.Join(dir, "cdrhub.yaml")
+	db := filepath.Join(dir, "load.db")
+	if !skipIngest {
+		for _, f := range []string{db, db + "-wal", db + "-shm"} {
+			os.Remove(f)
+		}
+	}
+	conf := fmt.Sprintf("storage: {driver: sqlite, path: %q}\ntenants:\n  - id: %s\n    native: {tokens: [{name: load, token: %s}]}\n", db, tenant, token)
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		return err
+	}
+	srv, err := startServer(bin, cfg)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	fmt.Printf("| measure | figure |\n|---|---|\n")
+	if !skipIngest {
+		rate, err := ingest(srv.base, records)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("| ingest, POST /api/v1/records NDJSON, %d records in batches of %d | %.0f records/s |\n", records, batch, rate)
+	}
+	if err := pages(srv.base, queries); err != nil {
+		return err
+	}
+	srv.stop()
+	for _, format := range []string{"ndjson", "csv"} {
+		n, d, rss, err := export(bin, cfg, dir, format)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("| export %s, %d records | %.0f records/s, peak RSS %.0f MB |\n", format, n, float64(n)/d.Seconds(), float64(rss)/(1<<20))
+	}
+	return nil
+}
+
+type server struct {
+	cmd  *exec.Cmd
+	base string
+}
+
+var listenRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
+
+func startServer(bin, cfg string) (*server, error) {
+	cmd := exec.Command(bin, "serve", "--config", cfg, "--listen", "127.0.0.1:0")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr) // drained to the end: the access log goes here
+		for sc.Scan() {
+			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+	}()
+	select {
+	case a := <-addr:
+		return &server{cmd: cmd, base: "http://" + a}, nil
+	case <-time.After(2 * time.Minute):
+		cmd.Process.Kill()
+		return nil, errors.New("cdrhub did not start")
+	}
+}
+
+func (s *server) stop() {
+	if s.cmd.ProcessState != nil {
+		return
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	s.cmd.Wait()
+}
+
+func request(method, u string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(context.Background(), method, u, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	return http.DefaultClient.Do(req)
+}
+
+// ingest posts the records in NDJSON batches; only the requests are timed.
+func ingest(base string, records int) (float64, error) {
+	var elapsed time.Duration
+	for i := 0; i*batch < records; i++ {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		for _, r := range demo.Batch(tenant, i, min(batch, records-i*batch)) {
+			enc.Encode(r)
+		}
+		start := time.Now()
+		resp, err := request("POST", base+"/api/v1/records", &buf)
+		if err != nil {
+			return 0, err
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		elapsed += time.Since(start)
+		if resp.StatusCode != 200 || !bytes.Contains(b, []byte(`"rejected":0`)) {
+			return 0, fmt.Errorf("batch %d: %d %s", i, resp.StatusCode, b)
+		}
+	}
+	return float64(records) / elapsed.Seconds(), nil
+}
+
+type listResponse struct {
+	Records []struct {
+		ID        string    `json:"id"`
+		StartAt   int64     `json:"start_at"`
+		Direction string    `json:"direction"`
+		Caller    cdr.Party `json:"caller"`
+		Callee    cdr.Party `json:"callee"`
+	} `json:"records"`
+	NextCursor string `json:"next_cursor"`
+	Total      int    `json:"total"`
+}
+
+func get(base string, q url.Values) (listResponse, time.Duration, error) {
+	var lr listResponse
+	start := time.Now()
+	resp, err := request("GET", base+"/api/v1/records?"+q.Encode(), nil)
+	if err != nil {
+		return lr, 0, err
+	}
+	defer resp.Body.Close()
+	err = json.NewDecoder(resp.Body).Decode(&lr)
+	d := time.Since(start)
+	if resp.StatusCode != 200 {
+		return lr, d, fmt.Errorf("GET %s: %d", q.Encode(), resp.StatusCode)
+	}
+	return lr, d, err
+}
+
+// pages measures GET /api/v1/records latency for each query kind.
+func pages(base string, n int) error {
+	sample, _, err := get(base, url.Values{"limit": {"1000"}, "channel": {"voice"}})
+	if err != nil || len(sample.Records) == 0 {
+		return fmt.Errorf("sample: %v", err)
+	}
+	newest, oldest := sample.Records[0].StartAt, int64(0)
+	asc, _, err := get(base, url.Values{"limit": {"1"}, "order": {"asc"}})
+	if err != nil {
+		return err
+	}
+	oldest = asc.Records[0].StartAt
+	// A deep cursor: the page that starts half way through the time range.
+	deep, _, err := get(base, url.Values{"limit": {"1"}, "to": {fmt.Sprint((oldest + newest) / 2)}})
+	if err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(3, 3))
+	customer := func() string {
+		r := sample.Records[rng.IntN(len(sample.Records))]
+		if r.Direction == "inbound" {
+			return r.Caller.Digits
+		}
+		return r.Callee.Digits
+	}
+	const day = int64(24 * time.Hour / time.Millisecond)
+	window := func() (string, string) {
+		from := oldest + rng.Int64N(max(1, newest-oldest-30*day))
+		return fmt.Sprint(from), fmt.Sprint(from + 30*day)
+	}
+	kinds := []struct {
+		name string
+		q    func() url.Values
+	}{
+		{"page of 100, newest first", func() url.Values { return url.Values{"limit": {"100"}} }},
+		{"page of 100 at a deep cursor", func() url.Values {
+			return url.Values{"limit": {"100"}, "to": {fmt.Sprint(deep.Records[0].StartAt + 1)}}
+		}},
+		{"page of 100, 30 days, voice inbound answered", func() url.Values {
+			f, t := window()
+			return url.Values{"limit": {"100"}, "from": {f}, "to": {t}, "channel": {"voice"}, "direction": {"inbound"}, "disposition": {"answered"}}
+		}},
+		{"phone number, exact", func() url.Values { return url.Values{"limit": {"100"}, "phone": {customer()}} }},
+		{"phone substring (6 digits)", func() url.Values {
+			d := customer()
+			i := 2 + rng.IntN(len(d)-8)
+			return url.Values{"limit": {"100"}, "phone_contains": {d[i : i+6]}}
+		}},
+		{"30-day count", func() url.Values {
+			f, t := window()
+			return url.Values{"limit": {"1"}, "from": {f}, "to": {t}, "count": {"true"}}
+		}},
+	}
+	for _, k := range kinds {
+		var times []time.Duration
+		for range n {
+			_, d, err := get(base, k.q())
+			if err != nil {
+				return fmt.Errorf("%s: %v", k.name, err)
+			}
+			times = append(times, d)
+		}
+		slices.Sort(times)
+		fmt.Printf("| HTTP %s | p50 %.2f ms, p99 %.2f ms |\n", k.name, ms(times[len(times)/2]), ms(times[len(times)*99/100]))
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// export runs cdrhub export and returns the records written, the time and
+// the peak resident memory of the process.
+func export(bin, cfg, dir, format string) (int, time.Duration, int64, error) {
+	out := filepath.Join(dir, "export."+format)
+	cmd := exec.Command(bin, "export", "--config", cfg, "--tenant", tenant, "--format", format, "--output", out)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return 0, 0, 0, fmt.Errorf("export: %v: %s", err, stderr.String())
+	}
+	d := time.Since(start)
+	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss * 1024
+	f, err := os.Open(out)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer f.Close()
+	defer os.Remove(out)
+	n := 0
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<22)
+	for sc.Scan() {
+		n++
+	}
+	if format == "csv" {
+		n-- // header
+	}
+	return n, d, rss, sc.Err()
+}
