@@ -169,6 +169,7 @@ func TestPrepareErrors(t *testing.T) {
 			r.Source, r.Attributes = SourceTencentCCC, map[string]json.RawMessage{"x": json.RawMessage(`1`)}
 		}},
 		{"version", func(r *Record) { r.Version = -1 }},
+		{"raw", func(r *Record) { r.Raw = json.RawMessage(`{"a":`) }},
 		{"direction", func(r *Record) { r.Direction = "sideways" }},
 		{"call_type", func(r *Record) { r.CallType = "x" }},
 		{"media", func(r *Record) { r.Media = "fax" }},

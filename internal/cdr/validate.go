@@ -2,6 +2,7 @@ package cdr
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -158,6 +159,9 @@ func (r *Record) validate() *FieldError {
 	}
 	if r.SameAs != "" && !strings.HasPrefix(r.SameAs, "rec_") {
 		v.fail("same_as", "must be a record id (rec_...)")
+	}
+	if len(r.Raw) > 0 && !json.Valid(r.Raw) {
+		v.fail("raw", "not valid JSON")
 	}
 	if len(r.Attributes) > 0 && r.Source != SourceNative {
 		v.fail("attributes", "allowed only on native records")

@@ -9,20 +9,20 @@ import (
 // query is a WHERE clause over records r under construction. The tenant
 // predicate is always its first term.
 type query struct {
-	where []string
-	args  []any
-	// selective is set when a filter that selects few rows through its own
-	// index is present; see selectSQL.
+	tenant string
+	where  []string
+	args   []any
+	// match holds the record_index expressions (index.go) the record must
+	// all satisfy; they become one pk IN (… MATCH …) term.
+	match []string
+	// selective is set when a filter selects few rows through an index of
+	// its own (ids, or a record_index match known to be small): the rows
+	// are then read from it and sorted rather than found by walking the
+	// time index. See selectSQL.
 	selective bool
-	// driven is set when such a filter carries the tenant predicate in
-	// itself (OR branches, trigram matches joined by pk). The leading
-	// tenant predicate is then written as +r.tenant_id = ?: still applied,
-	// but not usable for an index walk over the whole tenant, so SQLite
-	// takes the rows from the filter's own index.
+	// driven is set when the selected rows come from record_index or from
+	// OR branches that carry their own tenant predicate; see whereSQL.
 	driven bool
-	// window bounds term subqueries to the filter's start_at range.
-	window string
-	wargs  []any
 }
 
 func (q *query) add(cond string, args ...any) {
@@ -42,58 +42,36 @@ func in[T any](q *query, col string, vals []T) {
 	q.add(col+" IN ("+placeholders(len(vals))+")", args...)
 }
 
-// terms adds a match on record_terms of any of kinds with any of vals.
-func (q *query) terms(kinds []string, vals []string, tenant string) {
+// terms requires a term of any of kinds with any of vals.
+func (q *query) terms(kinds []string, vals []string) {
 	if len(vals) == 0 {
 		return
 	}
-	args := []any{tenant}
+	var toks []string
 	for _, k := range kinds {
-		args = append(args, k)
+		for _, v := range vals {
+			toks = append(toks, token(tokTerm, q.tenant, k, v))
+		}
 	}
-	for _, v := range vals {
-		args = append(args, v)
-	}
-	args = append(args, q.wargs...)
-	q.add(`r.pk IN (SELECT record_pk FROM record_terms WHERE tenant_id = ? AND kind IN (`+placeholders(len(kinds))+
-		`) AND value IN (`+placeholders(len(vals))+`)`+q.window+`)`, args...)
+	q.match = append(q.match, anyToken(toks))
 }
 
 // buildQuery translates f into a WHERE clause for tenant t.
 func buildQuery(t cdr.TenantID, f *cdr.Filter) (*query, error) {
-	tenant := t.String()
-	q := &query{}
-	q.add("r.tenant_id = ?", tenant)
+	q := &query{tenant: t.String()}
+	q.add("r.tenant_id = ?", q.tenant)
 	if f.From != 0 {
 		q.add("r.start_at >= ?", f.From)
-		q.window += " AND start_at >= ?"
-		q.wargs = append(q.wargs, f.From)
 	}
 	if f.To != 0 {
 		q.add("r.start_at < ?", f.To)
-		q.window += " AND start_at < ?"
-		q.wargs = append(q.wargs, f.To)
 	}
 	if !f.IncludeShadows {
 		q.add("r.same_as IS NULL")
 	}
 	in(q, "r.channel", f.Channels)
 	in(q, "r.id", f.IDs)
-	q.selective = len(f.IDs) > 0 || len(f.VendorIDs.Values) > 0 || len(f.Phones) > 0 || len(f.CallerNumbers) > 0 ||
-		len(f.CalleeNumbers) > 0 || len(f.CallerAddrs) > 0
-	if v := f.VendorIDs; len(v.Values) > 0 {
-		// Records of v.Source by source_id, through the id derived from it;
-		// records of other sources by id (§5 R2).
-		derived, given := []any{tenant}, []any{tenant}
-		for _, val := range v.Values {
-			derived = append(derived, cdr.RecordID(tenant, v.Source, val))
-			given = append(given, val)
-		}
-		ph := placeholders(len(v.Values))
-		q.add("((r.tenant_id = ? AND r.id IN ("+ph+")) OR (r.tenant_id = ? AND r.id IN ("+ph+") AND r.source <> ?))",
-			append(append(derived, given...), v.Source)...)
-		q.driven = true
-	}
+	q.vendorIDs(f.VendorIDs)
 	in(q, "r.source", f.Sources)
 	in(q, "r.direction", f.Directions)
 	in(q, "r.call_type", f.CallTypes)
@@ -101,20 +79,20 @@ func buildQuery(t cdr.TenantID, f *cdr.Filter) (*query, error) {
 	in(q, "r.disposition", f.Dispositions)
 	in(q, "r.hangup_by", f.HangupBy)
 	for _, e := range f.VendorEnums {
-		q.terms([]string{cdr.VendorTermKind(e.Source, e.Field)}, e.Values, tenant)
+		q.terms([]string{cdr.VendorTermKind(e.Source, e.Field)}, e.Values)
 	}
-	if err := phoneFilters(q, f, tenant); err != nil {
+	if err := q.phones(f); err != nil {
 		return nil, err
 	}
-	in(q, "r.caller_addr", f.CallerAddrs)
-	in(q, "r.callee_addr", f.CalleeAddrs)
-	q.terms([]string{cdr.TermAgentID, cdr.TermAgentName}, f.Agents, tenant)
-	q.terms([]string{cdr.TermAgentID}, f.AgentIDs, tenant)
-	q.terms([]string{cdr.TermAgentName}, f.AgentNames, tenant)
-	q.terms([]string{cdr.TermQueueID, cdr.TermQueueName}, f.Queues, tenant)
-	q.terms([]string{cdr.TermQueueID}, f.QueueIDs, tenant)
-	q.terms([]string{cdr.TermQueueName}, f.QueueNames, tenant)
-	q.terms([]string{cdr.TermTag}, f.Tags, tenant)
+	q.addresses("caller", tokCallerKey, f.CallerAddrs)
+	q.addresses("callee", tokCalleeKey, f.CalleeAddrs)
+	q.terms([]string{cdr.TermAgentID, cdr.TermAgentName}, f.Agents)
+	q.terms([]string{cdr.TermAgentID}, f.AgentIDs)
+	q.terms([]string{cdr.TermAgentName}, f.AgentNames)
+	q.terms([]string{cdr.TermQueueID, cdr.TermQueueName}, f.Queues)
+	q.terms([]string{cdr.TermQueueID}, f.QueueIDs)
+	q.terms([]string{cdr.TermQueueName}, f.QueueNames)
+	q.terms([]string{cdr.TermTag}, f.Tags)
 	in(q, "r.country_code", f.CountryCodes)
 	in(q, "r.sat_label", f.SatLabels)
 	in(q, "r.sat_score", f.SatScores)
@@ -124,14 +102,34 @@ func buildQuery(t cdr.TenantID, f *cdr.Filter) (*query, error) {
 	case f.HasRecording < 0:
 		q.add("r.has_recording = 0")
 	}
+	if len(f.IDs) > 0 {
+		q.selective = true
+	}
 	return q, nil
 }
 
-// phoneFilters adds the exact and substring phone predicates (§1.4).
-func phoneFilters(q *query, f *cdr.Filter, tenant string) error {
+// vendorIDs selects records of v.Source by source_id, through the id
+// derived from it, and records of other sources by id (§5 R2).
+func (q *query) vendorIDs(v cdr.VendorIDs) {
+	if len(v.Values) == 0 {
+		return
+	}
+	var derived, given []any
+	for _, val := range v.Values {
+		derived = append(derived, cdr.RecordID(q.tenant, v.Source, val))
+		given = append(given, val)
+	}
+	ph := placeholders(len(v.Values))
+	args := append(append(append([]any{q.tenant}, derived...), q.tenant), given...)
+	q.add("((r.tenant_id = ? AND r.id IN ("+ph+")) OR (r.tenant_id = ? AND r.id IN ("+ph+") AND r.source <> ?))", append(args, v.Source)...)
+	q.selective, q.driven = true, true
+}
+
+// phones adds the exact and substring phone predicates (§1.4).
+func (q *query) phones(f *cdr.Filter) error {
 	sides := []struct {
-		nums []string
-		cols []string
+		nums  []string
+		sides []string
 	}{
 		{f.Phones, []string{"caller", "callee"}},
 		{f.CallerNumbers, []string{"caller"}},
@@ -141,21 +139,27 @@ func phoneFilters(q *query, f *cdr.Filter, tenant string) error {
 		if len(s.nums) == 0 {
 			continue
 		}
-		var ors []string
+		var ors, toks []string
 		var args []any
 		for _, n := range s.nums {
 			d := cdr.Digits(n)
 			if d == "" {
 				return cdr.Errorf(cdr.EINVALID, "phone number %q has no digits", n)
 			}
-			for _, side := range s.cols {
-				cond, a := exactPhone(tenant, side, d)
+			for _, side := range s.sides {
+				prefix := tokCallerKey
+				if side == "callee" {
+					prefix = tokCalleeKey
+				}
+				toks = append(toks, token(prefix, q.tenant, "", cdr.Tail7(d)))
+				cond, a := exactPhone(side, d)
 				ors = append(ors, cond)
 				args = append(args, a...)
 			}
 		}
+		q.match = append(q.match, anyToken(toks))
 		q.add("("+strings.Join(ors, " OR ")+")", args...)
-		q.driven = true
+		q.selective, q.driven = true, true
 	}
 	if f.PhoneContains != "" {
 		// Only the characters are kept: a leading "00" of a substring is
@@ -169,9 +173,9 @@ func phoneFilters(q *query, f *cdr.Filter, tenant string) error {
 		if len(strings.ReplaceAll(d, "*", "")) < 3 {
 			return cdr.Errorf(cdr.EINVALID, "phone substring %q needs at least 3 digits", f.PhoneContains)
 		}
-		q.add("r.pk IN (SELECT docid FROM phone_grams WHERE phone_grams MATCH ?)", `"`+trigrams(d)+`"`)
-		// Five or more digits match few numbers: read them from the
-		// trigram index. Shorter ones match many: walk the time index.
+		q.match = append(q.match, `"`+trigrams(d)+`"`)
+		// Five or more digits match few numbers: read them from the index.
+		// Shorter ones may match many: walk the time index instead.
 		if len(d) >= 5 {
 			q.selective, q.driven = true, true
 		}
@@ -179,54 +183,83 @@ func phoneFilters(q *query, f *cdr.Filter, tenant string) error {
 	return nil
 }
 
-// exactPhone matches stored digits against the normalized query d: through
-// the tail7 index, then equal, or unmasked with one a suffix of the other
-// and the shorter at least seven digits long. Each branch repeats the
-// tenant predicate so that SQLite can serve an OR of branches from the
-// (tenant_id, *_tail7) indexes.
-func exactPhone(tenant, side, d string) (string, []any) {
-	digits, tail := "r."+side+"_digits", "r.tenant_id = ? AND r."+side+"_tail7"
+// exactPhone is the residual predicate on one side's digits for the
+// normalized query d, after record_index selected the rows whose key (the
+// last seven digits) matches: equal, or unmasked with one a suffix of the
+// other and the shorter at least seven digits long.
+func exactPhone(side, d string) (string, []any) {
+	digits := "r." + side + "_digits"
 	if len(d) < 7 || strings.Contains(d, "*") {
-		return "(" + tail + " = ? AND " + digits + " = ?)", []any{tenant, cdr.Tail7(d), d}
+		return digits + " = ?", []any{d}
 	}
-	var suffixes []any
+	var args []any
 	for i := 0; i+7 <= len(d); i++ {
-		suffixes = append(suffixes, d[i:])
+		args = append(args, d[i:])
 	}
-	args := append([]any{tenant, cdr.Tail7(d)}, suffixes...)
 	args = append(args, len(d), d)
-	return "(" + tail + " = ? AND (" + digits + " IN (" + placeholders(len(suffixes)) + ") OR (substr(" + digits +
-		", -?) = ? AND instr(" + digits + ", '*') = 0)))", args
+	return "(" + digits + " IN (" + placeholders(len(args)-2) + ") OR (substr(" + digits + ", -?) = ? AND instr(" + digits + ", '*') = 0))", args
 }
 
-func (q *query) whereSQL() string {
-	where := q.where
+// addresses matches the exact address of one side: record_index selects
+// the rows by the party key (the address, or the tail of its digits), the
+// address column confirms.
+func (q *query) addresses(side, prefix string, addrs []string) {
+	if len(addrs) == 0 {
+		return
+	}
+	var toks []string
+	args := make([]any, len(addrs))
+	for i, a := range addrs {
+		args[i] = a
+		toks = append(toks, token(prefix, q.tenant, "", a))
+		if d := cdr.Digits(a); d != "" {
+			toks = append(toks, token(prefix, q.tenant, "", cdr.Tail7(d)))
+		}
+	}
+	q.match = append(q.match, anyToken(toks))
+	q.add("r."+side+"_addr IN ("+placeholders(len(addrs))+")", args...)
+	q.selective, q.driven = true, true
+}
+
+// matchExpr is the record_index expression requiring every match.
+func (q *query) matchExpr() string { return strings.Join(q.match, " ") }
+
+// whereSQL returns the WHERE clause. When record_index or tenant-carrying
+// OR branches select the rows, the leading tenant predicate is written
+// +r.tenant_id = ?: still applied, but not usable for a walk of the
+// tenant's indexes, so SQLite reads the rows the filter selects.
+func (q *query) whereSQL() (string, []any) {
+	where, args := q.where, q.args
 	if q.driven {
 		where = append([]string{"+" + where[0]}, where[1:]...)
 	}
-	return strings.Join(where, " AND ")
+	if len(q.match) > 0 {
+		where = append(where[:len(where):len(where)], "r.pk IN (SELECT docid FROM record_index WHERE record_index MATCH ?)")
+		args = append(args[:len(args):len(args)], q.matchExpr())
+	}
+	return strings.Join(where, " AND "), args
 }
 
-func (q *query) countSQL() string {
-	return "SELECT count(*) FROM records r WHERE " + q.whereSQL()
+func (q *query) countSQL() (string, []any) {
+	where, args := q.whereSQL()
+	return "SELECT count(*) FROM records r WHERE " + where, args
 }
 
 // selectSQL returns the page query: keyset position, order, offset, limit.
 func (q *query) selectSQL(cols string, f *cdr.Filter) (string, []any) {
-	where, args := q.whereSQL(), q.args
+	where, args := q.whereSQL()
 	dir, cmp := "DESC", "<"
 	if !f.Desc() {
 		dir, cmp = "ASC", ">"
 	}
 	if f.After != nil {
 		where += " AND (r.start_at, r.id) " + cmp + " (?, ?)"
-		args = append(args[:len(args):len(args)], f.After.StartAt, f.After.ID)
+		args = append(args, f.After.StartAt, f.After.ID)
 	}
 	order := "r.start_at"
 	if q.selective {
-		// The rows come from a selective index (ids, phone numbers, trigram
-		// matches): sort them rather than walk the time index looking for
-		// them. The unary + keeps SQLite from ordering by the time index.
+		// The unary + keeps SQLite from ordering by the time index: the
+		// few selected rows are sorted instead.
 		order = "+r.start_at"
 	}
 	sql := "SELECT " + cols + " FROM records r WHERE " + where + " ORDER BY " + order + " " + dir + ", r.id " + dir

@@ -32,7 +32,8 @@ var _ cdr.Store = (*Store)(nil)
 
 // Options tunes Open.
 type Options struct {
-	// CacheMiB is SQLite's page cache per connection; 0 means 64.
+	// CacheMiB is SQLite's page cache per reading connection; 0 means 64.
+	// The writing connection gets twice as much.
 	CacheMiB int
 	// Readers is the size of the read pool; 0 means max(4, 2×GOMAXPROCS).
 	Readers int
@@ -64,7 +65,7 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	var err error
 	// synchronous=FULL: a committed transaction survives power loss, not
 	// only a crash of the process; an acknowledged record is never lost.
-	s.write, err = sql.Open(driverName, dsn(path, opt.CacheMiB, url.Values{
+	s.write, err = sql.Open(driverName, dsn(path, 2*opt.CacheMiB, url.Values{
 		"_synchronous": {"FULL"},
 		"_txlock":      {"immediate"},
 	}))
@@ -99,8 +100,10 @@ const driverName = "sqlite3_cdrhub"
 func init() {
 	sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
 		// Temporary b-trees (sorts, IN lists) in memory; reads through a
-		// memory map instead of read() calls.
-		_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456", nil)
+		// memory map instead of read() calls; a WAL of up to 64 MiB before
+		// a checkpoint, so that pages written by several transactions are
+		// copied into the database once.
+		_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456; PRAGMA wal_autocheckpoint = 16384", nil)
 		return err
 	}})
 }

@@ -1,8 +1,7 @@
 -- Records: one row per (tenant, source, source_id). doc holds the canonical
 -- record as JSON (without id, version and server times, which are columns),
 -- raw the vendor object verbatim; the other columns are
--- projections of doc, recomputed on every write; empty values are NULL so
--- that the partial indexes skip them.
+-- projections of doc, recomputed on every write; empty values are NULL.
 CREATE TABLE records (
 	pk            INTEGER PRIMARY KEY,
 	tenant_id     TEXT    NOT NULL,
@@ -18,8 +17,6 @@ CREATE TABLE records (
 	hangup_by     TEXT    NOT NULL,
 	caller_digits TEXT,
 	callee_digits TEXT,
-	caller_tail7  TEXT,
-	callee_tail7  TEXT,
 	caller_addr   TEXT,
 	callee_addr   TEXT,
 	country_code  TEXT,
@@ -44,27 +41,10 @@ CREATE TABLE records (
 -- id is a function of (tenant, source, source_id), so this one index is
 -- also the natural key's uniqueness.
 CREATE UNIQUE INDEX records_id ON records (tenant_id, id);
--- Time order for pages and windows; same_as makes them cover counts of
--- visible records (shadows have it set) without reading the rows.
-CREATE INDEX records_channel_start ON records (tenant_id, channel, start_at, id, same_as);
-CREATE INDEX records_start ON records (tenant_id, start_at, id, same_as);
-CREATE INDEX records_caller_tail7 ON records (tenant_id, caller_tail7) WHERE caller_tail7 IS NOT NULL;
-CREATE INDEX records_callee_tail7 ON records (tenant_id, callee_tail7) WHERE callee_tail7 IS NOT NULL;
-CREATE INDEX records_caller_addr ON records (tenant_id, caller_addr, start_at) WHERE caller_addr IS NOT NULL;
-
--- Multi-valued filters (agents, queues, tags, rendered vendor enums), one
--- row per value, rewritten in the record's transaction.
-CREATE TABLE record_terms (
-	tenant_id TEXT    NOT NULL,
-	kind      TEXT    NOT NULL,
-	value     TEXT    NOT NULL,
-	start_at  INTEGER NOT NULL,
-	record_pk INTEGER NOT NULL,
-	PRIMARY KEY (tenant_id, kind, value, start_at, record_pk)
-) WITHOUT ROWID;
-
--- Phone substring search: each side's digits as overlapping trigrams (the
--- mask * written as x), docid = records.pk. A query's trigrams as a phrase
--- match exactly the numbers that contain it. Results are joined back to
--- records under the tenant predicate.
-CREATE VIRTUAL TABLE phone_grams USING fts4(caller, callee, tokenize=simple);
+-- Time order for pages and windows. same_as and channel make it cover
+-- counts of visible records, and the channel filter of the vendor APIs,
+-- without reading the rows.
+CREATE INDEX records_start ON records (tenant_id, start_at, id, same_as, channel);
+-- Phone substrings, party keys and multi-valued filters (agents, queues,
+-- tags, rendered vendor enums): see internal/sqlstore/index.go.
+CREATE VIRTUAL TABLE record_index USING fts4(caller, callee, terms, tokenize=simple);
