@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -215,6 +216,8 @@ type listResponse struct {
 	Total      int    `json:"total"`
 }
 
+// get sends one list request. The time is until the last byte of the
+// response has arrived, before it is decoded.
 func get(base string, q url.Values) (listResponse, time.Duration, error) {
 	var lr listResponse
 	start := time.Now()
@@ -222,9 +225,12 @@ func get(base string, q url.Values) (listResponse, time.Duration, error) {
 	if err != nil {
 		return lr, 0, err
 	}
-	defer resp.Body.Close()
-	err = json.NewDecoder(resp.Body).Decode(&lr)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
 	d := time.Since(start)
+	if err == nil {
+		err = json.Unmarshal(body, &lr)
+	}
 	if resp.StatusCode != 200 {
 		return lr, d, fmt.Errorf("GET %s: %d", q.Encode(), resp.StatusCode)
 	}
@@ -250,11 +256,16 @@ func pages(base string, n int) error {
 	}
 	rng := rand.New(rand.NewPCG(3, 3))
 	customer := func() string {
-		r := sample.Records[rng.IntN(len(sample.Records))]
-		if r.Direction == "inbound" {
-			return r.Caller.Digits
+		for {
+			r := sample.Records[rng.IntN(len(sample.Records))]
+			d := r.Callee.Digits
+			if r.Direction == "inbound" {
+				d = r.Caller.Digits
+			}
+			if len(d) >= 11 && !strings.Contains(d, "*") {
+				return d
+			}
 		}
-		return r.Callee.Digits
 	}
 	const day = int64(24 * time.Hour / time.Millisecond)
 	window := func() (string, string) {

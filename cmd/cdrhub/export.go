@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -115,9 +116,16 @@ func runExport(ctx context.Context, args []string, env *environ) error {
 	if err != nil {
 		return err
 	}
-	ex := &exporter{w: newRecordWriter(out, *format), pages: tgt.pager(f, q),
+	ex := &exporter{w: newRecordWriter(out, *format), pages: &remotePager{c: tgt.client, q: q},
 		prog: newProgress(env.stderr, isTerminal(env.stderr), time.Now, "export", false)}
-	if err := ex.run(ctx); err != nil {
+	if tgt.client != nil {
+		err = ex.run(ctx)
+	} else if s, ok := tgt.store.(recordStreamer); ok {
+		err = ex.stream(ctx, s, tgt.tenant, f)
+	} else {
+		err = errors.New("this database cannot be exported locally; use --server")
+	}
+	if err != nil {
 		ex.prog.clear()
 		out.abort()
 		return fmt.Errorf("export: %w", err)
@@ -146,7 +154,34 @@ func (p *paramFlag) String() string {
 func (p *paramFlag) Set(v string) error { p.q.Add(p.key, v); return nil }
 func (p *paramFlag) IsBoolFlag() bool   { return p.isBool }
 
-// exporter copies pages of records to a writer.
+// recordStreamer is a store that streams records as JSON (sqlstore).
+type recordStreamer interface {
+	cdr.Store
+	StreamRecords(ctx context.Context, t cdr.TenantID, f cdr.Filter, fn func(rec []byte) error) error
+}
+
+// stream copies the records matching f straight from the store: one read
+// transaction, the stored documents written without decoding.
+func (ex *exporter) stream(ctx context.Context, s recordStreamer, t cdr.TenantID, f cdr.Filter) error {
+	f.Limit, f.Count, f.After, f.Offset = 1, true, nil, 0
+	_, total, err := s.FindRecords(ctx, t, f)
+	if err != nil {
+		return err
+	}
+	ex.prog.total = int64(total)
+	f.Limit, f.Count = 0, false
+	return s.StreamRecords(ctx, t, f, func(rec []byte) error {
+		if err := ex.w.write(exportRecord{raw: rec}); err != nil {
+			return err
+		}
+		ex.n++
+		ex.prog.update(ex.n, ex.n)
+		return nil
+	})
+}
+
+// exporter copies records to a writer: streamed from a local store, or in
+// pages from a server.
 type exporter struct {
 	w     recordWriter
 	pages pager
@@ -187,44 +222,6 @@ type exportRecord struct {
 // first page carries the total count (-1 if unknown).
 type pager interface {
 	next(ctx context.Context) (recs []exportRecord, total int, err error)
-}
-
-func (t *target) pager(f cdr.Filter, q url.Values) pager {
-	if t.client != nil {
-		return &remotePager{c: t.client, q: q}
-	}
-	f.Limit, f.Count, f.After = exportPage, true, nil
-	return &localPager{store: t.store, tenant: t.tenant, f: f}
-}
-
-// localPager pages through the store with keyset cursors.
-type localPager struct {
-	store  cdr.Store
-	tenant cdr.TenantID
-	f      cdr.Filter
-	done   bool
-}
-
-func (p *localPager) next(ctx context.Context) ([]exportRecord, int, error) {
-	if p.done {
-		return nil, -1, nil
-	}
-	recs, total, err := p.store.FindRecords(ctx, p.tenant, p.f)
-	if err != nil {
-		return nil, 0, err
-	}
-	p.f.Count = false
-	if len(recs) < p.f.Limit {
-		p.done = true
-	} else {
-		last := recs[len(recs)-1]
-		p.f.After = &cdr.Cursor{StartAt: last.StartAt, ID: last.ID}
-	}
-	out := make([]exportRecord, len(recs))
-	for i, r := range recs {
-		out[i].rec = r
-	}
-	return out, total, nil
 }
 
 // remotePager follows next_cursor.

@@ -69,7 +69,7 @@ func runServe(ctx context.Context, args []string, env *environ) error {
 }
 
 func serve(ctx context.Context, cfg config.Config, demoToken string, withDemo bool, env *environ, log *slog.Logger) error {
-	db, err := openStore(ctx, cfg.Storage, log)
+	db, err := openStore(ctx, cfg.Storage, sqlstore.Options{}, log)
 	if err != nil {
 		return err
 	}
@@ -101,11 +101,11 @@ func serve(ctx context.Context, cfg config.Config, demoToken string, withDemo bo
 	return srv.Serve(ctx, shutdownGrace)
 }
 
-func openStore(ctx context.Context, st config.Storage, log *slog.Logger) (cdr.Store, error) {
+func openStore(ctx context.Context, st config.Storage, opt sqlstore.Options, log *slog.Logger) (cdr.Store, error) {
 	switch st.Driver {
 	case "sqlite":
 		log.Info("opening database", "driver", "sqlite", "path", st.Path)
-		return sqlstore.OpenSQLite(ctx, st.Path, sqlstore.Options{})
+		return sqlstore.OpenSQLite(ctx, st.Path, opt)
 	case "postgres":
 		return nil, errors.New("storage.driver postgres: not available in this build yet; use sqlite")
 	}

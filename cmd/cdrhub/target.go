@@ -12,6 +12,7 @@ import (
 	"github.com/cdrhub/cdrhub/client"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/config"
+	"github.com/cdrhub/cdrhub/internal/sqlstore"
 )
 
 // targetFlags choose where import writes and export reads: the local
@@ -41,7 +42,9 @@ func (t *target) close() {
 	}
 }
 
-// open opens the target. A local database is created only if create.
+// open opens the target. A local database is created only if create (an
+// import); otherwise (an export) it is opened lean: small caches, no
+// memory map, as a single pass through it needs.
 func (tf *targetFlags) open(ctx context.Context, env *environ, create bool) (*target, error) {
 	if tf.server != "" {
 		return tf.openRemote(env)
@@ -63,7 +66,7 @@ func (tf *targetFlags) open(ctx context.Context, env *environ, create bool) (*ta
 			return nil, fmt.Errorf("no database at %s: %w", cfg.Storage.Path, pathErrCause(err))
 		}
 	}
-	store, err := openStore(ctx, cfg.Storage, slog.New(slog.DiscardHandler))
+	store, err := openStore(ctx, cfg.Storage, sqlstore.Options{Lean: !create}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return nil, err
 	}

@@ -102,7 +102,7 @@ func (r *Record) derive() {
 func (r *Record) Document() ([]byte, error) {
 	c := *r
 	c.ID, c.Version, c.CreatedAt, c.UpdatedAt, c.Raw = "", 0, 0, 0, nil
-	doc, err := json.Marshal(&c)
+	doc, err := marshal(&c)
 	if err != nil {
 		return nil, err
 	}
@@ -115,6 +115,17 @@ func (r *Record) Document() ([]byte, error) {
 	sum := sha256.Sum256(hashed)
 	r.Hash = sum[:]
 	return doc, nil
+}
+
+// marshal encodes v as the APIs write JSON: without escaping <, > and &.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // ComputeHash sets r.Hash; see Document.

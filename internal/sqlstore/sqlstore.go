@@ -39,6 +39,10 @@ type Options struct {
 	Readers int
 	// Now is the clock for server times; nil means time.Now.
 	Now func() time.Time
+	// Lean is for command-line tools that stream through the database
+	// once: small caches (CacheMiB defaults to 8) and no memory map, so
+	// the process stays small however large the database.
+	Lean bool
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and
@@ -52,7 +56,14 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("sqlstore: create data directory: %w", err)
 		}
 	}
-	if opt.CacheMiB == 0 {
+	driver := driverName
+	switch {
+	case opt.Lean:
+		driver = leanDriverName
+		if opt.CacheMiB == 0 {
+			opt.CacheMiB = 8
+		}
+	case opt.CacheMiB == 0:
 		opt.CacheMiB = 64
 	}
 	if opt.Readers == 0 {
@@ -65,7 +76,7 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	var err error
 	// synchronous=FULL: a committed transaction survives power loss, not
 	// only a crash of the process; an acknowledged record is never lost.
-	s.write, err = sql.Open(driverName, dsn(path, 2*opt.CacheMiB, url.Values{
+	s.write, err = sql.Open(driver, dsn(path, 2*opt.CacheMiB, url.Values{
 		"_synchronous": {"FULL"},
 		"_txlock":      {"immediate"},
 	}))
@@ -80,7 +91,7 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 		s.write.Close()
 		return nil, err
 	}
-	s.read, err = sql.Open(driverName, dsn(path, opt.CacheMiB, url.Values{"_query_only": {"true"}}))
+	s.read, err = sql.Open(driver, dsn(path, opt.CacheMiB, url.Values{"_query_only": {"true"}}))
 	if err != nil {
 		s.write.Close()
 		return nil, err
@@ -94,20 +105,31 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	return s, nil
 }
 
-// driverName is the SQLite driver with cdrhub's per-connection settings.
-const driverName = "sqlite3_cdrhub"
+// The SQLite driver with cdrhub's per-connection settings, and its lean
+// variant for tools (Options.Lean).
+const (
+	driverName     = "sqlite3_cdrhub"
+	leanDriverName = "sqlite3_cdrhub_lean"
+)
 
 func init() {
-	sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-		// Temporary b-trees (sorts, IN lists) in memory; reads through a
-		// memory map instead of read() calls; a WAL of up to 64 MiB before
-		// a checkpoint, so that pages written by several transactions are
-		// copied into the database once.
-		_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456; PRAGMA wal_autocheckpoint = 16384", nil)
-		return err
-	}})
+	// Temporary b-trees (sorts, IN lists) in memory; a WAL of up to 64 MiB
+	// before a checkpoint, so that pages written by several transactions
+	// are copied into the database once.
+	const common = "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384;"
+	register := func(name, pragmas string) {
+		sql.Register(name, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			_, err := c.Exec(pragmas, nil)
+			return err
+		}})
+	}
+	// The service reads through a memory map instead of read() calls.
+	register(driverName, common+"PRAGMA mmap_size = 268435456;")
+	register(leanDriverName, common)
 }
 
+// dsn is the data source name of a connection with a page cache of
+// cacheMiB.
 func dsn(path string, cacheMiB int, extra url.Values) string {
 	v := url.Values{
 		"_journal_mode": {"WAL"},

@@ -1,11 +1,16 @@
 package sqlstore_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/demo"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
 	"github.com/cdrhub/cdrhub/internal/storetest"
 )
@@ -21,4 +26,45 @@ func newSQLite(t *testing.T) cdr.Store {
 
 func TestSQLiteConformance(t *testing.T) {
 	storetest.Run(t, newSQLite)
+}
+
+// StreamRecords writes each record exactly as the APIs encode what
+// FindRecords returns.
+func TestStreamRecords(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "db"), sqlstore.Options{Lean: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tn := cdr.MustTenantID("acme")
+	recs := demo.Records("acme", time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), 300)
+	recs[0].SameAs = cdr.RecordID("acme", cdr.SourceNative, recs[1].SourceID)
+	if _, err := s.UpsertRecords(ctx, tn, recs, cdr.UpsertOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f := cdr.Filter{Channels: []cdr.Channel{cdr.ChannelVoice}, IncludeShadows: true, Order: cdr.OrderAsc}
+	want, _, err := s.FindRecords(ctx, tn, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := s.StreamRecords(ctx, tn, f, func(b []byte) error { got = append(got, string(b)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) || len(got) == 0 {
+		t.Fatalf("%d streamed, %d found", len(got), len(want))
+	}
+	for i, r := range want {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		enc.Encode(r)
+		if w := strings.TrimSuffix(buf.String(), "\n"); got[i] != w {
+			t.Errorf("record %d:\n got %s\nwant %s", i, got[i], w)
+		}
+	}
+	if err := s.StreamRecords(ctx, cdr.TenantID{}, f, func([]byte) error { return nil }); err == nil {
+		t.Error("streamed for the zero tenant")
+	}
 }

@@ -1,0 +1,41 @@
+package cdr
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestAppendJSON(t *testing.T) {
+	recs := []*Record{
+		validRecord(),
+		func() *Record {
+			r := validRecord()
+			r.SameAs = RecordID("acme", SourceNative, "other")
+			r.SourceID = `tricky ,"start_at": ,"same_as": "quoted" \ é`
+			r.Note = `,"start_at":1`
+			r.Attributes = map[string]json.RawMessage{"k": json.RawMessage(`{"start_at":1}`)}
+			r.Agents = []Agent{{ID: "a", Name: "<b>&"}}
+			return r
+		}(),
+	}
+	for _, r := range recs {
+		if err := r.Prepare(MustTenantID("acme"), 1700000001234); err != nil {
+			t.Fatal(err)
+		}
+		doc, err := r.Document()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, server := range [][2]int64{{0, 0}, {1700000005000, 1700000006000}} {
+			r.CreatedAt, r.UpdatedAt = server[0], server[1]
+			want, _ := marshal(r)
+			got, err := AppendJSON(nil, doc, r.ID, r.Version, r.CreatedAt, r.UpdatedAt)
+			if err != nil || string(got) != string(want) {
+				t.Errorf("AppendJSON:\n got %s\nwant %s (%v)", got, want, err)
+			}
+		}
+	}
+	if _, err := AppendJSON(nil, []byte(`{"a":1}`), "x", 1, 0, 0); err == nil {
+		t.Error("a non-document accepted")
+	}
+}
