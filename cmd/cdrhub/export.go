@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -120,10 +119,8 @@ func runExport(ctx context.Context, args []string, env *environ) error {
 		prog: newProgress(env.stderr, isTerminal(env.stderr), time.Now, "export", false)}
 	if tgt.client != nil {
 		err = ex.run(ctx)
-	} else if s, ok := tgt.store.(recordStreamer); ok {
-		err = ex.stream(ctx, s, tgt.tenant, f)
 	} else {
-		err = errors.New("this database cannot be exported locally; use --server")
+		err = ex.stream(ctx, tgt.store, tgt.tenant, f)
 	}
 	if err != nil {
 		ex.prog.clear()
@@ -154,15 +151,9 @@ func (p *paramFlag) String() string {
 func (p *paramFlag) Set(v string) error { p.q.Add(p.key, v); return nil }
 func (p *paramFlag) IsBoolFlag() bool   { return p.isBool }
 
-// recordStreamer is a store that streams records as JSON (sqlstore).
-type recordStreamer interface {
-	cdr.Store
-	StreamRecords(ctx context.Context, t cdr.TenantID, f cdr.Filter, fn func(rec []byte) error) error
-}
-
 // stream copies the records matching f straight from the store: one read
 // transaction, the stored documents written without decoding.
-func (ex *exporter) stream(ctx context.Context, s recordStreamer, t cdr.TenantID, f cdr.Filter) error {
+func (ex *exporter) stream(ctx context.Context, s cdr.Store, t cdr.TenantID, f cdr.Filter) error {
 	f.Limit, f.Count, f.After, f.Offset = 1, true, nil, 0
 	_, total, err := s.FindRecords(ctx, t, f)
 	if err != nil {
@@ -170,7 +161,7 @@ func (ex *exporter) stream(ctx context.Context, s recordStreamer, t cdr.TenantID
 	}
 	ex.prog.total = int64(total)
 	f.Limit, f.Count = 0, false
-	return s.StreamRecords(ctx, t, f, func(rec []byte) error {
+	return s.StreamRecords(ctx, t, f, func(rec []byte, _ cdr.Cursor) error {
 		if err := ex.w.write(exportRecord{raw: rec}); err != nil {
 			return err
 		}

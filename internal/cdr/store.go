@@ -18,6 +18,12 @@ type Store interface {
 	// f.Limit of them, and when f.Count the number of all matching records
 	// (ignoring Offset, Limit and After), else -1.
 	FindRecords(ctx context.Context, t TenantID, f Filter) ([]*Record, int, error)
+	// StreamRecords calls fn with the JSON of each record matching f, in
+	// f's order, as the APIs write a record without raw, and with its
+	// position in the (start_at, id) order. It reads one consistent
+	// snapshot and never holds more than one record; the slice is reused
+	// after fn returns. f.Count is ignored.
+	StreamRecords(ctx context.Context, t TenantID, f Filter, fn func(rec []byte, at Cursor) error) error
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	Close() error

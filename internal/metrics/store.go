@@ -14,6 +14,7 @@ const (
 	OpFind   = "find"
 	OpGet    = "get"
 	OpPing   = "ping"
+	OpStream = "stream"
 )
 
 // OutcomeCanceled is the outcome of a store operation whose context was
@@ -47,8 +48,8 @@ type instrumentedStore struct {
 //     stale). Dry runs are not counted. On a failed upsert, what the store
 //     reports as done (the committed batches) is counted.
 //   - cdrhub_store_operations_total{op,outcome} and
-//     cdrhub_store_operation_duration_seconds{op}: op is upsert, find, get
-//     or ping; outcome is ok, canceled (the context was canceled) or the
+//     cdrhub_store_operation_duration_seconds{op}: op is upsert, find, get,
+//     stream or ping; outcome is ok, canceled (the context was canceled) or the
 //     error's cdr code (not_found, invalid, internal, unavailable, …).
 //   - cdrhub_database_errors_total{code}: errors with code internal or
 //     unavailable (not canceled ones).
@@ -64,7 +65,7 @@ func InstrumentStore(s cdr.Store, reg *Registry) cdr.Store {
 	for _, c := range []string{"inserted", "updated", "unchanged", "stale"} {
 		is.upserted.With(c)
 	}
-	for _, op := range []string{OpUpsert, OpFind, OpGet, OpPing} {
+	for _, op := range []string{OpUpsert, OpFind, OpGet, OpPing, OpStream} {
 		is.ops.With(op, "ok")
 		is.duration.With(op)
 	}
@@ -98,6 +99,13 @@ func (s *instrumentedStore) FindRecords(ctx context.Context, t cdr.TenantID, f c
 	recs, n, err := s.Store.FindRecords(ctx, t, f)
 	s.done(OpFind, start, err)
 	return recs, n, err
+}
+
+func (s *instrumentedStore) StreamRecords(ctx context.Context, t cdr.TenantID, f cdr.Filter, fn func([]byte, cdr.Cursor) error) error {
+	start := time.Now()
+	err := s.Store.StreamRecords(ctx, t, f, fn)
+	s.done(OpStream, start, err)
+	return err
 }
 
 func (s *instrumentedStore) Ping(ctx context.Context) error {

@@ -29,6 +29,9 @@ func (f *fakeStore) FindRecordByID(context.Context, cdr.TenantID, string) (*cdr.
 func (f *fakeStore) FindRecords(context.Context, cdr.TenantID, cdr.Filter) ([]*cdr.Record, int, error) {
 	return nil, 7, f.err
 }
+func (f *fakeStore) StreamRecords(context.Context, cdr.TenantID, cdr.Filter, func([]byte, cdr.Cursor) error) error {
+	return f.err
+}
 func (f *fakeStore) Ping(context.Context) error { return f.err }
 func (f *fakeStore) Close() error               { f.closed = true; return nil }
 

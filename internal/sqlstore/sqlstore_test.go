@@ -49,7 +49,7 @@ func TestStreamRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
-	if err := s.StreamRecords(ctx, tn, f, func(b []byte) error { got = append(got, string(b)); return nil }); err != nil {
+	if err := s.StreamRecords(ctx, tn, f, func(b []byte, _ cdr.Cursor) error { got = append(got, string(b)); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != len(want) || len(got) == 0 {
@@ -64,7 +64,7 @@ func TestStreamRecords(t *testing.T) {
 			t.Errorf("record %d:\n got %s\nwant %s", i, got[i], w)
 		}
 	}
-	if err := s.StreamRecords(ctx, cdr.TenantID{}, f, func([]byte) error { return nil }); err == nil {
+	if err := s.StreamRecords(ctx, cdr.TenantID{}, f, func([]byte, cdr.Cursor) error { return nil }); err == nil {
 		t.Error("streamed for the zero tenant")
 	}
 }

@@ -12,7 +12,7 @@ import (
 // read transaction, so an export is a consistent snapshot however long it
 // runs. f.Limit, f.Offset and f.After apply; f.Count is ignored. The slice
 // passed to fn is reused after fn returns.
-func (s *Store) StreamRecords(ctx context.Context, t cdr.TenantID, f cdr.Filter, fn func(rec []byte) error) error {
+func (s *Store) StreamRecords(ctx context.Context, t cdr.TenantID, f cdr.Filter, fn func(rec []byte, at cdr.Cursor) error) error {
 	if t.IsZero() {
 		return cdr.ErrNoTenant
 	}
@@ -23,7 +23,7 @@ func (s *Store) StreamRecords(ctx context.Context, t cdr.TenantID, f cdr.Filter,
 	if err := s.chooseDriver(ctx, q); err != nil {
 		return err
 	}
-	sqlText, args := q.selectSQL("r.id, r.version, r.created_at, r.updated_at, r.doc", &f)
+	sqlText, args := q.selectSQL("r.id, r.version, r.created_at, r.updated_at, r.start_at, r.doc", &f)
 	rows, err := s.read.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return formatError(err)
@@ -32,15 +32,15 @@ func (s *Store) StreamRecords(ctx context.Context, t cdr.TenantID, f cdr.Filter,
 	var buf []byte
 	for rows.Next() {
 		var id string
-		var version, created, updated int64
+		var version, created, updated, start int64
 		var doc []byte
-		if err := rows.Scan(&id, &version, &created, &updated, &doc); err != nil {
+		if err := rows.Scan(&id, &version, &created, &updated, &start, &doc); err != nil {
 			return formatError(err)
 		}
 		if buf, err = cdr.AppendJSON(buf[:0], doc, id, version, created, updated); err != nil {
 			return err
 		}
-		if err := fn(buf); err != nil {
+		if err := fn(buf, cdr.Cursor{StartAt: start, ID: id}); err != nil {
 			return err
 		}
 	}

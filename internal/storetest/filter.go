@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -362,5 +364,45 @@ func testTenantIsolation(t *testing.T, s cdr.Store) {
 	upsert(t, s, other, r)
 	if got := find(t, s, tenant, mine[0].ID); got.Version != 1 {
 		t.Errorf("a globex upsert changed acme's record to version %d", got.Version)
+	}
+}
+
+// testStream: StreamRecords yields, for every filter, the records
+// FindRecords returns, each exactly as the APIs encode it, with its
+// position.
+func testStream(t *testing.T, s cdr.Store) {
+	load(t, s, tenant)
+	load(t, s, other)
+	for _, tc := range filterCases() {
+		f := tc.f
+		want, _, err := s.FindRecords(ctx, tenant, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		var at []cdr.Cursor
+		err = s.StreamRecords(ctx, tenant, f, func(rec []byte, c cdr.Cursor) error {
+			got, at = append(got, string(rec)), append(at, c)
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s: streamed %d, found %d", tc.name, len(got), len(want))
+			continue
+		}
+		for i, r := range want {
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			enc.Encode(r)
+			if w := strings.TrimSuffix(buf.String(), "\n"); got[i] != w || at[i] != (cdr.Cursor{StartAt: r.StartAt, ID: r.ID}) {
+				t.Errorf("%s: record %d:\n got %s %v\nwant %s", tc.name, i, got[i], at[i], w)
+			}
+		}
+	}
+	if err := s.StreamRecords(ctx, cdr.TenantID{}, cdr.Filter{}, func([]byte, cdr.Cursor) error { return nil }); err == nil {
+		t.Error("streamed for the zero tenant")
 	}
 }

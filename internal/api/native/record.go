@@ -1,9 +1,11 @@
 package native
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/httpx"
@@ -96,37 +98,65 @@ func (a *API) checkLine(t cdr.TenantID, l line, now int64) (*cdr.Record, *LineEr
 	return rec, nil
 }
 
-// ListResponse is the body of GET /api/v1/records.
+// ListResponse is the body of GET /api/v1/records (written by listRecords
+// without this type; clients decode into it).
 type ListResponse struct {
 	Records    []*cdr.Record `json:"records"`
 	NextCursor string        `json:"next_cursor,omitempty"`
 	Total      *int          `json:"total,omitempty"`
 }
 
+// listRecords writes the page as the store streams it: the records' JSON
+// is never decoded and encoded again.
 func (a *API) listRecords(w http.ResponseWriter, r *http.Request) error {
 	f, hash, err := parseFilter(r.URL.Query())
 	if err != nil {
 		return err
 	}
+	t := tenantOf(r.Context())
+	total := -1
+	if f.Count {
+		c := f
+		c.Limit, c.After = 1, nil
+		if _, total, err = a.store.FindRecords(r.Context(), t, c); err != nil {
+			return err
+		}
+	}
 	limit := f.Limit
 	f.Limit = limit + 1 // the extra row tells whether a next page exists
-	recs, total, err := a.store.FindRecords(r.Context(), tenantOf(r.Context()), f)
+	var body bytes.Buffer
+	body.WriteString(`{"records":[`)
+	n, more := 0, false
+	var last cdr.Cursor
+	err = a.store.StreamRecords(r.Context(), t, f, func(rec []byte, at cdr.Cursor) error {
+		if n == limit {
+			more = true
+			return nil
+		}
+		if n > 0 {
+			body.WriteByte(',')
+		}
+		body.Write(rec)
+		n, last = n+1, at
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	resp := ListResponse{Records: recs}
-	if len(recs) > limit {
-		resp.Records = recs[:limit]
-		last := recs[limit-1]
-		resp.NextCursor = encodeCursor(cursor{V: 1, K: cursorKey{last.StartAt, last.ID}, O: string(orderOf(&f)), H: hash})
+	body.WriteByte(']')
+	if more {
+		c := encodeCursor(cursor{V: 1, K: cursorKey{last.StartAt, last.ID}, O: string(orderOf(&f)), H: hash})
+		body.WriteString(`,"next_cursor":"` + c + `"`)
 	}
-	if resp.Records == nil {
-		resp.Records = []*cdr.Record{}
+	if total >= 0 {
+		body.WriteString(`,"total":` + strconv.Itoa(total))
 	}
-	if f.Count {
-		resp.Total = &total
+	body.WriteString("}\n")
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, err = w.Write(body.Bytes())
+	if err != nil {
+		logger(r).Debug("write response", "err", err)
 	}
-	httpx.WriteJSON(w, r, http.StatusOK, resp)
 	return nil
 }
 
