@@ -57,22 +57,26 @@ func (p *progress) update(done, pos int64) {
 	p.drawn = true
 }
 
-// line renders the progress line.
+// line renders the progress line. The rate and the time left appear once a
+// second has passed: earlier they would only be noise.
 func (p *progress) line(done, pos int64, now time.Time) string {
 	elapsed := now.Sub(p.start)
-	rate := perSecond(done, elapsed)
+	rate := ""
+	if elapsed >= time.Second {
+		rate = fmt.Sprintf(", %.0f/s", perSecond(done, elapsed))
+	}
 	var b strings.Builder
 	switch {
 	case p.bytes && p.total > 0:
-		fmt.Fprintf(&b, "%s: %d records, %.0f/s, %s of %s (%d%%)", p.verb, done, rate, mib(pos), mib(p.total), percent(pos, p.total))
+		fmt.Fprintf(&b, "%s: %d records%s, %s of %s (%d%%)", p.verb, done, rate, mib(pos), mib(p.total), percent(pos, p.total))
 	case p.bytes:
-		fmt.Fprintf(&b, "%s: %d records, %.0f/s, %s read", p.verb, done, rate, mib(pos))
+		fmt.Fprintf(&b, "%s: %d records%s, %s read", p.verb, done, rate, mib(pos))
 	case p.total >= 0:
-		fmt.Fprintf(&b, "%s: %d of %d records (%d%%), %.0f/s", p.verb, done, p.total, percent(pos, p.total), rate)
+		fmt.Fprintf(&b, "%s: %d of %d records (%d%%)%s", p.verb, done, p.total, percent(pos, p.total), rate)
 	default:
-		fmt.Fprintf(&b, "%s: %d records, %.0f/s", p.verb, done, rate)
+		fmt.Fprintf(&b, "%s: %d records%s", p.verb, done, rate)
 	}
-	if p.total > 0 && pos > 0 && pos < p.total {
+	if rate != "" && p.total > 0 && pos > 0 && pos < p.total {
 		left := time.Duration(float64(elapsed) * float64(p.total-pos) / float64(pos))
 		fmt.Fprintf(&b, ", %s left", left.Round(time.Second))
 	}

@@ -74,13 +74,18 @@ func TestProgressLines(t *testing.T) {
 		{"export without count", false, -1, 2500, 2500, "export: 2500 records, 1250/s"},
 		{"export done", false, 2500, 2500, 2500, "export: 2500 of 2500 records (100%), 1250/s"},
 		{"empty file", true, 0, 0, 0, "import: 0 records, 0/s, 0.0 MiB read"},
+		{"first half second", false, 10000, 1, 1, "export: 1 of 10000 records (0%)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := newFakeClock()
 			p := newProgress(&bytes.Buffer{}, true, clk.now, map[bool]string{true: "import", false: "export"}[tt.bytes], tt.bytes)
 			p.total = tt.total
-			clk.add(2 * time.Second)
+			if tt.done > 1 || tt.bytes {
+				clk.add(2 * time.Second)
+			} else {
+				clk.add(500 * time.Millisecond)
+			}
 			if got := p.line(tt.done, tt.pos, clk.now()); got != tt.want {
 				t.Errorf("%q, want %q", got, tt.want)
 			}
