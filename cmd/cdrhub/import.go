@@ -252,23 +252,12 @@ func (im *importer) check(l recordio.Line) (*cdr.Record, *recordio.LineError) {
 		le.Line = l.N
 		return nil, le
 	}
-	le = &recordio.LineError{Line: l.N, Source: string(rec.Source), SourceID: rec.SourceID, Code: cdr.EINVALID}
 	t := im.tgt.tenant
-	switch {
-	case t.IsZero():
+	if t.IsZero() {
 		// Only the server knows the tenant, and checks tenant and id.
-		t, rec.ID = checkTenant, ""
-	case rec.Tenant != "" && rec.Tenant != t.String():
-		le.Field, le.Message = "tenant", fmt.Sprintf("must be absent or equal to the tenant imported into (%s)", t)
-		return nil, le
+		t, rec.ID, rec.Tenant = checkTenant, "", ""
 	}
-	if err := rec.Prepare(t, im.now().UnixMilli()); err != nil {
-		var fe *cdr.FieldError
-		if errors.As(err, &fe) {
-			le.Field, le.Message = fe.Field, fe.Message
-		} else {
-			le.Code, le.Message = cdr.ErrorCode(err), cdr.ErrorMessage(err)
-		}
+	if le := recordio.Validate(rec, l.N, t, im.now().UnixMilli()); le != nil {
 		return nil, le
 	}
 	return rec, nil

@@ -237,7 +237,7 @@ func TestImportBadLines(t *testing.T) {
 		path + ":2: start_time: unknown field\n",
 		path + ":5: start_at: 1700000000 is before the year 2000",
 		path + ":6: malformed JSON",
-		path + ":7: tenant: must be absent or equal to the tenant imported into (acme)\n",
+		path + ":7: tenant: must be absent or equal to acme, the tenant being written\n",
 		path + ":8: record of 307",
 	} {
 		if !strings.Contains(stderr, want) {
@@ -387,7 +387,7 @@ func TestImportExportRemote(t *testing.T) {
 	bad := filepath.Join(dir, "bad.ndjson")
 	os.WriteFile(bad, []byte(testRecord("b", 0)+"\n\n"+`{"channel":"chat","source":"native","source_id":"g","start_at":1700000000000,"tenant":"globex"}`+"\n"), 0o600)
 	_, stderr, err = runCLI(t, env, "import", "--server", server, bad)
-	if err == nil || !strings.Contains(stderr, bad+":3: tenant: must be absent or equal to the authenticated tenant\n") {
+	if err == nil || !strings.Contains(stderr, bad+":3: tenant: must be absent or equal to acme, the tenant being written\n") {
 		t.Errorf("server-side rejection: %v\n%s", err, stderr)
 	}
 	if _, _, err := runCLI(t, map[string]string{"CDRHUB_TOKEN": "wrong"}, "import", "--server", server, nd); err == nil || !strings.Contains(err.Error(), "unauthorized") {

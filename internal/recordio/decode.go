@@ -69,3 +69,24 @@ func jsonLineError(err error) *LineError {
 	}
 	return le
 }
+
+// Validate checks a decoded record for tenant t, received at now (Unix
+// ms): its tenant field must be absent or t's, and Prepare must pass. It
+// returns the record's LineError for line n, or nil with rec prepared.
+func Validate(rec *cdr.Record, n int, t cdr.TenantID, now int64) *LineError {
+	le := &LineError{Line: n, Source: string(rec.Source), SourceID: rec.SourceID, Code: cdr.EINVALID}
+	if rec.Tenant != "" && rec.Tenant != t.String() {
+		le.Field, le.Message = "tenant", fmt.Sprintf("must be absent or equal to %s, the tenant being written", t)
+		return le
+	}
+	if err := rec.Prepare(t, now); err != nil {
+		var fe *cdr.FieldError
+		if errors.As(err, &fe) {
+			le.Field, le.Message = fe.Field, fe.Message
+		} else {
+			le.Code, le.Message = cdr.ErrorCode(err), cdr.ErrorMessage(err)
+		}
+		return le
+	}
+	return nil
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/httpx"
+	"github.com/cdrhub/cdrhub/internal/recordio"
 )
 
 // maxListedErrors caps the errors listed in an upsert response.
@@ -81,18 +82,7 @@ func (a *API) checkLine(t cdr.TenantID, l line, now int64) (*cdr.Record, *LineEr
 		le.Line = l.n
 		return nil, le
 	}
-	le = &LineError{Line: l.n, Source: string(rec.Source), SourceID: rec.SourceID, Code: cdr.EINVALID}
-	if rec.Tenant != "" && rec.Tenant != t.String() {
-		le.Field, le.Message = "tenant", "must be absent or equal to the authenticated tenant"
-		return nil, le
-	}
-	if err := rec.Prepare(t, now); err != nil {
-		var fe *cdr.FieldError
-		if errors.As(err, &fe) {
-			le.Field, le.Message = fe.Field, fe.Message
-		} else {
-			le.Code, le.Message = cdr.ErrorCode(err), cdr.ErrorMessage(err)
-		}
+	if le := recordio.Validate(rec, l.n, t, now); le != nil {
 		return nil, le
 	}
 	return rec, nil
