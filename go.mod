@@ -8,4 +8,4 @@ require (
 	go.yaml.in/yaml/v3 v3.0.4
 )
 
-require github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common v1.3.209 // indirect
+require github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common v1.3.209

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/api/native"
+	"github.com/cdrhub/cdrhub/internal/api/tc3"
+	"github.com/cdrhub/cdrhub/internal/api/tencentccc"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/config"
 	"github.com/cdrhub/cdrhub/internal/demo"
@@ -86,8 +88,13 @@ func serve(ctx context.Context, cfg config.Config, demoToken string, withDemo bo
 	if err != nil {
 		return err
 	}
+	tencent, err := tencentccc.New(store, tencentTenants(cfg))
+	if err != nil {
+		return err
+	}
+	tencent.EnforceLookback = cfg.Compat.EnforceLookback
 	tlsFiles := httpserver.TLSFiles{CertFile: cfg.Server.TLS.CertFile, KeyFile: cfg.Server.TLS.KeyFile}
-	srv, err := httpserver.Listen(cfg.Server.Listen, httpserver.Routes(store, reg, log, api), tlsFiles, log)
+	srv, err := httpserver.Listen(cfg.Server.Listen, httpserver.Routes(store, reg, log, api, tencent), tlsFiles, log)
 	if err != nil {
 		return err
 	}
@@ -124,6 +131,24 @@ func nativeTokens(cfg config.Config) []native.Token {
 		}
 	}
 	return toks
+}
+
+// tencentTenants lists the tenants' tencent_ccc blocks.
+func tencentTenants(cfg config.Config) []tencentccc.Tenant {
+	var ts []tencentccc.Tenant
+	for _, tn := range cfg.Tenants {
+		b := tn.TencentCCC
+		if b == nil {
+			continue
+		}
+		t := tencentccc.Tenant{ID: cdr.MustTenantID(tn.ID), SdkAppID: b.SDKAppID, AllowToken: b.AllowToken,
+			RPS: b.RateLimit.RPS, Burst: b.RateLimit.Burst}
+		for _, c := range b.Credentials {
+			t.Credentials = append(t.Credentials, tc3.Credential{SecretID: c.SecretID, SecretKey: c.SecretKey.Reveal()})
+		}
+		ts = append(ts, t)
+	}
+	return ts
 }
 
 func tenantIDs(cfg config.Config) []string {

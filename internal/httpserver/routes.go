@@ -48,8 +48,15 @@ func Routes(db Pinger, reg *metrics.Registry, log *slog.Logger, apis ...API) htt
 		httpx.WriteJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
 	})))
 	mux.Handle("GET /metrics", labeled("metrics", "scrape", reg.Handler()))
+	var roots []RootAPI
 	for _, a := range apis {
 		a.Register(mux)
+		if r, ok := a.(RootAPI); ok {
+			roots = append(roots, r)
+		}
+	}
+	if len(roots) > 0 {
+		mux.Handle("/{$}", rootDispatch(roots))
 	}
 	return middleware(mux, log, newHTTPMetrics(reg))
 }

@@ -1,0 +1,24 @@
+// Package tencentccc maps Tencent Cloud CCC DescribeTelCdr records
+// (TelCdrInfo, API A of the record model) to cdrhub's canonical record and
+// back. It is the mapping only: no HTTP, no signing, no store.
+//
+//   - Ingest turns one vendor object into a cdr.Record of source
+//     tencent_ccc whose Raw is the object byte for byte (record model §4.A).
+//   - Render returns a record as DescribeTelCdr lists it: the stored Raw
+//     for a tencent_ccc record that has one (§5 R1), else an object built
+//     from the canonical fields (§4.A, §5 R2–R7). RenderProtected is the
+//     DescribeProtectedTelCdr form (§4.A d).
+//   - Terms returns the rendered enum terms tencent_ccc.EndStatus,
+//     .CallType and .Direction that a vendor filter selects on (§4.0).
+//   - ParseList splits an import body (JSON array, NDJSON or the list
+//     response envelope) into vendor objects.
+//
+// The field table, the enum tables and every lossy or degraded case are in
+// docs/mapping-tencent-ccc.md; its EndStatus, EndStatus render, CallType,
+// Direction and HungUpSide tables are checked against this package's tables
+// by its tests.
+//
+// Times: TelCdrInfo times are Unix seconds (IVR key Timestamps are
+// milliseconds); canonical times are milliseconds. A vendor time of 0 is
+// none; a duration of 0 is a known zero.
+package tencentccc

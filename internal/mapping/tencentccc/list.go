@@ -1,0 +1,128 @@
+package tencentccc
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+)
+
+// ParseList splits a body of vendor records into the TelCdrInfo objects it
+// holds, each with its bytes as written. It accepts
+//   - a JSON array of TelCdrInfo objects;
+//   - NDJSON: TelCdrInfo objects one after another (blank lines skipped);
+//   - the list response as an export keeps it,
+//     {"Response":{"TelCdrList":[…],"TelCdrs":[…],"TotalCount":…,"RequestId":…}},
+//     or the same object without the Response wrapper; several such
+//     envelopes may follow one another, as NDJSON of pages. TelCdrList is
+//     preferred; the deprecated TelCdrs is read when TelCdrList is absent,
+//     null or empty. An error response (Response.Error) is an error.
+//
+// An element that is not an object is returned as it is; Ingest rejects it.
+// A leading UTF-8 byte order mark is skipped. An empty body holds no records.
+func ParseList(body []byte) ([]json.RawMessage, error) {
+	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) == 0 {
+		return nil, nil
+	}
+	switch trimmed[0] {
+	case '[':
+		var elems []json.RawMessage
+		if err := json.Unmarshal(trimmed, &elems); err != nil {
+			return nil, cdr.Errorf(cdr.EINVALID, "tencent_ccc: the body is not a valid JSON array: %v", err)
+		}
+		return elems, nil
+	case '{':
+		return parseStream(body)
+	}
+	return nil, cdr.Errorf(cdr.EINVALID, "tencent_ccc: the body must be a JSON array of TelCdrInfo objects, NDJSON of them or a DescribeTelCdr response")
+}
+
+// parseStream reads a sequence of JSON values, each a TelCdrInfo or an
+// envelope.
+func parseStream(body []byte) ([]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var out []json.RawMessage
+	for {
+		// The value starts at the first non-space byte after the last one.
+		start := dec.InputOffset()
+		for start < int64(len(body)) && bytes.IndexByte([]byte(" \t\r\n"), body[start]) >= 0 {
+			start++
+		}
+		line := 1 + bytes.Count(body[:start], []byte("\n"))
+		var v json.RawMessage
+		err := dec.Decode(&v)
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, cdr.Errorf(cdr.EINVALID, "tencent_ccc: line %d: not valid JSON: %v", line, err)
+		}
+		recs, isEnvelope, err := envelope(v)
+		if err != nil {
+			return nil, cdr.Errorf(cdr.EINVALID, "tencent_ccc: line %d: %v", line, err)
+		}
+		if !isEnvelope {
+			recs = []json.RawMessage{v}
+		}
+		out = append(out, recs...)
+	}
+}
+
+// listResponse is the part of a DescribeTelCdr response ParseList reads.
+type listResponse struct {
+	TelCdrList json.RawMessage
+	TelCdrs    json.RawMessage
+	Error      *struct{ Code, Message string }
+}
+
+// envelope returns the records of v if v is a list response, with or
+// without its Response wrapper.
+func envelope(v json.RawMessage) ([]json.RawMessage, bool, error) {
+	if len(v) == 0 || v[0] != '{' {
+		return nil, false, nil
+	}
+	var outer struct {
+		Response json.RawMessage
+		listResponse
+	}
+	if err := json.Unmarshal(v, &outer); err != nil {
+		return nil, false, nil // not an envelope's shape: a record, for Ingest to judge
+	}
+	resp := outer.listResponse
+	if len(outer.Response) > 0 && outer.Response[0] == '{' {
+		resp = listResponse{}
+		if err := json.Unmarshal(outer.Response, &resp); err != nil {
+			return nil, true, fmt.Errorf("Response: %v", err)
+		}
+	} else if resp.TelCdrList == nil && resp.TelCdrs == nil {
+		return nil, false, nil
+	}
+	if e := resp.Error; e != nil {
+		return nil, true, fmt.Errorf("the response is an error: %s: %s", e.Code, e.Message)
+	}
+	var list []json.RawMessage
+	if err := unmarshalList(resp.TelCdrList, &list, "TelCdrList"); err != nil {
+		return nil, true, err
+	}
+	if len(list) == 0 {
+		if err := unmarshalList(resp.TelCdrs, &list, "TelCdrs"); err != nil {
+			return nil, true, err
+		}
+	}
+	return list, true, nil
+}
+
+func unmarshalList(raw json.RawMessage, list *[]json.RawMessage, name string) error {
+	if raw == nil {
+		return nil
+	}
+	if err := json.Unmarshal(raw, list); err != nil {
+		return fmt.Errorf("%s must be an array of records: %v", name, err)
+	}
+	return nil
+}
