@@ -100,6 +100,18 @@ func (c *Client) UpsertRecords(ctx context.Context, body io.Reader, contentType 
 	return resp, err
 }
 
+// UpsertVendorRecords sends records in a vendor's own format (a source
+// such as tencent_ccc): NDJSON, a JSON array or the vendor's list envelope.
+func (c *Client) UpsertVendorRecords(ctx context.Context, format string, body io.Reader, dryRun bool) (UpsertResponse, error) {
+	q := url.Values{"format": {format}}
+	if dryRun {
+		q.Set("dry_run", "true")
+	}
+	var resp UpsertResponse
+	err := c.do(ctx, http.MethodPost, "/api/v1/records", q, body, "application/x-ndjson", &resp)
+	return resp, err
+}
+
 // ListResponse is one page of records. Records are kept as the server sent
 // them; DecodeRecords decodes them.
 type ListResponse struct {

@@ -16,6 +16,7 @@ import (
 	"github.com/cdrhub/cdrhub/client"
 	"github.com/cdrhub/cdrhub/internal/api/native"
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/config"
 	"github.com/cdrhub/cdrhub/internal/recordio"
 )
 
@@ -43,7 +44,7 @@ func runImport(ctx context.Context, args []string, env *environ) error {
 	fs.SetOutput(env.stderr)
 	var tf targetFlags
 	tf.register(fs, "into")
-	format := fs.String("format", string(cdr.SourceNative), "record `FORMAT` of the files: native")
+	format := fs.String("format", string(cdr.SourceNative), "record `FORMAT` of the files: native, or a vendor's (tencent_ccc)")
 	batch := fs.Int("batch", defaultBatch, "`N` records per upsert (remote: at most 10000)")
 	dryRun := fs.Bool("dry-run", false, "validate and classify the records without writing them")
 	fs.Usage = func() {
@@ -60,8 +61,6 @@ func runImport(ctx context.Context, args []string, env *environ) error {
 	case len(files) == 0:
 		fs.Usage()
 		return errors.New("import: no FILE given (use - for stdin)")
-	case *format != string(cdr.SourceNative):
-		return fmt.Errorf("import: format %s is not supported yet", *format)
 	case *batch < 1:
 		return errors.New("import: --batch must be at least 1")
 	case tf.server != "" && *batch > native.DefaultLimits.MaxRecords:
@@ -70,6 +69,20 @@ func runImport(ctx context.Context, args []string, env *environ) error {
 	total, err := inputSize(files)
 	if err != nil {
 		return err
+	}
+	var vendor native.Format
+	if *format != string(cdr.SourceNative) {
+		path := config.Path(tf.config, env.getenv)
+		cfg, err := config.Load(path)
+		if tf.server != "" {
+			cfg, err = config.Default(), nil // the server applies its tenants' settings
+		}
+		if err != nil {
+			return err
+		}
+		if vendor = vendorFormats(cfg)[cdr.Source(*format)]; vendor == nil {
+			return fmt.Errorf("import: --format %s: want native or tencent_ccc", *format)
+		}
 	}
 	tgt, err := tf.open(ctx, env, true)
 	if err != nil {
@@ -80,7 +93,7 @@ func runImport(ctx context.Context, args []string, env *environ) error {
 	if *dryRun {
 		verb = "import (dry run)"
 	}
-	im := &importer{tgt: tgt, stdin: os.Stdin, batchMax: *batch, dryRun: *dryRun, now: time.Now,
+	im := &importer{tgt: tgt, stdin: os.Stdin, batchMax: *batch, dryRun: *dryRun, now: time.Now, vendor: vendor, format: *format,
 		prog: newProgress(env.stderr, isTerminal(env.stderr), time.Now, verb, true)}
 	im.prog.total = total
 	return im.run(ctx, files)
@@ -114,6 +127,8 @@ func inputSize(files []string) (int64, error) {
 // importer streams files into batches and upserts them.
 type importer struct {
 	tgt      *target
+	vendor   native.Format // nil for native records
+	format   string
 	stdin    io.Reader
 	prog     *progress
 	batchMax int
@@ -195,6 +210,9 @@ func (im *importer) importFile(ctx context.Context, name string) error {
 		defer f.Close()
 		in = f
 	}
+	if im.vendor != nil {
+		return im.importVendorFile(ctx, label, &countingReader{r: in, n: &im.read})
+	}
 	rd := recordio.NewReader(&countingReader{r: in, n: &im.read}, fileKind(name))
 	for {
 		if err := ctx.Err(); err != nil {
@@ -225,6 +243,45 @@ func (im *importer) importFile(ctx context.Context, name string) error {
 		}
 		im.prog.update(im.counts.records, im.read)
 	}
+}
+
+// importVendorFile imports a file of vendor objects: a JSON array, NDJSON
+// or the vendor's list-response envelope (a page as its API returns it).
+// Vendor exports come a page at a time, so the file is read whole.
+func (im *importer) importVendorFile(ctx context.Context, label string, in io.Reader) error {
+	data, err := io.ReadAll(in)
+	if err != nil {
+		return err
+	}
+	objs, err := im.vendor.ParseList(data)
+	if err != nil {
+		return fmt.Errorf("%s: %v", label, err)
+	}
+	t := im.tgt.tenant
+	if t.IsZero() {
+		t = checkTenant // only the server knows the tenant
+	}
+	for i, obj := range objs {
+		l := recordio.Line{N: i + 1, Raw: obj}
+		im.counts.records++
+		rec, err := im.vendor.Ingest(t, obj)
+		var le *recordio.LineError
+		if err != nil {
+			le = &recordio.LineError{Line: l.N, Code: cdr.ErrorCode(err), Message: err.Error()}
+		} else if le = recordio.Validate(rec, l.N, t, im.now().UnixMilli()); le == nil {
+			im.add(label, l, rec)
+		}
+		if le != nil {
+			im.reject(label, le)
+		}
+		if len(im.batch.lines) >= im.batchMax || im.batch.size >= maxBatchBytes {
+			if err := im.flush(ctx); err != nil {
+				return err
+			}
+		}
+		im.prog.update(im.counts.records, im.read)
+	}
+	return ctx.Err()
 }
 
 // fileKind is NDJSON for .ndjson and .jsonl files; other files are sniffed.
@@ -272,7 +329,7 @@ func (im *importer) add(file string, l recordio.Line, rec *cdr.Record) {
 		b.recs = append(b.recs, rec)
 		return
 	}
-	json.Compact(&b.body, l.Raw) // valid: Decode accepted it
+	json.Compact(&b.body, l.Raw) // valid: Decode or the vendor's Ingest accepted it
 	b.body.WriteByte('\n')
 }
 
@@ -307,7 +364,12 @@ func (im *importer) flush(ctx context.Context) error {
 	}
 	var resp client.UpsertResponse
 	err := retryOnce(ctx, func() (err error) {
-		resp, err = im.tgt.client.UpsertRecords(ctx, bytes.NewReader(b.body.Bytes()), "application/x-ndjson", im.dryRun)
+		body := bytes.NewReader(b.body.Bytes())
+		if im.vendor != nil {
+			resp, err = im.tgt.client.UpsertVendorRecords(ctx, im.format, body, im.dryRun)
+		} else {
+			resp, err = im.tgt.client.UpsertRecords(ctx, body, "application/x-ndjson", im.dryRun)
+		}
 		return err
 	})
 	if err != nil {

@@ -71,7 +71,7 @@ func runServe(ctx context.Context, args []string, env *environ) error {
 }
 
 func serve(ctx context.Context, cfg config.Config, demoToken string, withDemo bool, env *environ, log *slog.Logger) error {
-	db, err := openStore(ctx, cfg.Storage, sqlstore.Options{}, log)
+	db, err := openStore(ctx, cfg.Storage, sqlstore.Options{Terms: vendorTerms}, log)
 	if err != nil {
 		return err
 	}
@@ -87,6 +87,9 @@ func serve(ctx context.Context, cfg config.Config, demoToken string, withDemo bo
 	api, err := native.New(store, nativeTokens(cfg), tenantIDs(cfg), native.DefaultLimits)
 	if err != nil {
 		return err
+	}
+	for src, f := range vendorFormats(cfg) {
+		api.AddFormat(src, f)
 	}
 	tencent, err := tencentccc.New(store, tencentTenants(cfg))
 	if err != nil {

@@ -66,7 +66,7 @@ func (tf *targetFlags) open(ctx context.Context, env *environ, create bool) (*ta
 			return nil, fmt.Errorf("no database at %s: %w", cfg.Storage.Path, pathErrCause(err))
 		}
 	}
-	store, err := openStore(ctx, cfg.Storage, sqlstore.Options{Lean: !create}, slog.New(slog.DiscardHandler))
+	store, err := openStore(ctx, cfg.Storage, sqlstore.Options{Lean: !create, Terms: vendorTerms}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return nil, err
 	}

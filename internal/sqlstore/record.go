@@ -33,7 +33,7 @@ func (s *Store) UpsertRecords(ctx context.Context, t cdr.TenantID, recs []*cdr.R
 			return res, fmt.Errorf("record %d: %w", i, err)
 		}
 	}
-	p := newPipeline(recs, now)
+	p := newPipeline(recs, now, s.terms)
 	for off := 0; off < len(recs); off += batchSize {
 		n := min(len(recs)-off, batchSize)
 		part, err := s.upsertBatch(ctx, t, recs[off:off+n], p, off, now, opt.DryRun)
@@ -57,19 +57,23 @@ type row struct {
 }
 
 // pipeline computes the rows of a call's records on a goroutine of its own,
-// ahead of the writer, so that JSON encoding and hashing run on another
-// core while SQLite writes. The record's Hash is set there too.
+// ahead of the writer, so that JSON encoding, hashing and the vendor terms
+// run on another core while SQLite writes. The record's Hash and
+// VendorTerms are set there too.
 type pipeline struct {
 	rows  []row
 	ready chan int // the number of rows computed so far, in steps
 	avail int
 }
 
-func newPipeline(recs []*cdr.Record, now int64) *pipeline {
+func newPipeline(recs []*cdr.Record, now int64, terms func(*cdr.Record) []cdr.Term) *pipeline {
 	p := &pipeline{rows: make([]row, len(recs)), ready: make(chan int, len(recs)/prepChunk+1)}
 	go func() {
 		defer close(p.ready)
 		for i, r := range recs {
+			if terms != nil {
+				r.VendorTerms = terms(r)
+			}
 			doc, err := r.Document()
 			p.rows[i] = row{rowValues(r, doc, now), trigrams(r.Caller.Digits), trigrams(r.Callee.Digits), indexTerms(r), err}
 			if (i+1)%prepChunk == 0 || i == len(recs)-1 {

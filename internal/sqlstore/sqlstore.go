@@ -26,6 +26,7 @@ type Store struct {
 	write *sql.DB // one connection
 	read  *sql.DB // a pool of query-only connections
 	now   func() time.Time
+	terms func(*cdr.Record) []cdr.Term
 }
 
 var _ cdr.Store = (*Store)(nil)
@@ -39,6 +40,9 @@ type Options struct {
 	Readers int
 	// Now is the clock for server times; nil means time.Now.
 	Now func() time.Time
+	// Terms returns the rendered vendor enum terms of a record (record
+	// model §4.0), computed on every write; nil means none.
+	Terms func(*cdr.Record) []cdr.Term
 	// Lean is for command-line tools that stream through the database
 	// once: small caches (CacheMiB defaults to 8) and no memory map, so
 	// the process stays small however large the database.
@@ -72,7 +76,7 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	s := &Store{now: opt.Now}
+	s := &Store{now: opt.Now, terms: opt.Terms}
 	var err error
 	// synchronous=FULL: a committed transaction survives power loss, not
 	// only a crash of the process; an acknowledged record is never lost.

@@ -40,7 +40,11 @@ type API struct {
 	tenants map[string]cdr.TenantID
 	limits  Limits
 	now     func() time.Time
+	formats map[cdr.Source]Format
 }
+
+// AddFormat serves a vendor's record format for ?format= and ?as=.
+func (a *API) AddFormat(s cdr.Source, f Format) { a.formats[s] = f }
 
 type principal struct {
 	name   string
@@ -50,7 +54,8 @@ type principal struct {
 // New returns the API over store. tenants lists the known tenant ids, which
 // admin tokens may act for.
 func New(store cdr.Store, tokens []Token, tenants []string, limits Limits) (*API, error) {
-	a := &API{store: store, tokens: make(map[[32]byte]principal), tenants: make(map[string]cdr.TenantID), limits: limits, now: time.Now}
+	a := &API{store: store, tokens: make(map[[32]byte]principal), tenants: make(map[string]cdr.TenantID), limits: limits, now: time.Now,
+		formats: make(map[cdr.Source]Format)}
 	for _, id := range tenants {
 		t, err := cdr.NewTenantID(id)
 		if err != nil {

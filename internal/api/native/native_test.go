@@ -29,6 +29,7 @@ const (
 type env struct {
 	srv   *httptest.Server
 	store cdr.Store
+	api   *native.API
 }
 
 func newEnv(t *testing.T, limits native.Limits) *env {
@@ -49,7 +50,7 @@ func newEnv(t *testing.T, limits native.Limits) *env {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := httptest.NewServer(httpserver.Routes(store, nil, log, api))
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, store: store}
+	return &env{srv: srv, store: store, api: api}
 }
 
 // do sends a request and decodes the JSON response into out (if not nil).

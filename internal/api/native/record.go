@@ -34,8 +34,11 @@ func (a *API) postRecords(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var format Format
 	if f := q.Get("format"); f != "" && f != string(cdr.SourceNative) {
-		return cdr.Errorf(cdr.EINVALID, "format %q is not supported", f)
+		if format = a.formats[cdr.Source(f)]; format == nil {
+			return cdr.Errorf(cdr.EINVALID, "format %q is not supported", f)
+		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.limits.MaxBody))
 	if err != nil {
@@ -45,17 +48,16 @@ func (a *API) postRecords(w http.ResponseWriter, r *http.Request) error {
 		}
 		return cdr.Errorf(cdr.EINVALID, "reading the request body: %v", err)
 	}
-	lines, err := splitBody(r.Header.Get("Content-Type"), body, a.limits)
+	t := tenantOf(r.Context())
+	now := a.now().UnixMilli()
+	checked, lineErrs, err := a.checkBody(r, format, t, body, now)
 	if err != nil {
 		return err
 	}
-	t := tenantOf(r.Context())
-	now := a.now().UnixMilli()
 	resp := UpsertResponse{Errors: []LineError{}}
 	var recs []*cdr.Record
-	for _, l := range lines {
-		rec, le := a.checkLine(t, l, now)
-		if le != nil {
+	for i, rec := range checked {
+		if le := lineErrs[i]; le != nil {
 			resp.Rejected++
 			if len(resp.Errors) < maxListedErrors {
 				resp.Errors = append(resp.Errors, *le)
@@ -73,6 +75,35 @@ func (a *API) postRecords(w http.ResponseWriter, r *http.Request) error {
 		"updated", res.Updated, "unchanged", res.Unchanged, "stale", res.Stale, "rejected", resp.Rejected)
 	httpx.WriteJSON(w, r, http.StatusOK, resp)
 	return nil
+}
+
+// checkBody decodes and validates the records of an upsert body, native
+// or in a vendor format: each is a prepared record or a line error.
+func (a *API) checkBody(r *http.Request, format Format, t cdr.TenantID, body []byte, now int64) ([]*cdr.Record, []*LineError, error) {
+	if format != nil {
+		recs, errs, err := a.vendorLines(format, t, body)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i, rec := range recs {
+			if rec != nil {
+				if errs[i] = recordio.Validate(rec, i+1, t, now); errs[i] != nil {
+					recs[i] = nil
+				}
+			}
+		}
+		return recs, errs, nil
+	}
+	lines, err := splitBody(r.Header.Get("Content-Type"), body, a.limits)
+	if err != nil {
+		return nil, nil, err
+	}
+	recs := make([]*cdr.Record, len(lines))
+	errs := make([]*LineError, len(lines))
+	for i, l := range lines {
+		recs[i], errs[i] = a.checkLine(t, l, now)
+	}
+	return recs, errs, nil
 }
 
 // checkLine decodes and validates one record, returning it prepared.
@@ -159,12 +190,28 @@ func (a *API) getRecord(w http.ResponseWriter, r *http.Request) error {
 	if include != "" && include != "raw" {
 		return cdr.Errorf(cdr.EINVALID, "include=%q: only raw can be included", include)
 	}
+	var format Format
 	if as := q.Get("as"); as != "" && as != string(cdr.SourceNative) {
-		return cdr.Errorf(cdr.EINVALID, "as=%q: rendering as a vendor record is not supported", as)
+		if format = a.formats[cdr.Source(as)]; format == nil {
+			return cdr.Errorf(cdr.EINVALID, "as=%q: no such vendor format", as)
+		}
 	}
-	rec, err := a.store.FindRecordByID(r.Context(), tenantOf(r.Context()), r.PathValue("id"))
+	t := tenantOf(r.Context())
+	rec, err := a.store.FindRecordByID(r.Context(), t, r.PathValue("id"))
 	if err != nil {
 		return err
+	}
+	if format != nil {
+		if rec.Channel != format.Channel() {
+			return cdr.Errorf(cdr.EINVALID, "as=%s: that API serves %s records, this one is %s", q.Get("as"), format.Channel(), rec.Channel)
+		}
+		out, err := format.Render(t, rec)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Write(append(out, '\n'))
+		return nil
 	}
 	if include != "raw" {
 		rec.Raw = nil

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"encoding/json"
+
+	"github.com/cdrhub/cdrhub/internal/api/native"
+	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/config"
+	tcmap "github.com/cdrhub/cdrhub/internal/mapping/tencentccc"
+)
+
+// vendorFormats are the vendor record formats, with the tenants' settings,
+// for POST ?format=, GET ?as= and import --format.
+func vendorFormats(cfg config.Config) map[cdr.Source]native.Format {
+	return map[cdr.Source]native.Format{
+		cdr.SourceTencentCCC: tencentFormat{cfg: cfg},
+	}
+}
+
+// vendorTerms returns the rendered vendor enum terms of a record (record
+// model §4.0), computed on every write.
+func vendorTerms(r *cdr.Record) []cdr.Term {
+	if r.Channel == cdr.ChannelVoice {
+		return tcmap.Terms(r)
+	}
+	return nil
+}
+
+// tencentFormat is the Tencent CCC TelCdrInfo format.
+type tencentFormat struct{ cfg config.Config }
+
+func (tencentFormat) Channel() cdr.Channel { return cdr.ChannelVoice }
+
+func (tencentFormat) ParseList(body []byte) ([]json.RawMessage, error) { return tcmap.ParseList(body) }
+
+func (f tencentFormat) Ingest(t cdr.TenantID, raw json.RawMessage) (*cdr.Record, error) {
+	var sat func(string) (int, bool)
+	if tn := f.cfg.TenantByID(t.String()); tn != nil {
+		sat = func(raw string) (int, bool) { return tn.SatisfactionScore(string(cdr.SourceTencentCCC), raw) }
+	}
+	return tcmap.Ingest(raw, sat)
+}
+
+func (f tencentFormat) Render(t cdr.TenantID, r *cdr.Record) (json.RawMessage, error) {
+	var app int64
+	if tn := f.cfg.TenantByID(t.String()); tn != nil && tn.TencentCCC != nil {
+		app = tn.TencentCCC.SDKAppID
+	}
+	return tcmap.Render(r, app)
+}
