@@ -261,7 +261,8 @@ func TestDemoCurlWorks(t *testing.T) {
 		Records []map[string]any `json:"records"`
 		Total   int              `json:"total"`
 	}
-	if err := json.Unmarshal(out, &resp); err != nil || len(resp.Records) == 0 || resp.Total != 3000 {
+	// 3,000 native records and one in four voice calls again as Tencent records.
+	if err := json.Unmarshal(out, &resp); err != nil || len(resp.Records) == 0 || resp.Total < 3300 {
 		t.Fatalf("curl output %s: %v", out, err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "cdrhub-data", "cdrhub.db")); err != nil {

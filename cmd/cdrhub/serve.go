@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/api/native"
@@ -18,6 +20,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/config"
 	"github.com/cdrhub/cdrhub/internal/demo"
 	"github.com/cdrhub/cdrhub/internal/httpserver"
+	tcmap "github.com/cdrhub/cdrhub/internal/mapping/tencentccc"
 	"github.com/cdrhub/cdrhub/internal/metrics"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
 )
@@ -58,19 +61,19 @@ func runServe(ctx context.Context, args []string, env *environ) error {
 	if *listen != "" {
 		cfg.Server.Listen = *listen
 	}
-	var demoToken string
+	var creds demoCreds
 	if *withDemo {
-		if demoToken, err = addDemoTenant(&cfg); err != nil {
+		if creds, err = addDemoTenant(&cfg); err != nil {
 			return err
 		}
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	return serve(ctx, cfg, demoToken, *withDemo, env, log)
+	return serve(ctx, cfg, creds, *withDemo, env, log)
 }
 
-func serve(ctx context.Context, cfg config.Config, demoToken string, withDemo bool, env *environ, log *slog.Logger) error {
+func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo bool, env *environ, log *slog.Logger) error {
 	db, err := openStore(ctx, cfg.Storage, sqlstore.Options{Terms: vendorTerms}, log)
 	if err != nil {
 		return err
@@ -106,7 +109,7 @@ func serve(ctx context.Context, cfg config.Config, demoToken string, withDemo bo
 		log.Warn("no tenants configured: every API answers unauthorized (run with --demo, or add tenants to cdrhub.yaml)")
 	}
 	if withDemo {
-		printDemo(env, srv.Addr(), cfg.Server.TLS.Enabled(), demoToken)
+		printDemo(env, srv.Addr(), cfg.Server.TLS.Enabled(), creds)
 	}
 	return srv.Serve(ctx, shutdownGrace)
 }
@@ -162,34 +165,100 @@ func tenantIDs(cfg config.Config) []string {
 	return ids
 }
 
-// addDemoTenant adds the demo tenant with a fresh random token, unless the
-// configuration already has one; it returns the new token ("" if none).
-func addDemoTenant(cfg *config.Config) (string, error) {
-	if cfg.TenantByID(demoTenant) != nil {
-		return "", nil
-	}
-	var b [24]byte
-	rand.Read(b[:])
-	token := "demo_" + base64.RawURLEncoding.EncodeToString(b[:])
-	cfg.Tenants = append(cfg.Tenants, config.Tenant{ID: demoTenant, Name: "Demo Contact Center", Timezone: "Asia/Shanghai",
-		Native: config.Native{Tokens: []config.Token{{Name: "demo", Token: config.Secret(token)}}}})
-	cfg.ApplyDefaults()
-	return token, nil
+// demoCreds are the credentials of a demo tenant created at start-up.
+type demoCreds struct {
+	token               string // native bearer token
+	secretID, secretKey string // Tencent CCC API 3.0
+	sdkAppID            int64
 }
+
+// demoSdkAppID is the demo tenant's Tencent CCC application.
+const demoSdkAppID = 1400000000
+
+// addDemoTenant adds the demo tenant with fresh random credentials, unless
+// the configuration already has one; it returns the new credentials (zero
+// if none).
+func addDemoTenant(cfg *config.Config) (demoCreds, error) {
+	if cfg.TenantByID(demoTenant) != nil {
+		return demoCreds{}, nil
+	}
+	c := demoCreds{token: "demo_" + randomText(24), secretID: "AKIDdemo" + randomText(18), secretKey: randomText(24), sdkAppID: demoSdkAppID}
+	cfg.Tenants = append(cfg.Tenants, config.Tenant{ID: demoTenant, Name: "Demo Contact Center", Timezone: "Asia/Shanghai",
+		Native: config.Native{Tokens: []config.Token{{Name: "demo", Token: config.Secret(c.token)}}},
+		TencentCCC: &config.TencentCCC{SDKAppID: c.sdkAppID,
+			Credentials: []config.TencentCredential{{SecretID: c.secretID, SecretKey: config.Secret(c.secretKey)}}}})
+	cfg.ApplyDefaults()
+	return c, nil
+}
+
+// randomText returns n random bytes as unpadded base64url.
+func randomText(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// demoTencentEvery is how many of the demo's voice records also come as
+// Tencent CCC records: one in four.
+const demoTencentEvery = 4
 
 func seedDemo(ctx context.Context, store cdr.Store, log *slog.Logger) error {
 	start := time.Now()
 	recs := demo.Records(demoTenant, start, demoRecords)
-	res, err := store.UpsertRecords(ctx, cdr.MustTenantID(demoTenant), recs, cdr.UpsertOptions{})
+	tencent, err := demoTencentRecords(recs)
 	if err != nil {
 		return fmt.Errorf("seed demo records: %w", err)
 	}
-	log.Info("demo records seeded", "tenant", demoTenant, "inserted", res.Inserted, "updated", res.Updated,
-		"unchanged", res.Unchanged, "duration", time.Since(start).Round(time.Millisecond))
+	res, err := store.UpsertRecords(ctx, cdr.MustTenantID(demoTenant), append(recs, tencent...), cdr.UpsertOptions{})
+	if err != nil {
+		return fmt.Errorf("seed demo records: %w", err)
+	}
+	log.Info("demo records seeded", "tenant", demoTenant, "native", len(recs), "tencent_ccc", len(tencent), "inserted", res.Inserted,
+		"updated", res.Updated, "unchanged", res.Unchanged, "duration", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
-func printDemo(env *environ, addr net.Addr, tls bool, token string) {
+// demoTencentRecords turns some of the demo's voice records into Tencent
+// CCC records, as a sync from Tencent Cloud would store them: each is
+// rendered as a TelCdrInfo, given a SessionId of its own and ingested
+// through the tencent_ccc mapping.
+func demoTencentRecords(recs []*cdr.Record) ([]*cdr.Record, error) {
+	var out []*cdr.Record
+	n := 0
+	for _, r := range recs {
+		if r.Channel != cdr.ChannelVoice {
+			continue
+		}
+		if n++; n%demoTencentEvery != 0 {
+			continue
+		}
+		if err := r.Prepare(cdr.MustTenantID(demoTenant), r.Version); err != nil { // derives talk_s for Duration
+			return nil, err
+		}
+		obj, err := tcmap.Render(r, demoSdkAppID)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(obj, &m); err != nil {
+			return nil, err
+		}
+		m["SessionId"], _ = json.Marshal(fmt.Sprintf("tc-%s", strings.TrimPrefix(r.SourceID, "demo-voice-")))
+		raw, err := json.Marshal(m)
+		if err != nil {
+			return nil, err
+		}
+		rec, err := tcmap.Ingest(raw, nil)
+		if err != nil {
+			return nil, err
+		}
+		rec.Version = r.Version
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+func printDemo(env *environ, addr net.Addr, tls bool, c demoCreds) {
 	host, port, _ := net.SplitHostPort(addr.String())
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		host = "localhost"
@@ -198,15 +267,20 @@ func printDemo(env *environ, addr net.Addr, tls bool, token string) {
 	if tls {
 		scheme = "https"
 	}
-	base := fmt.Sprintf("%s://%s", scheme, net.JoinHostPort(host, port))
+	hostPort := net.JoinHostPort(host, port)
+	base := fmt.Sprintf("%s://%s", scheme, hostPort)
 	w := env.stdout
 	fmt.Fprintf(w, "\ncdrhub demo is running at %s\n\n", base)
-	fmt.Fprintf(w, "  tenant:  %s (%d sample records over the last 90 days: voice, rtc and chat)\n", demoTenant, demoRecords)
-	if token == "" {
+	fmt.Fprintf(w, "  tenant:  %s (%d sample records over the last 90 days: voice, rtc and chat,\n"+
+		"           and one in four voice calls also as a Tencent CCC record)\n", demoTenant, demoRecords)
+	if c.token == "" {
 		fmt.Fprintf(w, "  token:   the native token configured for tenant %q\n\n", demoTenant)
 		return
 	}
-	fmt.Fprintf(w, "  token:   %s\n\n", token)
-	fmt.Fprintf(w, "Try:\n\n  curl -s -H 'Authorization: Bearer %s' '%s/api/v1/records?limit=3&count=true'\n\n", token, base)
-	fmt.Fprintf(w, "  curl -s -H 'Authorization: Bearer %s' '%s/api/v1/records?channel=voice&disposition=abandoned&limit=5'\n\n", token, base)
+	fmt.Fprintf(w, "  token:   %s\n", c.token)
+	fmt.Fprintf(w, "  Tencent CCC (API 3.0 at %s/): SdkAppId %d, SecretId %s, SecretKey %s\n\n", base, c.sdkAppID, c.secretID, c.secretKey)
+	fmt.Fprintf(w, "Try:\n\n  curl -s -H 'Authorization: Bearer %s' '%s/api/v1/records?limit=3&count=true'\n\n", c.token, base)
+	fmt.Fprintf(w, "  curl -s -H 'Authorization: Bearer %s' '%s/api/v1/records?channel=voice&disposition=abandoned&limit=5'\n\n", c.token, base)
+	fmt.Fprintf(w, "  go run ./examples/describetelcdr -endpoint %s -secret-id %s -secret-key %s -sdk-app-id %d\n\n",
+		hostPort, c.secretID, c.secretKey, c.sdkAppID)
 }
