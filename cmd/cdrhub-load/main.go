@@ -30,14 +30,18 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cdrhub/cdrhub/internal/api/tc3"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/demo"
 )
 
 const (
-	tenant = "bench"
-	token  = "load-test-token"
-	batch  = 5000
+	tenant    = "bench"
+	token     = "load-test-token"
+	batch     = 5000
+	sdkAppID  = 1400000000
+	secretID  = "AKIDloadTEST"
+	secretKey = "load-test-secret-key"
 )
 
 func main() {
@@ -75,7 +79,9 @@ func run(records int, dir, bin string, skipIngest bool, queries, clients int) er
 			os.Remove(f)
 		}
 	}
-	conf := fmt.Sprintf("storage: {driver: sqlite, path: %q}\ntenants:\n  - id: %s\n    native: {tokens: [{name: load, token: %s}]}\n", db, tenant, token)
+	conf := fmt.Sprintf("storage: {driver: sqlite, path: %q}\ntenants:\n  - id: %s\n    native: {tokens: [{name: load, token: %s}]}\n"+
+		"    tencent_ccc: {sdk_app_id: %d, rate_limit: {rps: 1000000, burst: 1000000}, credentials: [{secret_id: %s, secret_key: %s}]}\n",
+		db, tenant, token, sdkAppID, secretID, secretKey)
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		return err
 	}
@@ -93,6 +99,9 @@ func run(records int, dir, bin string, skipIngest bool, queries, clients int) er
 		fmt.Printf("| ingest, POST /api/v1/records NDJSON, %d records in batches of %d, %d client(s) | %.0f records/s |\n", records, batch, clients, rate)
 	}
 	if err := pages(srv.base, queries); err != nil {
+		return err
+	}
+	if err := describeTelCdr(srv.base, queries*5); err != nil {
 		return err
 	}
 	srv.stop()
@@ -307,6 +316,48 @@ func pages(base string, n int) error {
 		slices.Sort(times)
 		fmt.Printf("| HTTP %s | p50 %.2f ms, p99 %.2f ms |\n", k.name, ms(times[len(times)/2]), ms(times[len(times)*99/100]))
 	}
+	return nil
+}
+
+// describeTelCdr measures DescribeTelCdr through the HTTP stack with TC3
+// signature verification: PageSize 100, a random 30-day window and page.
+func describeTelCdr(base string, n int) error {
+	u, err := url.Parse(base)
+	if err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(5, 5))
+	newest := time.Now().Unix()
+	var times []time.Duration
+	start := time.Now()
+	for range n {
+		from := newest - 300*86400 + rng.Int64N(270*86400)
+		body := fmt.Sprintf(`{"SdkAppId":%d,"StartTimeStamp":%d,"EndTimeStamp":%d,"PageSize":100,"PageNumber":%d}`,
+			sdkAppID, from, from+30*86400, rng.IntN(5))
+		req, _ := http.NewRequest("POST", base+"/", strings.NewReader(body))
+		req.Host = u.Host
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-TC-Action", "DescribeTelCdr")
+		req.Header.Set("X-TC-Version", "2020-02-10")
+		t0 := time.Now()
+		if err := tc3.SignTC3(req, []byte(body), tc3.Credential{SecretID: secretID, SecretKey: secretKey}, "ccc", t0); err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		times = append(times, time.Since(t0))
+		if !bytes.Contains(b, []byte(`"TelCdrList"`)) {
+			return fmt.Errorf("DescribeTelCdr: %s", b)
+		}
+	}
+	rps := float64(n) / time.Since(start).Seconds()
+	slices.Sort(times)
+	fmt.Printf("| DescribeTelCdr, PageSize 100, 30-day window, TC3-signed, one client | p50 %.2f ms, p99 %.2f ms, %.0f requests/s |\n",
+		ms(times[len(times)/2]), ms(times[len(times)*99/100]), rps)
 	return nil
 }
 
