@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -112,5 +113,41 @@ func TestServeDrainsAndStops(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + s.Addr().String() + "/"); err == nil {
 		t.Error("still accepting after shutdown")
+	}
+}
+
+// rootAPI claims requests to "/" that carry X-Test.
+type rootAPI struct{}
+
+func (rootAPI) Register(*http.ServeMux) {}
+func (rootAPI) Claims(r *http.Request, params url.Values) bool {
+	return r.Header.Get("X-Test") != "" || params.Get("Test") != ""
+}
+func (rootAPI) ServeRoot(w http.ResponseWriter, r *http.Request, body []byte) {
+	w.Write([]byte("claimed:" + string(body)))
+}
+
+func TestRootDispatch(t *testing.T) {
+	h := Routes(&fakeDB{}, nil, slog.New(slog.DiscardHandler), rootAPI{})
+	serve := func(req *http.Request) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	req := httptest.NewRequest("POST", "/", strings.NewReader("{}"))
+	req.Header.Set("X-Test", "1")
+	if rec := serve(req); rec.Body.String() != "claimed:{}" {
+		t.Errorf("header claim: %d %s", rec.Code, rec.Body)
+	}
+	req = httptest.NewRequest("POST", "/", strings.NewReader("Test=1&a=b"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if rec := serve(req); rec.Body.String() != "claimed:Test=1&a=b" {
+		t.Errorf("form claim: %d %s", rec.Code, rec.Body)
+	}
+	if rec := serve(httptest.NewRequest("GET", "/?Test=1", nil)); !strings.HasPrefix(rec.Body.String(), "claimed:") {
+		t.Errorf("query claim: %d %s", rec.Code, rec.Body)
+	}
+	if rec := serve(httptest.NewRequest("POST", "/", strings.NewReader("{}"))); rec.Code != 404 || !strings.Contains(rec.Body.String(), "not_found") {
+		t.Errorf("unclaimed: %d %s", rec.Code, rec.Body)
 	}
 }

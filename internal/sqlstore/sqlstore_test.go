@@ -68,3 +68,29 @@ func TestStreamRecords(t *testing.T) {
 		t.Error("streamed for the zero tenant")
 	}
 }
+
+// Options.Terms computes the vendor enum terms of every write, and the
+// VendorEnums filter finds records by them.
+func TestWriteTimeVendorTerms(t *testing.T) {
+	ctx := context.Background()
+	terms := func(r *cdr.Record) []cdr.Term {
+		return []cdr.Term{{Kind: cdr.VendorTermKind(cdr.SourceTencentCCC, "EndStatus"), Value: string(r.Disposition)}}
+	}
+	s, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "db"), sqlstore.Options{CacheMiB: 4, Terms: terms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tn := cdr.MustTenantID("acme")
+	recs := []*cdr.Record{
+		{Channel: cdr.ChannelVoice, Source: cdr.SourceNative, SourceID: "a", StartAt: 1700000000000, Disposition: cdr.DispositionAnswered},
+		{Channel: cdr.ChannelVoice, Source: cdr.SourceNative, SourceID: "b", StartAt: 1700000001000, Disposition: cdr.DispositionBusy},
+	}
+	if _, err := s.UpsertRecords(ctx, tn, recs, cdr.UpsertOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := s.FindRecords(ctx, tn, cdr.Filter{VendorEnums: []cdr.VendorEnum{{Source: cdr.SourceTencentCCC, Field: "EndStatus", Values: []string{"busy"}}}})
+	if err != nil || len(got) != 1 || got[0].SourceID != "b" {
+		t.Errorf("found %v, %v", got, err)
+	}
+}

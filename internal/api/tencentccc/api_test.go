@@ -398,3 +398,50 @@ func TestV1Signatures(t *testing.T) {
 		}
 	}
 }
+
+// rawCall signs body with TC3 at signedAt (after setting headers) and
+// returns the error code of the answer ("" for success).
+func (e *env) rawCall(t *testing.T, body string, headers map[string]string, signedAt time.Time) string {
+	t.Helper()
+	req, _ := http.NewRequest("POST", e.srv.URL+"/", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-TC-Action", "DescribeTelCdr")
+	req.Header.Set("X-TC-Version", "2020-02-10")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	if err := tc3.SignTC3(req, []byte(body), tc3.Credential{SecretID: acmeID, SecretKey: acmeKey}, "ccc", signedAt); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Response struct{ Error struct{ Code string } } }
+	json.NewDecoder(resp.Body).Decode(&out)
+	return out.Response.Error.Code
+}
+
+func TestHandSignedErrors(t *testing.T) {
+	e := newEnv(t, 1000, 1000)
+	good := `{"SdkAppId":1400000001,"StartTimeStamp":1761955200,"EndTimeStamp":1762000000,"PageSize":1,"PageNumber":0}`
+	big := `{"SdkAppId":1400000001,"Phones":["` + strings.Repeat("1", 11<<20) + `"]}`
+	for _, tc := range []struct {
+		name    string
+		body    string
+		headers map[string]string
+		at      time.Time
+		want    string
+	}{
+		{"ok", good, nil, time.Now(), ""},
+		{"expired", good, nil, time.Now().Add(-6 * time.Minute), "AuthFailure.SignatureExpire"},
+		{"token refused", good, map[string]string{"X-TC-Token": "temporary"}, time.Now(), "AuthFailure.TokenFailure"},
+		{"other version", good, map[string]string{"X-TC-Version": "2017-03-12"}, time.Now(), "NoSuchVersion"},
+		{"too large", big, nil, time.Now(), "RequestSizeLimitExceeded"},
+	} {
+		if got := e.rawCall(t, tc.body, tc.headers, tc.at); got != tc.want {
+			t.Errorf("%s: code %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
