@@ -418,7 +418,9 @@ func (e *env) rawCall(t *testing.T, body string, headers map[string]string, sign
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var out struct{ Response struct{ Error struct{ Code string } } }
+	var out struct {
+		Response struct{ Error struct{ Code string } }
+	}
 	json.NewDecoder(resp.Body).Decode(&out)
 	return out.Response.Error.Code
 }
