@@ -226,23 +226,32 @@ func (im *importer) importFile(ctx context.Context, name string) error {
 		if err != nil && !errors.As(err, &le) {
 			return fmt.Errorf("%s: %s", label, errorText(err))
 		}
-		im.counts.records++
+		var rec *cdr.Record
 		if le == nil {
-			var rec *cdr.Record
-			if rec, le = im.check(l); le == nil {
-				im.add(label, l, rec)
-			}
+			rec, le = im.check(l)
 		}
-		if le != nil {
-			im.reject(label, le)
+		if err := im.take(ctx, label, l, rec, le); err != nil {
+			return err
 		}
-		if len(im.batch.lines) >= im.batchMax || im.batch.size >= maxBatchBytes {
-			if err := im.flush(ctx); err != nil {
-				return err
-			}
-		}
-		im.prog.update(im.counts.records, im.read)
 	}
+}
+
+// take counts one record read from label: a valid record goes into the
+// batch (flushed when full), a rejected one is reported.
+func (im *importer) take(ctx context.Context, label string, l recordio.Line, rec *cdr.Record, le *recordio.LineError) error {
+	im.counts.records++
+	if le != nil {
+		im.reject(label, le)
+	} else {
+		im.add(label, l, rec)
+	}
+	if len(im.batch.lines) >= im.batchMax || im.batch.size >= maxBatchBytes {
+		if err := im.flush(ctx); err != nil {
+			return err
+		}
+	}
+	im.prog.update(im.counts.records, im.read)
+	return nil
 }
 
 // importVendorFile imports a file of vendor objects: a JSON array, NDJSON
@@ -262,26 +271,22 @@ func (im *importer) importVendorFile(ctx context.Context, label string, in io.Re
 		t = checkTenant // only the server knows the tenant
 	}
 	for i, obj := range objs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		l := recordio.Line{N: i + 1, Raw: obj}
-		im.counts.records++
 		rec, err := im.vendor.Ingest(t, obj)
 		var le *recordio.LineError
 		if err != nil {
 			le = &recordio.LineError{Line: l.N, Code: cdr.ErrorCode(err), Message: err.Error()}
-		} else if le = recordio.Validate(rec, l.N, t, im.now().UnixMilli()); le == nil {
-			im.add(label, l, rec)
+		} else {
+			le = recordio.Validate(rec, l.N, t, im.now().UnixMilli())
 		}
-		if le != nil {
-			im.reject(label, le)
+		if err := im.take(ctx, label, l, rec, le); err != nil {
+			return err
 		}
-		if len(im.batch.lines) >= im.batchMax || im.batch.size >= maxBatchBytes {
-			if err := im.flush(ctx); err != nil {
-				return err
-			}
-		}
-		im.prog.update(im.counts.records, im.read)
 	}
-	return ctx.Err()
+	return nil
 }
 
 // fileKind is NDJSON for .ndjson and .jsonl files; other files are sniffed.

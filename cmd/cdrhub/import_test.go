@@ -479,3 +479,30 @@ func TestImportRetriesOnce(t *testing.T) {
 		t.Errorf("two 503s: %v after %d calls", err, calls.Load())
 	}
 }
+
+// import --format tencent_ccc reads a saved DescribeTelCdr response; the
+// records keep their objects as raw and export as native records.
+func TestImportTencentFormat(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	page := `{"Response":{"TotalCount":3,"RequestId":"r","TelCdrList":[
+	  {"SessionId":"s-1","Caller":"13800001111","Callee":"02066668888","Time":1762000000,"CallType":2,"Duration":42,"EndStatus":1},
+	  {"SessionId":"s-2","Caller":"13800002222","Callee":"02066668888","Time":1762000100,"CallType":2,"EndStatus":105},
+	  {"SessionId":"s-3","Time":"not a number"}]}}`
+	path := filepath.Join(dir, "page.json")
+	if err := os.WriteFile(path, []byte(page), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, err := runCLI(t, nil, "import", "--config", cfg, "--format", "tencent_ccc", path)
+	if err == nil || !strings.Contains(stderr, path+":3: ") {
+		t.Errorf("the bad object is not reported: %v\n%s", err, stderr)
+	}
+	if got, want := importSummary(t, stderr), [6]int{3, 2, 0, 0, 0, 1}; got != want {
+		t.Errorf("summary %v, want %v", got, want)
+	}
+	out, _, err := runCLI(t, nil, "export", "--config", cfg, "--source", "tencent_ccc", "--order", "asc")
+	recs := exportedNDJSON(t, out)
+	if err != nil || len(recs) != 2 || recs[0].SourceID != "s-1" || recs[1].Disposition != cdr.DispositionNoAgent {
+		t.Errorf("exported %+v, %v", recs, err)
+	}
+}

@@ -102,7 +102,7 @@ func (r *Record) derive() {
 func (r *Record) Document() ([]byte, error) {
 	c := *r
 	c.ID, c.Version, c.CreatedAt, c.UpdatedAt, c.Raw = "", 0, 0, 0, nil
-	doc, err := marshal(&c)
+	doc, err := EncodeJSON(&c)
 	if err != nil {
 		return nil, err
 	}
@@ -117,8 +117,9 @@ func (r *Record) Document() ([]byte, error) {
 	return doc, nil
 }
 
-// marshal encodes v as the APIs write JSON: without escaping <, > and &.
-func marshal(v any) ([]byte, error) {
+// EncodeJSON encodes v as the APIs write JSON: without escaping <, > and
+// &, without a trailing newline.
+func EncodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -28,7 +28,7 @@ func TestAppendJSON(t *testing.T) {
 		}
 		for _, server := range [][2]int64{{0, 0}, {1700000005000, 1700000006000}} {
 			r.CreatedAt, r.UpdatedAt = server[0], server[1]
-			want, _ := marshal(r)
+			want, _ := EncodeJSON(r)
 			got, err := AppendJSON(nil, doc, r.ID, r.Version, r.CreatedAt, r.UpdatedAt)
 			if err != nil || string(got) != string(want) {
 				t.Errorf("AppendJSON:\n got %s\nwant %s (%v)", got, want, err)

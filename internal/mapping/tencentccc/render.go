@@ -1,7 +1,6 @@
 package tencentccc
 
 import (
-	"bytes"
 	"encoding/json"
 	"strconv"
 
@@ -91,16 +90,8 @@ func renderable(r *cdr.Record) error {
 	return nil
 }
 
-// marshal encodes v as the APIs write JSON: without escaping <, > and &.
-func marshal(v any) (json.RawMessage, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
+// marshal encodes v as the APIs write JSON.
+func marshal(v any) (json.RawMessage, error) { return cdr.EncodeJSON(v) }
 
 // build maps the canonical fields of r to a TelCdrInfo (§4.A, §5).
 func build(r *cdr.Record) *TelCdrInfo {
