@@ -41,6 +41,9 @@ type Filter struct {
 	HasRecording   int8 // 1 with a recording, -1 without, 0 either
 
 	Order  Order   // on (start_at, id); "" is desc
+	// OrderBy sorts by a duration instead of start_at (Alibaba's
+	// OrderByField), unknown as 0, ties by id: one of the OrderBy* values.
+	OrderBy string
 	Offset int     // rows to skip (vendor APIs)
 	Limit  int     // 0 = no limit
 	After  *Cursor // keyset position: records strictly after it in Order
@@ -68,6 +71,19 @@ type Cursor struct {
 	StartAt int64
 	ID      string
 }
+
+// Duration orders of Filter.OrderBy.
+const (
+	OrderByTalk  = "talk_s"
+	OrderByTotal = "total_s"
+	OrderByRing  = "ring_s"
+	OrderByQueue = "queue_s"
+	OrderByIVR   = "ivr_s"
+	OrderByDial  = "dial_s"
+)
+
+// OrderBys lists the duration orders.
+var OrderBys = []string{OrderByTalk, OrderByTotal, OrderByRing, OrderByQueue, OrderByIVR, OrderByDial}
 
 // Desc reports whether the filter orders newest first.
 func (f *Filter) Desc() bool { return f.Order != OrderAsc }

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
@@ -257,7 +258,10 @@ func (q *query) selectSQL(cols string, f *cdr.Filter) (string, []any) {
 		args = append(args, f.After.StartAt, f.After.ID)
 	}
 	order := "r.start_at"
-	if q.selective {
+	switch {
+	case f.OrderBy != "" && slices.Contains(cdr.OrderBys, f.OrderBy):
+		order = "coalesce(r." + f.OrderBy + ", 0)" // a column name from the fixed list
+	case q.selective:
 		// The unary + keeps SQLite from ordering by the time index: the
 		// few selected rows are sorted instead.
 		order = "+r.start_at"

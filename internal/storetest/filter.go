@@ -406,3 +406,43 @@ func testStream(t *testing.T, s cdr.Store) {
 		t.Error("streamed for the zero tenant")
 	}
 }
+
+// testOrderBy: duration orders, unknown durations as 0, ties by id, in
+// both directions, with offsets.
+func testOrderBy(t *testing.T, s cdr.Store) {
+	var recs []*cdr.Record
+	for i, talk := range []int64{30, -1, 5, 30, 0, 120} {
+		r := voice(fmt.Sprint("o", i), base+int64(i)*1000)
+		if talk >= 0 {
+			r.TalkS = ptr(talk)
+		}
+		recs = append(recs, r)
+	}
+	upsert(t, s, tenant, recs...)
+	talk := func(r *cdr.Record) int64 {
+		if r.TalkS == nil {
+			return 0
+		}
+		return *r.TalkS
+	}
+	for _, order := range []cdr.Order{cdr.OrderAsc, cdr.OrderDesc} {
+		got, _, err := s.FindRecords(ctx, tenant, cdr.Filter{OrderBy: cdr.OrderByTalk, Order: order})
+		if err != nil || len(got) != len(recs) {
+			t.Fatalf("%v %d", err, len(got))
+		}
+		for i := 1; i < len(got); i++ {
+			a, b := got[i-1], got[i]
+			c := cmp.Or(cmp.Compare(talk(a), talk(b)), strings.Compare(a.ID, b.ID))
+			if order == cdr.OrderDesc {
+				c = -c
+			}
+			if c > 0 {
+				t.Errorf("%s: %s (%d) before %s (%d)", order, a.SourceID, talk(a), b.SourceID, talk(b))
+			}
+		}
+		page, _, _ := s.FindRecords(ctx, tenant, cdr.Filter{OrderBy: cdr.OrderByTalk, Order: order, Offset: 2, Limit: 2})
+		if len(page) != 2 || page[0].ID != got[2].ID || page[1].ID != got[3].ID {
+			t.Errorf("%s: offset page %v", order, ids(page))
+		}
+	}
+}

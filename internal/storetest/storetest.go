@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) cdr.Store) {
 	t.Run("Filters", func(t *testing.T) { testFilters(t, open(t)) })
 	t.Run("Pagination", func(t *testing.T) { testPagination(t, open(t)) })
 	t.Run("Stream", func(t *testing.T) { testStream(t, open(t)) })
+	t.Run("OrderBy", func(t *testing.T) { testOrderBy(t, open(t)) })
 	t.Run("TenantIsolation", func(t *testing.T) { testTenantIsolation(t, open(t)) })
 	t.Run("ZeroTenant", func(t *testing.T) { testZeroTenant(t, open(t)) })
 	t.Run("LargeBatch", func(t *testing.T) { testLargeBatch(t, open(t)) })
