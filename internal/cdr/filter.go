@@ -40,14 +40,14 @@ type Filter struct {
 	IncludeShadows bool
 	HasRecording   int8 // 1 with a recording, -1 without, 0 either
 
-	Order  Order   // on (start_at, id); "" is desc
+	Order Order // on (start_at, id); "" is desc
 	// OrderBy sorts by a duration instead of start_at (Alibaba's
 	// OrderByField), unknown as 0, ties by id: one of the OrderBy* values.
 	OrderBy string
-	Offset int     // rows to skip (vendor APIs)
-	Limit  int     // 0 = no limit
-	After  *Cursor // keyset position: records strictly after it in Order
-	Count  bool    // also count every matching record
+	Offset  int     // rows to skip (vendor APIs)
+	Limit   int     // 0 = no limit
+	After   *Cursor // keyset position: records strictly after it in Order
+	Count   bool    // also count every matching record
 	// WithRaw loads each record's raw vendor object.
 	WithRaw bool
 }
