@@ -6,6 +6,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/api/native"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/config"
+	alimap "github.com/cdrhub/cdrhub/internal/mapping/aliyunccc"
 	tcmap "github.com/cdrhub/cdrhub/internal/mapping/tencentccc"
 )
 
@@ -14,6 +15,7 @@ import (
 func vendorFormats(cfg config.Config) map[cdr.Source]native.Format {
 	return map[cdr.Source]native.Format{
 		cdr.SourceTencentCCC: tencentFormat{cfg: cfg},
+		cdr.SourceAliyunCCC:  aliyunFormat{cfg: cfg},
 	}
 }
 
@@ -21,7 +23,7 @@ func vendorFormats(cfg config.Config) map[cdr.Source]native.Format {
 // model §4.0), computed on every write.
 func vendorTerms(r *cdr.Record) []cdr.Term {
 	if r.Channel == cdr.ChannelVoice {
-		return tcmap.Terms(r)
+		return append(tcmap.Terms(r), alimap.Terms(r)...)
 	}
 	return nil
 }
@@ -47,4 +49,27 @@ func (f tencentFormat) Render(t cdr.TenantID, r *cdr.Record) (json.RawMessage, e
 		app = tn.TencentCCC.SDKAppID
 	}
 	return tcmap.Render(r, app)
+}
+
+// aliyunFormat is the Alibaba CCC ListCallDetailRecords record format.
+type aliyunFormat struct{ cfg config.Config }
+
+func (aliyunFormat) Channel() cdr.Channel { return cdr.ChannelVoice }
+
+func (aliyunFormat) ParseList(body []byte) ([]json.RawMessage, error) { return alimap.ParseList(body) }
+
+func (f aliyunFormat) Ingest(t cdr.TenantID, raw json.RawMessage) (*cdr.Record, error) {
+	var sat func(string) (int, bool)
+	if tn := f.cfg.TenantByID(t.String()); tn != nil {
+		sat = func(raw string) (int, bool) { return tn.SatisfactionScore(string(cdr.SourceAliyunCCC), raw) }
+	}
+	return alimap.Ingest(raw, sat)
+}
+
+func (f aliyunFormat) Render(t cdr.TenantID, r *cdr.Record) (json.RawMessage, error) {
+	var inst string
+	if tn := f.cfg.TenantByID(t.String()); tn != nil && tn.AliyunCCC != nil {
+		inst = tn.AliyunCCC.InstanceID
+	}
+	return alimap.Render(r, inst)
 }

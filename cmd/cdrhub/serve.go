@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cdrhub/cdrhub/internal/api/aliyunccc"
 	"github.com/cdrhub/cdrhub/internal/api/native"
 	"github.com/cdrhub/cdrhub/internal/api/tc3"
 	"github.com/cdrhub/cdrhub/internal/api/tencentccc"
@@ -99,8 +100,12 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 		return err
 	}
 	tencent.EnforceLookback = cfg.Compat.EnforceLookback
+	aliyun, err := aliyunccc.New(store, aliyunTenants(cfg))
+	if err != nil {
+		return err
+	}
 	tlsFiles := httpserver.TLSFiles{CertFile: cfg.Server.TLS.CertFile, KeyFile: cfg.Server.TLS.KeyFile}
-	srv, err := httpserver.Listen(cfg.Server.Listen, httpserver.Routes(store, reg, log, api, tencent), tlsFiles, log)
+	srv, err := httpserver.Listen(cfg.Server.Listen, httpserver.Routes(store, reg, log, api, tencent, aliyun), tlsFiles, log)
 	if err != nil {
 		return err
 	}
@@ -151,6 +156,25 @@ func tencentTenants(cfg config.Config) []tencentccc.Tenant {
 			RPS: b.RateLimit.RPS, Burst: b.RateLimit.Burst}
 		for _, c := range b.Credentials {
 			t.Credentials = append(t.Credentials, tc3.Credential{SecretID: c.SecretID, SecretKey: c.SecretKey.Reveal()})
+		}
+		ts = append(ts, t)
+	}
+	return ts
+}
+
+// aliyunTenants lists the tenants' aliyun_ccc blocks.
+func aliyunTenants(cfg config.Config) []aliyunccc.Tenant {
+	var ts []aliyunccc.Tenant
+	for i := range cfg.Tenants {
+		tn := &cfg.Tenants[i]
+		b := tn.AliyunCCC
+		if b == nil {
+			continue
+		}
+		t := aliyunccc.Tenant{ID: cdr.MustTenantID(tn.ID), InstanceID: b.InstanceID, Location: tn.Location(),
+			RPS: b.RateLimit.RPS, Burst: b.RateLimit.Burst}
+		for _, c := range b.Credentials {
+			t.Credentials = append(t.Credentials, aliyunccc.Credential{AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret.Reveal()})
 		}
 		ts = append(ts, t)
 	}

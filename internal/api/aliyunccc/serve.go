@@ -1,0 +1,279 @@
+package aliyunccc
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cdrhub/cdrhub/internal/api/pop"
+	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/httpx"
+	alimap "github.com/cdrhub/cdrhub/internal/mapping/aliyunccc"
+)
+
+// Actions served.
+const (
+	actionList = "ListCallDetailRecords"
+	actionGet  = "GetCallDetailRecord"
+)
+
+// maxBody bounds a request; POP requests carry their parameters in the
+// query or a small form.
+const maxBody = 1 << 20
+
+// listData is the Data object of ListCallDetailRecords.
+type listData struct {
+	PageNumber int               `json:"PageNumber"`
+	PageSize   int               `json:"PageSize"`
+	TotalCount int               `json:"TotalCount"`
+	List       []json.RawMessage `json:"List"`
+}
+
+// serve authenticates, validates and answers one request with its Data.
+func (a *API) serve(r *http.Request, body []byte) (any, error) {
+	action := r.Header.Get("x-acs-action")
+	if action == "" {
+		action = r.URL.Query().Get("Action")
+	}
+	label := action
+	if label != actionList && label != actionGet {
+		label = "unknown"
+	}
+	httpx.SetRoute(r.Context(), "aliyun_ccc", label)
+	if len(body) > maxBody {
+		return nil, errorf(http.StatusRequestEntityTooLarge, "RequestTooLarge", "The request body is too large.")
+	}
+	now := a.now()
+	res, err := pop.Verify(r, body, a, now, pop.Options{Nonces: a.nonces})
+	if err != nil {
+		return nil, err
+	}
+	t := a.keys[res.AccessKeyID].tenant
+	if res.Version != Version {
+		return nil, errorf(http.StatusBadRequest, "InvalidVersion", "Specified parameter Version is not valid.")
+	}
+	if res.Action != actionList && res.Action != actionGet {
+		return nil, errorf(http.StatusNotFound, "InvalidApi.NotFound", "Specified api is not found, please check your url and method.")
+	}
+	if !t.limiter.Allow(now) {
+		return nil, errorf(http.StatusBadRequest, "Throttling.User", "Request was denied due to user flow control.")
+	}
+	p := res.Params
+	inst := p.Get("InstanceId")
+	if inst == "" {
+		return nil, missing("InstanceId")
+	}
+	if inst != t.InstanceID {
+		return nil, errorf(http.StatusNotFound, "NotExists.InstanceId", "The specified instance %s does not exist.", inst)
+	}
+	if res.Action == actionGet {
+		return a.get(r, t, p)
+	}
+	f, page, size, err := listFilter(p, t, now)
+	if err != nil {
+		return nil, err
+	}
+	recs, total, err := a.store.FindRecords(r.Context(), t.ID, f)
+	if err != nil {
+		return nil, err
+	}
+	if !f.Count {
+		total = 0 // TotalCount is counted on page 1 only
+	}
+	d := &listData{PageNumber: page, PageSize: size, TotalCount: total, List: make([]json.RawMessage, 0, len(recs))}
+	for _, rec := range recs {
+		out, err := alimap.Render(rec, t.InstanceID)
+		if err != nil {
+			return nil, err
+		}
+		d.List = append(d.List, out)
+	}
+	return d, nil
+}
+
+// get answers GetCallDetailRecord: the record of ContactId, as listed.
+func (a *API) get(r *http.Request, t *tenant, p url.Values) (any, error) {
+	id := p.Get("ContactId")
+	if id == "" {
+		return nil, missing("ContactId")
+	}
+	recs, _, err := a.store.FindRecords(r.Context(), t.ID, cdr.Filter{Channels: []cdr.Channel{cdr.ChannelVoice},
+		VendorIDs: cdr.VendorIDs{Source: cdr.SourceAliyunCCC, Values: []string{id}}, Limit: 1, WithRaw: true})
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, errorf(http.StatusNotFound, "NotExists.ContactId", "The specified contact %s does not exist.", id)
+	}
+	return alimap.RenderDetail(recs[0], t.InstanceID)
+}
+
+// orderFields maps OrderByField to the store's orders.
+var orderFields = map[string]string{
+	"callDuration": cdr.OrderByTotal, "talkTime": cdr.OrderByTalk, "ringTime": cdr.OrderByRing,
+	"dialingTime": cdr.OrderByDial, "ivrTime": cdr.OrderByIVR, "queueTime": cdr.OrderByQueue, "startTime": "",
+}
+
+// listFilter validates the parameters of ListCallDetailRecords (record
+// model §4.C(c), §4.F) into a filter, with the page number and size.
+func listFilter(p url.Values, t *tenant, now time.Time) (f cdr.Filter, page, size int, err error) {
+	if page, err = intParam(p, "PageNumber", 1, 100); err != nil {
+		return f, 0, 0, err
+	}
+	if size, err = intParam(p, "PageSize", 1, 100); err != nil {
+		return f, 0, 0, err
+	}
+	f = cdr.Filter{Channels: []cdr.Channel{cdr.ChannelVoice}, Limit: size, Offset: (page - 1) * size, Count: page == 1, WithRaw: true}
+	switch o := p.Get("SortOrder"); strings.ToUpper(o) {
+	case "", "DESC":
+		f.Order = cdr.OrderDesc
+	case "ASC":
+		f.Order = cdr.OrderAsc
+	default:
+		return f, 0, 0, badFormat("SortOrder", "Valid values are ASC and DESC.")
+	}
+	field, ok := orderFields[p.Get("OrderByField")]
+	if !ok && p.Get("OrderByField") != "" {
+		return f, 0, 0, badFormat("OrderByField", "Valid values are callDuration, ringTime, talkTime, dialingTime, startTime, ivrTime and queueTime.")
+	}
+	f.OrderBy = field
+	if id := p.Get("ContactId"); id != "" {
+		// ContactId overrides every other filter, the window included.
+		f.VendorIDs = cdr.VendorIDs{Source: cdr.SourceAliyunCCC, Values: []string{id}}
+		return f, page, size, nil
+	}
+	y, m, d := now.In(t.Location).Date()
+	start, end := time.Date(y, m, d, 0, 0, 0, 0, t.Location).UnixMilli(), now.UnixMilli()
+	if start, err = msParam(p, "StartTime", start); err != nil {
+		return f, 0, 0, err
+	}
+	if end, err = msParam(p, "EndTime", end); err != nil {
+		return f, 0, 0, err
+	}
+	if start > end {
+		return f, 0, 0, badFormat("StartTime", "StartTime must not be later than EndTime.")
+	}
+	f.From, f.To = start, end+1
+	err = enumFilters(p, &f)
+	return f, page, size, err
+}
+
+// enumFilters adds the enum, agent, queue, number and satisfaction filters.
+func enumFilters(p url.Values, f *cdr.Filter) error {
+	for _, e := range []struct{ field, single, list string }{
+		{alimap.FieldContactType, "ContactType", "ContactTypeList"},
+		{alimap.FieldContactDisposition, "ContactDisposition", "ContactDispositionList"},
+		{alimap.FieldEarlyMediaState, "", "EarlyMediaStateList"},
+		{alimap.FieldSatisfactionIndex, "", "SatisfactionList"},
+		{alimap.FieldSatisfactionSurveyChannel, "SatisfactionSurveyChannel", ""},
+	} {
+		var vals []string
+		if e.single != "" && p.Get(e.single) != "" {
+			vals = append(vals, p.Get(e.single))
+		}
+		if e.list != "" {
+			l, err := listParam(p, e.list)
+			if err != nil {
+				return err
+			}
+			vals = append(vals, l...)
+		}
+		if len(vals) > 0 {
+			f.VendorEnums = append(f.VendorEnums, cdr.VendorEnum{Source: cdr.SourceAliyunCCC, Field: e.field, Values: vals})
+		}
+	}
+	labels, err := listParam(p, "SatisfactionDescriptionList")
+	if err != nil {
+		return err
+	}
+	f.SatLabels = labels
+	if v := p.Get("AgentId"); v != "" {
+		f.AgentIDs = []string{v}
+	}
+	if v := p.Get("SkillGroupId"); v != "" {
+		f.QueueIDs = []string{v}
+	}
+	if v := p.Get("CallingNumber"); v != "" {
+		f.CallerNumbers = []string{v}
+	}
+	if v := p.Get("CalledNumber"); v != "" {
+		f.CalleeNumbers = []string{v}
+	}
+	if c := p.Get("Criteria"); c != "" {
+		var crit struct {
+			PhoneNumber string `json:"phoneNumber"`
+		}
+		if err := json.Unmarshal([]byte(c), &crit); err != nil {
+			return badFormat("Criteria", "It must be a JSON object such as {\"phoneNumber\":\"0735\"}.")
+		}
+		if digits := strings.Trim(crit.PhoneNumber, " "); digits != "" {
+			if len(cdr.Digits(digits)) < 3 {
+				return badFormat("Criteria", "phoneNumber needs at least 3 digits.")
+			}
+			f.PhoneContains = digits
+		}
+	}
+	for _, n := range append(f.CallerNumbers, f.CalleeNumbers...) {
+		if cdr.Digits(n) == "" {
+			return badFormat("CallingNumber", "A phone number needs digits.")
+		}
+	}
+	return nil
+}
+
+// listParam reads a *List parameter: a JSON array of strings when it
+// starts with "[", else a comma list (record model §4.C(c)).
+func listParam(p url.Values, name string) ([]string, error) {
+	v := strings.TrimSpace(p.Get(name))
+	if v == "" {
+		return nil, nil
+	}
+	if strings.HasPrefix(v, "[") {
+		var l []string
+		if err := json.Unmarshal([]byte(v), &l); err != nil {
+			return nil, badFormat(name, "It must be a JSON array of strings.")
+		}
+		return l, nil
+	}
+	var l []string
+	for s := range strings.SplitSeq(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			l = append(l, s)
+		}
+	}
+	return l, nil
+}
+
+// intParam reads a required integer parameter within [lo, hi].
+func intParam(p url.Values, name string, lo, hi int) (int, error) {
+	v := p.Get(name)
+	if v == "" {
+		return 0, missing(name)
+	}
+	n, err := strconv.Atoi(v)
+	switch {
+	case err != nil:
+		return 0, badFormat(name, "It must be an integer.")
+	case n < lo:
+		return 0, errorf(http.StatusBadRequest, "Parameter.Minimum", "The value of parameter %s must be at least %d.", name, lo)
+	case n > hi:
+		return 0, errorf(http.StatusBadRequest, "Parameter.Maximum", "The value of parameter %s must be at most %d.", name, hi)
+	}
+	return n, nil
+}
+
+// msParam reads an optional Unix time in milliseconds.
+func msParam(p url.Values, name string, def int64) (int64, error) {
+	v := p.Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n >= cdr.MaxTime {
+		return 0, badFormat(name, "It must be a Unix time in milliseconds.")
+	}
+	return n, nil
+}
