@@ -21,6 +21,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/config"
 	"github.com/cdrhub/cdrhub/internal/demo"
 	"github.com/cdrhub/cdrhub/internal/httpserver"
+	alimap "github.com/cdrhub/cdrhub/internal/mapping/aliyunccc"
 	tcmap "github.com/cdrhub/cdrhub/internal/mapping/tencentccc"
 	"github.com/cdrhub/cdrhub/internal/metrics"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
@@ -194,10 +195,16 @@ type demoCreds struct {
 	token               string // native bearer token
 	secretID, secretKey string // Tencent CCC API 3.0
 	sdkAppID            int64
+	accessKeyID         string // Alibaba CCC
+	accessKeySecret     string
+	instanceID          string
 }
 
-// demoSdkAppID is the demo tenant's Tencent CCC application.
-const demoSdkAppID = 1400000000
+// The demo tenant's Tencent CCC application and Alibaba CCC instance.
+const (
+	demoSdkAppID   = 1400000000
+	demoInstanceID = "ccc-demo"
+)
 
 // addDemoTenant adds the demo tenant with fresh random credentials, unless
 // the configuration already has one; it returns the new credentials (zero
@@ -206,11 +213,14 @@ func addDemoTenant(cfg *config.Config) (demoCreds, error) {
 	if cfg.TenantByID(demoTenant) != nil {
 		return demoCreds{}, nil
 	}
-	c := demoCreds{token: "demo_" + randomText(24), secretID: "AKIDdemo" + randomText(18), secretKey: randomText(24), sdkAppID: demoSdkAppID}
+	c := demoCreds{token: "demo_" + randomText(24), secretID: "AKIDdemo" + randomText(18), secretKey: randomText(24), sdkAppID: demoSdkAppID,
+		accessKeyID: "LTAIdemo" + randomText(12), accessKeySecret: randomText(24), instanceID: demoInstanceID}
 	cfg.Tenants = append(cfg.Tenants, config.Tenant{ID: demoTenant, Name: "Demo Contact Center", Timezone: "Asia/Shanghai",
 		Native: config.Native{Tokens: []config.Token{{Name: "demo", Token: config.Secret(c.token)}}},
 		TencentCCC: &config.TencentCCC{SDKAppID: c.sdkAppID,
-			Credentials: []config.TencentCredential{{SecretID: c.secretID, SecretKey: config.Secret(c.secretKey)}}}})
+			Credentials: []config.TencentCredential{{SecretID: c.secretID, SecretKey: config.Secret(c.secretKey)}}},
+		AliyunCCC: &config.AliyunCCC{InstanceID: c.instanceID,
+			Credentials: []config.AliyunCredential{{AccessKeyID: c.accessKeyID, AccessKeySecret: config.Secret(c.accessKeySecret)}}}})
 	cfg.ApplyDefaults()
 	return c, nil
 }
@@ -222,57 +232,56 @@ func randomText(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// demoTencentEvery is how many of the demo's voice records also come as
-// Tencent CCC records: one in four.
-const demoTencentEvery = 4
+// demoVendorEvery: one in demoVendorEvery of the demo's voice records also
+// comes as a Tencent CCC record, and another as an Alibaba CCC record.
+const demoVendorEvery = 4
 
 func seedDemo(ctx context.Context, store cdr.Store, log *slog.Logger) error {
 	start := time.Now()
 	recs := demo.Records(demoTenant, start, demoRecords)
-	tencent, err := demoTencentRecords(recs)
+	vendor, err := demoVendorRecords(recs)
 	if err != nil {
 		return fmt.Errorf("seed demo records: %w", err)
 	}
-	res, err := store.UpsertRecords(ctx, cdr.MustTenantID(demoTenant), append(recs, tencent...), cdr.UpsertOptions{})
+	res, err := store.UpsertRecords(ctx, cdr.MustTenantID(demoTenant), append(recs, vendor...), cdr.UpsertOptions{})
 	if err != nil {
 		return fmt.Errorf("seed demo records: %w", err)
 	}
-	log.Info("demo records seeded", "tenant", demoTenant, "native", len(recs), "tencent_ccc", len(tencent), "inserted", res.Inserted,
+	log.Info("demo records seeded", "tenant", demoTenant, "native", len(recs), "vendor", len(vendor), "inserted", res.Inserted,
 		"updated", res.Updated, "unchanged", res.Unchanged, "duration", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
-// demoTencentRecords turns some of the demo's voice records into Tencent
-// CCC records, as a sync from Tencent Cloud would store them: each is
-// rendered as a TelCdrInfo, given a SessionId of its own and ingested
-// through the tencent_ccc mapping.
-func demoTencentRecords(recs []*cdr.Record) ([]*cdr.Record, error) {
+// demoVendorRecords turns some of the demo's voice records into Tencent
+// and Alibaba CCC records, as a sync from those clouds would store them:
+// each is rendered as the vendor lists it, given an id of the vendor's
+// own and ingested through the vendor's mapping.
+func demoVendorRecords(recs []*cdr.Record) ([]*cdr.Record, error) {
 	var out []*cdr.Record
 	n := 0
 	for _, r := range recs {
 		if r.Channel != cdr.ChannelVoice {
 			continue
 		}
-		if n++; n%demoTencentEvery != 0 {
+		n++
+		if n%demoVendorEvery > 1 {
 			continue
 		}
-		if err := r.Prepare(cdr.MustTenantID(demoTenant), r.Version); err != nil { // derives talk_s for Duration
+		if err := r.Prepare(cdr.MustTenantID(demoTenant), r.Version); err != nil { // derives the durations
 			return nil, err
 		}
-		obj, err := tcmap.Render(r, demoSdkAppID)
-		if err != nil {
-			return nil, err
+		seq := strings.TrimPrefix(r.SourceID, "demo-voice-")
+		var rec *cdr.Record
+		var err error
+		if n%demoVendorEvery == 0 {
+			rec, err = demoVendorRecord(r, "SessionId", "tc-"+seq,
+				func(r *cdr.Record) (json.RawMessage, error) { return tcmap.Render(r, demoSdkAppID) },
+				func(raw json.RawMessage) (*cdr.Record, error) { return tcmap.Ingest(raw, nil) })
+		} else {
+			rec, err = demoVendorRecord(r, "ContactId", "job-"+seq,
+				func(r *cdr.Record) (json.RawMessage, error) { return alimap.Render(r, demoInstanceID) },
+				func(raw json.RawMessage) (*cdr.Record, error) { return alimap.Ingest(raw, nil) })
 		}
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(obj, &m); err != nil {
-			return nil, err
-		}
-		m["SessionId"], _ = json.Marshal(fmt.Sprintf("tc-%s", strings.TrimPrefix(r.SourceID, "demo-voice-")))
-		raw, err := json.Marshal(m)
-		if err != nil {
-			return nil, err
-		}
-		rec, err := tcmap.Ingest(raw, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -280,6 +289,25 @@ func demoTencentRecords(recs []*cdr.Record) ([]*cdr.Record, error) {
 		out = append(out, rec)
 	}
 	return out, nil
+}
+
+// demoVendorRecord renders r, sets its id field to id and ingests it back.
+func demoVendorRecord(r *cdr.Record, idField, id string, render func(*cdr.Record) (json.RawMessage, error),
+	ingest func(json.RawMessage) (*cdr.Record, error)) (*cdr.Record, error) {
+	obj, err := render(r)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(obj, &m); err != nil {
+		return nil, err
+	}
+	m[idField], _ = json.Marshal(id)
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	return ingest(raw)
 }
 
 func printDemo(env *environ, addr net.Addr, tls bool, c demoCreds) {
@@ -295,16 +323,19 @@ func printDemo(env *environ, addr net.Addr, tls bool, c demoCreds) {
 	base := fmt.Sprintf("%s://%s", scheme, hostPort)
 	w := env.stdout
 	fmt.Fprintf(w, "\ncdrhub demo is running at %s\n\n", base)
-	fmt.Fprintf(w, "  tenant:  %s (%d sample records over the last 90 days: voice, rtc and chat,\n"+
-		"           and one in four voice calls also as a Tencent CCC record)\n", demoTenant, demoRecords)
+	fmt.Fprintf(w, "  tenant:  %s (%d sample records over the last 90 days: voice, rtc and chat; one in\n"+
+		"           four voice calls also as a Tencent CCC record, another as an Alibaba CCC one)\n", demoTenant, demoRecords)
 	if c.token == "" {
 		fmt.Fprintf(w, "  token:   the native token configured for tenant %q\n\n", demoTenant)
 		return
 	}
 	fmt.Fprintf(w, "  token:   %s\n", c.token)
-	fmt.Fprintf(w, "  Tencent CCC (API 3.0 at %s/): SdkAppId %d, SecretId %s, SecretKey %s\n\n", base, c.sdkAppID, c.secretID, c.secretKey)
+	fmt.Fprintf(w, "  Tencent CCC (API 3.0 at %s/): SdkAppId %d, SecretId %s, SecretKey %s\n", base, c.sdkAppID, c.secretID, c.secretKey)
+	fmt.Fprintf(w, "  Alibaba CCC (POP at %s/): InstanceId %s, AccessKeyId %s, AccessKeySecret %s\n\n", base, c.instanceID, c.accessKeyID, c.accessKeySecret)
 	fmt.Fprintf(w, "Try:\n\n  curl -s -H 'Authorization: Bearer %s' '%s/api/v1/records?limit=3&count=true'\n\n", c.token, base)
 	fmt.Fprintf(w, "  curl -s -H 'Authorization: Bearer %s' '%s/api/v1/records?channel=voice&disposition=abandoned&limit=5'\n\n", c.token, base)
 	fmt.Fprintf(w, "  go run ./examples/describetelcdr -endpoint %s -secret-id %s -secret-key %s -sdk-app-id %d\n\n",
 		hostPort, c.secretID, c.secretKey, c.sdkAppID)
+	fmt.Fprintf(w, "  go run ./examples/listcalldetailrecords -endpoint %s -access-key-id %s -access-key-secret %s -instance-id %s\n\n",
+		hostPort, c.accessKeyID, c.accessKeySecret, c.instanceID)
 }
