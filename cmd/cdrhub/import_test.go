@@ -506,3 +506,27 @@ func TestImportTencentFormat(t *testing.T) {
 		t.Errorf("exported %+v, %v", recs, err)
 	}
 }
+
+// import --format aliyun_ccc reads a saved ListCallDetailRecords response.
+func TestImportAliyunFormat(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	page := `{"Code":"OK","HttpStatusCode":200,"RequestId":"r","Data":{"PageNumber":1,"PageSize":10,"TotalCount":2,"List":[
+	  {"ContactId":"job-1","ContactType":"Outbound","ContactDisposition":"Success","CallingNumber":"057188880000","CalledNumber":"13800001111","StartTime":1762000000000,"CallDuration":"30"},
+	  {"ContactId":"job-2","ContactType":"Inbound","ContactDisposition":"AbandonedInQueue","CallingNumber":"13800002222","StartTime":1762000100000,"CallDuration":30}]}}`
+	path := filepath.Join(dir, "page.json")
+	if err := os.WriteFile(path, []byte(page), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, err := runCLI(t, nil, "import", "--config", cfg, "--format", "aliyun_ccc", path)
+	if err == nil || !strings.Contains(stderr, path+":2: ") { // CallDuration must be a string
+		t.Errorf("the bad object is not reported: %v\n%s", err, stderr)
+	}
+	if got, want := importSummary(t, stderr), [6]int{2, 1, 0, 0, 0, 1}; got != want {
+		t.Errorf("summary %v, want %v", got, want)
+	}
+	out, _, err := runCLI(t, nil, "export", "--config", cfg, "--source", "aliyun_ccc")
+	if recs := exportedNDJSON(t, out); err != nil || len(recs) != 1 || recs[0].SourceID != "job-1" || *recs[0].TotalS != 30 {
+		t.Errorf("exported %+v, %v", recs, err)
+	}
+}

@@ -64,7 +64,7 @@ func newEnv(t *testing.T, rps float64, burst int) *env {
 			}
 			recs = append(recs, r)
 		}
-		raw := fmt.Sprintf(`{"ContactId":"job-1","InstanceId":"ccc-%s","ContactType":"Outbound","ContactDisposition":"Success","CallingNumber":"057188880000","CalledNumber":"13800001111","StartTime":%d,"EstablishedTime":%d,"ReleaseTime":%d,"CallDuration":"195","TalkTime":180,"AgentIds":"agent01@%s","AgentNames":"Wang Fang"}`,
+		raw := fmt.Sprintf(`{"ContactId":"job-1","InstanceId":"ccc-%s","ContactType":"Outbound","ContactDisposition":"Success","CallingNumber":"057188880000","CalledNumber":"13800001111","StartTime":%d,"EstablishedTime":%d,"ReleaseTime":%d,"CallDuration":"195","TalkTime":180,"AgentIds":"agent01@%s","AgentNames":"Wang Fang","SkillGroupIds":"sg@ccc","SkillGroupNames":"Sales","SatisfactionIndex":1,"SatisfactionDescription":"满意","SatisfactionSurveyChannel":"SMS","SatisfactionSurveyOffered":true}`,
 			tn, base.UnixMilli()+1800_000, base.UnixMilli()+1815_000, base.UnixMilli()+1995_000, tn)
 		rec, err := alimap.Ingest(json.RawMessage(raw), nil)
 		if err != nil {
@@ -188,6 +188,11 @@ func TestListCallDetailRecords(t *testing.T) {
 		{"contact type", map[string]string{"ContactType": "Inbound"}, 6},
 		{"disposition list, commas", map[string]string{"ContactDispositionList": "Success,NoAnswer"}, 11},
 		{"agent", map[string]string{"AgentId": "agent01@acme"}, 1},
+		{"skill group", map[string]string{"SkillGroupId": "sg@ccc"}, 1},
+		{"satisfaction index", map[string]string{"SatisfactionList": `["1"]`}, 1},
+		{"survey channel", map[string]string{"SatisfactionSurveyChannel": "SMS"}, 1},
+		{"satisfaction label", map[string]string{"SatisfactionDescriptionList": `["满意"]`}, 1},
+		{"early media state", map[string]string{"EarlyMediaStateList": "NoAnswer"}, 4}, // outbound no-answer renders EMS NoAnswer
 	} {
 		body, err := e.call(t, acmeID, acmeSecret, "", "ListCallDetailRecords", list(tc.extra))
 		if lb := decode(t, body); err != nil || lb.Data.TotalCount != tc.want {
