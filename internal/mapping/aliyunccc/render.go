@@ -62,32 +62,44 @@ const (
 // has a term for every integer, 0 included. Records Render refuses have
 // none.
 func Terms(r *cdr.Record) []cdr.Term {
-	out, err := Render(r, "")
-	if err != nil {
-		return nil
-	}
-	var v map[string]json.RawMessage
-	if json.Unmarshal(out, &v) != nil {
+	if renderable(r) != nil {
 		return nil
 	}
 	var ts []cdr.Term
 	add := func(field, value string) {
-		ts = append(ts, cdr.Term{Kind: cdr.VendorTermKind(cdr.SourceAliyunCCC, field), Value: value})
+		if value != "" {
+			ts = append(ts, cdr.Term{Kind: cdr.VendorTermKind(cdr.SourceAliyunCCC, field), Value: value})
+		}
 	}
-	for _, f := range []string{FieldContactType, FieldContactDisposition, FieldEarlyMediaState} {
+	if r.Source != cdr.SourceAliyunCCC || len(r.Raw) == 0 {
+		// The values build gives Render, without encoding them.
+		in := build(r, "", DefaultSatisfaction)
+		add(FieldContactType, in.ContactType)
+		add(FieldContactDisposition, in.ContactDisposition)
+		add(FieldEarlyMediaState, in.EarlyMediaState)
+		add(FieldSatisfactionIndex, strconv.FormatInt(int64(in.SatisfactionIndex), 10))
+		add(FieldSatisfactionSurveyChannel, in.SatisfactionSurveyChannel)
+		return ts
+	}
+	// Render returns the raw object: read the members from it.
+	var v map[string]json.RawMessage
+	if json.Unmarshal(r.Raw, &v) != nil {
+		return nil
+	}
+	str := func(f string) {
 		var s string
-		if json.Unmarshal(v[f], &s) == nil && s != "" {
+		if json.Unmarshal(v[f], &s) == nil {
 			add(f, s)
 		}
 	}
+	str(FieldContactType)
+	str(FieldContactDisposition)
+	str(FieldEarlyMediaState)
 	var n int32
 	if raw := v[FieldSatisfactionIndex]; raw != nil && string(raw) != "null" && json.Unmarshal(raw, &n) == nil {
 		add(FieldSatisfactionIndex, strconv.FormatInt(int64(n), 10))
 	}
-	var s string
-	if json.Unmarshal(v[FieldSatisfactionSurveyChannel], &s) == nil && s != "" {
-		add(FieldSatisfactionSurveyChannel, s)
-	}
+	str(FieldSatisfactionSurveyChannel)
 	return ts
 }
 

@@ -60,21 +60,30 @@ const (
 // that the output omits, or holds as null or a non-integer, has no term.
 // Records Render refuses have none.
 func Terms(r *cdr.Record) []cdr.Term {
-	out, err := Render(r, 0)
-	if err != nil {
+	if renderable(r) != nil {
 		return nil
 	}
-	var v struct{ EndStatus, CallType, Direction json.RawMessage }
-	if json.Unmarshal(out, &v) != nil {
-		return nil
+	var fields [3]json.RawMessage // EndStatus, CallType, Direction
+	if r.Source == cdr.SourceTencentCCC && len(r.Raw) > 0 {
+		// Render returns the raw object: read the three members from it.
+		var v struct{ EndStatus, CallType, Direction json.RawMessage }
+		if json.Unmarshal(r.Raw, &v) != nil {
+			return nil
+		}
+		fields = [3]json.RawMessage{v.EndStatus, v.CallType, v.Direction}
+	} else {
+		// The values build gives Render, without encoding them.
+		info := build(r)
+		for k, p := range []*int64{info.EndStatus, info.CallType, info.Direction} {
+			if p != nil {
+				fields[k] = json.RawMessage(strconv.FormatInt(*p, 10))
+			}
+		}
 	}
 	var ts []cdr.Term
-	for _, f := range []struct {
-		name string
-		raw  json.RawMessage
-	}{{FieldEndStatus, v.EndStatus}, {FieldCallType, v.CallType}, {FieldDirection, v.Direction}} {
-		if n, err := strconv.ParseInt(string(f.raw), 10, 64); err == nil {
-			ts = append(ts, cdr.Term{Kind: cdr.VendorTermKind(cdr.SourceTencentCCC, f.name), Value: strconv.FormatInt(n, 10)})
+	for k, name := range []string{FieldEndStatus, FieldCallType, FieldDirection} {
+		if n, err := strconv.ParseInt(string(fields[k]), 10, 64); err == nil {
+			ts = append(ts, cdr.Term{Kind: cdr.VendorTermKind(cdr.SourceTencentCCC, name), Value: strconv.FormatInt(n, 10)})
 		}
 	}
 	return ts
