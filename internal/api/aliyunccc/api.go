@@ -6,7 +6,6 @@
 package aliyunccc
 
 import (
-	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -108,13 +107,8 @@ func (a *API) ServeRoot(w http.ResponseWriter, r *http.Request, body []byte) {
 	writeJSON(w, r, http.StatusOK, map[string]any{"Code": "OK", "HttpStatusCode": http.StatusOK, "Message": "", "RequestId": reqID, "Data": data})
 }
 
-// newRequestID returns a random upper-case UUID, the form POP RequestIds take.
-func newRequestID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return strings.ToUpper(fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:]))
-}
+// newRequestID returns a random upper-case UUID, the form POP RequestIds
+// take.
+func newRequestID() string { return strings.ToUpper(httpx.NewUUID()) }
 
 func logger(r *http.Request) *slog.Logger { return httpx.Logger(r.Context()).With("api", "aliyun_ccc") }

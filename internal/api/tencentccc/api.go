@@ -6,7 +6,6 @@
 package tencentccc
 
 import (
-	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -101,13 +100,7 @@ func (a *API) ServeRoot(w http.ResponseWriter, r *http.Request, body []byte) {
 }
 
 // newRequestID returns a random UUID, the form API 3.0 RequestIds take.
-func newRequestID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
+func newRequestID() string { return httpx.NewUUID() }
 
 func logger(r *http.Request) *slog.Logger {
 	return httpx.Logger(r.Context()).With("api", "tencent_ccc")
