@@ -3,12 +3,11 @@ package aliyunccc
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/mapping"
 )
 
 // ParseList splits a body of vendor records into the CallDetailRecord
@@ -28,48 +27,8 @@ import (
 // A leading UTF-8 byte order mark is skipped. An empty body holds no
 // records.
 func ParseList(body []byte) ([]json.RawMessage, error) {
-	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	if len(trimmed) == 0 {
-		return nil, nil
-	}
-	switch trimmed[0] {
-	case '[':
-		var elems []json.RawMessage
-		if err := json.Unmarshal(trimmed, &elems); err != nil {
-			return nil, cdr.Errorf(cdr.EINVALID, "aliyun_ccc: the body is not a valid JSON array: %v", err)
-		}
-		return elems, nil
-	case '{':
-		return parseStream(body)
-	}
-	return nil, cdr.Errorf(cdr.EINVALID, "aliyun_ccc: the body must be a JSON array of call detail records, NDJSON of them or a ListCallDetailRecords or GetCallDetailRecord response")
-}
-
-// parseStream reads a sequence of JSON values, each a record or an envelope.
-func parseStream(body []byte) ([]json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	var out []json.RawMessage
-	for {
-		start := dec.InputOffset()
-		for start < int64(len(body)) && bytes.IndexByte([]byte(" \t\r\n"), body[start]) >= 0 {
-			start++
-		}
-		line := 1 + bytes.Count(body[:start], []byte("\n"))
-		var v json.RawMessage
-		err := dec.Decode(&v)
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, cdr.Errorf(cdr.EINVALID, "aliyun_ccc: line %d: not valid JSON: %v", line, err)
-		}
-		recs, err := envelope(v)
-		if err != nil {
-			return nil, cdr.Errorf(cdr.EINVALID, "aliyun_ccc: line %d: %v", line, err)
-		}
-		out = append(out, recs...)
-	}
+	return mapping.ParseList(cdr.SourceAliyunCCC, body, envelope,
+		"a JSON array of call detail records, NDJSON of them or a ListCallDetailRecords or GetCallDetailRecord response")
 }
 
 // envelope returns the records of v: those of a response envelope, or v
@@ -121,12 +80,12 @@ func envelope(v json.RawMessage) ([]json.RawMessage, error) {
 // hasMember reports whether the object obj has a member named name
 // (ignoring case, as the decoder matched it), whatever its value.
 func hasMember(obj []byte, name string) bool {
-	ms, err := members(obj)
+	ms, err := mapping.Members(obj)
 	if err != nil {
 		return false
 	}
 	for _, m := range ms {
-		if strings.EqualFold(m.name, name) {
+		if strings.EqualFold(m.Name, name) {
 			return true
 		}
 	}

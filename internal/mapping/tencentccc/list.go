@@ -1,13 +1,11 @@
 package tencentccc
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/mapping"
 )
 
 // ParseList splits a body of vendor records into the TelCdrInfo objects it
@@ -24,53 +22,17 @@ import (
 // An element that is not an object is returned as it is; Ingest rejects it.
 // A leading UTF-8 byte order mark is skipped. An empty body holds no records.
 func ParseList(body []byte) ([]json.RawMessage, error) {
-	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	if len(trimmed) == 0 {
-		return nil, nil
-	}
-	switch trimmed[0] {
-	case '[':
-		var elems []json.RawMessage
-		if err := json.Unmarshal(trimmed, &elems); err != nil {
-			return nil, cdr.Errorf(cdr.EINVALID, "tencent_ccc: the body is not a valid JSON array: %v", err)
-		}
-		return elems, nil
-	case '{':
-		return parseStream(body)
-	}
-	return nil, cdr.Errorf(cdr.EINVALID, "tencent_ccc: the body must be a JSON array of TelCdrInfo objects, NDJSON of them or a DescribeTelCdr response")
+	return mapping.ParseList(cdr.SourceTencentCCC, body, records,
+		"a JSON array of TelCdrInfo objects, NDJSON of them or a DescribeTelCdr response")
 }
 
-// parseStream reads a sequence of JSON values, each a TelCdrInfo or an
-// envelope.
-func parseStream(body []byte) ([]json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	var out []json.RawMessage
-	for {
-		// The value starts at the first non-space byte after the last one.
-		start := dec.InputOffset()
-		for start < int64(len(body)) && bytes.IndexByte([]byte(" \t\r\n"), body[start]) >= 0 {
-			start++
-		}
-		line := 1 + bytes.Count(body[:start], []byte("\n"))
-		var v json.RawMessage
-		err := dec.Decode(&v)
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, cdr.Errorf(cdr.EINVALID, "tencent_ccc: line %d: not valid JSON: %v", line, err)
-		}
-		recs, isEnvelope, err := envelope(v)
-		if err != nil {
-			return nil, cdr.Errorf(cdr.EINVALID, "tencent_ccc: line %d: %v", line, err)
-		}
-		if !isEnvelope {
-			recs = []json.RawMessage{v}
-		}
-		out = append(out, recs...)
+// records returns the records of v: those of a list response, or v.
+func records(v json.RawMessage) ([]json.RawMessage, error) {
+	recs, isEnvelope, err := envelope(v)
+	if !isEnvelope && err == nil {
+		recs = []json.RawMessage{v}
 	}
+	return recs, err
 }
 
 // listResponse is the part of a DescribeTelCdr response ParseList reads.
