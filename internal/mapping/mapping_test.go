@@ -33,10 +33,10 @@ func TestParseList(t *testing.T) {
 		return []json.RawMessage{v}, nil
 	}
 	for body, want := range map[string]int{
-		"\xef\xbb\xbf[{\"a\":1},{\"a\":2}]":     2,
-		"{\"a\":1}\n\n{\"a\":2}\n":             2,
+		"\xef\xbb\xbf[{\"a\":1},{\"a\":2}]":   2,
+		"{\"a\":1}\n\n{\"a\":2}\n":            2,
 		"{\"List\":[{},{}]}\n{\"List\":[{}]}": 3,
-		"  ":                                   0,
+		"  ":                                  0,
 	} {
 		got, err := ParseList(cdr.SourceNative, []byte(body), env, "records")
 		if err != nil || len(got) != want {
