@@ -8,22 +8,31 @@ import (
 	"github.com/cdrhub/cdrhub/internal/config"
 	alimap "github.com/cdrhub/cdrhub/internal/mapping/aliyunccc"
 	tcmap "github.com/cdrhub/cdrhub/internal/mapping/tencentccc"
+	deskmap "github.com/cdrhub/cdrhub/internal/mapping/tencentdesk"
+	trtcmap "github.com/cdrhub/cdrhub/internal/mapping/trtccallkit"
 )
 
 // vendorFormats are the vendor record formats, with the tenants' settings,
 // for POST ?format=, GET ?as= and import --format.
 func vendorFormats(cfg config.Config) map[cdr.Source]native.Format {
 	return map[cdr.Source]native.Format{
-		cdr.SourceTencentCCC: tencentFormat{cfg: cfg},
-		cdr.SourceAliyunCCC:  aliyunFormat{cfg: cfg},
+		cdr.SourceTencentCCC:  tencentFormat{cfg: cfg},
+		cdr.SourceAliyunCCC:   aliyunFormat{cfg: cfg},
+		cdr.SourceTRTCCallKit: trtcFormat{cfg: cfg},
+		cdr.SourceTencentDesk: deskFormat{cfg: cfg},
 	}
 }
 
 // vendorTerms returns the rendered vendor enum terms of a record (record
 // model §4.0), computed on every write.
 func vendorTerms(r *cdr.Record) []cdr.Term {
-	if r.Channel == cdr.ChannelVoice {
+	switch r.Channel {
+	case cdr.ChannelVoice:
 		return append(tcmap.Terms(r), alimap.Terms(r)...)
+	case cdr.ChannelRTC:
+		return trtcmap.Terms(r)
+	case cdr.ChannelChat:
+		return deskmap.Terms(r)
 	}
 	return nil
 }
@@ -72,4 +81,42 @@ func (f aliyunFormat) Render(t cdr.TenantID, r *cdr.Record) (json.RawMessage, er
 		inst = tn.AliyunCCC.InstanceID
 	}
 	return alimap.Render(r, inst)
+}
+
+// trtcFormat is the TRTC TUICallKit CallRecord format.
+type trtcFormat struct{ cfg config.Config }
+
+func (trtcFormat) Channel() cdr.Channel { return cdr.ChannelRTC }
+
+func (trtcFormat) ParseList(body []byte) ([]json.RawMessage, error) { return trtcmap.ParseList(body) }
+
+func (trtcFormat) Ingest(_ cdr.TenantID, raw json.RawMessage) (*cdr.Record, error) {
+	return trtcmap.Ingest(raw)
+}
+
+func (f trtcFormat) Render(t cdr.TenantID, r *cdr.Record) (json.RawMessage, error) {
+	var app uint64
+	if tn := f.cfg.TenantByID(t.String()); tn != nil && tn.TRTCCallKit != nil {
+		app = tn.TRTCCallKit.SDKAppID
+	}
+	return trtcmap.Render(r, app)
+}
+
+// deskFormat is the Tencent Cloud Desk IMCdrInfo format.
+type deskFormat struct{ cfg config.Config }
+
+func (deskFormat) Channel() cdr.Channel { return cdr.ChannelChat }
+
+func (deskFormat) ParseList(body []byte) ([]json.RawMessage, error) { return deskmap.ParseList(body) }
+
+func (f deskFormat) Ingest(t cdr.TenantID, raw json.RawMessage) (*cdr.Record, error) {
+	var sat func(string) (int, bool)
+	if tn := f.cfg.TenantByID(t.String()); tn != nil {
+		sat = func(raw string) (int, bool) { return tn.SatisfactionScore(string(cdr.SourceTencentDesk), raw) }
+	}
+	return deskmap.Ingest(raw, sat)
+}
+
+func (deskFormat) Render(_ cdr.TenantID, r *cdr.Record) (json.RawMessage, error) {
+	return deskmap.Render(r)
 }

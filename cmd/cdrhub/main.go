@@ -50,6 +50,7 @@ var commands = []command{
 	{"serve", "run the service", runServe},
 	{"import", "import records from NDJSON or JSON files", runImport},
 	{"export", "export records as NDJSON or CSV", runExport},
+	{"usersig", "print a UserSig for a tenant's IM application (TUICallKit, Desk)", runUserSig},
 	{"version", "print the version", runVersion},
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/api/aliyunccc"
+	"github.com/cdrhub/cdrhub/internal/api/imrest"
 	"github.com/cdrhub/cdrhub/internal/api/native"
 	"github.com/cdrhub/cdrhub/internal/api/tc3"
 	"github.com/cdrhub/cdrhub/internal/api/tencentccc"
@@ -23,6 +24,8 @@ import (
 	"github.com/cdrhub/cdrhub/internal/httpserver"
 	alimap "github.com/cdrhub/cdrhub/internal/mapping/aliyunccc"
 	tcmap "github.com/cdrhub/cdrhub/internal/mapping/tencentccc"
+	deskmap "github.com/cdrhub/cdrhub/internal/mapping/tencentdesk"
+	trtcmap "github.com/cdrhub/cdrhub/internal/mapping/trtccallkit"
 	"github.com/cdrhub/cdrhub/internal/metrics"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
 )
@@ -105,8 +108,12 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 	if err != nil {
 		return err
 	}
+	im, err := imrest.New(store, imApps(cfg))
+	if err != nil {
+		return err
+	}
 	tlsFiles := httpserver.TLSFiles{CertFile: cfg.Server.TLS.CertFile, KeyFile: cfg.Server.TLS.KeyFile}
-	srv, err := httpserver.Listen(cfg.Server.Listen, httpserver.Routes(store, reg, log, api, tencent, aliyun), tlsFiles, log)
+	srv, err := httpserver.Listen(cfg.Server.Listen, httpserver.Routes(store, reg, log, api, tencent, aliyun, im), tlsFiles, log)
 	if err != nil {
 		return err
 	}
@@ -182,6 +189,35 @@ func aliyunTenants(cfg config.Config) []aliyunccc.Tenant {
 	return ts
 }
 
+// imApps lists the IM applications of the tenants' trtc_callkit and
+// tencent_desk blocks; one tenant may use one sdkappid for both.
+func imApps(cfg config.Config) []imrest.App {
+	var apps []imrest.App
+	for _, tn := range cfg.Tenants {
+		id := cdr.MustTenantID(tn.ID)
+		byID := map[uint64]*imrest.App{}
+		get := func(sdkAppID uint64, key string) *imrest.App {
+			if a := byID[sdkAppID]; a != nil {
+				return a
+			}
+			byID[sdkAppID] = &imrest.App{SdkAppID: sdkAppID, Key: key}
+			return byID[sdkAppID]
+		}
+		if b := tn.TRTCCallKit; b != nil {
+			get(b.SDKAppID, b.SecretKey.Reveal()).CallKit = &imrest.Block{Tenant: id, Admins: b.AdminIdentifiers,
+				RPS: b.RateLimit.RPS, Burst: b.RateLimit.Burst, ByCallIDRPS: b.RateLimit.ByCallID.RPS, ByCallIDBurst: b.RateLimit.ByCallID.Burst}
+		}
+		if b := tn.TencentDesk; b != nil {
+			get(b.SDKAppID, b.SecretKey.Reveal()).Desk = &imrest.Block{Tenant: id, Admins: b.AdminIdentifiers,
+				RPS: b.RateLimit.RPS, Burst: b.RateLimit.Burst}
+		}
+		for _, a := range byID {
+			apps = append(apps, *a)
+		}
+	}
+	return apps
+}
+
 func tenantIDs(cfg config.Config) []string {
 	ids := make([]string, len(cfg.Tenants))
 	for i, t := range cfg.Tenants {
@@ -198,12 +234,15 @@ type demoCreds struct {
 	accessKeyID         string // Alibaba CCC
 	accessKeySecret     string
 	instanceID          string
+	imKey               string // TRTC TUICallKit and Tencent Desk (demoIMAppID)
 }
 
 // The demo tenant's Tencent CCC application and Alibaba CCC instance.
 const (
 	demoSdkAppID   = 1400000000
 	demoInstanceID = "ccc-demo"
+	demoIMAppID    = 1400000001 // TUICallKit and Desk share one IM application
+	demoAdmin      = "administrator"
 )
 
 // addDemoTenant adds the demo tenant with fresh random credentials, unless
@@ -214,13 +253,16 @@ func addDemoTenant(cfg *config.Config) (demoCreds, error) {
 		return demoCreds{}, nil
 	}
 	c := demoCreds{token: "demo_" + randomText(24), secretID: "AKIDdemo" + randomText(18), secretKey: randomText(24), sdkAppID: demoSdkAppID,
-		accessKeyID: "LTAIdemo" + randomText(12), accessKeySecret: randomText(24), instanceID: demoInstanceID}
+		accessKeyID: "LTAIdemo" + randomText(12), accessKeySecret: randomText(24), instanceID: demoInstanceID,
+		imKey: randomText(24)}
 	cfg.Tenants = append(cfg.Tenants, config.Tenant{ID: demoTenant, Name: "Demo Contact Center", Timezone: "Asia/Shanghai",
 		Native: config.Native{Tokens: []config.Token{{Name: "demo", Token: config.Secret(c.token)}}},
 		TencentCCC: &config.TencentCCC{SDKAppID: c.sdkAppID,
 			Credentials: []config.TencentCredential{{SecretID: c.secretID, SecretKey: config.Secret(c.secretKey)}}},
 		AliyunCCC: &config.AliyunCCC{InstanceID: c.instanceID,
-			Credentials: []config.AliyunCredential{{AccessKeyID: c.accessKeyID, AccessKeySecret: config.Secret(c.accessKeySecret)}}}})
+			Credentials: []config.AliyunCredential{{AccessKeyID: c.accessKeyID, AccessKeySecret: config.Secret(c.accessKeySecret)}}},
+		TRTCCallKit: &config.TRTCCallKit{SDKAppID: demoIMAppID, AdminIdentifiers: []string{demoAdmin}, SecretKey: config.Secret(c.imKey)},
+		TencentDesk: &config.TencentDesk{SDKAppID: demoIMAppID, AdminIdentifiers: []string{demoAdmin}, SecretKey: config.Secret(c.imKey)}})
 	cfg.ApplyDefaults()
 	return c, nil
 }
@@ -233,7 +275,8 @@ func randomText(n int) string {
 }
 
 // demoVendorEvery: one in demoVendorEvery of the demo's voice records also
-// comes as a Tencent CCC record, and another as an Alibaba CCC record.
+// comes as a Tencent CCC record, and another as an Alibaba CCC record; one
+// in demoVendorEvery rtc and chat records as a TUICallKit or Desk record.
 const demoVendorEvery = 4
 
 func seedDemo(ctx context.Context, store cdr.Store, log *slog.Logger) error {
@@ -259,8 +302,28 @@ func seedDemo(ctx context.Context, store cdr.Store, log *slog.Logger) error {
 func demoVendorRecords(recs []*cdr.Record) ([]*cdr.Record, error) {
 	var out []*cdr.Record
 	n := 0
+	var rtc, chat int
 	for _, r := range recs {
-		if r.Channel != cdr.ChannelVoice {
+		switch r.Channel {
+		case cdr.ChannelRTC:
+			if rtc++; rtc%demoVendorEvery == 0 {
+				rec, err := demoIMRecord(r, "callId", "call-", func(r *cdr.Record) (json.RawMessage, error) { return trtcmap.Render(r, demoIMAppID) },
+					trtcmap.Ingest)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, rec)
+			}
+			continue
+		case cdr.ChannelChat:
+			if chat++; chat%demoVendorEvery == 0 {
+				rec, err := demoIMRecord(r, "SessionId", "session-", deskmap.Render,
+					func(raw json.RawMessage) (*cdr.Record, error) { return deskmap.Ingest(raw, nil) })
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, rec)
+			}
 			continue
 		}
 		n++
@@ -289,6 +352,21 @@ func demoVendorRecords(recs []*cdr.Record) ([]*cdr.Record, error) {
 		out = append(out, rec)
 	}
 	return out, nil
+}
+
+// demoIMRecord makes a TUICallKit or Desk record of the rtc or chat record r.
+func demoIMRecord(r *cdr.Record, idField, prefix string, render func(*cdr.Record) (json.RawMessage, error),
+	ingest func(json.RawMessage) (*cdr.Record, error)) (*cdr.Record, error) {
+	if err := r.Prepare(cdr.MustTenantID(demoTenant), r.Version); err != nil {
+		return nil, err
+	}
+	seq := r.SourceID[strings.LastIndex(r.SourceID, "-")+1:]
+	rec, err := demoVendorRecord(r, idField, prefix+seq, render, ingest)
+	if err != nil {
+		return nil, err
+	}
+	rec.Version = r.Version
+	return rec, nil
 }
 
 // demoVendorRecord renders r, sets its id field to id and ingests it back.
@@ -331,11 +409,18 @@ func printDemo(env *environ, addr net.Addr, tls bool, c demoCreds) {
 	}
 	fmt.Fprintf(w, "  token:   %s\n", c.token)
 	fmt.Fprintf(w, "  Tencent CCC (API 3.0 at %s/): SdkAppId %d, SecretId %s, SecretKey %s\n", base, c.sdkAppID, c.secretID, c.secretKey)
-	fmt.Fprintf(w, "  Alibaba CCC (POP at %s/): InstanceId %s, AccessKeyId %s, AccessKeySecret %s\n\n", base, c.instanceID, c.accessKeyID, c.accessKeySecret)
+	fmt.Fprintf(w, "  Alibaba CCC (POP at %s/): InstanceId %s, AccessKeyId %s, AccessKeySecret %s\n", base, c.instanceID, c.accessKeyID, c.accessKeySecret)
+	fmt.Fprintf(w, "  TUICallKit and Desk (IM REST): sdkappid %d, identifier %s, key %s\n\n", demoIMAppID, demoAdmin, c.imKey)
 	fmt.Fprintf(w, "Try:\n\n  curl -s -H 'Authorization: Bearer %s' '%s/api/v1/records?limit=3&count=true'\n\n", c.token, base)
 	fmt.Fprintf(w, "  curl -s -H 'Authorization: Bearer %s' '%s/api/v1/records?channel=voice&disposition=abandoned&limit=5'\n\n", c.token, base)
 	fmt.Fprintf(w, "  go run ./examples/describetelcdr -endpoint %s -secret-id %s -secret-key %s -sdk-app-id %d\n\n",
 		hostPort, c.secretID, c.secretKey, c.sdkAppID)
 	fmt.Fprintf(w, "  go run ./examples/listcalldetailrecords -endpoint %s -access-key-id %s -access-key-secret %s -instance-id %s\n\n",
 		hostPort, c.accessKeyID, c.accessKeySecret, c.instanceID)
+	sig := fmt.Sprintf("$(go run ./cmd/cdrhub usersig --sdk-app-id %d --key %s)", demoIMAppID, c.imKey)
+	q := fmt.Sprintf("sdkappid=%d&identifier=%s&usersig=%s&random=1&contenttype=json", demoIMAppID, demoAdmin, sig)
+	week := time.Now().Add(-7 * 24 * time.Hour).Unix()
+	fmt.Fprintf(w, "  curl -s -X POST -d '{\"startTimestamp\":%d,\"numberPerPage\":3}' \"%s/v1/records/get_records_by_filter?%s\"\n\n", week, base, q)
+	fmt.Fprintf(w, "  curl -s -X POST -d '{\"StartTimestamp\":%d,\"EndTimestamp\":%d,\"Limit\":3}' \"%s/v4/desk_http_svc/describe_im_cdr_list?%s\"\n\n",
+		week, time.Now().Unix(), base, q)
 }

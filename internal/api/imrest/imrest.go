@@ -1,0 +1,185 @@
+// Package imrest serves the record queries that follow Tencent IM's REST
+// convention, authenticated with a UserSig in the URL: TRTC TUICallKit's
+// call records (get_records_by_filter, get_record_by_callId; API B) and
+// Tencent Cloud Desk's chat sessions (describe_im_cdr_list; API E). Every
+// answer is HTTP 200 with the error, if any, in the body. See README.md.
+package imrest
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/cdrhub/cdrhub/internal/api/usersig"
+	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/httpx"
+)
+
+// Block is one tenant's trtc_callkit or tencent_desk block.
+type Block struct {
+	Tenant cdr.TenantID
+	Admins []string // identifiers that may call the REST API
+	RPS    float64
+	Burst  int
+	// ByCallID sizes get_record_by_callId's own bucket (B only).
+	ByCallIDRPS   float64
+	ByCallIDBurst int
+}
+
+// App is one IM application (sdkappid) with its key and the blocks that use
+// it: B and E may share one sdkappid, within one tenant.
+type App struct {
+	SdkAppID uint64
+	Key      string
+	CallKit  *Block
+	Desk     *Block
+}
+
+// API serves B and E.
+type API struct {
+	store cdr.Store
+	apps  map[uint64]*app
+	now   func() time.Time
+}
+
+type app struct {
+	App
+	callKit, desk *block
+}
+
+type block struct {
+	Block
+	limiter, byCallID *httpx.Limiter
+}
+
+func newBlock(b *Block) *block {
+	if b == nil {
+		return nil
+	}
+	nb := &block{Block: *b, limiter: httpx.NewLimiter(b.RPS, b.Burst)}
+	if b.ByCallIDRPS > 0 {
+		nb.byCallID = httpx.NewLimiter(b.ByCallIDRPS, b.ByCallIDBurst)
+	}
+	return nb
+}
+
+// New returns the API over store for apps.
+func New(store cdr.Store, apps []App) (*API, error) {
+	a := &API{store: store, apps: map[uint64]*app{}, now: time.Now}
+	for _, ap := range apps {
+		if _, dup := a.apps[ap.SdkAppID]; dup {
+			return nil, fmt.Errorf("imrest: sdkappid %d configured twice", ap.SdkAppID)
+		}
+		if ap.CallKit != nil && ap.Desk != nil && ap.CallKit.Tenant != ap.Desk.Tenant {
+			return nil, fmt.Errorf("imrest: sdkappid %d serves two tenants", ap.SdkAppID)
+		}
+		a.apps[ap.SdkAppID] = &app{App: ap, callKit: newBlock(ap.CallKit), desk: newBlock(ap.Desk)}
+	}
+	return a, nil
+}
+
+// Register mounts B's and E's paths (B with and without /v1, as clients
+// use both).
+func (a *API) Register(mux *http.ServeMux) {
+	for _, p := range []string{"/v1/records/", "/records/"} {
+		mux.Handle(p+"get_records_by_filter", a.handler(apiCallKit, actionFilter, a.recordsByFilter))
+		mux.Handle(p+"get_record_by_callId", a.handler(apiCallKit, actionByCallID, a.recordByCallID))
+	}
+	mux.Handle("/v4/desk_http_svc/describe_im_cdr_list", a.handler(apiDesk, actionIMCdrList, a.imCdrList))
+}
+
+// Which API a route belongs to.
+const (
+	apiCallKit = "trtc_callkit"
+	apiDesk    = "tencent_desk"
+)
+
+// Actions, the metrics labels.
+const (
+	actionFilter    = "get_records_by_filter"
+	actionByCallID  = "get_record_by_callId"
+	actionIMCdrList = "describe_im_cdr_list"
+)
+
+// request is an authenticated request: its tenant's block and app.
+type request struct {
+	*http.Request
+	app   *app
+	block *block
+	body  []byte
+}
+
+// maxBody bounds a request body; the bodies here are a few parameters.
+const maxBody = 1 << 20
+
+// handler authenticates a request of api and answers it in api's envelope.
+func (a *API) handler(api, action string, h func(q *request) (any, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpx.SetRoute(r.Context(), api, action)
+		reqID := httpx.NewUUID()
+		q, err := a.authenticate(r, api, action)
+		var data any
+		if err == nil {
+			data, err = h(q)
+		}
+		write(w, r, api, reqID, data, err)
+	})
+}
+
+// authenticate checks the URL parameters and the UserSig, then the app's
+// block for api, the identifier's admin rights and the rate limit.
+func (a *API) authenticate(r *http.Request, api, action string) (*request, error) {
+	if r.Method != http.MethodPost {
+		return nil, imErr(CodeHTTPParse, "the REST API takes POST requests")
+	}
+	qs := r.URL.Query()
+	id, sig := qs.Get("identifier"), qs.Get("usersig")
+	sdkAppID, err := strconv.ParseUint(qs.Get("sdkappid"), 10, 64)
+	if err != nil {
+		return nil, imErr(CodeSdkAppIDMissing, "sdkappid is missing or not a number in the URL")
+	}
+	if id == "" || sig == "" {
+		return nil, imErr(CodeHTTPParse, "identifier and usersig are required in the URL")
+	}
+	ap := a.apps[sdkAppID]
+	if ap == nil {
+		return nil, imErr(usersig.CodeSDKAppIDNotFound, fmt.Sprintf("sdkappid %d does not exist", sdkAppID))
+	}
+	if _, err := usersig.Verify(sig, sdkAppID, id, ap.Key, a.now()); err != nil {
+		return nil, err
+	}
+	b := ap.callKit
+	if api == apiDesk {
+		b = ap.desk
+	}
+	switch {
+	case b == nil && api == apiDesk:
+		return nil, imErr(CodeNotDesk, "this application is not a Desk application")
+	case b == nil:
+		return nil, imErr(CodeNoCallKit, "this application has no TUICallKit call records")
+	case !slices.Contains(b.Admins, id):
+		return nil, imErr(CodeNotAdmin, "the identifier must be an App administrator")
+	}
+	lim := b.limiter
+	if action == actionByCallID && b.byCallID != nil {
+		lim = b.byCallID
+	}
+	if !lim.Allow(a.now()) {
+		if api == apiDesk {
+			return nil, imErr(CodeDeskRateLimit, "API rate limiting")
+		}
+		return nil, imErr(CodeRateLimit, "REST call frequency exceeded the limit")
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	return &request{Request: r, app: ap, block: b, body: body}, nil
+}
+
+func logger(r *http.Request, api string) *slog.Logger {
+	return httpx.Logger(r.Context()).With("api", api)
+}

@@ -1,0 +1,102 @@
+package trtccallkit
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/google/go-cmp/cmp"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func mustIngest(tb testing.TB, raw string) *cdr.Record {
+	tb.Helper()
+	r, err := Ingest(json.RawMessage(raw))
+	if err != nil {
+		tb.Fatalf("Ingest: %v\n%s", err, raw)
+	}
+	return r
+}
+
+func mustPrepare(tb testing.TB, r *cdr.Record) *cdr.Record {
+	tb.Helper()
+	if err := r.Prepare(cdr.MustTenantID("acme"), 1700000000000); err != nil {
+		tb.Fatalf("Prepare: %v", err)
+	}
+	return r
+}
+
+// decodeAny decodes JSON keeping number literals.
+func decodeAny(tb testing.TB, b []byte) any {
+	tb.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		tb.Fatalf("decode: %v\n%s", err, b)
+	}
+	return v
+}
+
+func jsonDiff(tb testing.TB, want, got []byte) string {
+	tb.Helper()
+	return cmp.Diff(decodeAny(tb, want), decodeAny(tb, got))
+}
+
+// strictDecode decodes one CallRecord with its JSON types and more
+// strictly: no unknown field, no trailing data, every member present and
+// none null.
+func strictDecode(b []byte) (*CallRecord, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var in CallRecord
+	if err := dec.Decode(&in); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, &json.SyntaxError{}
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	for _, f := range jsonFields(CallRecord{}) {
+		if v, ok := m[f]; !ok || string(v) == "null" {
+			return nil, &json.UnmarshalTypeError{Field: f, Value: "absent or null"}
+		}
+	}
+	return &in, nil
+}
+
+func withoutRaw(r *cdr.Record) *cdr.Record {
+	c := *r
+	c.Raw = nil
+	return &c
+}
+
+// renderRecord renders r and decodes the output strictly.
+func renderRecord(tb testing.TB, r *cdr.Record) *CallRecord {
+	tb.Helper()
+	out, err := Render(r, 1400000001)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	in, err := strictDecode(out)
+	if err != nil {
+		tb.Fatalf("%v\n%s", err, out)
+	}
+	return in
+}
+
+func jsonFields(v any) []string {
+	var names []string
+	typ := reflect.TypeOf(v)
+	for i := range typ.NumField() {
+		names = append(names, strings.Split(typ.Field(i).Tag.Get("json"), ",")[0])
+	}
+	return names
+}
