@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/api/tc3"
+	"github.com/cdrhub/cdrhub/internal/api/usersig"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/demo"
 )
@@ -42,6 +43,8 @@ const (
 	sdkAppID  = 1400000000
 	secretID  = "AKIDloadTEST"
 	secretKey = "load-test-secret-key"
+	imAppID   = 1400000001
+	imKey     = "load-test-im-key"
 )
 
 func main() {
@@ -80,8 +83,10 @@ func run(records int, dir, bin string, skipIngest bool, queries, clients int) er
 		}
 	}
 	conf := fmt.Sprintf("storage: {driver: sqlite, path: %q}\ntenants:\n  - id: %s\n    native: {tokens: [{name: load, token: %s}]}\n"+
-		"    tencent_ccc: {sdk_app_id: %d, rate_limit: {rps: 1000000, burst: 1000000}, credentials: [{secret_id: %s, secret_key: %s}]}\n",
-		db, tenant, token, sdkAppID, secretID, secretKey)
+		"    tencent_ccc: {sdk_app_id: %d, rate_limit: {rps: 1000000, burst: 1000000}, credentials: [{secret_id: %s, secret_key: %s}]}\n"+
+		"    trtc_callkit: {sdk_app_id: %d, admin_identifiers: [administrator], secret_key: %s, rate_limit: {rps: 1000000, burst: 1000000}}\n"+
+		"    tencent_desk: {sdk_app_id: %d, admin_identifiers: [administrator], secret_key: %s, rate_limit: {rps: 1000000, burst: 1000000}}\n",
+		db, tenant, token, sdkAppID, secretID, secretKey, imAppID, imKey, imAppID, imKey)
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		return err
 	}
@@ -102,6 +107,9 @@ func run(records int, dir, bin string, skipIngest bool, queries, clients int) er
 		return err
 	}
 	if err := describeTelCdr(srv.base, queries*5); err != nil {
+		return err
+	}
+	if err := imREST(srv.base, queries*5); err != nil {
 		return err
 	}
 	srv.stop()
@@ -358,6 +366,48 @@ func describeTelCdr(base string, n int) error {
 	slices.Sort(times)
 	fmt.Printf("| DescribeTelCdr, PageSize 100, 30-day window, TC3-signed, one client | p50 %.2f ms, p99 %.2f ms, %.0f requests/s |\n",
 		ms(times[len(times)/2]), ms(times[len(times)*99/100]), rps)
+	return nil
+}
+
+// imREST measures a page of 100 through TUICallKit (B) and Desk (E), each
+// request's UserSig verified by the server.
+func imREST(base string, n int) error {
+	sig, err := usersig.Gen(imAppID, imKey, "administrator", time.Hour, time.Now())
+	if err != nil {
+		return err
+	}
+	q := fmt.Sprintf("?sdkappid=%d&identifier=administrator&usersig=%s&random=1&contenttype=json", imAppID, url.QueryEscape(sig))
+	rng := rand.New(rand.NewPCG(7, 7))
+	newest := time.Now().Unix()
+	for _, api := range []struct{ name, path, body string }{
+		{"TUICallKit get_records_by_filter, numberPerPage 100, 7-day window", "/v1/records/get_records_by_filter", `{"startTimestamp":%d,"endTimestamp":%d,"numberPerPage":100}`},
+		{"Desk describe_im_cdr_list, Limit 100, 30-day window", "/v4/desk_http_svc/describe_im_cdr_list", `{"StartTimestamp":%d,"EndTimestamp":%d,"Limit":100}`},
+	} {
+		var times []time.Duration
+		start := time.Now()
+		for range n {
+			from := newest - 300*86400 + rng.Int64N(270*86400)
+			span := int64(7 * 86400)
+			if strings.Contains(api.path, "desk") {
+				span = 30 * 86400
+			}
+			t0 := time.Now()
+			resp, err := http.Post(base+api.path+q, "application/json", strings.NewReader(fmt.Sprintf(api.body, from, from+span)))
+			if err != nil {
+				return err
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			times = append(times, time.Since(t0))
+			if !bytes.Contains(b, []byte(`"errorCode":0`)) && !bytes.Contains(b, []byte(`"ErrorCode":0`)) {
+				return fmt.Errorf("%s: %s", api.path, b)
+			}
+		}
+		rps := float64(n) / time.Since(start).Seconds()
+		slices.Sort(times)
+		fmt.Printf("| %s, UserSig verified, one client | p50 %.2f ms, p99 %.2f ms, %.0f requests/s |\n",
+			api.name, ms(times[len(times)/2]), ms(times[len(times)*99/100]), rps)
+	}
 	return nil
 }
 
