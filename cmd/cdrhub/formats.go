@@ -2,11 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/cdrhub/cdrhub/internal/api/native"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/config"
 	alimap "github.com/cdrhub/cdrhub/internal/mapping/aliyunccc"
+	lafmap "github.com/cdrhub/cdrhub/internal/mapping/laaffic"
 	tcmap "github.com/cdrhub/cdrhub/internal/mapping/tencentccc"
 	deskmap "github.com/cdrhub/cdrhub/internal/mapping/tencentdesk"
 	trtcmap "github.com/cdrhub/cdrhub/internal/mapping/trtccallkit"
@@ -20,6 +22,7 @@ func vendorFormats(cfg config.Config) map[cdr.Source]native.Format {
 		cdr.SourceAliyunCCC:   aliyunFormat{cfg: cfg},
 		cdr.SourceTRTCCallKit: trtcFormat{cfg: cfg},
 		cdr.SourceTencentDesk: deskFormat{cfg: cfg},
+		cdr.SourceLaaffic:     laafficFormat{cfg: cfg},
 	}
 }
 
@@ -28,7 +31,7 @@ func vendorFormats(cfg config.Config) map[cdr.Source]native.Format {
 func vendorTerms(r *cdr.Record) []cdr.Term {
 	switch r.Channel {
 	case cdr.ChannelVoice:
-		return append(tcmap.Terms(r), alimap.Terms(r)...)
+		return append(append(tcmap.Terms(r), alimap.Terms(r)...), lafmap.Terms(r)...)
 	case cdr.ChannelRTC:
 		return trtcmap.Terms(r)
 	case cdr.ChannelChat:
@@ -119,4 +122,27 @@ func (f deskFormat) Ingest(t cdr.TenantID, raw json.RawMessage) (*cdr.Record, er
 
 func (deskFormat) Render(_ cdr.TenantID, r *cdr.Record) (json.RawMessage, error) {
 	return deskmap.Render(r)
+}
+
+// laafficFormat is the laaffic-family record format; its times are in the
+// tenant's time zone (record model §4.D).
+type laafficFormat struct{ cfg config.Config }
+
+func (laafficFormat) Channel() cdr.Channel { return cdr.ChannelVoice }
+
+func (laafficFormat) ParseList(body []byte) ([]json.RawMessage, error) { return lafmap.ParseList(body) }
+
+func (f laafficFormat) location(t cdr.TenantID) *time.Location {
+	if tn := f.cfg.TenantByID(t.String()); tn != nil {
+		return tn.Location()
+	}
+	return time.UTC
+}
+
+func (f laafficFormat) Ingest(t cdr.TenantID, raw json.RawMessage) (*cdr.Record, error) {
+	return lafmap.Ingest(raw, f.location(t))
+}
+
+func (f laafficFormat) Render(t cdr.TenantID, r *cdr.Record) (json.RawMessage, error) {
+	return lafmap.Render(r, f.location(t))
 }

@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/api/aliyunccc"
 	"github.com/cdrhub/cdrhub/internal/api/imrest"
+	"github.com/cdrhub/cdrhub/internal/api/laaffic"
 	"github.com/cdrhub/cdrhub/internal/api/native"
 	"github.com/cdrhub/cdrhub/internal/api/tc3"
 	"github.com/cdrhub/cdrhub/internal/api/tencentccc"
@@ -23,6 +25,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/demo"
 	"github.com/cdrhub/cdrhub/internal/httpserver"
 	alimap "github.com/cdrhub/cdrhub/internal/mapping/aliyunccc"
+	lafmap "github.com/cdrhub/cdrhub/internal/mapping/laaffic"
 	tcmap "github.com/cdrhub/cdrhub/internal/mapping/tencentccc"
 	deskmap "github.com/cdrhub/cdrhub/internal/mapping/tencentdesk"
 	trtcmap "github.com/cdrhub/cdrhub/internal/mapping/trtccallkit"
@@ -112,8 +115,13 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 	if err != nil {
 		return err
 	}
+	laff, err := laaffic.New(store, laafficTenants(cfg), prefixes(cfg.Server.TrustedProxies))
+	if err != nil {
+		return err
+	}
+	laff.EnforceLookback = cfg.Compat.EnforceLookback
 	tlsFiles := httpserver.TLSFiles{CertFile: cfg.Server.TLS.CertFile, KeyFile: cfg.Server.TLS.KeyFile}
-	srv, err := httpserver.Listen(cfg.Server.Listen, httpserver.Routes(store, reg, log, api, tencent, aliyun, im), tlsFiles, log)
+	srv, err := httpserver.Listen(cfg.Server.Listen, httpserver.Routes(store, reg, log, api, tencent, aliyun, im, laff), tlsFiles, log)
 	if err != nil {
 		return err
 	}
@@ -218,6 +226,31 @@ func imApps(cfg config.Config) []imrest.App {
 	return apps
 }
 
+// laafficTenants lists the tenants' laaffic blocks.
+func laafficTenants(cfg config.Config) []laaffic.Tenant {
+	var ts []laaffic.Tenant
+	for i := range cfg.Tenants {
+		tn := &cfg.Tenants[i]
+		if b := tn.Laaffic; b != nil {
+			ts = append(ts, laaffic.Tenant{ID: cdr.MustTenantID(tn.ID), APIKey: b.APIKey, APISecret: b.APISecret.Reveal(),
+				IPAllow: prefixes(b.IPAllow), Window: b.TimestampWindow.Std(), Location: tn.Location(),
+				RPS: b.RateLimit.RPS, Burst: b.RateLimit.Burst})
+		}
+	}
+	return ts
+}
+
+// prefixes parses CIDRs the configuration has validated.
+func prefixes(cidrs []string) []netip.Prefix {
+	var ps []netip.Prefix
+	for _, c := range cidrs {
+		if p, err := netip.ParsePrefix(c); err == nil {
+			ps = append(ps, p.Masked())
+		}
+	}
+	return ps
+}
+
 func tenantIDs(cfg config.Config) []string {
 	ids := make([]string, len(cfg.Tenants))
 	for i, t := range cfg.Tenants {
@@ -235,6 +268,7 @@ type demoCreds struct {
 	accessKeySecret     string
 	instanceID          string
 	imKey               string // TRTC TUICallKit and Tencent Desk (demoIMAppID)
+	apiKey, apiSecret   string // laaffic
 }
 
 // The demo tenant's Tencent CCC application and Alibaba CCC instance.
@@ -245,6 +279,9 @@ const (
 	demoAdmin      = "administrator"
 )
 
+// demoZone is the demo tenant's time zone (laaffic record times are in it).
+var demoZone = time.FixedZone("Asia/Shanghai", 8*3600)
+
 // addDemoTenant adds the demo tenant with fresh random credentials, unless
 // the configuration already has one; it returns the new credentials (zero
 // if none).
@@ -254,7 +291,7 @@ func addDemoTenant(cfg *config.Config) (demoCreds, error) {
 	}
 	c := demoCreds{token: "demo_" + randomText(24), secretID: "AKIDdemo" + randomText(18), secretKey: randomText(24), sdkAppID: demoSdkAppID,
 		accessKeyID: "LTAIdemo" + randomText(12), accessKeySecret: randomText(24), instanceID: demoInstanceID,
-		imKey: randomText(24)}
+		imKey: randomText(24), apiKey: "demo" + randomText(3), apiSecret: randomText(12)}
 	cfg.Tenants = append(cfg.Tenants, config.Tenant{ID: demoTenant, Name: "Demo Contact Center", Timezone: "Asia/Shanghai",
 		Native: config.Native{Tokens: []config.Token{{Name: "demo", Token: config.Secret(c.token)}}},
 		TencentCCC: &config.TencentCCC{SDKAppID: c.sdkAppID,
@@ -262,7 +299,8 @@ func addDemoTenant(cfg *config.Config) (demoCreds, error) {
 		AliyunCCC: &config.AliyunCCC{InstanceID: c.instanceID,
 			Credentials: []config.AliyunCredential{{AccessKeyID: c.accessKeyID, AccessKeySecret: config.Secret(c.accessKeySecret)}}},
 		TRTCCallKit: &config.TRTCCallKit{SDKAppID: demoIMAppID, AdminIdentifiers: []string{demoAdmin}, SecretKey: config.Secret(c.imKey)},
-		TencentDesk: &config.TencentDesk{SDKAppID: demoIMAppID, AdminIdentifiers: []string{demoAdmin}, SecretKey: config.Secret(c.imKey)}})
+		TencentDesk: &config.TencentDesk{SDKAppID: demoIMAppID, AdminIdentifiers: []string{demoAdmin}, SecretKey: config.Secret(c.imKey)},
+		Laaffic:     &config.Laaffic{APIKey: c.apiKey, APISecret: config.Secret(c.apiSecret)}})
 	cfg.ApplyDefaults()
 	return c, nil
 }
@@ -275,8 +313,9 @@ func randomText(n int) string {
 }
 
 // demoVendorEvery: one in demoVendorEvery of the demo's voice records also
-// comes as a Tencent CCC record, and another as an Alibaba CCC record; one
-// in demoVendorEvery rtc and chat records as a TUICallKit or Desk record.
+// comes as a Tencent CCC record, another as an Alibaba CCC record and a
+// third as a laaffic record; one in demoVendorEvery rtc and chat records as
+// a TUICallKit or Desk record.
 const demoVendorEvery = 4
 
 func seedDemo(ctx context.Context, store cdr.Store, log *slog.Logger) error {
@@ -327,7 +366,7 @@ func demoVendorRecords(recs []*cdr.Record) ([]*cdr.Record, error) {
 			continue
 		}
 		n++
-		if n%demoVendorEvery > 1 {
+		if n%demoVendorEvery > 2 {
 			continue
 		}
 		if err := r.Prepare(cdr.MustTenantID(demoTenant), r.Version); err != nil { // derives the durations
@@ -336,11 +375,16 @@ func demoVendorRecords(recs []*cdr.Record) ([]*cdr.Record, error) {
 		seq := strings.TrimPrefix(r.SourceID, "demo-voice-")
 		var rec *cdr.Record
 		var err error
-		if n%demoVendorEvery == 0 {
+		switch n % demoVendorEvery {
+		case 0:
 			rec, err = demoVendorRecord(r, "SessionId", "tc-"+seq,
 				func(r *cdr.Record) (json.RawMessage, error) { return tcmap.Render(r, demoSdkAppID) },
 				func(raw json.RawMessage) (*cdr.Record, error) { return tcmap.Ingest(raw, nil) })
-		} else {
+		case 2:
+			rec, err = demoVendorRecord(r, "callSessionId", "lf-"+seq,
+				func(r *cdr.Record) (json.RawMessage, error) { return lafmap.Render(r, demoZone) },
+				func(raw json.RawMessage) (*cdr.Record, error) { return lafmap.Ingest(raw, demoZone) })
+		default:
 			rec, err = demoVendorRecord(r, "ContactId", "job-"+seq,
 				func(r *cdr.Record) (json.RawMessage, error) { return alimap.Render(r, demoInstanceID) },
 				func(raw json.RawMessage) (*cdr.Record, error) { return alimap.Ingest(raw, nil) })
@@ -410,7 +454,8 @@ func printDemo(env *environ, addr net.Addr, tls bool, c demoCreds) {
 	fmt.Fprintf(w, "  token:   %s\n", c.token)
 	fmt.Fprintf(w, "  Tencent CCC (API 3.0 at %s/): SdkAppId %d, SecretId %s, SecretKey %s\n", base, c.sdkAppID, c.secretID, c.secretKey)
 	fmt.Fprintf(w, "  Alibaba CCC (POP at %s/): InstanceId %s, AccessKeyId %s, AccessKeySecret %s\n", base, c.instanceID, c.accessKeyID, c.accessKeySecret)
-	fmt.Fprintf(w, "  TUICallKit and Desk (IM REST): sdkappid %d, identifier %s, key %s\n\n", demoIMAppID, demoAdmin, c.imKey)
+	fmt.Fprintf(w, "  TUICallKit and Desk (IM REST): sdkappid %d, identifier %s, key %s\n", demoIMAppID, demoAdmin, c.imKey)
+	fmt.Fprintf(w, "  laaffic (/v3/voice/ccRecordQuery): Api-Key %s, secret %s\n\n", c.apiKey, c.apiSecret)
 	fmt.Fprintf(w, "Try:\n\n  curl -s -H 'Authorization: Bearer %s' '%s/api/v1/records?limit=3&count=true'\n\n", c.token, base)
 	fmt.Fprintf(w, "  curl -s -H 'Authorization: Bearer %s' '%s/api/v1/records?channel=voice&disposition=abandoned&limit=5'\n\n", c.token, base)
 	fmt.Fprintf(w, "  go run ./examples/describetelcdr -endpoint %s -secret-id %s -secret-key %s -sdk-app-id %d\n\n",
@@ -423,4 +468,9 @@ func printDemo(env *environ, addr net.Addr, tls bool, c demoCreds) {
 	fmt.Fprintf(w, "  curl -s -X POST -d '{\"startTimestamp\":%d,\"numberPerPage\":3}' \"%s/v1/records/get_records_by_filter?%s\"\n\n", week, base, q)
 	fmt.Fprintf(w, "  curl -s -X POST -d '{\"StartTimestamp\":%d,\"EndTimestamp\":%d,\"Limit\":3}' \"%s/v4/desk_http_svc/describe_im_cdr_list?%s\"\n\n",
 		week, time.Now().Unix(), base, q)
+	day := time.Now().In(demoZone).Format("2006-01-02")
+	fmt.Fprintf(w, "  TS=$(date +%%s); curl -s -X POST -H 'Content-Type: application/json;charset=utf-8' -H 'Api-Key: %s' -H \"Timestamp: $TS\" "+
+		"-H \"Sign: $(printf '%%s' '%s%s'$TS | md5sum | cut -c1-32)\" "+
+		"-d '{\"current\":1,\"size\":3,\"params\":{\"strTime\":\"%sT00:00:00+08:00\",\"endTime\":\"%sT23:59:59+08:00\"}}' %s/v3/voice/ccRecordQuery\n\n",
+		c.apiKey, c.apiKey, c.apiSecret, time.Now().In(demoZone).AddDate(0, 0, -30).Format("2006-01-02"), day, base)
 }

@@ -1,0 +1,165 @@
+// Package laaffic serves the laaffic / itniotech / onbuka platform's
+// call-center record queries (API D): /voice/ccRecordQuery (with and
+// without /v3) and /v3/cc/record/query, authenticated with the family's
+// Api-Key, Timestamp and MD5 Sign headers. Every answer is HTTP 200 with a
+// string status. See README.md.
+package laaffic
+
+import (
+	"crypto/md5"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/httpx"
+)
+
+// Tenant is one tenant's laaffic block.
+type Tenant struct {
+	ID        cdr.TenantID
+	APIKey    string
+	APISecret string
+	IPAllow   []netip.Prefix // empty: any address
+	Window    time.Duration  // Timestamp freshness; 0 means 300 s
+	Location  *time.Location // record times and zone-less request times
+	RPS       float64
+	Burst     int
+}
+
+// API is the laaffic-family record API.
+type API struct {
+	store   cdr.Store
+	keys    map[string]*tenant
+	trusted []netip.Prefix
+	now     func() time.Time
+	// EnforceLookback applies the platform's two-calendar-month look-back.
+	EnforceLookback bool
+}
+
+type tenant struct {
+	Tenant
+	limiter *httpx.Limiter
+}
+
+// New returns the API over store for tenants. X-Forwarded-For is believed
+// only from the trusted proxies.
+func New(store cdr.Store, tenants []Tenant, trusted []netip.Prefix) (*API, error) {
+	a := &API{store: store, keys: map[string]*tenant{}, trusted: trusted, now: time.Now}
+	for _, t := range tenants {
+		if _, dup := a.keys[t.APIKey]; dup {
+			return nil, fmt.Errorf("laaffic: Api-Key %s configured twice", t.APIKey)
+		}
+		if t.Window <= 0 {
+			t.Window = 300 * time.Second
+		}
+		if t.Location == nil {
+			t.Location = time.UTC
+		}
+		a.keys[t.APIKey] = &tenant{Tenant: t, limiter: httpx.NewLimiter(t.RPS, t.Burst)}
+	}
+	return a, nil
+}
+
+// Paths served; the first two are the same query.
+const (
+	pathQuery   = "/voice/ccRecordQuery"
+	pathQueryV3 = "/v3/voice/ccRecordQuery"
+	pathRecords = "/v3/cc/record/query"
+)
+
+// Register mounts the three paths.
+func (a *API) Register(mux *http.ServeMux) {
+	mux.Handle(pathQuery, a.handler("ccRecordQuery", false))
+	mux.Handle(pathQueryV3, a.handler("ccRecordQuery", false))
+	mux.Handle(pathRecords, a.handler("cc_record_query", true))
+}
+
+// Status codes (contracts §5.4).
+const (
+	statusOK          = "0"
+	statusAuth        = "-1"
+	statusIP          = "-2"
+	statusTooFrequent = "-15"
+	statusExpired     = "-16"
+	statusInternal    = "-18"
+	statusParameter   = "-22"
+	statusTimeRange   = "-25"
+)
+
+// statusError is a status other than 0, with its reason.
+type statusError struct{ status, reason string }
+
+func (e *statusError) Error() string { return e.status + " " + e.reason }
+
+func fail(status, reason string) error { return &statusError{status, reason} }
+
+// authenticate checks the headers: the Api-Key names the tenant, Sign is
+// hex MD5(ApiKey + ApiSecret + Timestamp) (any case), Timestamp within the
+// tenant's window, the client address within its allow-list.
+func (a *API) authenticate(r *http.Request) (*tenant, error) {
+	key, sign, ts := r.Header.Get("Api-Key"), r.Header.Get("Sign"), r.Header.Get("Timestamp")
+	t := a.keys[key]
+	if key == "" || sign == "" || ts == "" || t == nil {
+		return nil, fail(statusAuth, "Authentication error")
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return nil, fail(statusAuth, "Authentication error")
+	}
+	sum := md5.Sum([]byte(key + t.APISecret + ts))
+	want := hex.EncodeToString(sum[:])
+	if subtle.ConstantTimeCompare([]byte(want), []byte(strings.ToLower(sign))) != 1 {
+		return nil, fail(statusAuth, "Authentication error")
+	}
+	if d := a.now().Sub(time.Unix(sec, 0)); d > t.Window || d < -t.Window {
+		return nil, fail(statusExpired, "Timestamp expires")
+	}
+	if len(t.IPAllow) > 0 && !allowed(t.IPAllow, a.clientIP(r)) {
+		return nil, fail(statusIP, "Restricted IP access")
+	}
+	return t, nil
+}
+
+// clientIP is the peer address, or, when the peer is a trusted proxy, the
+// nearest address in X-Forwarded-For that is not one.
+func (a *API) clientIP(r *http.Request) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip, _ := netip.ParseAddr(host)
+	if !allowed(a.trusted, ip) {
+		return ip.Unmap()
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return netip.Addr{} // unparsable: no address, matches no allow-list
+		}
+		if ip = hop.Unmap(); !allowed(a.trusted, ip) {
+			return ip
+		}
+	}
+	return ip
+}
+
+func allowed(prefixes []netip.Prefix, ip netip.Addr) bool {
+	ip = ip.Unmap()
+	for _, p := range prefixes {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+func logger(r *http.Request) *slog.Logger { return httpx.Logger(r.Context()).With("api", "laaffic") }
