@@ -12,6 +12,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -45,6 +47,8 @@ const (
 	secretKey = "load-test-secret-key"
 	imAppID   = 1400000001
 	imKey     = "load-test-im-key"
+	lfKey     = "loadKey1"
+	lfSecret  = "load-test-laaffic-secret"
 )
 
 func main() {
@@ -85,8 +89,9 @@ func run(records int, dir, bin string, skipIngest bool, queries, clients int) er
 	conf := fmt.Sprintf("storage: {driver: sqlite, path: %q}\ntenants:\n  - id: %s\n    native: {tokens: [{name: load, token: %s}]}\n"+
 		"    tencent_ccc: {sdk_app_id: %d, rate_limit: {rps: 1000000, burst: 1000000}, credentials: [{secret_id: %s, secret_key: %s}]}\n"+
 		"    trtc_callkit: {sdk_app_id: %d, admin_identifiers: [administrator], secret_key: %s, rate_limit: {rps: 1000000, burst: 1000000}}\n"+
-		"    tencent_desk: {sdk_app_id: %d, admin_identifiers: [administrator], secret_key: %s, rate_limit: {rps: 1000000, burst: 1000000}}\n",
-		db, tenant, token, sdkAppID, secretID, secretKey, imAppID, imKey, imAppID, imKey)
+		"    tencent_desk: {sdk_app_id: %d, admin_identifiers: [administrator], secret_key: %s, rate_limit: {rps: 1000000, burst: 1000000}}\n"+
+		"    laaffic: {api_key: %s, api_secret: %s, rate_limit: {rps: 1000000, burst: 1000000}}\n",
+		db, tenant, token, sdkAppID, secretID, secretKey, imAppID, imKey, imAppID, imKey, lfKey, lfSecret)
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		return err
 	}
@@ -110,6 +115,9 @@ func run(records int, dir, bin string, skipIngest bool, queries, clients int) er
 		return err
 	}
 	if err := imREST(srv.base, queries*5); err != nil {
+		return err
+	}
+	if err := laafficQuery(srv.base, queries*5); err != nil {
 		return err
 	}
 	srv.stop()
@@ -408,6 +416,59 @@ func imREST(base string, n int) error {
 		fmt.Printf("| %s, UserSig verified, one client | p50 %.2f ms, p99 %.2f ms, %.0f requests/s |\n",
 			api.name, ms(times[len(times)/2]), ms(times[len(times)*99/100]), rps)
 	}
+	return nil
+}
+
+// laafficQuery measures a page of 100 through the laaffic query with a
+// calledOrCaller substring (6 digits of a customer's number) over 30 days,
+// each request's Sign verified by the server.
+func laafficQuery(base string, n int) error {
+	sample, _, err := get(base, url.Values{"limit": {"1000"}, "channel": {"voice"}, "direction": {"inbound"}})
+	if err != nil {
+		return err
+	}
+	var numbers []string
+	for _, r := range sample.Records {
+		if d := r.Caller.Digits; len(d) >= 11 && !strings.Contains(d, "*") {
+			numbers = append(numbers, d)
+		}
+	}
+	if len(numbers) == 0 {
+		return errors.New("laaffic: no customer numbers sampled")
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	newest := time.Now().Unix()
+	var times []time.Duration
+	start := time.Now()
+	for range n {
+		d := numbers[rng.IntN(len(numbers))]
+		i := 2 + rng.IntN(len(d)-8)
+		from := time.Unix(newest-300*86400+rng.Int64N(270*86400), 0).UTC()
+		body := fmt.Sprintf(`{"current":1,"size":100,"params":{"strTime":%q,"endTime":%q,"calledOrCaller":%q}}`,
+			from.Format(time.RFC3339), from.Add(30*24*time.Hour).Format(time.RFC3339), d[i:i+6])
+		ts := fmt.Sprint(time.Now().Unix())
+		sum := md5.Sum([]byte(lfKey + lfSecret + ts))
+		req, _ := http.NewRequest("POST", base+"/v3/voice/ccRecordQuery", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json;charset=utf-8")
+		req.Header.Set("Api-Key", lfKey)
+		req.Header.Set("Timestamp", ts)
+		req.Header.Set("Sign", hex.EncodeToString(sum[:]))
+		t0 := time.Now()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		times = append(times, time.Since(t0))
+		if !bytes.Contains(b, []byte(`"status":"0"`)) {
+			return fmt.Errorf("laaffic: %s", b)
+		}
+	}
+	rps := float64(n) / time.Since(start).Seconds()
+	slices.Sort(times)
+	fmt.Printf("| laaffic ccRecordQuery, size 100, 30 days, calledOrCaller (6 digits), Sign verified, one client | p50 %.2f ms, p99 %.2f ms, %.0f requests/s |\n",
+		ms(times[len(times)/2]), ms(times[len(times)*99/100]), rps)
 	return nil
 }
 
