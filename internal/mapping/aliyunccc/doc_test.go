@@ -1,58 +1,16 @@
 package aliyunccc
 
 import (
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/cdrhub/cdrhub/internal/mapping/mappingtest"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/google/go-cmp/cmp"
 )
 
 const docPath = "../../../docs/mapping-aliyun-ccc.md"
-
-// docTable returns the body rows of the one Markdown table of the doc whose
-// header row has exactly the given cells, backticks stripped, "—" read as
-// "" and `""` read as "".
-func docTable(t *testing.T, header ...string) [][]string {
-	t.Helper()
-	b, err := os.ReadFile(docPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rows [][]string
-	found := 0
-	lines := strings.Split(string(b), "\n")
-	for i := 0; i < len(lines); i++ {
-		if !cmp.Equal(cells(lines[i]), header) {
-			continue
-		}
-		found++
-		for i += 2; i < len(lines) && strings.HasPrefix(lines[i], "|"); i++ {
-			rows = append(rows, cells(lines[i]))
-		}
-	}
-	if found != 1 {
-		t.Fatalf("%s: %d tables with the header %q, want 1", docPath, found, header)
-	}
-	return rows
-}
-
-func cells(line string) []string {
-	line = strings.TrimSpace(line)
-	if !strings.HasPrefix(line, "|") || !strings.HasSuffix(line, "|") {
-		return nil
-	}
-	cs := strings.Split(line[1:len(line)-1], "|")
-	for i, c := range cs {
-		c = strings.TrimSpace(strings.ReplaceAll(c, "`", ""))
-		if c == "—" || c == `""` {
-			c = ""
-		}
-		cs[i] = c
-	}
-	return cs
-}
 
 // parseOutcome reads "CD" or "CD / EMS".
 func parseOutcome(s string) outcome {
@@ -117,4 +75,9 @@ func TestDocNamesEveryField(t *testing.T) {
 			t.Errorf("CallDetailRecord.%s is not in the field table of %s", f, docPath)
 		}
 	}
+}
+
+func docTable(t *testing.T, header ...string) [][]string {
+	t.Helper()
+	return mappingtest.DocTable(t, mappingtest.ReadDoc(t, docPath), header...)
 }

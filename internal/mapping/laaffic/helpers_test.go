@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cdrhub/cdrhub/internal/mapping/mappingtest"
+
 	"github.com/cdrhub/cdrhub/internal/cdr"
-	"github.com/google/go-cmp/cmp"
 )
 
 var shanghai = mustZone("Asia/Shanghai")
@@ -39,23 +40,6 @@ func mustPrepare(tb testing.TB, r *cdr.Record) *cdr.Record {
 		tb.Fatalf("Prepare: %v", err)
 	}
 	return r
-}
-
-// decodeAny decodes JSON keeping number literals.
-func decodeAny(tb testing.TB, b []byte) any {
-	tb.Helper()
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		tb.Fatalf("decode: %v\n%s", err, b)
-	}
-	return v
-}
-
-func jsonDiff(tb testing.TB, want, got []byte) string {
-	tb.Helper()
-	return cmp.Diff(decodeAny(tb, want), decodeAny(tb, got))
 }
 
 // optional are the members a rendered record may omit: enums without
@@ -122,3 +106,7 @@ func jsonFields(v any) []string {
 }
 
 func intp(v int) *int { return &v }
+
+func decodeAny(tb testing.TB, b []byte) any { return mappingtest.DecodeAny(tb, b) }
+
+func jsonDiff(tb testing.TB, want, got []byte) string { return mappingtest.JSONDiff(tb, want, got) }

@@ -7,50 +7,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cdrhub/cdrhub/internal/mapping/mappingtest"
+
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/google/go-cmp/cmp"
 )
 
 const docPath = "../../../docs/mapping-tencent-ccc.md"
-
-// docTable returns the body rows of the Markdown table of doc whose header
-// row has exactly the given cells, with backticks stripped and "—" read as
-// "". It fails the test unless exactly one such table exists.
-func docTable(t *testing.T, doc string, header ...string) [][]string {
-	t.Helper()
-	var rows [][]string
-	found := 0
-	lines := strings.Split(doc, "\n")
-	for i := 0; i < len(lines); i++ {
-		if !cmp.Equal(cells(lines[i]), header) {
-			continue
-		}
-		found++
-		for i += 2; i < len(lines) && strings.HasPrefix(lines[i], "|"); i++ {
-			rows = append(rows, cells(lines[i]))
-		}
-	}
-	if found != 1 {
-		t.Fatalf("%s: %d tables with the header %q, want 1", docPath, found, header)
-	}
-	return rows
-}
-
-func cells(line string) []string {
-	line = strings.TrimSpace(line)
-	if !strings.HasPrefix(line, "|") || !strings.HasSuffix(line, "|") {
-		return nil
-	}
-	cs := strings.Split(line[1:len(line)-1], "|")
-	for i, c := range cs {
-		c = strings.TrimSpace(strings.ReplaceAll(c, "`", ""))
-		if c == "—" {
-			c = ""
-		}
-		cs[i] = c
-	}
-	return cs
-}
 
 func readDoc(t *testing.T) string {
 	t.Helper()
@@ -148,4 +111,9 @@ func TestDocNamesEveryField(t *testing.T) {
 			t.Errorf("TelCdrInfo.%s is not in the field table of %s", f, docPath)
 		}
 	}
+}
+
+func docTable(t *testing.T, doc string, header ...string) [][]string {
+	t.Helper()
+	return mappingtest.DocTable(t, doc, header...)
 }

@@ -7,8 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cdrhub/cdrhub/internal/mapping/mappingtest"
+
 	"github.com/cdrhub/cdrhub/internal/cdr"
-	"github.com/google/go-cmp/cmp"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -28,23 +29,6 @@ func mustPrepare(tb testing.TB, r *cdr.Record) *cdr.Record {
 		tb.Fatalf("Prepare: %v", err)
 	}
 	return r
-}
-
-// decodeAny decodes JSON keeping number literals.
-func decodeAny(tb testing.TB, b []byte) any {
-	tb.Helper()
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		tb.Fatalf("decode: %v\n%s", err, b)
-	}
-	return v
-}
-
-func jsonDiff(tb testing.TB, want, got []byte) string {
-	tb.Helper()
-	return cmp.Diff(decodeAny(tb, want), decodeAny(tb, got))
 }
 
 // strictDecode decodes one CallRecord with its JSON types and more
@@ -100,3 +84,7 @@ func jsonFields(v any) []string {
 	}
 	return names
 }
+
+func decodeAny(tb testing.TB, b []byte) any { return mappingtest.DecodeAny(tb, b) }
+
+func jsonDiff(tb testing.TB, want, got []byte) string { return mappingtest.JSONDiff(tb, want, got) }

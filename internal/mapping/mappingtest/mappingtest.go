@@ -1,0 +1,81 @@
+// Package mappingtest holds the test helpers the vendor mappings share:
+// reading the tables of a mapping's doc page, and comparing JSON documents
+// by value with number literals kept. Imported only from _test.go files.
+package mappingtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// ReadDoc returns the text of the doc page at path.
+func ReadDoc(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// DocTable returns the body rows of the one Markdown table of doc whose
+// header row has exactly the given cells, backticks stripped, "—" and `""`
+// read as "".
+func DocTable(t *testing.T, doc string, header ...string) [][]string {
+	t.Helper()
+	var rows [][]string
+	found := 0
+	lines := strings.Split(doc, "\n")
+	for i := 0; i < len(lines); i++ {
+		if !cmp.Equal(cells(lines[i]), header) {
+			continue
+		}
+		found++
+		for i += 2; i < len(lines) && strings.HasPrefix(lines[i], "|"); i++ {
+			rows = append(rows, cells(lines[i]))
+		}
+	}
+	if found != 1 {
+		t.Fatalf("%d tables with the header %q, want 1", found, header)
+	}
+	return rows
+}
+
+func cells(line string) []string {
+	line = strings.TrimSpace(line)
+	if !strings.HasPrefix(line, "|") || !strings.HasSuffix(line, "|") {
+		return nil
+	}
+	cs := strings.Split(line[1:len(line)-1], "|")
+	for i, c := range cs {
+		c = strings.TrimSpace(strings.ReplaceAll(c, "`", ""))
+		if c == "—" || c == `""` {
+			c = ""
+		}
+		cs[i] = c
+	}
+	return cs
+}
+
+// DecodeAny decodes JSON keeping number literals.
+func DecodeAny(tb testing.TB, b []byte) any {
+	tb.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		tb.Fatalf("decode: %v\n%s", err, b)
+	}
+	return v
+}
+
+// JSONDiff compares two JSON documents by value, (-want +got).
+func JSONDiff(tb testing.TB, want, got []byte) string {
+	tb.Helper()
+	return cmp.Diff(DecodeAny(tb, want), DecodeAny(tb, got))
+}
