@@ -34,6 +34,7 @@ func (s *Store) UpsertRecords(ctx context.Context, t cdr.TenantID, recs []*cdr.R
 		}
 	}
 	p := newPipeline(recs, now, s.terms)
+	defer p.wait() // the records are the caller's again only when it is done
 	for off := 0; off < len(recs); off += batchSize {
 		n := min(len(recs)-off, batchSize)
 		part, err := s.upsertBatch(ctx, t, recs[off:off+n], p, off, now, opt.DryRun)
@@ -82,6 +83,12 @@ func newPipeline(recs []*cdr.Record, now int64, terms func(*cdr.Record) []cdr.Te
 		}
 	}()
 	return p
+}
+
+// wait waits until the pipeline has finished with every record.
+func (p *pipeline) wait() {
+	for range p.ready {
+	}
 }
 
 // get waits for and returns row i.
