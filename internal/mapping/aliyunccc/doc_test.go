@@ -70,7 +70,7 @@ func TestDocNamesEveryField(t *testing.T) {
 			named[f] = true
 		}
 	}
-	for _, f := range jsonFields(CallDetailRecord{}) {
+	for _, f := range mappingtest.JSONFields(CallDetailRecord{}) {
 		if !named[f] {
 			t.Errorf("CallDetailRecord.%s is not in the field table of %s", f, docPath)
 		}

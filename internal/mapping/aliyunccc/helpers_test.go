@@ -3,8 +3,6 @@ package aliyunccc
 import (
 	"bytes"
 	"encoding/json"
-	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/cdrhub/cdrhub/internal/mapping/mappingtest"
@@ -48,7 +46,7 @@ func strictDecode(b []byte) (*CallDetailRecord, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
-	for _, f := range jsonFields(CallDetailRecord{}) {
+	for _, f := range mappingtest.JSONFields(CallDetailRecord{}) {
 		if _, ok := m[f]; !ok {
 			return nil, &json.UnmarshalTypeError{Field: f, Value: "absent"}
 		}
@@ -93,16 +91,6 @@ func renderRecord(tb testing.TB, r *cdr.Record) *CallDetailRecord {
 		tb.Fatalf("null at %s in %s", p, out)
 	}
 	return in
-}
-
-// jsonFields returns the JSON names of the fields of the struct v.
-func jsonFields(v any) []string {
-	var names []string
-	typ := reflect.TypeOf(v)
-	for i := range typ.NumField() {
-		names = append(names, strings.Split(typ.Field(i).Tag.Get("json"), ",")[0])
-	}
-	return names
 }
 
 func decodeAny(tb testing.TB, b []byte) any { return mappingtest.DecodeAny(tb, b) }

@@ -76,7 +76,7 @@ func TestDocNamesEveryField(t *testing.T) {
 			named[f] = true
 		}
 	}
-	for _, f := range append(jsonFields(Record{}), jsonFields(RecordV3{})[1:]...) {
+	for _, f := range append(mappingtest.JSONFields(Record{}), mappingtest.JSONFields(RecordV3{})[1:]...) {
 		if !named[f] {
 			t.Errorf("Record.%s is not in the field table of %s", f, docPath)
 		}

@@ -3,8 +3,6 @@ package laaffic
 import (
 	"bytes"
 	"encoding/json"
-	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -63,7 +61,7 @@ func strictDecode(b []byte) (*Record, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
-	for _, f := range jsonFields(Record{}) {
+	for _, f := range mappingtest.JSONFields(Record{}) {
 		if v, ok := m[f]; (!ok && !optional[f]) || string(v) == "null" {
 			return nil, &json.UnmarshalTypeError{Field: f, Value: "absent or null"}
 		}
@@ -93,16 +91,6 @@ func renderRecord(tb testing.TB, r *cdr.Record, loc *time.Location) *Record {
 		tb.Fatalf("%v\n%s", err, out)
 	}
 	return in
-}
-
-// jsonFields returns the JSON names of the fields of the struct v.
-func jsonFields(v any) []string {
-	var names []string
-	typ := reflect.TypeOf(v)
-	for i := range typ.NumField() {
-		names = append(names, strings.Split(typ.Field(i).Tag.Get("json"), ",")[0])
-	}
-	return names
 }
 
 func intp(v int) *int { return &v }

@@ -7,6 +7,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -78,4 +80,42 @@ func DecodeAny(tb testing.TB, b []byte) any {
 func JSONDiff(tb testing.TB, want, got []byte) string {
 	tb.Helper()
 	return cmp.Diff(DecodeAny(tb, want), DecodeAny(tb, got))
+}
+
+// CheckGolden compares out, indented, with testdata/<name>.golden.json,
+// rewriting the file first when update is set, then requires the golden
+// file to pass decode (a strict decoding into the vendor's type).
+func CheckGolden(t *testing.T, name string, out []byte, update bool, decode func([]byte) error) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, out, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	buf.WriteByte('\n')
+	path := filepath.Join("testdata", name+".golden.json")
+	if update {
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Errorf("%s differs (-want +got):\n%s", path, JSONDiff(t, want, out))
+	}
+	if err := decode(want); err != nil {
+		t.Errorf("%s does not decode strictly: %v", path, err)
+	}
+}
+
+// JSONFields returns the JSON names of the fields of the struct v.
+func JSONFields(v any) []string {
+	var names []string
+	typ := reflect.TypeOf(v)
+	for i := range typ.NumField() {
+		names = append(names, strings.Split(typ.Field(i).Tag.Get("json"), ",")[0])
+	}
+	return names
 }

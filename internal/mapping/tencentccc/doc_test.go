@@ -104,7 +104,7 @@ func TestDocNamesEveryField(t *testing.T) {
 			named[f] = true
 		}
 	}
-	fields := jsonFields(TelCdrInfo{})
+	fields := mappingtest.JSONFields(TelCdrInfo{})
 	sort.Strings(fields)
 	for _, f := range fields {
 		if !named[f] {

@@ -1,13 +1,14 @@
 package tencentccc
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cdrhub/cdrhub/internal/mapping/mappingtest"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
@@ -91,29 +92,12 @@ func TestRenderGolden(t *testing.T) {
 
 func checkGolden(t *testing.T, name string, out []byte) {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, out, "", "  "); err != nil {
-		t.Fatal(err)
-	}
-	buf.WriteByte('\n')
-	path := filepath.Join("testdata", name+".golden.json")
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
+	mappingtest.CheckGolden(t, name, out, *update, func(b []byte) error { _, err := strictDecode(b); return err })
+	want, err := os.ReadFile(filepath.Join("testdata", name+".golden.json"))
+	if err == nil {
+		if p := findNull(decodeAny(t, want), "$"); p != "" {
+			t.Errorf("%s golden: null at %s", name, p)
 		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("%s differs (-want +got):\n%s", path, jsonDiff(t, want, out))
-	}
-	if _, err := strictDecode(want); err != nil {
-		t.Errorf("%s does not decode strictly as a TelCdrInfo: %v", path, err)
-	}
-	if p := findNull(decodeAny(t, want), "$"); p != "" {
-		t.Errorf("%s: null at %s", path, p)
 	}
 }
 

@@ -3,8 +3,6 @@ package tencentccc
 import (
 	"bytes"
 	"encoding/json"
-	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/cdrhub/cdrhub/internal/mapping/mappingtest"
@@ -74,16 +72,6 @@ func withoutRaw(r *cdr.Record) *cdr.Record {
 	c := *r
 	c.Raw = nil
 	return &c
-}
-
-// jsonFields returns the JSON names of the fields of the struct v.
-func jsonFields(v any) []string {
-	var names []string
-	typ := reflect.TypeOf(v)
-	for i := range typ.NumField() {
-		names = append(names, strings.Split(typ.Field(i).Tag.Get("json"), ",")[0])
-	}
-	return names
 }
 
 func decodeAny(tb testing.TB, b []byte) any { return mappingtest.DecodeAny(tb, b) }

@@ -30,7 +30,7 @@ func TestDocNamesEveryField(t *testing.T) {
 			named[f] = true
 		}
 	}
-	for _, f := range jsonFields(IMCdrInfo{}) {
+	for _, f := range mappingtest.JSONFields(IMCdrInfo{}) {
 		if !named[f] {
 			t.Errorf("IMCdrInfo.%s is not in the field table of %s", f, docPath)
 		}

@@ -1,12 +1,13 @@
 package tencentdesk
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/cdrhub/cdrhub/internal/mapping/mappingtest"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
@@ -61,27 +62,7 @@ func TestRenderGolden(t *testing.T) {
 
 func checkGolden(t *testing.T, name string, out []byte) {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, out, "", "  "); err != nil {
-		t.Fatal(err)
-	}
-	buf.WriteByte('\n')
-	path := filepath.Join("testdata", name+".golden.json")
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("%s differs (-want +got):\n%s", path, jsonDiff(t, want, out))
-	}
-	if _, err := strictDecode(want); err != nil {
-		t.Errorf("%s does not decode strictly as a IMCdrInfo: %v", path, err)
-	}
+	mappingtest.CheckGolden(t, name, out, *update, func(b []byte) error { _, err := strictDecode(b); return err })
 }
 func readGolden(t *testing.T, name string) *IMCdrInfo {
 	t.Helper()
@@ -148,7 +129,7 @@ func TestStrictDecodeRejects(t *testing.T) {
 		}
 		doc[k] = v
 	}
-	if len(doc) != len(jsonFields(IMCdrInfo{})) {
+	if len(doc) != len(mappingtest.JSONFields(IMCdrInfo{})) {
 		t.Errorf("%d fields checked", len(doc))
 	}
 	if _, err := strictDecode(append([]byte(`{"Unknown":1,`), b[1:]...)); err == nil {

@@ -3,8 +3,6 @@ package tencentdesk
 import (
 	"bytes"
 	"encoding/json"
-	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/cdrhub/cdrhub/internal/mapping/mappingtest"
@@ -48,7 +46,7 @@ func strictDecode(b []byte) (*IMCdrInfo, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
-	for _, f := range jsonFields(IMCdrInfo{}) {
+	for _, f := range mappingtest.JSONFields(IMCdrInfo{}) {
 		if v, ok := m[f]; !ok || string(v) == "null" {
 			return nil, &json.UnmarshalTypeError{Field: f, Value: "absent or null"}
 		}
@@ -74,15 +72,6 @@ func renderRecord(tb testing.TB, r *cdr.Record) *IMCdrInfo {
 		tb.Fatalf("%v\n%s", err, out)
 	}
 	return in
-}
-
-func jsonFields(v any) []string {
-	var names []string
-	typ := reflect.TypeOf(v)
-	for i := range typ.NumField() {
-		names = append(names, strings.Split(typ.Field(i).Tag.Get("json"), ",")[0])
-	}
-	return names
 }
 
 func decodeAny(tb testing.TB, b []byte) any { return mappingtest.DecodeAny(tb, b) }

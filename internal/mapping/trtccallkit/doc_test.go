@@ -53,7 +53,7 @@ func TestDocNamesEveryField(t *testing.T) {
 			named[f] = true
 		}
 	}
-	for _, f := range jsonFields(CallRecord{}) {
+	for _, f := range mappingtest.JSONFields(CallRecord{}) {
 		if !named[f] {
 			t.Errorf("CallRecord.%s is not in the field table of %s", f, docPath)
 		}

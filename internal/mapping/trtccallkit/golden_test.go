@@ -1,12 +1,13 @@
 package trtccallkit
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/cdrhub/cdrhub/internal/mapping/mappingtest"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
@@ -65,27 +66,7 @@ func TestRenderGolden(t *testing.T) {
 
 func checkGolden(t *testing.T, name string, out []byte) {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, out, "", "  "); err != nil {
-		t.Fatal(err)
-	}
-	buf.WriteByte('\n')
-	path := filepath.Join("testdata", name+".golden.json")
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("%s differs (-want +got):\n%s", path, jsonDiff(t, want, out))
-	}
-	if _, err := strictDecode(want); err != nil {
-		t.Errorf("%s does not decode strictly as a CallRecord: %v", path, err)
-	}
+	mappingtest.CheckGolden(t, name, out, *update, func(b []byte) error { _, err := strictDecode(b); return err })
 }
 
 func readGolden(t *testing.T, name string) *CallRecord {
@@ -160,7 +141,7 @@ func TestStrictDecodeRejects(t *testing.T) {
 		}
 		doc[k] = v
 	}
-	if len(doc) != len(jsonFields(CallRecord{})) {
+	if len(doc) != len(mappingtest.JSONFields(CallRecord{})) {
 		t.Errorf("%d fields checked", len(doc))
 	}
 	if _, err := strictDecode(append([]byte(`{"unknown":1,`), b[1:]...)); err == nil {
