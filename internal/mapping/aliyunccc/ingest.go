@@ -1,12 +1,12 @@
 package aliyunccc
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/cdrhub/cdrhub/internal/mapping"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
@@ -36,17 +36,9 @@ func Ingest(raw json.RawMessage, sat func(raw string) (int, bool)) (*cdr.Record,
 
 // decode decodes raw with the SDK's typing and checks the required fields.
 func decode(raw []byte) (*CallDetailRecord, error) {
-	trimmed := bytes.TrimLeft(raw, " \t\r\n")
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return nil, cdr.Errorf(cdr.EINVALID, "aliyun_ccc: a call detail record must be a JSON object")
-	}
 	var in CallDetailRecord
-	if err := json.Unmarshal(raw, &in); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return nil, &cdr.FieldError{Field: te.Field, Message: fmt.Sprintf("must be a JSON value of Go type %s, got %s", te.Type, te.Value)}
-		}
-		return nil, cdr.Errorf(cdr.EINVALID, "aliyun_ccc: a call detail record must be valid JSON: %v", err)
+	if err := mapping.DecodeObject(cdr.SourceAliyunCCC, "a call detail record", raw, &in); err != nil {
+		return nil, err
 	}
 	switch {
 	case in.ContactId == "":

@@ -1,11 +1,11 @@
 package laaffic
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
+
+	"github.com/cdrhub/cdrhub/internal/mapping"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
@@ -33,17 +33,9 @@ func Ingest(raw json.RawMessage, loc *time.Location) (*cdr.Record, error) {
 
 // decode decodes raw with Record's typing and checks the required fields.
 func decode(raw []byte) (*Record, error) {
-	trimmed := bytes.TrimLeft(raw, " \t\r\n")
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return nil, cdr.Errorf(cdr.EINVALID, "laaffic: a record must be a JSON object")
-	}
 	var in Record
-	if err := json.Unmarshal(raw, &in); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return nil, &cdr.FieldError{Field: te.Field, Message: fmt.Sprintf("must be a JSON value of Go type %s, got %s", te.Type, te.Value)}
-		}
-		return nil, cdr.Errorf(cdr.EINVALID, "laaffic: a record must be valid JSON: %v", err)
+	if err := mapping.DecodeObject(cdr.SourceLaaffic, "a record", raw, &in); err != nil {
+		return nil, err
 	}
 	switch {
 	case in.CallSessionID == "":

@@ -1,12 +1,12 @@
 package tencentccc
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/cdrhub/cdrhub/internal/mapping"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
@@ -45,17 +45,9 @@ func Ingest(raw json.RawMessage, sat func(raw string) (int, bool)) (*cdr.Record,
 // decode decodes raw into a TelCdrInfo with the SDK's typing and checks the
 // required fields.
 func decode(raw []byte) (*TelCdrInfo, error) {
-	trimmed := bytes.TrimLeft(raw, " \t\r\n")
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return nil, cdr.Errorf(cdr.EINVALID, "tencent_ccc: a TelCdrInfo must be a JSON object")
-	}
 	var info TelCdrInfo
-	if err := json.Unmarshal(raw, &info); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return nil, &cdr.FieldError{Field: te.Field, Message: fmt.Sprintf("must be a JSON value of Go type %s, got %s", te.Type, te.Value)}
-		}
-		return nil, cdr.Errorf(cdr.EINVALID, "tencent_ccc: a TelCdrInfo must be valid JSON: %v", err)
+	if err := mapping.DecodeObject(cdr.SourceTencentCCC, "a TelCdrInfo", raw, &info); err != nil {
+		return nil, err
 	}
 	if info.SessionId == "" {
 		return nil, &cdr.FieldError{Field: "SessionId", Message: "required"}

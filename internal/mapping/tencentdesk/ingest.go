@@ -1,12 +1,12 @@
 package tencentdesk
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/cdrhub/cdrhub/internal/mapping"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
@@ -35,17 +35,9 @@ func Ingest(raw json.RawMessage, sat func(raw string) (int, bool)) (*cdr.Record,
 }
 
 func decode(raw []byte) (*IMCdrInfo, error) {
-	trimmed := bytes.TrimLeft(raw, " \t\r\n")
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return nil, cdr.Errorf(cdr.EINVALID, "tencent_desk: a session record must be a JSON object")
-	}
 	var in IMCdrInfo
-	if err := json.Unmarshal(raw, &in); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return nil, &cdr.FieldError{Field: te.Field, Message: fmt.Sprintf("must be a JSON value of Go type %s, got %s", te.Type, te.Value)}
-		}
-		return nil, cdr.Errorf(cdr.EINVALID, "tencent_desk: a session record must be valid JSON: %v", err)
+	if err := mapping.DecodeObject(cdr.SourceTencentDesk, "a session record", raw, &in); err != nil {
+		return nil, err
 	}
 	switch {
 	case in.SessionId == "":

@@ -1,11 +1,11 @@
 package trtccallkit
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
+
+	"github.com/cdrhub/cdrhub/internal/mapping"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
@@ -31,17 +31,9 @@ func Ingest(raw json.RawMessage) (*cdr.Record, error) {
 
 // decode decodes raw with the documented typing and checks it.
 func decode(raw []byte) (*CallRecord, error) {
-	trimmed := bytes.TrimLeft(raw, " \t\r\n")
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return nil, cdr.Errorf(cdr.EINVALID, "trtc_callkit: a call record must be a JSON object")
-	}
 	var in CallRecord
-	if err := json.Unmarshal(raw, &in); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return nil, &cdr.FieldError{Field: te.Field, Message: fmt.Sprintf("must be a JSON value of Go type %s, got %s", te.Type, te.Value)}
-		}
-		return nil, cdr.Errorf(cdr.EINVALID, "trtc_callkit: a call record must be valid JSON: %v", err)
+	if err := mapping.DecodeObject(cdr.SourceTRTCCallKit, "a call record", raw, &in); err != nil {
+		return nil, err
 	}
 	switch {
 	case in.CallId == "":
