@@ -53,8 +53,9 @@ func partyKey(p cdr.Party) string {
 	return p.Address
 }
 
-// indexTerms returns the terms column of r.
-func indexTerms(r *cdr.Record) string {
+// indexTokens returns the index tokens of r: SQLite's terms column,
+// PostgreSQL's keys.
+func indexTokens(r *cdr.Record) []string {
 	var toks []string
 	if k := partyKey(r.Caller); k != "" {
 		toks = append(toks, token(tokCallerKey, r.Tenant, "", k))
@@ -65,7 +66,7 @@ func indexTerms(r *cdr.Record) string {
 	for _, t := range r.Terms() {
 		toks = append(toks, token(tokTerm, r.Tenant, t.Kind, t.Value))
 	}
-	return strings.Join(toks, " ")
+	return toks
 }
 
 // trigrams returns the overlapping three-character grams of digits,
@@ -83,12 +84,4 @@ func trigrams(digits string) string {
 		b.WriteString(d[i : i+3])
 	}
 	return b.String()
-}
-
-// anyToken is an FTS4 expression matching any of toks in the terms column.
-func anyToken(toks []string) string {
-	for i, t := range toks {
-		toks[i] = "terms:" + t
-	}
-	return "(" + strings.Join(toks, " OR ") + ")"
 }

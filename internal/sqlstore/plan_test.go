@@ -42,11 +42,11 @@ func TestQueryPlans(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.chooseDriver(context.Background(), q); err != nil {
+		if err := s.choose(context.Background(), q); err != nil {
 			t.Fatal(err)
 		}
-		sqlText, args := q.selectSQL("r.doc", &tt.f)
-		rows, err := s.read.Query("EXPLAIN QUERY PLAN "+sqlText, args...)
+		sqlText, args := q.selectSQL(s.d, "r.doc", &tt.f)
+		rows, err := s.db.Query("EXPLAIN QUERY PLAN "+sqlText, args...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,7 +95,7 @@ func TestManyMatchesWalkTime(t *testing.T) {
 	}
 	f := cdr.Filter{Limit: 100, Agents: []string{"busy@acme"}, Count: true}
 	q, _ := buildQuery(tn, &f)
-	if err := s.chooseDriver(context.Background(), q); err != nil {
+	if err := s.choose(context.Background(), q); err != nil {
 		t.Fatal(err)
 	}
 	if q.selective || q.driven {

@@ -13,9 +13,12 @@ type query struct {
 	tenant string
 	where  []string
 	args   []any
-	// match holds the record_index expressions (index.go) the record must
-	// all satisfy; they become one pk IN (… MATCH …) term.
-	match []string
+	// keys holds groups of index tokens (index.go): the record must carry
+	// one token of every group.
+	keys [][]string
+	// substr is a digit substring (with the mask *) of the caller or
+	// callee, or "".
+	substr string
 	// selective is set when a filter selects few rows through an index of
 	// its own (ids, or a record_index match known to be small): the rows
 	// are then read from it and sorted rather than found by walking the
@@ -54,7 +57,7 @@ func (q *query) terms(kinds []string, vals []string) {
 			toks = append(toks, token(tokTerm, q.tenant, k, v))
 		}
 	}
-	q.match = append(q.match, anyToken(toks))
+	q.keys = append(q.keys, toks)
 }
 
 // buildQuery translates f into a WHERE clause for tenant t.
@@ -158,7 +161,7 @@ func (q *query) phones(f *cdr.Filter) error {
 				args = append(args, a...)
 			}
 		}
-		q.match = append(q.match, anyToken(toks))
+		q.keys = append(q.keys, toks)
 		q.add("("+strings.Join(ors, " OR ")+")", args...)
 		q.selective, q.driven = true, true
 	}
@@ -174,7 +177,7 @@ func (q *query) phones(f *cdr.Filter) error {
 		if len(strings.ReplaceAll(d, "*", "")) < 3 {
 			return cdr.Errorf(cdr.EINVALID, "phone substring %q needs at least 3 digits", f.PhoneContains)
 		}
-		q.match = append(q.match, `"`+trigrams(d)+`"`)
+		q.substr = d
 		// Five or more digits match few numbers: read them from the index.
 		// Shorter ones may match many: walk the time index instead.
 		if len(d) >= 5 {
@@ -185,7 +188,7 @@ func (q *query) phones(f *cdr.Filter) error {
 }
 
 // exactPhone is the residual predicate on one side's digits for the
-// normalized query d, after record_index selected the rows whose key (the
+// normalized query d, after the index selected the rows whose key (the
 // last seven digits) matches: equal, or unmasked with one a suffix of the
 // other and the shorter at least seven digits long.
 func exactPhone(side, d string) (string, []any) {
@@ -197,8 +200,9 @@ func exactPhone(side, d string) (string, []any) {
 	for i := 0; i+7 <= len(d); i++ {
 		args = append(args, d[i:])
 	}
-	args = append(args, len(d), d)
-	return "(" + digits + " IN (" + placeholders(len(args)-2) + ") OR (substr(" + digits + ", -?) = ? AND instr(" + digits + ", '*') = 0))", args
+	// d holds digits only, so it is a literal LIKE pattern.
+	args = append(args, "%"+d)
+	return "(" + digits + " IN (" + placeholders(len(args)-1) + ") OR (" + digits + " LIKE ? AND " + digits + " NOT LIKE '%*%'))", args
 }
 
 // addresses matches the exact address of one side: record_index selects
@@ -217,38 +221,36 @@ func (q *query) addresses(side, prefix string, addrs []string) {
 			toks = append(toks, token(prefix, q.tenant, "", cdr.Tail7(d)))
 		}
 	}
-	q.match = append(q.match, anyToken(toks))
+	q.keys = append(q.keys, toks)
 	q.add("r."+side+"_addr IN ("+placeholders(len(addrs))+")", args...)
 	q.selective, q.driven = true, true
 }
 
-// matchExpr is the record_index expression requiring every match.
-func (q *query) matchExpr() string { return strings.Join(q.match, " ") }
-
-// whereSQL returns the WHERE clause. When record_index or tenant-carrying
-// OR branches select the rows, the leading tenant predicate is written
-// +r.tenant_id = ?: still applied, but not usable for a walk of the
-// tenant's indexes, so SQLite reads the rows the filter selects.
-func (q *query) whereSQL() (string, []any) {
+// whereSQL returns the WHERE clause in dialect d. When the index or
+// tenant-carrying OR branches select the rows, SQLite gets the leading
+// tenant predicate as +r.tenant_id = ?: still applied, but not usable for
+// a walk of the tenant's indexes, so SQLite reads the rows the filter
+// selects.
+func (q *query) whereSQL(d *dialect) (string, []any) {
 	where, args := q.where, q.args
-	if q.driven {
+	if q.driven && d.steer {
 		where = append([]string{"+" + where[0]}, where[1:]...)
 	}
-	if len(q.match) > 0 {
-		where = append(where[:len(where):len(where)], "r.pk IN (SELECT docid FROM record_index WHERE record_index MATCH ?)")
-		args = append(args[:len(args):len(args)], q.matchExpr())
+	if cond, a := d.index(q); cond != "" {
+		where = append(where[:len(where):len(where)], cond)
+		args = append(args[:len(args):len(args)], a...)
 	}
 	return strings.Join(where, " AND "), args
 }
 
-func (q *query) countSQL() (string, []any) {
-	where, args := q.whereSQL()
-	return "SELECT count(*) FROM records r WHERE " + where, args
+func (q *query) countSQL(d *dialect) (string, []any) {
+	where, args := q.whereSQL(d)
+	return d.rebind("SELECT count(*) FROM records r WHERE " + where), args
 }
 
 // selectSQL returns the page query: keyset position, order, offset, limit.
-func (q *query) selectSQL(cols string, f *cdr.Filter) (string, []any) {
-	where, args := q.whereSQL()
+func (q *query) selectSQL(d *dialect, cols string, f *cdr.Filter) (string, []any) {
+	where, args := q.whereSQL(d)
 	dir, cmp := "DESC", "<"
 	if !f.Desc() {
 		dir, cmp = "ASC", ">"
@@ -261,19 +263,19 @@ func (q *query) selectSQL(cols string, f *cdr.Filter) (string, []any) {
 	switch {
 	case f.OrderBy != "" && slices.Contains(cdr.OrderBys, f.OrderBy):
 		order = "coalesce(r." + f.OrderBy + ", 0)" // a column name from the fixed list
-	case q.selective:
+	case q.selective && d.steer:
 		// The unary + keeps SQLite from ordering by the time index: the
 		// few selected rows are sorted instead.
 		order = "+r.start_at"
 	}
 	sql := "SELECT " + cols + " FROM records r WHERE " + where + " ORDER BY " + order + " " + dir + ", r.id " + dir
 	if f.Limit > 0 || f.Offset > 0 {
-		limit := f.Limit
-		if limit <= 0 {
-			limit = -1
+		var limit any = f.Limit
+		if f.Limit <= 0 {
+			limit = d.noLimit
 		}
 		sql += " LIMIT ? OFFSET ?"
 		args = append(args, limit, f.Offset)
 	}
-	return sql, args
+	return d.rebind(sql), args
 }

@@ -3,9 +3,10 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
@@ -21,23 +22,34 @@ var batchSize = 5000
 // transactions of at most batchSize records. Records with the same key
 // apply in input order.
 func (s *Store) UpsertRecords(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, opt cdr.UpsertOptions) (res cdr.UpsertResult, err error) {
+	return upsert(ctx, t, recs, opt, s.now, s.terms, false, s.upsertBatch)
+}
+
+// batchFunc writes recs, whose rows p computes from index off on.
+type batchFunc func(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, p *pipeline, off int, now int64, dryRun bool) (cdr.UpsertResult, error)
+
+// upsert is UpsertRecords of both stores: it prepares every record, so
+// that an invalid one fails the call before anything is written, then
+// writes them by batches through batch.
+func upsert(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, opt cdr.UpsertOptions,
+	clock func() time.Time, terms func(*cdr.Record) []cdr.Term, pg bool, batch batchFunc) (res cdr.UpsertResult, err error) {
 	if t.IsZero() {
 		return res, cdr.ErrNoTenant
 	}
 	now := opt.Now
 	if now == 0 {
-		now = s.now().UnixMilli()
+		now = clock().UnixMilli()
 	}
 	for i, r := range recs {
 		if err := r.Prepare(t, now); err != nil {
 			return res, fmt.Errorf("record %d: %w", i, err)
 		}
 	}
-	p := newPipeline(recs, now, s.terms)
+	p := newPipeline(recs, now, terms, pg)
 	defer p.wait() // the records are the caller's again only when it is done
 	for off := 0; off < len(recs); off += batchSize {
 		n := min(len(recs)-off, batchSize)
-		part, err := s.upsertBatch(ctx, t, recs[off:off+n], p, off, now, opt.DryRun)
+		part, err := batch(ctx, t, recs[off:off+n], p, off, now, opt.DryRun)
 		if err != nil {
 			return res, err
 		}
@@ -49,11 +61,13 @@ func (s *Store) UpsertRecords(ctx context.Context, t cdr.TenantID, recs []*cdr.R
 // prepChunk is how many records the pipeline hands over at a time.
 const prepChunk = 256
 
-// row is the write-ready form of a record: its document, column values and
-// record_index entry.
+// row is the write-ready form of a record: its column values
+// (recordColumns) and its index entry: SQLite's record_index columns, or
+// PostgreSQL's keys.
 type row struct {
 	values                []any
 	caller, callee, terms string
+	keys                  []string
 	err                   error
 }
 
@@ -67,7 +81,7 @@ type pipeline struct {
 	avail int
 }
 
-func newPipeline(recs []*cdr.Record, now int64, terms func(*cdr.Record) []cdr.Term) *pipeline {
+func newPipeline(recs []*cdr.Record, now int64, terms func(*cdr.Record) []cdr.Term, pg bool) *pipeline {
 	p := &pipeline{rows: make([]row, len(recs)), ready: make(chan int, len(recs)/prepChunk+1)}
 	go func() {
 		defer close(p.ready)
@@ -76,7 +90,12 @@ func newPipeline(recs []*cdr.Record, now int64, terms func(*cdr.Record) []cdr.Te
 				r.VendorTerms = terms(r)
 			}
 			doc, err := r.Document()
-			p.rows[i] = row{rowValues(r, doc, now), trigrams(r.Caller.Digits), trigrams(r.Callee.Digits), indexTerms(r), err}
+			if pg {
+				p.rows[i] = row{values: pgValues(rowValues(r, doc, now)), keys: append([]string{}, indexTokens(r)...), err: err}
+			} else {
+				p.rows[i] = row{values: rowValues(r, doc, now), caller: trigrams(r.Caller.Digits), callee: trigrams(r.Callee.Digits),
+					terms: strings.Join(indexTokens(r), " "), err: err}
+			}
 			if (i+1)%prepChunk == 0 || i == len(recs)-1 {
 				p.ready <- i + 1
 			}
@@ -109,7 +128,7 @@ func (p *pipeline) get(i int) (*row, error) {
 func (s *Store) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, p *pipeline, off int, now int64, dryRun bool) (res cdr.UpsertResult, err error) {
 	db := s.write
 	if dryRun {
-		db = s.read
+		db = s.db
 	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
@@ -193,10 +212,20 @@ func placeholders(n int) string {
 	return strings.Repeat("?,", n-1) + "?"
 }
 
-const recordColumns = `tenant_id, id, source, source_id, channel, start_at, direction, call_type, media,
-	disposition, hangup_by, caller_digits, callee_digits, caller_addr,
-	callee_addr, country_code, talk_s, total_s, ring_s, queue_s, ivr_s, dial_s, sat_score, sat_label, has_recording,
-	same_as, version, content_hash, updated_at, doc, raw`
+// columns are the columns of records that a write sets, in the order of
+// rowValues; recordColumns is their SQL list.
+var columns = []string{"tenant_id", "id", "source", "source_id", "channel", "start_at", "direction", "call_type", "media",
+	"disposition", "hangup_by", "caller_digits", "callee_digits", "caller_addr",
+	"callee_addr", "country_code", "talk_s", "total_s", "ring_s", "queue_s", "ivr_s", "dial_s", "sat_score", "sat_label", "has_recording",
+	"same_as", "version", "content_hash", "updated_at", "doc", "raw"}
+
+var recordColumns = strings.Join(columns, ", ")
+
+// Positions in columns.
+var (
+	colVersion = slices.Index(columns, "version")
+	colRaw     = slices.Index(columns, "raw")
+)
 
 // writer writes records within one transaction, with its statements
 // prepared once.
@@ -293,13 +322,29 @@ func rowValues(r *cdr.Record, doc []byte, now int64) []any {
 	if len(r.Raw) > 0 {
 		raw = string(r.Raw)
 	}
+	hasRecording := 0
+	if r.HasRecording() {
+		hasRecording = 1
+	}
 	return []any{
-		r.Tenant, r.ID, r.Source, r.SourceID, r.Channel, r.StartAt, r.Direction, r.CallType, r.Media,
-		r.Disposition, r.HangupBy, null(r.Caller.Digits), null(r.Callee.Digits),
+		r.Tenant, r.ID, string(r.Source), r.SourceID, string(r.Channel), r.StartAt, string(r.Direction), string(r.CallType), string(r.Media),
+		string(r.Disposition), string(r.HangupBy), null(r.Caller.Digits), null(r.Callee.Digits),
 		null(r.Caller.Address), null(r.Callee.Address),
 		null(r.CountryCode), r.TalkS, r.TotalS, r.RingS, r.QueueS, r.IVRS, r.DialS, satScore, null(satLabel),
-		r.HasRecording(), null(r.SameAs), r.Version, r.Hash, now, string(doc), raw,
+		hasRecording, null(r.SameAs), r.Version, r.Hash, now, string(doc), raw,
 	}
+}
+
+// pgValues adapts rowValues to PostgreSQL: raw is bytea, kept byte for
+// byte whatever its encoding.
+func pgValues(v []any) []any {
+	if v == nil {
+		return nil
+	}
+	if raw, ok := v[colRaw].(string); ok {
+		v[colRaw] = []byte(raw)
+	}
+	return v
 }
 
 // null maps "" to SQL NULL.
@@ -310,104 +355,3 @@ func null(s string) any {
 	return s
 }
 
-// FindRecordByID returns the record with the given id, shadows and raw
-// included.
-func (s *Store) FindRecordByID(ctx context.Context, t cdr.TenantID, id string) (*cdr.Record, error) {
-	if t.IsZero() {
-		return nil, cdr.ErrNoTenant
-	}
-	row := s.read.QueryRowContext(ctx, `SELECT id, version, created_at, updated_at, doc, raw FROM records WHERE tenant_id = ? AND id = ?`, t.String(), id)
-	r, err := scanRecord(row.Scan, true)
-	if err == sql.ErrNoRows {
-		return nil, cdr.Errorf(cdr.ENOTFOUND, "record %s not found", id)
-	}
-	return r, err
-}
-
-// FindRecords returns the records matching f and, with f.Count, their number.
-func (s *Store) FindRecords(ctx context.Context, t cdr.TenantID, f cdr.Filter) ([]*cdr.Record, int, error) {
-	if t.IsZero() {
-		return nil, 0, cdr.ErrNoTenant
-	}
-	q, err := buildQuery(t, &f)
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := s.chooseDriver(ctx, q); err != nil {
-		return nil, 0, err
-	}
-	total := -1
-	if f.Count {
-		countSQL, args := q.countSQL()
-		if err := s.read.QueryRowContext(ctx, countSQL, args...).Scan(&total); err != nil {
-			return nil, 0, formatError(err)
-		}
-	}
-	cols := "r.id, r.version, r.created_at, r.updated_at, r.doc, NULL"
-	if f.WithRaw {
-		cols = "r.id, r.version, r.created_at, r.updated_at, r.doc, r.raw"
-	}
-	sqlText, args := q.selectSQL(cols, &f)
-	rows, err := s.read.QueryContext(ctx, sqlText, args...)
-	if err != nil {
-		return nil, 0, formatError(err)
-	}
-	defer rows.Close()
-	var recs []*cdr.Record
-	for rows.Next() {
-		r, err := scanRecord(rows.Scan, f.WithRaw)
-		if err != nil {
-			return nil, 0, err
-		}
-		recs = append(recs, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, formatError(err)
-	}
-	return recs, total, nil
-}
-
-// smallMatch is the most record_index matches read by pk and sorted; more
-// are found by walking the time index.
-const smallMatch = 2000
-
-// chooseDriver decides, for a query whose only index lookups are
-// record_index matches of unknown size (agents, queues, tags), whether to
-// read the matches and sort them (few) or to walk the time index and test
-// each record (many): it counts the matches up to smallMatch.
-func (s *Store) chooseDriver(ctx context.Context, q *query) error {
-	if q.selective || len(q.match) == 0 {
-		return nil
-	}
-	var n int
-	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT docid FROM record_index WHERE record_index MATCH ? LIMIT ?)`,
-		q.matchExpr(), smallMatch+1).Scan(&n)
-	if err != nil {
-		return formatError(err)
-	}
-	q.selective = n <= smallMatch
-	q.driven = q.selective
-	return nil
-}
-
-func scanRecord(scan func(...any) error, withRaw bool) (*cdr.Record, error) {
-	var id string
-	var doc []byte
-	var raw sql.NullString
-	var version, created, updated int64
-	if err := scan(&id, &version, &created, &updated, &doc, &raw); err != nil {
-		if err == sql.ErrNoRows {
-			return nil, err
-		}
-		return nil, formatError(err)
-	}
-	r := &cdr.Record{}
-	if err := json.Unmarshal(doc, r); err != nil {
-		return nil, fmt.Errorf("decode stored record: %w", err)
-	}
-	r.ID, r.Version, r.CreatedAt, r.UpdatedAt = id, version, created, updated
-	if withRaw && raw.Valid {
-		r.Raw = json.RawMessage(raw.String)
-	}
-	return r, nil
-}

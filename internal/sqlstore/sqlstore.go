@@ -23,9 +23,9 @@ import (
 
 // Store is a cdr.Store on SQLite.
 type Store struct {
-	write *sql.DB // one connection
-	read  *sql.DB // a pool of query-only connections
-	now   func() time.Time
+	reader          // a pool of query-only connections
+	write  *sql.DB // one connection
+	now    func() time.Time
 	terms func(*cdr.Record) []cdr.Term
 }
 
@@ -76,7 +76,7 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	s := &Store{now: opt.Now, terms: opt.Terms}
+	s := &Store{reader: reader{d: sqliteDialect}, now: opt.Now, terms: opt.Terms}
 	var err error
 	// synchronous=FULL: a committed transaction survives power loss, not
 	// only a crash of the process; an acknowledged record is never lost.
@@ -91,18 +91,18 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	s.write.SetMaxIdleConns(1)
 	s.write.SetConnMaxLifetime(0)
 	s.write.SetConnMaxIdleTime(0)
-	if err := migrate(ctx, s.write, sqliteMigrations, "migrations/sqlite"); err != nil {
+	if _, err := migrate(ctx, s.write, sqliteDialect); err != nil {
 		s.write.Close()
 		return nil, err
 	}
-	s.read, err = sql.Open(driver, dsn(path, opt.CacheMiB, url.Values{"_query_only": {"true"}}))
+	s.db, err = sql.Open(driver, dsn(path, opt.CacheMiB, url.Values{"_query_only": {"true"}}))
 	if err != nil {
 		s.write.Close()
 		return nil, err
 	}
-	s.read.SetMaxOpenConns(opt.Readers)
-	s.read.SetMaxIdleConns(opt.Readers)
-	if err := s.read.PingContext(ctx); err != nil {
+	s.db.SetMaxOpenConns(opt.Readers)
+	s.db.SetMaxIdleConns(opt.Readers)
+	if err := s.db.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, formatError(err)
 	}
@@ -149,16 +149,7 @@ func dsn(path string, cacheMiB int, extra url.Values) string {
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	return errors.Join(s.read.Close(), s.write.Close())
-}
-
-// Ping reports whether the database answers a query.
-func (s *Store) Ping(ctx context.Context) error {
-	var one int
-	if err := s.read.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
-		return formatError(err)
-	}
-	return nil
+	return errors.Join(s.db.Close(), s.write.Close())
 }
 
 // formatError translates driver errors into domain errors: a database that

@@ -94,3 +94,7 @@ func TestWriteTimeVendorTerms(t *testing.T) {
 		t.Errorf("found %v, %v", got, err)
 	}
 }
+
+func TestPostgresConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) cdr.Store { return storetest.Postgres.Open(t, sqlstore.Options{}) })
+}

@@ -1,0 +1,109 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+)
+
+// dialect holds what differs between SQLite and PostgreSQL on the read
+// side. The query builder (query.go) writes one SQL text with ? parameters
+// for both; these are the only places where it forks.
+type dialect struct {
+	name string
+	// numbered writes parameters as $1, $2, … instead of ?.
+	numbered bool
+	// steer enables SQLite's plan hints: unary + on a column keeps its
+	// index from being used. PostgreSQL's planner needs none.
+	steer bool
+	// noLimit is the LIMIT value of a query with an offset and no limit.
+	noLimit any
+	// index returns the predicate selecting the rows that carry the
+	// query's index tokens and phone substring, or "" when it has none.
+	index func(q *query) (string, []any)
+	// choose, when not nil, picks the access path of a query by looking
+	// at the data (SQLite: the size of an index match).
+	choose func(ctx context.Context, db *sql.DB, q *query) error
+	// formatError translates the driver's errors into domain errors.
+	formatError func(error) error
+}
+
+// rebind rewrites the ? parameters of query for d. cdrhub's SQL has no ?
+// inside literals.
+func (d *dialect) rebind(query string) string {
+	if !d.numbered || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+var sqliteDialect = &dialect{
+	name:        "sqlite",
+	steer:       true,
+	noLimit:     -1,
+	index:       ftsIndex,
+	choose:      chooseDriver,
+	formatError: formatError,
+}
+
+var postgresDialect = &dialect{
+	name:        "postgres",
+	numbered:    true,
+	noLimit:     nil, // LIMIT NULL is no limit
+	index:       pgIndex,
+	formatError: formatPGError,
+}
+
+// ftsIndex is SQLite's index predicate: one record_index match holding
+// every token group and the substring's trigram phrase (index.go).
+func ftsIndex(q *query) (string, []any) {
+	var parts []string
+	for _, g := range q.keys {
+		toks := make([]string, len(g))
+		for i, t := range g {
+			toks[i] = "terms:" + t
+		}
+		parts = append(parts, "("+strings.Join(toks, " OR ")+")")
+	}
+	if q.substr != "" {
+		parts = append(parts, `"`+trigrams(q.substr)+`"`)
+	}
+	if len(parts) == 0 {
+		return "", nil
+	}
+	return "r.pk IN (SELECT docid FROM record_index WHERE record_index MATCH ?)", []any{strings.Join(parts, " ")}
+}
+
+// pgPhones is the expression of PostgreSQL's trigram index: both sides'
+// digits, apart. A substring of digits matches it exactly when it is in
+// one of them.
+const pgPhones = "(coalesce(r.caller_digits, '') || ' ' || coalesce(r.callee_digits, ''))"
+
+// pgIndex is PostgreSQL's index predicate: array overlap on the keys
+// column per token group (GIN), LIKE on the phones expression (pg_trgm).
+func pgIndex(q *query) (string, []any) {
+	var conds []string
+	var args []any
+	for _, g := range q.keys {
+		conds = append(conds, "r.keys && ?::text[]")
+		args = append(args, g)
+	}
+	if q.substr != "" {
+		conds = append(conds, pgPhones+" LIKE ?")
+		args = append(args, "%"+q.substr+"%")
+	}
+	return strings.Join(conds, " AND "), args
+}

@@ -1,0 +1,276 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// Postgres is a cdr.Store on PostgreSQL (13 or later), through pgx.
+//
+// Reads share the query builder with SQLite through database/sql. Writes
+// use pgx directly: each batch takes the tenant's advisory lock, reads the
+// stored versions of its keys, classifies every record with cdr.Classify,
+// and then COPYs the new records into records and the replacements into a
+// staging table that one UPDATE applies.
+type Postgres struct {
+	reader
+	pool  *pgxpool.Pool
+	now   func() time.Time
+	terms func(*cdr.Record) []cdr.Term
+}
+
+var _ cdr.Store = (*Postgres)(nil)
+
+// OpenPostgres connects to the PostgreSQL database of dsn (a URL or
+// key=value string, as libpq takes) and brings its schema up to date.
+// Options.Readers sizes the connection pool; CacheMiB and Lean do not
+// apply.
+func OpenPostgres(ctx context.Context, dsn string, opt Options) (*Postgres, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// pgx's message quotes the DSN, password included.
+		return nil, errors.New("sqlstore: invalid PostgreSQL DSN")
+	}
+	rp := cfg.ConnConfig.RuntimeParams
+	if rp["application_name"] == "" {
+		rp["application_name"] = "cdrhub"
+	}
+	// Plan every execution with its parameter values: a cached generic
+	// plan cannot tell an offset of 10 from one of 10,000, or a tenant of
+	// a hundred records from one of millions (docs/benchmarks.md).
+	rp["plan_cache_mode"] = "force_custom_plan"
+	if opt.Readers == 0 {
+		opt.Readers = 8
+	}
+	cfg.MaxConns = int32(opt.Readers) + 2
+	cfg.HealthCheckPeriod = 5 * time.Second
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: %w", formatPGError(err))
+	}
+	s := &Postgres{reader: reader{db: stdlib.OpenDBFromPool(pool), d: postgresDialect}, pool: pool, now: opt.Now, terms: opt.Terms}
+	if _, err := migrate(ctx, s.db, postgresDialect); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Migrate applies the schema migrations not yet applied and returns their
+// versions. OpenPostgres and OpenSQLite migrate already; Migrate is for a
+// deployment step that runs before the service starts.
+func (s *Postgres) Migrate(ctx context.Context) ([]int, error) { return migrate(ctx, s.db, postgresDialect) }
+
+// Close closes the pool.
+func (s *Postgres) Close() error {
+	err := s.db.Close()
+	s.pool.Close()
+	return err
+}
+
+// formatPGError translates pgx errors into domain errors: a server that is
+// down, restarting, out of connections or unreachable is unavailable;
+// anything else stays as it is and counts as internal. The cause stays
+// wrapped for the log.
+func formatPGError(err error) error {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case strings.HasPrefix(pe.Code, "08"), // connection exception
+			strings.HasPrefix(pe.Code, "53"), // insufficient resources
+			pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03", // shutdown, cannot connect now
+			pe.Code == "25006": // read-only transaction: a standby after failover
+			return fmt.Errorf("%w: %w", errUnavailable, err)
+		}
+		return err
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	switch {
+	case errors.As(err, &ce), errors.As(err, &ne), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, net.ErrClosed), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EPIPE), pgconn.SafeToRetry(err), strings.Contains(err.Error(), "conn closed"):
+		return fmt.Errorf("%w: %w", errUnavailable, err)
+	}
+	return err
+}
+
+// tenantLock is the first key of the per-tenant advisory locks; the second
+// is hashtext(tenant).
+const tenantLock = 0x63647274 // "cdrt"
+
+// UpsertRecords writes recs for tenant t under the version rule of §2, in
+// transactions of at most batchSize records. Records with the same key
+// apply in input order.
+func (s *Postgres) UpsertRecords(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, opt cdr.UpsertOptions) (cdr.UpsertResult, error) {
+	return upsert(ctx, t, recs, opt, s.now, s.terms, true, s.upsertBatch)
+}
+
+// write is what a batch does to one key, after every record of the batch
+// with that key has been classified in input order.
+type write struct {
+	kind    writeKind
+	rw      *row
+	version int64 // the version to store
+}
+
+type writeKind int8
+
+const (
+	writeInsert writeKind = iota
+	writeReplace
+	writeBump // the version only
+)
+
+func (s *Postgres) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, p *pipeline, off int, now int64, dryRun bool) (res cdr.UpsertResult, err error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return res, formatPGError(err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	tenant := t.String()
+	if !dryRun {
+		// Writers of one tenant take turns: between reading the stored
+		// versions and writing, no other process changes them.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, tenantLock, tenant); err != nil {
+			return res, formatPGError(err)
+		}
+	}
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.ID
+	}
+	stored := make(map[string]*cdr.Stored, len(recs))
+	rows, err := tx.Query(ctx, `SELECT id, version, content_hash FROM records WHERE tenant_id = $1 AND id = ANY($2)`, tenant, ids)
+	if err != nil {
+		return res, formatPGError(err)
+	}
+	for rows.Next() {
+		var id string
+		st := &cdr.Stored{}
+		if err := rows.Scan(&id, &st.Version, &st.Hash); err != nil {
+			rows.Close()
+			return res, formatPGError(err)
+		}
+		stored[id] = st
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return res, formatPGError(err)
+	}
+
+	writes := make(map[string]*write, len(recs))
+	var order []string // keys in first-write order, for a deterministic COPY
+	for i, r := range recs {
+		rw, err := p.get(off + i)
+		if err != nil {
+			return res, err
+		}
+		o, bump := cdr.Classify(stored[r.ID], r.Version, r.Hash)
+		res.Add(o)
+		if o != cdr.OutcomeInserted && o != cdr.OutcomeUpdated && !bump {
+			continue
+		}
+		w := writes[r.ID]
+		if w == nil {
+			w = &write{kind: writeBump}
+			if o == cdr.OutcomeInserted {
+				w.kind = writeInsert
+			}
+			writes[r.ID] = w
+			order = append(order, r.ID)
+		}
+		w.version = r.Version
+		if o == cdr.OutcomeInserted || o == cdr.OutcomeUpdated {
+			w.rw = rw
+			if w.kind == writeBump {
+				w.kind = writeReplace
+			}
+			stored[r.ID] = &cdr.Stored{Version: r.Version, Hash: r.Hash}
+		} else {
+			stored[r.ID].Version = r.Version
+		}
+	}
+	if dryRun || len(order) == 0 {
+		return res, nil
+	}
+	var inserts, replaces [][]any
+	var bumpIDs []string
+	var bumpVersions []int64
+	for _, id := range order {
+		w := writes[id]
+		if w.kind == writeBump {
+			bumpIDs = append(bumpIDs, id)
+			bumpVersions = append(bumpVersions, w.version)
+			continue
+		}
+		v := make([]any, 0, len(columns)+2)
+		v = append(v, w.rw.values...)
+		v[colVersion] = w.version
+		v = append(v, w.rw.keys, now)
+		if w.kind == writeInsert {
+			inserts = append(inserts, v)
+		} else {
+			replaces = append(replaces, v)
+		}
+	}
+	cols := append(append([]string{}, columns...), "keys", "created_at")
+	if len(inserts) > 0 {
+		// The keys are absent and stay so while the lock is held.
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, cols, pgx.CopyFromRows(inserts)); err != nil {
+			return res, formatPGError(err)
+		}
+	}
+	if len(replaces) > 0 {
+		if err := replaceRows(ctx, tx, cols, replaces); err != nil {
+			return res, formatPGError(err)
+		}
+	}
+	if len(bumpIDs) > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE records r SET version = b.version
+			FROM unnest($2::text[], $3::bigint[]) AS b(id, version)
+			WHERE r.tenant_id = $1 AND r.id = b.id`, tenant, bumpIDs, bumpVersions); err != nil {
+			return res, formatPGError(err)
+		}
+	}
+	return res, formatPGError(tx.Commit(ctx))
+}
+
+// replaceRows overwrites whole records (§2: replacement is total) from
+// rows of cols: COPY into a staging table, then one UPDATE. created_at is
+// kept.
+func replaceRows(ctx context.Context, tx pgx.Tx, cols []string, rows [][]any) error {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS records_stage (LIKE records) ON COMMIT DELETE ROWS`); err != nil {
+		return err
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"records_stage"}, cols, pgx.CopyFromRows(rows)); err != nil {
+		return err
+	}
+	var set []string
+	for _, c := range cols {
+		if c != "tenant_id" && c != "id" && c != "created_at" {
+			set = append(set, c+" = s."+c)
+		}
+	}
+	_, err := tx.Exec(ctx, `UPDATE records r SET `+strings.Join(set, ", ")+`
+		FROM records_stage s WHERE r.tenant_id = s.tenant_id AND r.id = s.id`)
+	return err
+}

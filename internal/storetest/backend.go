@@ -1,0 +1,83 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/dbtest"
+	"github.com/cdrhub/cdrhub/internal/sqlstore"
+)
+
+// Backend opens stores of one database for tests.
+type Backend struct {
+	Name string
+	// Open opens a new, empty store, closed when t ends. A PostgreSQL
+	// backend skips t when no test server is configured (dbtest).
+	Open func(t testing.TB, opt sqlstore.Options) cdr.Store
+}
+
+// SQLite is the embedded database, in t's temporary directory.
+var SQLite = Backend{Name: "sqlite", Open: func(t testing.TB, opt sqlstore.Options) cdr.Store {
+	t.Helper()
+	if opt.CacheMiB == 0 {
+		opt.CacheMiB = 4
+	}
+	s, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "cdrhub.db"), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}}
+
+// Postgres is a new schema on the shared PostgreSQL test server.
+var Postgres = Backend{Name: "postgres", Open: func(t testing.TB, opt sqlstore.Options) cdr.Store {
+	t.Helper()
+	if opt.Readers == 0 {
+		opt.Readers = 4
+	}
+	s, err := sqlstore.OpenPostgres(context.Background(), dbtest.Postgres(t), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}}
+
+// current is the backend Open uses; Main sets it.
+var current = SQLite
+
+// Open opens a new, empty store of the backend the package's tests are
+// running against (see Main), closed when t ends.
+func Open(t testing.TB, opt sqlstore.Options) cdr.Store {
+	t.Helper()
+	return current.Open(t, opt)
+}
+
+// Current returns the backend Open uses.
+func Current() Backend { return current }
+
+// Main runs a package's tests once on SQLite and once more on PostgreSQL,
+// for packages whose tests reach a store through Open. Call it from
+// TestMain: os.Exit(storetest.Main(m)). Without a PostgreSQL test server
+// the second run is skipped with a message, or fails when PostgreSQL tests
+// are required (dbtest).
+func Main(m *testing.M) int {
+	current = SQLite
+	code := m.Run()
+	if !dbtest.Available() {
+		if dbtest.Required() {
+			fmt.Fprintf(os.Stderr, "FAIL: no PostgreSQL test server (%s unset) and %s=1\n", dbtest.EnvPostgres, dbtest.EnvRequired)
+			return 1
+		}
+		fmt.Fprintln(os.Stderr, dbtest.HowTo)
+		return code
+	}
+	fmt.Fprintln(os.Stderr, "--- the same tests on PostgreSQL")
+	current = Postgres
+	return max(code, m.Run())
+}
