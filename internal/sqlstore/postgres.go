@@ -74,7 +74,9 @@ func OpenPostgres(ctx context.Context, dsn string, opt Options) (*Postgres, erro
 // Migrate applies the schema migrations not yet applied and returns their
 // versions. OpenPostgres and OpenSQLite migrate already; Migrate is for a
 // deployment step that runs before the service starts.
-func (s *Postgres) Migrate(ctx context.Context) ([]int, error) { return migrate(ctx, s.db, postgresDialect) }
+func (s *Postgres) Migrate(ctx context.Context) ([]int, error) {
+	return migrate(ctx, s.db, postgresDialect)
+}
 
 // Close closes the pool.
 func (s *Postgres) Close() error {
@@ -95,7 +97,7 @@ func formatPGError(err error) error {
 	if errors.As(err, &pe) {
 		switch {
 		case strings.HasPrefix(pe.Code, "08"), // connection exception
-			strings.HasPrefix(pe.Code, "53"), // insufficient resources
+			strings.HasPrefix(pe.Code, "53"),                           // insufficient resources
 			pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03", // shutdown, cannot connect now
 			pe.Code == "25006": // read-only transaction: a standby after failover
 			return fmt.Errorf("%w: %w", errUnavailable, err)

@@ -354,4 +354,3 @@ func null(s string) any {
 	}
 	return s
 }
-

@@ -23,10 +23,10 @@ import (
 
 // Store is a cdr.Store on SQLite.
 type Store struct {
-	reader          // a pool of query-only connections
+	reader         // a pool of query-only connections
 	write  *sql.DB // one connection
 	now    func() time.Time
-	terms func(*cdr.Record) []cdr.Term
+	terms  func(*cdr.Record) []cdr.Term
 }
 
 var _ cdr.Store = (*Store)(nil)
