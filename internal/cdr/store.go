@@ -67,3 +67,14 @@ func (r *UpsertResult) Merge(o UpsertResult) {
 		r.Add(x)
 	}
 }
+
+// Pruner is the retention side of a store.
+type Pruner interface {
+	// Prune deletes the records of tenant t that started before before
+	// (ms), shadows included, in short transactions of a bounded number of
+	// records each, so that writers and readers are never held up for
+	// long, and returns how many it deleted.
+	Prune(ctx context.Context, t TenantID, before int64) (int64, error)
+	// Tenants lists the tenants that have records.
+	Tenants(ctx context.Context) ([]TenantID, error)
+}

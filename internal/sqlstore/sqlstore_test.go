@@ -98,3 +98,34 @@ func TestWriteTimeVendorTerms(t *testing.T) {
 func TestPostgresConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) cdr.Store { return storetest.Postgres.Open(t, sqlstore.Options{}) })
 }
+
+// Prune deletes in batches until none is left, on both databases.
+func TestPruneBatches(t *testing.T) {
+	defer sqlstore.SetPruneBatch(3)()
+	for _, b := range []storetest.Backend{storetest.SQLite, storetest.Postgres} {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := b.Open(t, sqlstore.Options{})
+			tn := cdr.MustTenantID("acme")
+			recs := demo.Records("acme", time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), 100)
+			if _, err := s.UpsertRecords(ctx, tn, recs, cdr.UpsertOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			cutoff := recs[50].StartAt
+			want := 0
+			for _, r := range recs {
+				if r.StartAt < cutoff {
+					want++
+				}
+			}
+			n, err := s.(cdr.Pruner).Prune(ctx, tn, cutoff)
+			if err != nil || n != int64(want) || want < 10 {
+				t.Fatalf("pruned %d, want %d: %v", n, want, err)
+			}
+			_, total, err := s.FindRecords(ctx, tn, cdr.Filter{IncludeShadows: true, Count: true, Limit: 1})
+			if err != nil || total != len(recs)-want {
+				t.Errorf("%d left, want %d: %v", total, len(recs)-want, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,110 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+)
+
+// pruneBatch is the most records one retention transaction deletes.
+var pruneBatch = 5000
+
+var (
+	_ cdr.Pruner = (*Store)(nil)
+	_ cdr.Pruner = (*Postgres)(nil)
+)
+
+// Tenants lists the tenants that have records, walking the primary key
+// from one tenant to the next rather than reading every row.
+func (s *reader) Tenants(ctx context.Context) ([]cdr.TenantID, error) {
+	rows, err := s.db.QueryContext(ctx, `WITH RECURSIVE t(id) AS (
+			SELECT min(tenant_id) FROM records
+			UNION ALL
+			SELECT (SELECT min(tenant_id) FROM records WHERE tenant_id > t.id) FROM t WHERE t.id IS NOT NULL)
+		SELECT id FROM t WHERE id IS NOT NULL`)
+	if err != nil {
+		return nil, s.d.formatError(err)
+	}
+	defer rows.Close()
+	var ts []cdr.TenantID
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, s.d.formatError(err)
+		}
+		t, err := cdr.NewTenantID(id)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, t)
+	}
+	return ts, s.d.formatError(rows.Err())
+}
+
+// Prune deletes t's records that started before before, oldest first, in
+// transactions of pruneBatch records along records_start, with their
+// record_index entries.
+func (s *Store) Prune(ctx context.Context, t cdr.TenantID, before int64) (int64, error) {
+	if t.IsZero() {
+		return 0, cdr.ErrNoTenant
+	}
+	const batch = `SELECT pk FROM records WHERE tenant_id = ? AND start_at < ? ORDER BY start_at LIMIT ?`
+	var total int64
+	for {
+		tx, err := s.write.BeginTx(ctx, nil)
+		if err != nil {
+			return total, formatError(err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM record_index WHERE docid IN (`+batch+`)`, t.String(), before, pruneBatch); err != nil {
+			tx.Rollback()
+			return total, formatError(err)
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM records WHERE pk IN (`+batch+`)`, t.String(), before, pruneBatch)
+		if err != nil {
+			tx.Rollback()
+			return total, formatError(err)
+		}
+		if err := tx.Commit(); err != nil {
+			return total, formatError(err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		if n < int64(pruneBatch) {
+			return total, nil
+		}
+	}
+}
+
+// Prune deletes t's records that started before before, oldest first, in
+// transactions of pruneBatch records along records_start. Each takes the
+// tenant's write lock, so that an upsert never classifies against a
+// record that a prune is deleting.
+func (s *Postgres) Prune(ctx context.Context, t cdr.TenantID, before int64) (int64, error) {
+	if t.IsZero() {
+		return 0, cdr.ErrNoTenant
+	}
+	var total int64
+	for {
+		tx, err := s.pool.Begin(ctx)
+		if err != nil {
+			return total, formatPGError(err)
+		}
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, tenantLock, t.String()); err != nil {
+			tx.Rollback(ctx)
+			return total, formatPGError(err)
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM records WHERE tenant_id = $1 AND id IN (
+			SELECT id FROM records WHERE tenant_id = $1 AND start_at < $2 ORDER BY start_at LIMIT $3)`, t.String(), before, pruneBatch)
+		if err != nil {
+			tx.Rollback(ctx)
+			return total, formatPGError(err)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return total, formatPGError(err)
+		}
+		total += tag.RowsAffected()
+		if tag.RowsAffected() < int64(pruneBatch) {
+			return total, nil
+		}
+	}
+}
