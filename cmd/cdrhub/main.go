@@ -4,6 +4,10 @@
 // Usage:
 //
 //	cdrhub serve [--config FILE] [--listen ADDR] [--demo]
+//	cdrhub import|export [flags]
+//	cdrhub migrate [--config FILE]
+//	cdrhub prune --before DATE [--tenant ID] [--dry-run] [--config FILE]
+//	cdrhub usersig --tenant ID
 //	cdrhub version
 package main
 
@@ -50,6 +54,8 @@ var commands = []command{
 	{"serve", "run the service", runServe},
 	{"import", "import records from NDJSON or JSON files", runImport},
 	{"export", "export records as NDJSON or CSV", runExport},
+	{"migrate", "bring the database schema up to date", runMigrate},
+	{"prune", "delete records older than a date (retention)", runPrune},
 	{"usersig", "print a UserSig for a tenant's IM application (TUICallKit, Desk)", runUserSig},
 	{"version", "print the version", runVersion},
 }

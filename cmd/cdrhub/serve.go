@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -141,7 +140,9 @@ func openStore(ctx context.Context, st config.Storage, opt sqlstore.Options, log
 		log.Info("opening database", "driver", "sqlite", "path", st.Path)
 		return sqlstore.OpenSQLite(ctx, st.Path, opt)
 	case "postgres":
-		return nil, errors.New("storage.driver postgres: not available in this build yet; use sqlite")
+		// The DSN may hold a password: it is not logged.
+		log.Info("opening database", "driver", "postgres")
+		return sqlstore.OpenPostgres(ctx, st.DSN.Reveal(), opt)
 	}
 	return nil, fmt.Errorf("storage.driver %q: want sqlite or postgres", st.Driver)
 }

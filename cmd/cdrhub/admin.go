@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/config"
+	"github.com/cdrhub/cdrhub/internal/sqlstore"
+)
+
+// openAdmin opens the configured database for a maintenance command.
+func openAdmin(ctx context.Context, configFlag string, env *environ) (cdr.Store, error) {
+	cfg, err := config.Load(config.Path(configFlag, env.getenv))
+	if err != nil {
+		return nil, err
+	}
+	return openStore(ctx, cfg.Storage, sqlstore.Options{Lean: true, Readers: 2}, slog.New(slog.DiscardHandler))
+}
+
+func runMigrate(ctx context.Context, args []string, env *environ) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	configPath := fs.String("config", "", "configuration `FILE` (default $CDRHUB_CONFIG, else ./cdrhub.yaml if present)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: cdrhub migrate [flags]\n\n"+
+			"Applies the schema migrations the configured database lacks and prints its schema\n"+
+			"version. serve does the same at start; run this as a deployment step to do it once,\n"+
+			"before the instances start.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	// Opening a store migrates it; what the open applied is what the
+	// schema version moved past.
+	store, err := openAdmin(ctx, *configPath, env)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	m, ok := store.(interface {
+		SchemaVersion(context.Context) (int, error)
+	})
+	if !ok {
+		return errors.New("migrate: this store has no schema version")
+	}
+	v, err := m.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "schema version %d\n", v)
+	return nil
+}
+
+func runPrune(ctx context.Context, args []string, env *environ) error {
+	fs := flag.NewFlagSet("prune", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	configPath := fs.String("config", "", "configuration `FILE` (default $CDRHUB_CONFIG, else ./cdrhub.yaml if present)")
+	before := fs.String("before", "", "delete records that started before `DATE` (YYYY-MM-DD, midnight UTC, or RFC 3339)")
+	tenant := fs.String("tenant", "", "prune only tenant `ID` (default: every tenant in the database)")
+	dryRun := fs.Bool("dry-run", false, "count what would be deleted, delete nothing")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: cdrhub prune --before DATE [flags]\n\n"+
+			"Deletes records that started before DATE, oldest first, in short transactions,\n"+
+			"so that a running service keeps ingesting and answering meanwhile.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("prune: unexpected argument %q", fs.Arg(0))
+	}
+	cutoff, err := parseCutoff(*before)
+	if err != nil {
+		return fmt.Errorf("prune: --before: %w", err)
+	}
+	store, err := openAdmin(ctx, *configPath, env)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	p, ok := store.(cdr.Pruner)
+	if !ok {
+		return errors.New("prune: this store cannot prune")
+	}
+	var tenants []cdr.TenantID
+	if *tenant != "" {
+		t, err := cdr.NewTenantID(*tenant)
+		if err != nil {
+			return fmt.Errorf("prune: --tenant: %s", errorText(err))
+		}
+		tenants = []cdr.TenantID{t}
+	} else if tenants, err = p.Tenants(ctx); err != nil {
+		return err
+	}
+	verb := "deleted"
+	if *dryRun {
+		verb = "would delete"
+	}
+	var total int64
+	for _, t := range tenants {
+		var n int64
+		if *dryRun {
+			_, c, err := store.FindRecords(ctx, t, cdr.Filter{To: cutoff, IncludeShadows: true, Count: true, Limit: 1})
+			if err != nil {
+				return err
+			}
+			n = int64(c)
+		} else if n, err = p.Prune(ctx, t, cutoff); err != nil {
+			return fmt.Errorf("prune %s: %w (%d deleted before the error)", t, err, total+n)
+		}
+		total += n
+		fmt.Fprintf(env.stdout, "%s: %s %d records before %s\n", t, verb, n, time.UnixMilli(cutoff).UTC().Format(time.RFC3339))
+	}
+	fmt.Fprintf(env.stdout, "%s %d records in all\n", verb, total)
+	return nil
+}
+
+// parseCutoff reads a date (midnight UTC) or an RFC 3339 time as ms.
+func parseCutoff(s string) (int64, error) {
+	if s == "" {
+		return 0, errors.New("required (YYYY-MM-DD or RFC 3339)")
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t.UnixMilli(), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return 0, fmt.Errorf("%q: want YYYY-MM-DD or RFC 3339", s)
+	}
+	return t.UnixMilli(), nil
+}
