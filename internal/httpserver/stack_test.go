@@ -1,12 +1,10 @@
 package httpserver_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/httpserver"
 	"github.com/cdrhub/cdrhub/internal/metrics"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
+	"github.com/cdrhub/cdrhub/internal/storetest"
 )
 
 // Secrets of the test stack; no log line may contain any of them.
@@ -36,11 +35,7 @@ type stack struct {
 
 func newStack(t *testing.T, log *slog.Logger, extra ...httpserver.API) *stack {
 	t.Helper()
-	db, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "db"), sqlstore.Options{CacheMiB: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t, sqlstore.Options{CacheMiB: 4})
 	reg := metrics.NewRegistry()
 	metrics.RegisterRuntime(reg, "test")
 	store := metrics.InstrumentStore(db, reg)

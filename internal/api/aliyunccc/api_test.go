@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/httpserver"
 	alimap "github.com/cdrhub/cdrhub/internal/mapping/aliyunccc"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
+	"github.com/cdrhub/cdrhub/internal/storetest"
 )
 
 const (
@@ -31,17 +31,12 @@ var base = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 
 type env struct {
 	srv   *httptest.Server
-	store *sqlstore.Store
+	store cdr.Store
 }
 
 func newEnv(t *testing.T, rps float64, burst int) *env {
 	t.Helper()
-	store, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "db"),
-		sqlstore.Options{CacheMiB: 4, Terms: alimap.Terms})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := storetest.Open(t, sqlstore.Options{CacheMiB: 4, Terms: alimap.Terms})
 	api, err := aliyunccc.New(store, []aliyunccc.Tenant{
 		{ID: cdr.MustTenantID("acme"), InstanceID: "ccc-acme", RPS: rps, Burst: burst, Credentials: []aliyunccc.Credential{{acmeID, acmeSecret}}},
 		{ID: cdr.MustTenantID("globex"), InstanceID: "ccc-globex", RPS: rps, Burst: burst, Credentials: []aliyunccc.Credential{{globexID, globexSecret}}},

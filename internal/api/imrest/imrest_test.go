@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 	deskmap "github.com/cdrhub/cdrhub/internal/mapping/tencentdesk"
 	trtcmap "github.com/cdrhub/cdrhub/internal/mapping/trtccallkit"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
+	"github.com/cdrhub/cdrhub/internal/storetest"
 )
 
 const (
@@ -34,7 +34,7 @@ var base = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 
 type env struct {
 	srv   *httptest.Server
-	store *sqlstore.Store
+	store cdr.Store
 }
 
 func terms(r *cdr.Record) []cdr.Term {
@@ -49,11 +49,7 @@ func terms(r *cdr.Record) []cdr.Term {
 
 func newEnv(t *testing.T, rps float64, burst int) *env {
 	t.Helper()
-	store, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "db"), sqlstore.Options{CacheMiB: 4, Terms: terms})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := storetest.Open(t, sqlstore.Options{CacheMiB: 4, Terms: terms})
 	block := func(tn string) *imrest.Block {
 		return &imrest.Block{Tenant: cdr.MustTenantID(tn), Admins: []string{admin}, RPS: rps, Burst: burst, ByCallIDRPS: rps, ByCallIDBurst: burst}
 	}

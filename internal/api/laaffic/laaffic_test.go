@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/httpserver"
 	lafmap "github.com/cdrhub/cdrhub/internal/mapping/laaffic"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
+	"github.com/cdrhub/cdrhub/internal/storetest"
 )
 
 const (
@@ -44,18 +44,14 @@ func TestSignVector(t *testing.T) {
 
 type env struct {
 	srv   *httptest.Server
-	store *sqlstore.Store
+	store cdr.Store
 }
 
 func terms(r *cdr.Record) []cdr.Term { return lafmap.Terms(r) }
 
 func newEnv(t *testing.T, rps float64, burst int, trusted []netip.Prefix) *env {
 	t.Helper()
-	store, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "db"), sqlstore.Options{CacheMiB: 4, Terms: terms})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := storetest.Open(t, sqlstore.Options{CacheMiB: 4, Terms: terms})
 	api, err := laaffic.New(store, []laaffic.Tenant{
 		{ID: cdr.MustTenantID("acme"), APIKey: acmeKey, APISecret: acmeSecret, Location: shanghai, RPS: rps, Burst: burst},
 		{ID: cdr.MustTenantID("globex"), APIKey: globexKey, APISecret: globexSecret, Location: shanghai, RPS: rps, Burst: burst},

@@ -1,7 +1,6 @@
 package native_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/httpserver"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
+	"github.com/cdrhub/cdrhub/internal/storetest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -34,11 +33,7 @@ type env struct {
 
 func newEnv(t *testing.T, limits native.Limits) *env {
 	t.Helper()
-	store, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "db"), sqlstore.Options{CacheMiB: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := storetest.Open(t, sqlstore.Options{CacheMiB: 4})
 	api, err := native.New(store, []native.Token{
 		{Name: "acme", Secret: acmeToken, Tenant: "acme"},
 		{Name: "globex", Secret: globexToken, Tenant: "globex"},

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/httpserver"
 	tcmap "github.com/cdrhub/cdrhub/internal/mapping/tencentccc"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
+	"github.com/cdrhub/cdrhub/internal/storetest"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	tcerr "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
 	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
@@ -40,16 +40,12 @@ var base = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 
 type env struct {
 	srv   *httptest.Server
-	store *sqlstore.Store
+	store cdr.Store
 }
 
 func newEnv(t *testing.T, rps float64, burst int) *env {
 	t.Helper()
-	store, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "db"), sqlstore.Options{CacheMiB: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := storetest.Open(t, sqlstore.Options{CacheMiB: 4})
 	api, err := tencentccc.New(store, []tencentccc.Tenant{
 		{ID: cdr.MustTenantID("acme"), SdkAppID: acmeApp, RPS: rps, Burst: burst,
 			Credentials: []tc3.Credential{{SecretID: acmeID, SecretKey: acmeKey}, {SecretID: acmeRotatedID, SecretKey: acmeRotatedKey}}},
