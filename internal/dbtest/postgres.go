@@ -114,3 +114,33 @@ func WithParam(t testing.TB, dsn, name, value string) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// Schema returns the DSN of the named schema on the shared test server,
+// created if missing and emptied first when fresh, and kept after t ends:
+// for benchmarks whose data outlives one run.
+func Schema(t testing.TB, name string, fresh bool) string {
+	t.Helper()
+	base := os.Getenv(EnvPostgres)
+	if base == "" {
+		skip(t, HowTo)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("%s: %v", EnvPostgres, err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public; CREATE EXTENSION IF NOT EXISTS btree_gin SCHEMA public`); err != nil {
+		t.Fatal(err)
+	}
+	id := pgx.Identifier{name}.Sanitize()
+	if fresh {
+		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+id+" CASCADE"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+id); err != nil {
+		t.Fatal(err)
+	}
+	return WithParam(t, base, "search_path", name+",public")
+}
