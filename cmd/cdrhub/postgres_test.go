@@ -134,7 +134,9 @@ var probes = []probe{
 		}
 		return do(t, req)
 	}, func(a answer) bool { return a.status == 200 && field(a.body, "Response", "TotalCount") != nil },
-		func(a answer) bool { return a.status == 200 && field(a.body, "Response", "Error", "Code") == "InternalError.DBError" }},
+		func(a answer) bool {
+			return a.status == 200 && field(a.body, "Response", "Error", "Code") == "InternalError.DBError"
+		}},
 
 	{"aliyun_ccc", func(t *testing.T, addr string, now time.Time) answer {
 		q := url.Values{"InstanceId": {pgInstanceID}, "StartTime": {fmt.Sprint(now.Add(-48 * time.Hour).UnixMilli())},
@@ -326,4 +328,3 @@ func withoutRequestIDs(v any) any {
 	}
 	return v
 }
-

@@ -164,6 +164,13 @@ func BenchmarkQuery(b *testing.B) {
 	}
 	s := openBench(b, path)
 	defer s.Close()
+	benchQueries(b, s)
+}
+
+// benchQueries measures the page shapes the APIs use on s, whose benchTenant
+// holds the benchmark's records: each sub-benchmark reports p50 and p99 in
+// ms.
+func benchQueries(b *testing.B, s cdr.Store) {
 	ctx := context.Background()
 	// Sample values from the data itself.
 	all, _, err := s.FindRecords(ctx, benchTenant, cdr.Filter{Limit: 2000, Channels: []cdr.Channel{cdr.ChannelVoice}, Order: cdr.OrderAsc})
