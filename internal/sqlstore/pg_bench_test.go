@@ -32,7 +32,6 @@ func openPGBench(b *testing.B, schema string, fresh bool) *Postgres {
 // with no cdrhub code in the timed part.
 func BenchmarkPostgresIngest(b *testing.B) {
 	n := benchRecords()
-	cols := append(append([]string{}, columns...), "keys", "created_at")
 	b.Run("raw_copy", func(b *testing.B) {
 		for range b.N {
 			s := openPGBench(b, "bench_raw", true)
@@ -41,7 +40,7 @@ func BenchmarkPostgresIngest(b *testing.B) {
 				rows := pgBaselineRows(b, genBatch(i, min(benchBatch, n-i*benchBatch)))
 				start := time.Now()
 				err := pgx.BeginFunc(context.Background(), s.pool, func(tx pgx.Tx) error {
-					_, err := tx.CopyFrom(context.Background(), pgx.Identifier{"records"}, cols, pgx.CopyFromRows(rows))
+					_, err := tx.CopyFrom(context.Background(), pgx.Identifier{"records"}, pgColumns, pgx.CopyFromRows(rows))
 					return err
 				})
 				if err != nil {
@@ -83,7 +82,7 @@ func pgBaselineRows(b *testing.B, recs []*cdr.Record) [][]any {
 		if err != nil {
 			b.Fatal(err)
 		}
-		rows[i] = append(pgValues(rowValues(r, doc, 1)), append([]string{}, indexTokens(r)...), int64(1))
+		rows[i] = pgRow(r, doc, 1)
 	}
 	return rows
 }

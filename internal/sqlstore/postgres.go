@@ -126,21 +126,74 @@ func (s *Postgres) UpsertRecords(ctx context.Context, t cdr.TenantID, recs []*cd
 	return upsert(ctx, t, recs, opt, s.now, s.terms, true, s.upsertBatch)
 }
 
-// write is what a batch does to one key, after every record of the batch
-// with that key has been classified in input order.
-type write struct {
-	kind    writeKind
-	rw      *row
-	version int64 // the version to store
+// change is what a batch does, after its COPY, to a key: replace the
+// record (a later version, or a record inserted earlier in the same batch)
+// or move its version only.
+type change struct {
+	replace bool
+	row     []any // pgColumns, when replace
+	version int64
 }
 
-type writeKind int8
+// batchSource classifies a batch's records in input order, against the
+// stored versions and the records before them, and yields the new ones
+// to COPY as it goes: the database ingests while the pipeline still
+// encodes. Later changes to keys already stored, or inserted earlier in
+// the batch, are kept for after the COPY, one per key with its last state.
+type batchSource struct {
+	recs    []*cdr.Record
+	p       *pipeline
+	off     int
+	stored  map[string]*cdr.Stored
+	res     *cdr.UpsertResult
+	changes map[string]*change
+	order   []string // keys of changes, in first-change order
+	i       int
+	cur     []any
+	err     error
+}
 
-const (
-	writeInsert writeKind = iota
-	writeReplace
-	writeBump // the version only
-)
+func (b *batchSource) Next() bool {
+	for b.err == nil && b.i < len(b.recs) {
+		r := b.recs[b.i]
+		rw, err := b.p.get(b.off + b.i)
+		b.i++
+		if err != nil {
+			b.err = err
+			return false
+		}
+		st := b.stored[r.ID]
+		o, bump := cdr.Classify(st, r.Version, r.Hash)
+		b.res.Add(o)
+		switch {
+		case o == cdr.OutcomeInserted:
+			b.stored[r.ID] = &cdr.Stored{Version: r.Version, Hash: r.Hash}
+			b.cur = rw.values
+			return true
+		case o == cdr.OutcomeUpdated:
+			st.Version, st.Hash = r.Version, r.Hash
+			c := b.change(r.ID)
+			c.replace, c.row, c.version = true, rw.values, r.Version
+		case bump:
+			st.Version = r.Version
+			b.change(r.ID).version = r.Version
+		}
+	}
+	return false
+}
+
+func (b *batchSource) change(id string) *change {
+	c := b.changes[id]
+	if c == nil {
+		c = &change{}
+		b.changes[id] = c
+		b.order = append(b.order, id)
+	}
+	return c
+}
+
+func (b *batchSource) Values() ([]any, error) { return b.cur, nil }
+func (b *batchSource) Err() error             { return b.err }
 
 func (s *Postgres) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, p *pipeline, off int, now int64, dryRun bool) (res cdr.UpsertResult, err error) {
 	tx, err := s.pool.Begin(ctx)
@@ -179,70 +232,34 @@ func (s *Postgres) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.
 		return res, formatPGError(err)
 	}
 
-	writes := make(map[string]*write, len(recs))
-	var order []string // keys in first-write order, for a deterministic COPY
-	for i, r := range recs {
-		rw, err := p.get(off + i)
-		if err != nil {
-			return res, err
+	src := &batchSource{recs: recs, p: p, off: off, stored: stored, res: &res, changes: map[string]*change{}}
+	if dryRun {
+		for src.Next() {
 		}
-		o, bump := cdr.Classify(stored[r.ID], r.Version, r.Hash)
-		res.Add(o)
-		if o != cdr.OutcomeInserted && o != cdr.OutcomeUpdated && !bump {
-			continue
-		}
-		w := writes[r.ID]
-		if w == nil {
-			w = &write{kind: writeBump}
-			if o == cdr.OutcomeInserted {
-				w.kind = writeInsert
-			}
-			writes[r.ID] = w
-			order = append(order, r.ID)
-		}
-		w.version = r.Version
-		if o == cdr.OutcomeInserted || o == cdr.OutcomeUpdated {
-			w.rw = rw
-			if w.kind == writeBump {
-				w.kind = writeReplace
-			}
-			stored[r.ID] = &cdr.Stored{Version: r.Version, Hash: r.Hash}
-		} else {
-			stored[r.ID].Version = r.Version
-		}
+		return res, src.Err()
 	}
-	if dryRun || len(order) == 0 {
-		return res, nil
+	// The new keys are absent and stay so while the lock is held.
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, pgColumns, src); err != nil {
+		if src.err != nil {
+			return res, src.err
+		}
+		return res, formatPGError(err)
 	}
-	var inserts, replaces [][]any
+	var replaces [][]any
 	var bumpIDs []string
 	var bumpVersions []int64
-	for _, id := range order {
-		w := writes[id]
-		if w.kind == writeBump {
-			bumpIDs = append(bumpIDs, id)
-			bumpVersions = append(bumpVersions, w.version)
-			continue
-		}
-		v := make([]any, 0, len(columns)+2)
-		v = append(v, w.rw.values...)
-		v[colVersion] = w.version
-		v = append(v, w.rw.keys, now)
-		if w.kind == writeInsert {
-			inserts = append(inserts, v)
+	for _, id := range src.order {
+		c := src.changes[id]
+		if c.replace {
+			c.row[colVersion] = c.version
+			replaces = append(replaces, c.row)
 		} else {
-			replaces = append(replaces, v)
-		}
-	}
-	cols := append(append([]string{}, columns...), "keys", "created_at")
-	if len(inserts) > 0 {
-		// The keys are absent and stay so while the lock is held.
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, cols, pgx.CopyFromRows(inserts)); err != nil {
-			return res, formatPGError(err)
+			bumpIDs = append(bumpIDs, id)
+			bumpVersions = append(bumpVersions, c.version)
 		}
 	}
 	if len(replaces) > 0 {
-		if err := replaceRows(ctx, tx, cols, replaces); err != nil {
+		if err := replaceRows(ctx, tx, replaces); err != nil {
 			return res, formatPGError(err)
 		}
 	}
@@ -257,17 +274,17 @@ func (s *Postgres) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.
 }
 
 // replaceRows overwrites whole records (§2: replacement is total) from
-// rows of cols: COPY into a staging table, then one UPDATE. created_at is
-// kept.
-func replaceRows(ctx context.Context, tx pgx.Tx, cols []string, rows [][]any) error {
+// rows of pgColumns: COPY into a staging table, then one UPDATE. created_at
+// is kept.
+func replaceRows(ctx context.Context, tx pgx.Tx, rows [][]any) error {
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS records_stage (LIKE records) ON COMMIT DELETE ROWS`); err != nil {
 		return err
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"records_stage"}, cols, pgx.CopyFromRows(rows)); err != nil {
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"records_stage"}, pgColumns, pgx.CopyFromRows(rows)); err != nil {
 		return err
 	}
 	var set []string
-	for _, c := range cols {
+	for _, c := range pgColumns {
 		if c != "tenant_id" && c != "id" && c != "created_at" {
 			set = append(set, c+" = s."+c)
 		}

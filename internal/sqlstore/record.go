@@ -62,12 +62,11 @@ func upsert(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, opt cdr.Ups
 const prepChunk = 256
 
 // row is the write-ready form of a record: its column values
-// (recordColumns) and its index entry: SQLite's record_index columns, or
-// PostgreSQL's keys.
+// (recordColumns) and SQLite's record_index columns, or PostgreSQL's
+// (pgColumns).
 type row struct {
 	values                []any
 	caller, callee, terms string
-	keys                  []string
 	err                   error
 }
 
@@ -91,7 +90,7 @@ func newPipeline(recs []*cdr.Record, now int64, terms func(*cdr.Record) []cdr.Te
 			}
 			doc, err := r.Document()
 			if pg {
-				p.rows[i] = row{values: pgValues(rowValues(r, doc, now)), keys: append([]string{}, indexTokens(r)...), err: err}
+				p.rows[i] = row{values: pgRow(r, doc, now), err: err}
 			} else {
 				p.rows[i] = row{values: rowValues(r, doc, now), caller: trigrams(r.Caller.Digits), callee: trigrams(r.Callee.Digits),
 					terms: strings.Join(indexTokens(r), " "), err: err}
@@ -335,16 +334,21 @@ func rowValues(r *cdr.Record, doc []byte, now int64) []any {
 	}
 }
 
-// pgValues adapts rowValues to PostgreSQL: raw is bytea, kept byte for
-// byte whatever its encoding.
-func pgValues(v []any) []any {
+// pgColumns are the columns of a PostgreSQL row: recordColumns, the index
+// tokens and created_at.
+var pgColumns = append(slices.Clip(columns), "keys", "created_at")
+
+// pgRow returns the values of pgColumns for r with document doc, written
+// at now. raw is bytea, kept byte for byte whatever its encoding.
+func pgRow(r *cdr.Record, doc []byte, now int64) []any {
+	v := rowValues(r, doc, now)
 	if v == nil {
 		return nil
 	}
 	if raw, ok := v[colRaw].(string); ok {
 		v[colRaw] = []byte(raw)
 	}
-	return v
+	return append(v, append([]string{}, indexTokens(r)...), now)
 }
 
 // null maps "" to SQL NULL.
