@@ -5,6 +5,10 @@
 //
 //	go run ./cmd/cdrhub-load -records 1000000 -dir /tmp/cdrload
 //
+// With -postgres DSN the server stores into that PostgreSQL database
+// instead of SQLite; its records table is dropped first unless
+// -skip-ingest.
+//
 // The figures go to docs/benchmarks.md.
 package main
 
@@ -36,6 +40,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/api/usersig"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/demo"
+	"github.com/jackc/pgx/v5"
 )
 
 const (
@@ -58,13 +63,14 @@ func main() {
 	skipIngest := flag.Bool("skip-ingest", false, "reuse the database in -dir")
 	queries := flag.Int("queries", 200, "requests per query kind")
 	clients := flag.Int("clients", 1, "concurrent ingest clients")
+	pg := flag.String("postgres", "", "PostgreSQL `DSN` to store into instead of SQLite (its records table is dropped first)")
 	flag.Parse()
-	if err := run(*records, *dir, *bin, *skipIngest, *queries, *clients); err != nil {
+	if err := run(*records, *dir, *bin, *skipIngest, *queries, *clients, *pg); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(records int, dir, bin string, skipIngest bool, queries, clients int) error {
+func run(records int, dir, bin string, skipIngest bool, queries, clients int, pg string) error {
 	if dir == "" {
 		d, err := os.MkdirTemp("", "cdrhub-load")
 		if err != nil {
@@ -86,12 +92,21 @@ func run(records int, dir, bin string, skipIngest bool, queries, clients int) er
 			os.Remove(f)
 		}
 	}
-	conf := fmt.Sprintf("storage: {driver: sqlite, path: %q}\ntenants:\n  - id: %s\n    native: {tokens: [{name: load, token: %s}]}\n"+
+	storage := fmt.Sprintf("{driver: sqlite, path: %q}", db)
+	if pg != "" {
+		storage = fmt.Sprintf("{driver: postgres, dsn: %q}", pg)
+		if !skipIngest {
+			if err := dropRecords(pg); err != nil {
+				return err
+			}
+		}
+	}
+	conf := fmt.Sprintf("storage: %s\ntenants:\n  - id: %s\n    native: {tokens: [{name: load, token: %s}]}\n"+
 		"    tencent_ccc: {sdk_app_id: %d, rate_limit: {rps: 1000000, burst: 1000000}, credentials: [{secret_id: %s, secret_key: %s}]}\n"+
 		"    trtc_callkit: {sdk_app_id: %d, admin_identifiers: [administrator], secret_key: %s, rate_limit: {rps: 1000000, burst: 1000000}}\n"+
 		"    tencent_desk: {sdk_app_id: %d, admin_identifiers: [administrator], secret_key: %s, rate_limit: {rps: 1000000, burst: 1000000}}\n"+
 		"    laaffic: {api_key: %s, api_secret: %s, rate_limit: {rps: 1000000, burst: 1000000}}\n",
-		db, tenant, token, sdkAppID, secretID, secretKey, imAppID, imKey, imAppID, imKey, lfKey, lfSecret)
+		storage, tenant, token, sdkAppID, secretID, secretKey, imAppID, imKey, imAppID, imKey, lfKey, lfSecret)
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		return err
 	}
@@ -129,6 +144,18 @@ func run(records int, dir, bin string, skipIngest bool, queries, clients int) er
 		fmt.Printf("| export %s, %d records | %.0f records/s, peak RSS %.0f MB |\n", format, n, float64(n)/d.Seconds(), float64(rss)/(1<<20))
 	}
 	return nil
+}
+
+// dropRecords empties the PostgreSQL database of dsn for a fresh ingest.
+func dropRecords(dsn string) error {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "DROP TABLE IF EXISTS records, schema_migrations")
+	return err
 }
 
 type server struct {

@@ -328,3 +328,21 @@ func withoutRequestIDs(v any) any {
 	}
 	return v
 }
+
+// A service started before its database waits for it, then serves.
+func TestServeWaitsForDatabase(t *testing.T) {
+	c := dbtest.StartCluster(t)
+	c.Stop(t)
+	go func() {
+		time.Sleep(2 * time.Second)
+		c.Start(t)
+	}()
+	p := start(t, "--config", writePGConfig(t, c.DSN()))
+	if !strings.Contains(p.stderr.String(), "database unavailable; retrying") {
+		t.Errorf("no retry logged:\n%s", p.stderr)
+	}
+	code, resp := p.request(t, "POST", "/api/v1/records", recentNDJSON(3, "w", time.Now()))
+	if code != 200 || resp["inserted"] != float64(3) {
+		t.Errorf("ingest: %d %v", code, resp)
+	}
+}

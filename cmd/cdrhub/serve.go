@@ -81,7 +81,7 @@ func runServe(ctx context.Context, args []string, env *environ) error {
 }
 
 func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo bool, env *environ, log *slog.Logger) error {
-	db, err := openStore(ctx, cfg.Storage, sqlstore.Options{Terms: vendorTerms}, log)
+	db, err := openStoreWaiting(ctx, cfg.Storage, sqlstore.Options{Terms: vendorTerms}, log)
 	if err != nil {
 		return err
 	}
@@ -145,6 +145,27 @@ func openStore(ctx context.Context, st config.Storage, opt sqlstore.Options, log
 		return sqlstore.OpenPostgres(ctx, st.DSN.Reveal(), opt)
 	}
 	return nil, fmt.Errorf("storage.driver %q: want sqlite or postgres", st.Driver)
+}
+
+// openStoreWaiting opens the store like openStore, but while the database
+// is unavailable (a PostgreSQL server still starting, say) it waits and
+// tries again, until ctx ends: a service started before its database comes
+// up by itself.
+func openStoreWaiting(ctx context.Context, st config.Storage, opt sqlstore.Options, log *slog.Logger) (cdr.Store, error) {
+	wait := 250 * time.Millisecond
+	for {
+		db, err := openStore(ctx, st, opt, log)
+		if err == nil || cdr.ErrorCode(err) != cdr.EUNAVAILABLE {
+			return db, err
+		}
+		log.Warn("database unavailable; retrying", "in", wait, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
 }
 
 // nativeTokens lists the admin tokens and every tenant's native tokens.

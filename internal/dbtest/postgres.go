@@ -72,7 +72,7 @@ func Postgres(t testing.TB) string {
 	extensions.Do(func() {
 		// Once per database, under a lock: test packages run in parallel.
 		_, extErr = conn.Exec(ctx, `SELECT pg_advisory_lock(7); CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
-			CREATE EXTENSION IF NOT EXISTS btree_gin SCHEMA public; SELECT pg_advisory_unlock(7)`)
+			SELECT pg_advisory_unlock(7)`)
 	})
 	if extErr != nil {
 		t.Fatalf("create extensions: %v", extErr)
@@ -130,7 +130,7 @@ func Schema(t testing.TB, name string, fresh bool) string {
 		t.Fatalf("%s: %v", EnvPostgres, err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public; CREATE EXTENSION IF NOT EXISTS btree_gin SCHEMA public`); err != nil {
+	if _, err := conn.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public`); err != nil {
 		t.Fatal(err)
 	}
 	id := pgx.Identifier{name}.Sanitize()

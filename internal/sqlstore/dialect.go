@@ -87,13 +87,9 @@ func ftsIndex(q *query) (string, []any) {
 	return "r.pk IN (SELECT docid FROM record_index WHERE record_index MATCH ?)", []any{strings.Join(parts, " ")}
 }
 
-// pgPhones is the expression of PostgreSQL's trigram index: both sides'
-// digits, apart. A substring of digits matches it exactly when it is in
-// one of them.
-const pgPhones = "(coalesce(r.caller_digits, '') || ' ' || coalesce(r.callee_digits, ''))"
-
 // pgIndex is PostgreSQL's index predicate: array overlap on the keys
-// column per token group (GIN), LIKE on the phones expression (pg_trgm).
+// column per token group, LIKE on the tenant-salted phones column
+// (pg_trgm). Both are GIN indexes.
 func pgIndex(q *query) (string, []any) {
 	var conds []string
 	var args []any
@@ -102,8 +98,9 @@ func pgIndex(q *query) (string, []any) {
 		args = append(args, g)
 	}
 	if q.substr != "" {
-		conds = append(conds, pgPhones+" LIKE ?")
-		args = append(args, "%"+q.substr+"%")
+		a := phoneAlphabet(q.tenant)
+		conds = append(conds, "r.phones LIKE ?")
+		args = append(args, "%"+saltPhone(&a, q.substr)+"%")
 	}
 	return strings.Join(conds, " AND "), args
 }

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"crypto/sha256"
 	"hash/fnv"
 	"strconv"
 	"strings"
@@ -84,4 +85,49 @@ func trigrams(digits string) string {
 		b.WriteString(d[i : i+3])
 	}
 	return b.String()
+}
+
+// The phones column of PostgreSQL holds both sides' digits, each digit
+// written in an alphabet of the tenant's own, a permutation of [0-9a-z]
+// drawn from a hash of the tenant; the mask * stays. A substring search
+// translates its digits the same way, so its trigrams select the
+// tenant's numbers and only rarely another tenant's (which the tenant
+// predicate then drops), and the trigram index needs no tenant column.
+// pg_trgm keeps trigrams of runs of letters and digits, so * separates
+// runs as it does in the numbers.
+
+const phoneSymbols = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+// phoneAlphabet returns the ten symbols tenant writes digits 0–9 with.
+func phoneAlphabet(tenant string) [10]byte {
+	sum := sha256.Sum256([]byte("cdrhub phones\x00" + tenant))
+	syms := []byte(phoneSymbols)
+	// Fisher–Yates over the hash bytes: modulo bias is irrelevant here.
+	for i := len(syms) - 1; i > 0; i-- {
+		j := int(sum[i%len(sum)]) % (i + 1)
+		syms[i], syms[j] = syms[j], syms[i]
+	}
+	var a [10]byte
+	copy(a[:], syms)
+	return a
+}
+
+// saltPhone writes the digits and masks of s in alphabet a.
+func saltPhone(a *[10]byte, s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			b = append(b, a[c-'0'])
+		case c == '*':
+			b = append(b, '*')
+		}
+	}
+	return string(b)
+}
+
+// phonesColumn is PostgreSQL's phones value of r.
+func phonesColumn(r *cdr.Record) string {
+	a := phoneAlphabet(r.Tenant)
+	return saltPhone(&a, r.Caller.Digits) + " " + saltPhone(&a, r.Callee.Digits)
 }

@@ -335,8 +335,8 @@ func rowValues(r *cdr.Record, doc []byte, now int64) []any {
 }
 
 // pgColumns are the columns of a PostgreSQL row: recordColumns, the index
-// tokens and created_at.
-var pgColumns = append(slices.Clip(columns), "keys", "created_at")
+// tokens, the salted phones (index.go) and created_at.
+var pgColumns = append(slices.Clip(columns), "keys", "phones", "created_at")
 
 // pgRow returns the values of pgColumns for r with document doc, written
 // at now. raw is bytea, kept byte for byte whatever its encoding.
@@ -348,7 +348,7 @@ func pgRow(r *cdr.Record, doc []byte, now int64) []any {
 	if raw, ok := v[colRaw].(string); ok {
 		v[colRaw] = []byte(raw)
 	}
-	return append(v, append([]string{}, indexTokens(r)...), now)
+	return append(v, append([]string{}, indexTokens(r)...), phonesColumn(r), now)
 }
 
 // null maps "" to SQL NULL.
