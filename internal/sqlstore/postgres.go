@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -26,9 +28,12 @@ import (
 // staging table that one UPDATE applies.
 type Postgres struct {
 	reader
-	pool  *pgxpool.Pool
-	now   func() time.Time
-	terms func(*cdr.Record) []cdr.Term
+	pool *pgxpool.Pool
+	// allNew is set while batches bring only new keys: the next batch
+	// tries the optimistic path (upsertAllNew).
+	allNew atomic.Bool
+	now    func() time.Time
+	terms  func(*cdr.Record) []cdr.Term
 }
 
 var _ cdr.Store = (*Postgres)(nil)
@@ -64,6 +69,7 @@ func OpenPostgres(ctx context.Context, dsn string, opt Options) (*Postgres, erro
 		return nil, fmt.Errorf("sqlstore: %w", formatPGError(err))
 	}
 	s := &Postgres{reader: reader{db: stdlib.OpenDBFromPool(pool), d: postgresDialect}, pool: pool, now: opt.Now, terms: opt.Terms}
+	s.allNew.Store(true)
 	if _, err := migrate(ctx, s.db, postgresDialect); err != nil {
 		s.Close()
 		return nil, err
@@ -153,6 +159,10 @@ type batchSource struct {
 	err     error
 }
 
+func newBatchSource(recs []*cdr.Record, p *pipeline, off int, stored map[string]*cdr.Stored, res *cdr.UpsertResult) *batchSource {
+	return &batchSource{recs: recs, p: p, off: off, stored: stored, res: res, changes: map[string]*change{}}
+}
+
 func (b *batchSource) Next() bool {
 	for b.err == nil && b.i < len(b.recs) {
 		r := b.recs[b.i]
@@ -208,31 +218,21 @@ func (s *Postgres) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, tenantLock, tenant); err != nil {
 			return res, formatPGError(err)
 		}
+		if s.allNew.Load() {
+			res, ok, err := s.upsertAllNew(ctx, tx, tenant, recs, p, off)
+			if err != nil {
+				return res, err
+			}
+			if ok {
+				return res, formatPGError(tx.Commit(ctx))
+			}
+		}
 	}
-	ids := make([]string, len(recs))
-	for i, r := range recs {
-		ids[i] = r.ID
-	}
-	stored := make(map[string]*cdr.Stored, len(recs))
-	rows, err := tx.Query(ctx, `SELECT id, version, content_hash FROM records WHERE tenant_id = $1 AND id = ANY($2)`, tenant, ids)
+	stored, err := storedState(ctx, tx, tenant, recs)
 	if err != nil {
 		return res, formatPGError(err)
 	}
-	for rows.Next() {
-		var id string
-		st := &cdr.Stored{}
-		if err := rows.Scan(&id, &st.Version, &st.Hash); err != nil {
-			rows.Close()
-			return res, formatPGError(err)
-		}
-		stored[id] = st
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return res, formatPGError(err)
-	}
-
-	src := &batchSource{recs: recs, p: p, off: off, stored: stored, res: &res, changes: map[string]*change{}}
+	src := newBatchSource(recs, p, off, stored, &res)
 	if dryRun {
 		for src.Next() {
 		}
@@ -245,14 +245,87 @@ func (s *Postgres) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.
 		}
 		return res, formatPGError(err)
 	}
+	if err := applyChanges(ctx, tx, tenant, src); err != nil {
+		return res, formatPGError(err)
+	}
+	// Bulk loads of new records take the optimistic path again.
+	s.allNew.Store(res.Inserted == len(recs))
+	return res, formatPGError(tx.Commit(ctx))
+}
+
+// upsertAllNew is the optimistic path of a batch, taken while batches
+// bring only new keys (a bulk load): it classifies the records as if no
+// key were stored and COPYs them without reading the stored state first.
+// If a key is stored after all, the primary key refuses the COPY, the
+// batch is rolled back to before it and ok is false: the caller then
+// reads the stored state and classifies again. Either way every record is
+// classified by cdr.Classify against the true stored state, as the lock
+// keeps it.
+func (s *Postgres) upsertAllNew(ctx context.Context, tx pgx.Tx, tenant string, recs []*cdr.Record, p *pipeline, off int) (res cdr.UpsertResult, ok bool, err error) {
+	if _, err := tx.Exec(ctx, `SAVEPOINT all_new`); err != nil {
+		return res, false, formatPGError(err)
+	}
+	src := newBatchSource(recs, p, off, map[string]*cdr.Stored{}, &res)
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, pgColumns, src); err != nil {
+		if src.err != nil {
+			return res, false, src.err
+		}
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != "23505" { // unique_violation
+			return res, false, formatPGError(err)
+		}
+		s.allNew.Store(false)
+		if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT all_new`); err != nil {
+			return cdr.UpsertResult{}, false, formatPGError(err)
+		}
+		return cdr.UpsertResult{}, false, nil
+	}
+	if err := applyChanges(ctx, tx, tenant, src); err != nil {
+		return res, false, formatPGError(err)
+	}
+	return res, true, nil
+}
+
+// storedState reads the stored version and hash of the batch's keys.
+func storedState(ctx context.Context, tx pgx.Tx, tenant string, recs []*cdr.Record) (map[string]*cdr.Stored, error) {
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.ID
+	}
+	stored := make(map[string]*cdr.Stored, len(recs))
+	// One primary-key probe per id, whatever the statistics say: right
+	// after a bulk load they may be missing, and the planner would then
+	// hash the whole tenant for each batch. OFFSET 0 keeps the lateral
+	// subquery a per-id lookup.
+	rows, err := tx.Query(ctx, `SELECT s.id, s.version, s.content_hash FROM unnest($2::text[]) AS k(id),
+		LATERAL (SELECT r.id, r.version, r.content_hash FROM records r WHERE r.tenant_id = $1 AND r.id = k.id OFFSET 0) s`, tenant, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		st := &cdr.Stored{}
+		if err := rows.Scan(&id, &st.Version, &st.Hash); err != nil {
+			return nil, err
+		}
+		stored[id] = st
+	}
+	return stored, rows.Err()
+}
+
+// applyChanges applies, after a batch's COPY, the replacements and version
+// moves its classification kept, one per key.
+func applyChanges(ctx context.Context, tx pgx.Tx, tenant string, src *batchSource) error {
 	var replaces [][]any
 	var bumpIDs []string
 	var bumpVersions []int64
 	for _, id := range src.order {
 		c := src.changes[id]
 		if c.replace {
-			c.row[colVersion] = c.version
-			replaces = append(replaces, c.row)
+			row := slices.Clone(c.row) // the pipeline's row stays as computed
+			row[colVersion] = c.version
+			replaces = append(replaces, row)
 		} else {
 			bumpIDs = append(bumpIDs, id)
 			bumpVersions = append(bumpVersions, c.version)
@@ -260,17 +333,17 @@ func (s *Postgres) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.
 	}
 	if len(replaces) > 0 {
 		if err := replaceRows(ctx, tx, replaces); err != nil {
-			return res, formatPGError(err)
+			return err
 		}
 	}
 	if len(bumpIDs) > 0 {
 		if _, err := tx.Exec(ctx, `UPDATE records r SET version = b.version
 			FROM unnest($2::text[], $3::bigint[]) AS b(id, version)
 			WHERE r.tenant_id = $1 AND r.id = b.id`, tenant, bumpIDs, bumpVersions); err != nil {
-			return res, formatPGError(err)
+			return err
 		}
 	}
-	return res, formatPGError(tx.Commit(ctx))
+	return nil
 }
 
 // replaceRows overwrites whole records (§2: replacement is total) from

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -125,6 +126,59 @@ func TestPruneBatches(t *testing.T) {
 			_, total, err := s.FindRecords(ctx, tn, cdr.Filter{IncludeShadows: true, Count: true, Limit: 1})
 			if err != nil || total != len(recs)-want {
 				t.Errorf("%d left, want %d: %v", total, len(recs)-want, err)
+			}
+		})
+	}
+}
+
+// A batch that mixes new keys, a stored key late in the batch and a key
+// repeated within the batch classifies the same on both databases, and
+// PostgreSQL's optimistic all-new path falls back without a trace.
+func TestMixedBatchAfterBulkLoad(t *testing.T) {
+	for _, b := range []storetest.Backend{storetest.SQLite, storetest.Postgres} {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := b.Open(t, sqlstore.Options{})
+			tn := cdr.MustTenantID("acme")
+			rec := func(id string, v int64) *cdr.Record {
+				return &cdr.Record{Channel: cdr.ChannelVoice, Source: cdr.SourceNative, SourceID: id, StartAt: 1700000000000, Version: v, Note: fmt.Sprint(v)}
+			}
+			var first []*cdr.Record
+			for i := range 10 {
+				first = append(first, rec(fmt.Sprint("old-", i), 1))
+			}
+			if res, err := s.UpsertRecords(ctx, tn, first, cdr.UpsertOptions{}); err != nil || res.Inserted != 10 {
+				t.Fatalf("bulk load: %+v %v", res, err)
+			}
+			var batch []*cdr.Record
+			for i := range 100 {
+				batch = append(batch, rec(fmt.Sprint("new-", i), 1))
+			}
+			batch = append(batch, rec("old-5", 2), rec("new-1", 3), rec("new-2", 1), rec("old-6", 1))
+			res, err := s.UpsertRecords(ctx, tn, batch, cdr.UpsertOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Inserted != 100 || res.Updated != 2 || res.Unchanged != 2 {
+				t.Errorf("mixed batch: %+v, want 100 inserted, 2 updated, 2 unchanged", res)
+			}
+			_, total, err := s.FindRecords(ctx, tn, cdr.Filter{Count: true, Limit: 1})
+			if err != nil || total != 110 {
+				t.Errorf("%d records, want 110: %v", total, err)
+			}
+			for id, want := range map[string]int64{"old-5": 2, "new-1": 3, "new-2": 1, "old-6": 1} {
+				got, err := s.FindRecordByID(ctx, tn, cdr.RecordID("acme", cdr.SourceNative, id))
+				if err != nil || got.Version != want || got.Note != fmt.Sprint(want) {
+					t.Errorf("%s: %+v %v, want version %d", id, got, err, want)
+				}
+			}
+			// And a bulk load after the fallback is all new again.
+			var more []*cdr.Record
+			for i := range 50 {
+				more = append(more, rec(fmt.Sprint("more-", i), 1))
+			}
+			if res, err := s.UpsertRecords(ctx, tn, more, cdr.UpsertOptions{}); err != nil || res.Inserted != 50 {
+				t.Errorf("second bulk load: %+v %v", res, err)
 			}
 		})
 	}
