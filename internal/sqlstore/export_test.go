@@ -1,5 +1,7 @@
 package sqlstore
 
+import "database/sql"
+
 // SetPruneBatch sets the retention batch size until the returned function
 // is called.
 func SetPruneBatch(n int) (restore func()) {
@@ -7,3 +9,6 @@ func SetPruneBatch(n int) (restore func()) {
 	pruneBatch = n
 	return func() { pruneBatch = old }
 }
+
+// DB returns the store's read handle.
+func (s *Postgres) DB() *sql.DB { return s.db }

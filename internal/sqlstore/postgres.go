@@ -23,9 +23,10 @@ import (
 //
 // Reads share the query builder with SQLite through database/sql. Writes
 // use pgx directly: each batch takes the tenant's advisory lock, reads the
-// stored versions of its keys, classifies every record with cdr.Classify,
-// and then COPYs the new records into records and the replacements into a
-// staging table that one UPDATE applies.
+// stored versions of its keys, classifies every record with cdr.Classify
+// while COPYing the new ones into records, and applies replacements through
+// a staging table and one UPDATE. During bulk loads a batch skips the read
+// and lets the primary key prove its keys new (upsertAllNew).
 type Postgres struct {
 	reader
 	pool *pgxpool.Pool
@@ -55,6 +56,7 @@ func OpenPostgres(ctx context.Context, dsn string, opt Options) (*Postgres, erro
 	// Plan every execution with its parameter values: a cached generic
 	// plan cannot tell an offset of 10 from one of 10,000, or a tenant of
 	// a hundred records from one of millions (docs/benchmarks.md).
+	// TestPlanCacheMode checks that it holds on pooled connections.
 	rp["plan_cache_mode"] = "force_custom_plan"
 	if opt.Readers == 0 {
 		opt.Readers = 8

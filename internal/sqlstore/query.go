@@ -263,10 +263,9 @@ func (q *query) selectSQL(d *dialect, cols string, f *cdr.Filter) (string, []any
 	switch {
 	case f.OrderBy != "" && slices.Contains(cdr.OrderBys, f.OrderBy):
 		order = "coalesce(r." + f.OrderBy + ", 0)" // a column name from the fixed list
-	case q.selective && d.steer:
-		// The unary + keeps SQLite from ordering by the time index: the
-		// few selected rows are sorted instead.
-		order = "+r.start_at"
+	case q.selective:
+		// The few selected rows are sorted (dialect.sortKey).
+		order = d.sortKey
 	}
 	sql := "SELECT " + cols + " FROM records r WHERE " + where + " ORDER BY " + order + " " + dir + ", r.id " + dir
 	if f.Limit > 0 || f.Offset > 0 {

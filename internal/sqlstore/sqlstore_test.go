@@ -183,3 +183,15 @@ func TestMixedBatchAfterBulkLoad(t *testing.T) {
 		})
 	}
 }
+
+// Every pooled connection plans with the parameters' values.
+func TestPlanCacheMode(t *testing.T) {
+	s := storetest.Postgres.Open(t, sqlstore.Options{}).(*sqlstore.Postgres)
+	ctx := context.Background()
+	for range 3 {
+		var mode string
+		if err := s.DB().QueryRowContext(ctx, "SHOW plan_cache_mode").Scan(&mode); err != nil || mode != "force_custom_plan" {
+			t.Fatalf("plan_cache_mode %q, %v", mode, err)
+		}
+	}
+}
