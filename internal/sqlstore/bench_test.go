@@ -76,19 +76,25 @@ func BenchmarkIngest(b *testing.B) {
 			os.Remove(path + "-wal")
 			os.Remove(path + "-shm")
 			s := openBench(b, path)
-			var elapsed time.Duration
-			for i := 0; i*benchBatch < n; i++ {
-				recs := genBatch(i, min(benchBatch, n-i*benchBatch))
-				start := time.Now()
-				if _, err := s.UpsertRecords(context.Background(), benchTenant, recs, cdr.UpsertOptions{}); err != nil {
-					b.Fatal(err)
-				}
-				elapsed += time.Since(start)
-			}
-			b.ReportMetric(float64(n)/elapsed.Seconds(), "records/s")
+			b.ReportMetric(float64(n)/ingest(b, s, n).Seconds(), "records/s")
 			s.Close()
 		}
 	})
+}
+
+// ingest upserts the n benchmark records into s in calls of benchBatch and
+// returns the time spent in the calls.
+func ingest(b *testing.B, s cdr.Store, n int) time.Duration {
+	var elapsed time.Duration
+	for i := 0; i*benchBatch < n; i++ {
+		recs := genBatch(i, min(benchBatch, n-i*benchBatch))
+		start := time.Now()
+		if _, err := s.UpsertRecords(context.Background(), benchTenant, recs, cdr.UpsertOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		elapsed += time.Since(start)
+	}
+	return elapsed
 }
 
 func openBench(b *testing.B, path string) *Store {
@@ -155,11 +161,7 @@ func BenchmarkQuery(b *testing.B) {
 	path := filepath.Join(benchDir(b), fmt.Sprintf("store-%d.db", n))
 	if _, err := os.Stat(path); err != nil {
 		s := openBench(b, path)
-		for i := 0; i*benchBatch < n; i++ {
-			if _, err := s.UpsertRecords(context.Background(), benchTenant, genBatch(i, min(benchBatch, n-i*benchBatch)), cdr.UpsertOptions{}); err != nil {
-				b.Fatal(err)
-			}
-		}
+		ingest(b, s, n)
 		s.Close()
 	}
 	s := openBench(b, path)

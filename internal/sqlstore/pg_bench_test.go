@@ -55,16 +55,7 @@ func BenchmarkPostgresIngest(b *testing.B) {
 	b.Run("store", func(b *testing.B) {
 		for range b.N {
 			s := openPGBench(b, fmt.Sprintf("bench_store_%d", n), true)
-			var elapsed time.Duration
-			for i := 0; i*benchBatch < n; i++ {
-				recs := genBatch(i, min(benchBatch, n-i*benchBatch))
-				start := time.Now()
-				if _, err := s.UpsertRecords(context.Background(), benchTenant, recs, cdr.UpsertOptions{}); err != nil {
-					b.Fatal(err)
-				}
-				elapsed += time.Since(start)
-			}
-			b.ReportMetric(float64(n)/elapsed.Seconds(), "records/s")
+			b.ReportMetric(float64(n)/ingest(b, s, n).Seconds(), "records/s")
 			s.Close()
 		}
 	})
@@ -94,11 +85,7 @@ func BenchmarkPostgresQuery(b *testing.B) {
 	s := openPGBench(b, fmt.Sprintf("bench_store_%d", n), false)
 	defer s.Close()
 	if _, total, err := s.FindRecords(context.Background(), benchTenant, cdr.Filter{Count: true, Limit: 1}); err != nil || total < n {
-		for i := 0; i*benchBatch < n; i++ {
-			if _, err := s.UpsertRecords(context.Background(), benchTenant, genBatch(i, min(benchBatch, n-i*benchBatch)), cdr.UpsertOptions{}); err != nil {
-				b.Fatal(err)
-			}
-		}
+		ingest(b, s, n)
 		if _, err := s.db.Exec("ANALYZE records"); err != nil {
 			b.Fatal(err)
 		}
