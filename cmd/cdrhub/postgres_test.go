@@ -333,11 +333,15 @@ func withoutRequestIDs(v any) any {
 func TestServeWaitsForDatabase(t *testing.T) {
 	c := dbtest.StartCluster(t)
 	c.Stop(t)
+	started := make(chan error, 1)
 	go func() {
 		time.Sleep(2 * time.Second)
-		c.Start(t)
+		started <- c.TryStart()
 	}()
 	p := start(t, "--config", writePGConfig(t, c.DSN()))
+	if err := <-started; err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(p.stderr.String(), "database unavailable; retrying") {
 		t.Errorf("no retry logged:\n%s", p.stderr)
 	}

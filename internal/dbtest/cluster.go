@@ -153,6 +153,15 @@ func (c *Cluster) Start(t testing.TB) {
 	}
 }
 
+// TryStart is Start for a goroutine other than the test's: it returns the
+// error instead of failing the test.
+func (c *Cluster) TryStart() error {
+	if err := c.start(); err != nil {
+		return fmt.Errorf("starting PostgreSQL: %w\nserver log %s:\n%s", err, c.logFile, c.logTail())
+	}
+	return nil
+}
+
 func (c *Cluster) start() error {
 	out, err := c.command(c.pgCtl, "start", "-D", c.data, "-l", c.logFile, "-w", "-t", "60").CombinedOutput()
 	if err != nil {
