@@ -39,6 +39,16 @@ func Required() bool { return os.Getenv(EnvRequired) == "1" }
 // Available reports whether a shared test server is configured.
 func Available() bool { return os.Getenv(EnvPostgres) != "" }
 
+// NeedServer skips t (or fails it, when required) unless a shared test
+// server is configured: for a test that opens many databases, so that it
+// says so once.
+func NeedServer(t testing.TB) {
+	t.Helper()
+	if !Available() {
+		skip(t, HowTo)
+	}
+}
+
 // skip skips t, or fails it when PostgreSQL tests are required.
 func skip(t testing.TB, why string) {
 	t.Helper()

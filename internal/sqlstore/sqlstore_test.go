@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/dbtest"
 	"github.com/cdrhub/cdrhub/internal/demo"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
 	"github.com/cdrhub/cdrhub/internal/storetest"
@@ -97,6 +98,7 @@ func TestWriteTimeVendorTerms(t *testing.T) {
 }
 
 func TestPostgresConformance(t *testing.T) {
+	dbtest.NeedServer(t)
 	storetest.Run(t, func(t *testing.T) cdr.Store { return storetest.Postgres.Open(t, sqlstore.Options{}) })
 }
 
