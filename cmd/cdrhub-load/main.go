@@ -33,6 +33,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -502,18 +503,39 @@ func laafficQuery(base string, n int) error {
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // export runs cdrhub export and returns the records written, the time and
-// the peak resident memory of the process.
+// the peak resident memory of the process, read from its VmHWM while it
+// runs: the rusage of a child started by os/exec also counts this
+// process's own memory (the child execs from a copy of it).
 func export(bin, cfg, dir, format string) (int, time.Duration, int64, error) {
 	out := filepath.Join(dir, "export."+format)
 	cmd := exec.Command(bin, "export", "--config", cfg, "--tenant", tenant, "--format", format, "--output", out)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	start := time.Now()
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Start(); err != nil {
+		return 0, 0, 0, err
+	}
+	var rss atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+		for {
+			if kb := vmHWM(status); kb > rss.Load() {
+				rss.Store(kb)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	if err != nil {
 		return 0, 0, 0, fmt.Errorf("export: %v: %s", err, stderr.String())
 	}
 	d := time.Since(start)
-	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss * 1024
 	f, err := os.Open(out)
 	if err != nil {
 		return 0, 0, 0, err
@@ -529,5 +551,22 @@ func export(bin, cfg, dir, format string) (int, time.Duration, int64, error) {
 	if format == "csv" {
 		n-- // header
 	}
-	return n, d, rss, sc.Err()
+	return n, d, rss.Load() * 1024, sc.Err()
+}
+
+// vmHWM returns the peak resident set in KiB that a /proc/PID/status file
+// reports, or 0.
+func vmHWM(status string) int64 {
+	b, err := os.ReadFile(status)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(v), " kB"), &kb)
+			return kb
+		}
+	}
+	return 0
 }

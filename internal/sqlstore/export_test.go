@@ -12,3 +12,11 @@ func SetPruneBatch(n int) (restore func()) {
 
 // DB returns the store's read handle.
 func (s *Postgres) DB() *sql.DB { return s.db }
+
+// SetAnalyzeMin sets the fewest new records that start an ANALYZE until
+// the returned function is called.
+func SetAnalyzeMin(n int64) (restore func()) {
+	old := analyzeMin
+	analyzeMin = n
+	return func() { analyzeMin = old }
+}

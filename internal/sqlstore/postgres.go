@@ -35,6 +35,9 @@ type Postgres struct {
 	allNew atomic.Bool
 	now    func() time.Time
 	terms  func(*cdr.Record) []cdr.Term
+
+	// Statistics upkeep (analyze.go).
+	stats statsKeeper
 }
 
 var _ cdr.Store = (*Postgres)(nil)
@@ -76,6 +79,7 @@ func OpenPostgres(ctx context.Context, dsn string, opt Options) (*Postgres, erro
 		s.Close()
 		return nil, err
 	}
+	s.stats.start(ctx, s.pool)
 	return s, nil
 }
 
@@ -88,6 +92,7 @@ func (s *Postgres) Migrate(ctx context.Context) ([]int, error) {
 
 // Close closes the pool.
 func (s *Postgres) Close() error {
+	s.stats.stop()
 	err := s.db.Close()
 	s.pool.Close()
 	return err
@@ -131,7 +136,11 @@ const tenantLock = 0x63647274 // "cdrt"
 // transactions of at most batchSize records. Records with the same key
 // apply in input order.
 func (s *Postgres) UpsertRecords(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, opt cdr.UpsertOptions) (cdr.UpsertResult, error) {
-	return upsert(ctx, t, recs, opt, s.now, s.terms, true, s.upsertBatch)
+	res, err := upsert(ctx, t, recs, opt, s.now, s.terms, true, s.upsertBatch)
+	if !opt.DryRun {
+		s.stats.inserted(res.Inserted)
+	}
+	return res, err
 }
 
 // change is what a batch does, after its COPY, to a key: replace the

@@ -197,3 +197,29 @@ func TestPlanCacheMode(t *testing.T) {
 		}
 	}
 }
+
+// The store analyzes a table it has grown: a freshly loaded table gets
+// statistics without waiting for autovacuum.
+func TestPostgresAnalyzesAfterLoad(t *testing.T) {
+	defer sqlstore.SetAnalyzeMin(100)()
+	s := storetest.Postgres.Open(t, sqlstore.Options{}).(*sqlstore.Postgres)
+	ctx := context.Background()
+	tn := cdr.MustTenantID("acme")
+	if _, err := s.UpsertRecords(ctx, tn, demo.Records("acme", time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), 300), cdr.UpsertOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var n float64
+		if err := s.DB().QueryRowContext(ctx, `SELECT reltuples FROM pg_class WHERE oid = 'records'::regclass`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n >= 300 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("records not analyzed: reltuples %v", n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
