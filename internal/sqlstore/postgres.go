@@ -83,13 +83,6 @@ func OpenPostgres(ctx context.Context, dsn string, opt Options) (*Postgres, erro
 	return s, nil
 }
 
-// Migrate applies the schema migrations not yet applied and returns their
-// versions. OpenPostgres and OpenSQLite migrate already; Migrate is for a
-// deployment step that runs before the service starts.
-func (s *Postgres) Migrate(ctx context.Context) ([]int, error) {
-	return migrate(ctx, s.db, postgresDialect)
-}
-
 // Close closes the pool.
 func (s *Postgres) Close() error {
 	s.stats.stop()

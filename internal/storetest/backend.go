@@ -58,9 +58,6 @@ func Open(t testing.TB, opt sqlstore.Options) cdr.Store {
 	return current.Open(t, opt)
 }
 
-// Current returns the backend Open uses.
-func Current() Backend { return current }
-
 // Main runs a package's tests once on SQLite and once more on PostgreSQL,
 // for packages whose tests reach a store through Open. Call it from
 // TestMain: os.Exit(storetest.Main(m)). Without a PostgreSQL test server
