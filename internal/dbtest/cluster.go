@@ -132,9 +132,6 @@ func (c *Cluster) DSN() string {
 	return fmt.Sprintf("postgres://cdrhub@127.0.0.1:%d/postgres?sslmode=disable", c.port)
 }
 
-// Port returns the TCP port the server listens on, on 127.0.0.1.
-func (c *Cluster) Port() int { return c.port }
-
 // Stop stops the server (fast shutdown: open connections are closed) and
 // returns when it has stopped.
 func (c *Cluster) Stop(t testing.TB) {
