@@ -65,6 +65,12 @@ func OpenPostgres(ctx context.Context, dsn string, opt Options) (*Postgres, erro
 		opt.Readers = 8
 	}
 	cfg.MaxConns = int32(opt.Readers) + 2
+	// A server that does not answer at all (a dropped route rather than a
+	// refused connection) fails a request in seconds instead of holding it;
+	// connect_timeout in the DSN overrides this.
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
 	cfg.HealthCheckPeriod = 5 * time.Second
 	if opt.Now == nil {
 		opt.Now = time.Now
