@@ -1,7 +1,6 @@
 package aliyunccc
 
 import (
-	"bytes"
 	"encoding/json"
 	"testing"
 
@@ -20,60 +19,14 @@ func mustIngest(tb testing.TB, raw string) *cdr.Record {
 	return r
 }
 
-// mustPrepare prepares r for tenant acme.
-func mustPrepare(tb testing.TB, r *cdr.Record) *cdr.Record {
-	tb.Helper()
-	if err := r.Prepare(cdr.MustTenantID("acme"), 1700000000000); err != nil {
-		tb.Fatalf("Prepare: %v", err)
-	}
-	return r
-}
-
 // strictDecode decodes one CallDetailRecord with the SDK's JSON types and
 // more strictly: no unknown field, no trailing data, every member present.
-// A string where the SDK has a number fails, and the reverse.
 func strictDecode(b []byte) (*CallDetailRecord, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var in CallDetailRecord
-	if err := dec.Decode(&in); err != nil {
+	in, err := mappingtest.StrictDecode[CallDetailRecord](b)
+	if err != nil {
 		return nil, err
 	}
-	if dec.More() {
-		return nil, &json.SyntaxError{}
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
-	for _, f := range mappingtest.JSONFields(CallDetailRecord{}) {
-		if _, ok := m[f]; !ok {
-			return nil, &json.UnmarshalTypeError{Field: f, Value: "absent"}
-		}
-	}
-	return &in, nil
-}
-
-// findNull returns the path of the first JSON null in v, "" if none.
-func findNull(v any, path string) string {
-	switch x := v.(type) {
-	case nil:
-		return path
-	case map[string]any:
-		for k, e := range x {
-			if p := findNull(e, path+"."+k); p != "" {
-				return p
-			}
-		}
-	}
-	return ""
-}
-
-// withoutRaw returns a copy of r without Raw.
-func withoutRaw(r *cdr.Record) *cdr.Record {
-	c := *r
-	c.Raw = nil
-	return &c
+	return in, mappingtest.RequireMembers(b, CallDetailRecord{}, true)
 }
 
 // renderRecord renders r and decodes the output strictly.
@@ -96,3 +49,9 @@ func renderRecord(tb testing.TB, r *cdr.Record) *CallDetailRecord {
 func decodeAny(tb testing.TB, b []byte) any { return mappingtest.DecodeAny(tb, b) }
 
 func jsonDiff(tb testing.TB, want, got []byte) string { return mappingtest.JSONDiff(tb, want, got) }
+
+func mustPrepare(tb testing.TB, r *cdr.Record) *cdr.Record { return mappingtest.MustPrepare(tb, r) }
+
+func withoutRaw(r *cdr.Record) *cdr.Record { return mappingtest.WithoutRaw(r) }
+
+func findNull(v any, path string) string { return mappingtest.FindNull(v, path) }

@@ -1,7 +1,6 @@
 package laaffic
 
 import (
-	"bytes"
 	"encoding/json"
 	"testing"
 	"time"
@@ -31,52 +30,26 @@ func mustIngest(tb testing.TB, raw string) *cdr.Record {
 	return r
 }
 
-// mustPrepare prepares r for tenant acme.
-func mustPrepare(tb testing.TB, r *cdr.Record) *cdr.Record {
-	tb.Helper()
-	if err := r.Prepare(cdr.MustTenantID("acme"), 1700000000000); err != nil {
-		tb.Fatalf("Prepare: %v", err)
-	}
-	return r
-}
-
-// optional are the members a rendered record may omit: enums without
-// mapping and agentAccount (never rendered).
-var optional = map[string]bool{"agentAccount": true, FieldCallType: true, FieldHangupReason: true, FieldHangingDirection: true}
-
 // strictDecode decodes one Record with its JSON types, and more strictly:
-// no unknown field, no trailing data, every non-optional member present,
-// no null. A string where a number is due fails, and the reverse.
+// no unknown field, no trailing data, every non-optional member present
+// (agentAccount is never rendered, enums without a mapping may be
+// omitted), no null.
 func strictDecode(b []byte) (*Record, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var in Record
-	if err := dec.Decode(&in); err != nil {
+	in, err := mappingtest.StrictDecode[Record](b)
+	if err != nil {
 		return nil, err
 	}
-	if dec.More() {
-		return nil, &json.SyntaxError{}
+	if err := mappingtest.RequireMembers(b, Record{}, false, "agentAccount", FieldCallType, FieldHangupReason, FieldHangingDirection); err != nil {
+		return nil, err
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
-	for _, f := range mappingtest.JSONFields(Record{}) {
-		if v, ok := m[f]; (!ok && !optional[f]) || string(v) == "null" {
-			return nil, &json.UnmarshalTypeError{Field: f, Value: "absent or null"}
-		}
-	}
 	if _, ok := m["agentAccount"]; ok {
 		return nil, &json.UnmarshalTypeError{Field: "agentAccount", Value: "rendered"}
 	}
-	return &in, nil
-}
-
-// withoutRaw returns a copy of r without Raw.
-func withoutRaw(r *cdr.Record) *cdr.Record {
-	c := *r
-	c.Raw = nil
-	return &c
+	return in, nil
 }
 
 // renderRecord renders r in loc and decodes the output strictly.
@@ -98,3 +71,7 @@ func intp(v int) *int { return &v }
 func decodeAny(tb testing.TB, b []byte) any { return mappingtest.DecodeAny(tb, b) }
 
 func jsonDiff(tb testing.TB, want, got []byte) string { return mappingtest.JSONDiff(tb, want, got) }
+
+func mustPrepare(tb testing.TB, r *cdr.Record) *cdr.Record { return mappingtest.MustPrepare(tb, r) }
+
+func withoutRaw(r *cdr.Record) *cdr.Record { return mappingtest.WithoutRaw(r) }

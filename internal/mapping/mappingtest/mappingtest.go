@@ -9,9 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -118,4 +120,76 @@ func JSONFields(v any) []string {
 		names = append(names, strings.Split(typ.Field(i).Tag.Get("json"), ",")[0])
 	}
 	return names
+}
+
+// StrictDecode decodes the JSON object b into a new T as the vendor's SDK
+// would, and more strictly: no unknown member, no trailing data. A string
+// where T has a number fails, and the reverse.
+func StrictDecode[T any](b []byte) (*T, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var v T
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, &json.SyntaxError{}
+	}
+	return &v, nil
+}
+
+// RequireMembers checks that the JSON object b has a member for every field
+// of the struct v but the optional ones, and, unless nullOK, that none of
+// them is null.
+func RequireMembers(b []byte, v any, nullOK bool, optional ...string) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	for _, f := range JSONFields(v) {
+		val, ok := m[f]
+		if !ok && !slices.Contains(optional, f) || !nullOK && string(val) == "null" {
+			return &json.UnmarshalTypeError{Field: f, Value: "absent or null"}
+		}
+	}
+	return nil
+}
+
+// FindNull returns the path of the first JSON null in v (as DecodeAny
+// returns it) below path, "" if there is none.
+func FindNull(v any, path string) string {
+	switch x := v.(type) {
+	case nil:
+		return path
+	case map[string]any:
+		for k, e := range x {
+			if p := FindNull(e, path+"."+k); p != "" {
+				return p
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if p := FindNull(e, path+"[]"); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// MustPrepare prepares r for tenant acme.
+func MustPrepare(tb testing.TB, r *cdr.Record) *cdr.Record {
+	tb.Helper()
+	if err := r.Prepare(cdr.MustTenantID("acme"), 1700000000000); err != nil {
+		tb.Fatalf("Prepare: %v", err)
+	}
+	return r
+}
+
+// WithoutRaw returns a copy of r without Raw, which a Render then builds
+// from the canonical fields.
+func WithoutRaw(r *cdr.Record) *cdr.Record {
+	c := *r
+	c.Raw = nil
+	return &c
 }

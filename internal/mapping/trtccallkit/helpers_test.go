@@ -1,7 +1,6 @@
 package trtccallkit
 
 import (
-	"bytes"
 	"encoding/json"
 	"testing"
 
@@ -21,43 +20,15 @@ func mustIngest(tb testing.TB, raw string) *cdr.Record {
 	return r
 }
 
-func mustPrepare(tb testing.TB, r *cdr.Record) *cdr.Record {
-	tb.Helper()
-	if err := r.Prepare(cdr.MustTenantID("acme"), 1700000000000); err != nil {
-		tb.Fatalf("Prepare: %v", err)
-	}
-	return r
-}
-
 // strictDecode decodes one CallRecord with its JSON types and more
 // strictly: no unknown field, no trailing data, every member present and
 // none null.
 func strictDecode(b []byte) (*CallRecord, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var in CallRecord
-	if err := dec.Decode(&in); err != nil {
+	in, err := mappingtest.StrictDecode[CallRecord](b)
+	if err != nil {
 		return nil, err
 	}
-	if dec.More() {
-		return nil, &json.SyntaxError{}
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
-	for _, f := range mappingtest.JSONFields(CallRecord{}) {
-		if v, ok := m[f]; !ok || string(v) == "null" {
-			return nil, &json.UnmarshalTypeError{Field: f, Value: "absent or null"}
-		}
-	}
-	return &in, nil
-}
-
-func withoutRaw(r *cdr.Record) *cdr.Record {
-	c := *r
-	c.Raw = nil
-	return &c
+	return in, mappingtest.RequireMembers(b, CallRecord{}, false)
 }
 
 // renderRecord renders r and decodes the output strictly.
@@ -77,3 +48,7 @@ func renderRecord(tb testing.TB, r *cdr.Record) *CallRecord {
 func decodeAny(tb testing.TB, b []byte) any { return mappingtest.DecodeAny(tb, b) }
 
 func jsonDiff(tb testing.TB, want, got []byte) string { return mappingtest.JSONDiff(tb, want, got) }
+
+func mustPrepare(tb testing.TB, r *cdr.Record) *cdr.Record { return mappingtest.MustPrepare(tb, r) }
+
+func withoutRaw(r *cdr.Record) *cdr.Record { return mappingtest.WithoutRaw(r) }
