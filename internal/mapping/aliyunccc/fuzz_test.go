@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/mapping/mappingtest"
 )
 
 // FuzzIngestRender feeds its input to Ingest as it is, and uses it to
@@ -91,28 +92,15 @@ func checkCanonicalRender(t *testing.T, r *cdr.Record) {
 }
 
 // gen turns fuzz input into choices; an exhausted input yields zeros.
-type gen struct{ b []byte }
+type gen struct{ *mappingtest.Choices }
 
-func (g *gen) next() byte {
-	if len(g.b) == 0 {
-		return 0
-	}
-	c := g.b[0]
-	g.b = g.b[1:]
-	return c
-}
-
-func (g *gen) intn(n int) int          { return int(g.next()) % n }
-func (g *gen) chance(percent int) bool { return int(g.next())*100 < percent*256 }
-func (g *gen) pick(s ...string) string { return s[g.intn(len(s))] }
-func (g *gen) quote(s string) string   { b, _ := json.Marshal(s); return string(b) }
-func (g *gen) num(v int64) string      { return fmt.Sprint(v) }
+func (g *gen) num(v int64) string { return fmt.Sprint(v) }
 func (g *gen) list(pool ...string) string {
 	var es []string
-	for range g.intn(4) {
-		es = append(es, g.pick(pool...))
+	for range g.Intn(4) {
+		es = append(es, g.Pick(pool...))
 	}
-	return g.quote(strings.Join(es, ","))
+	return mappingtest.Quote(strings.Join(es, ","))
 }
 
 var strPool = []string{"", "abc", "山浓", "😀", "a,b", "138****5678", "line\nbreak", `q " \`, "</b>&", "é"}
@@ -120,25 +108,27 @@ var strPool = []string{"", "abc", "山浓", "😀", "a,b", "138****5678", "line\
 // genObject builds a valid record object: Ingest and Prepare accept it.
 // Members are shuffled; optional members may be absent, null or set.
 func genObject(data []byte) []byte {
-	g := &gen{data}
-	start := int64(946684800000) + int64(g.intn(256))*int64(g.intn(256)+1)*3_600_000_000/256
-	ms := []string{`"ContactId":` + g.quote("c"+g.pick(strPool...)), `"StartTime":` + g.num(start)}
+	g := &gen{mappingtest.NewChoices(data)}
+	start := int64(946684800000) + int64(g.Intn(256))*int64(g.Intn(256)+1)*3_600_000_000/256
+	ms := []string{`"ContactId":` + mappingtest.Quote("c"+g.Pick(strPool...)), `"StartTime":` + g.num(start)}
 	opt := func(name string, value func() string) {
 		switch {
-		case g.chance(25):
-		case g.chance(10):
+		case g.Chance(25):
+		case g.Chance(10):
 			ms = append(ms, fmt.Sprintf("%q:null", name))
 		default:
 			ms = append(ms, fmt.Sprintf("%q:%s", name, value()))
 		}
 	}
-	answer := start + int64(g.intn(200))*1000
-	end := answer + int64(g.intn(200))*1000
-	opt("EstablishedTime", func() string { return g.pick("0", g.num(answer)) })
-	opt("ReleaseTime", func() string { return g.pick("0", g.num(end)) })
-	opt("CallDuration", func() string { return g.quote(g.pick("", "0", "30", "030", "3.5", "-1", "x", "99999999999999999999")) })
+	answer := start + int64(g.Intn(200))*1000
+	end := answer + int64(g.Intn(200))*1000
+	opt("EstablishedTime", func() string { return g.Pick("0", g.num(answer)) })
+	opt("ReleaseTime", func() string { return g.Pick("0", g.num(end)) })
+	opt("CallDuration", func() string {
+		return mappingtest.Quote(g.Pick("", "0", "30", "030", "3.5", "-1", "x", "99999999999999999999"))
+	})
 	for _, f := range []string{"TalkTime", "RingTime", "IvrTime", "QueueTime", "HeldTime", "DialingTime", "RecordingDuration", "WaitTime"} {
-		opt(f, func() string { return g.num(int64(g.intn(40))) })
+		opt(f, func() string { return g.num(int64(g.Intn(40))) })
 	}
 	var types, cds []string
 	for _, c := range contactTypes {
@@ -147,26 +137,26 @@ func genObject(data []byte) []byte {
 	for _, c := range dispositionCodes {
 		cds = append(cds, c.ContactDisposition)
 	}
-	opt("ContactType", func() string { return g.quote(g.pick(append(types, "", "x")...)) })
-	opt("ContactDisposition", func() string { return g.quote(g.pick(append(cds, "", "x")...)) })
-	opt("EarlyMediaState", func() string { return g.quote(g.pick(append(earlyMediaStates, "", "x")...)) })
-	opt("ReleaseInitiator", func() string { return g.quote(g.pick("customer", "agent", "", "system", "x")) })
-	opt("SatisfactionIndex", func() string { return g.num(int64(g.intn(6)) - 1) })
-	opt("SatisfactionSurveyChannel", func() string { return g.quote(g.pick("IVR", "SMS", "", "Web", "ivr")) })
-	opt("SatisfactionSurveyOffered", func() string { return g.pick("true", "false") })
-	opt("RecordingReady", func() string { return g.pick("true", "false") })
+	opt("ContactType", func() string { return mappingtest.Quote(g.Pick(append(types, "", "x")...)) })
+	opt("ContactDisposition", func() string { return mappingtest.Quote(g.Pick(append(cds, "", "x")...)) })
+	opt("EarlyMediaState", func() string { return mappingtest.Quote(g.Pick(append(earlyMediaStates, "", "x")...)) })
+	opt("ReleaseInitiator", func() string { return mappingtest.Quote(g.Pick("customer", "agent", "", "system", "x")) })
+	opt("SatisfactionIndex", func() string { return g.num(int64(g.Intn(6)) - 1) })
+	opt("SatisfactionSurveyChannel", func() string { return mappingtest.Quote(g.Pick("IVR", "SMS", "", "Web", "ivr")) })
+	opt("SatisfactionSurveyOffered", func() string { return g.Pick("true", "false") })
+	opt("RecordingReady", func() string { return g.Pick("true", "false") })
 	for _, f := range []string{"AgentIds", "AgentNames", "SkillGroupIds", "SkillGroupNames"} {
 		opt(f, func() string { return g.list(strPool...) })
 	}
 	for _, f := range []string{"CallingNumber", "CalledNumber", "CallerLocation", "CalleeLocation", "SatisfactionDescription",
 		"Broker", "AdditionalBroker", "CallIds", "ReleaseReason", "InstanceId"} {
-		opt(f, func() string { return g.quote(g.pick(strPool...)) })
+		opt(f, func() string { return mappingtest.Quote(g.Pick(strPool...)) })
 	}
 	opt("Future", func() string { return `{"a":[1,2.50,true,null]}` })
 	for i := len(ms) - 1; i > 0; i-- {
-		j := g.intn(i + 1)
+		j := g.Intn(i + 1)
 		ms[i], ms[j] = ms[j], ms[i]
 	}
-	sep := g.pick(",", ", ", ",\n ")
-	return []byte(g.pick("", " ") + "{" + strings.Join(ms, sep) + "}")
+	sep := g.Pick(",", ", ", ",\n ")
+	return []byte(g.Pick("", " ") + "{" + strings.Join(ms, sep) + "}")
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/mapping/mappingtest"
 )
 
 // FuzzIngestRender feeds its input to Ingest as it is, and uses it to
@@ -94,66 +95,52 @@ func checkCanonicalRender(t *testing.T, r *cdr.Record) {
 }
 
 // gen turns fuzz input into choices; an exhausted input yields zeros.
-type gen struct{ b []byte }
-
-func (g *gen) next() byte {
-	if len(g.b) == 0 {
-		return 0
-	}
-	c := g.b[0]
-	g.b = g.b[1:]
-	return c
-}
-
-func (g *gen) intn(n int) int          { return int(g.next()) % n }
-func (g *gen) chance(percent int) bool { return int(g.next())*100 < percent*256 }
-func (g *gen) pick(s ...string) string { return s[g.intn(len(s))] }
-func (g *gen) quote(s string) string   { b, _ := json.Marshal(s); return string(b) }
+type gen struct{ *mappingtest.Choices }
 
 var strPool = []string{"", "abc", "山浓", "😀", "a,b", "138****5678", "line\nbreak", `q " \`, "</b>&", "é"}
 
 // genObject builds a valid record object: Ingest and Prepare accept it.
 // Members are shuffled; optional members may be absent, null or set.
 func genObject(data []byte) []byte {
-	g := &gen{data}
-	start := time.Date(2001+g.intn(40), time.Month(1+g.intn(12)), 1+g.intn(28), g.intn(24), g.intn(60), g.intn(60), 0, shanghai)
-	answer := start.Add(time.Duration(g.intn(200)) * time.Second)
-	end := answer.Add(time.Duration(g.intn(200)) * time.Second)
-	ms := []string{`"callSessionId":` + g.quote("c"+g.pick(strPool...)), `"callStartTime":` + g.quote(start.Format(TimeLayout))}
+	g := &gen{mappingtest.NewChoices(data)}
+	start := time.Date(2001+g.Intn(40), time.Month(1+g.Intn(12)), 1+g.Intn(28), g.Intn(24), g.Intn(60), g.Intn(60), 0, shanghai)
+	answer := start.Add(time.Duration(g.Intn(200)) * time.Second)
+	end := answer.Add(time.Duration(g.Intn(200)) * time.Second)
+	ms := []string{`"callSessionId":` + mappingtest.Quote("c"+g.Pick(strPool...)), `"callStartTime":` + mappingtest.Quote(start.Format(TimeLayout))}
 	opt := func(name string, value func() string) {
 		switch {
-		case g.chance(25):
-		case g.chance(10):
+		case g.Chance(25):
+		case g.Chance(10):
 			ms = append(ms, fmt.Sprintf("%q:null", name))
 		default:
 			ms = append(ms, fmt.Sprintf("%q:%s", name, value()))
 		}
 	}
-	opt("answerTime", func() string { return g.quote(g.pick("", answer.Format(TimeLayout))) })
-	opt("callEndTime", func() string { return g.quote(g.pick("", end.Format(TimeLayout))) })
-	opt("callDuration", func() string { return fmt.Sprint(g.intn(300)) })
-	opt("callType", func() string { return fmt.Sprint(g.intn(6) - 1) })
-	opt("hangupReason", func() string { return fmt.Sprint(g.intn(12) - 1) })
-	opt("hangingDirection", func() string { return fmt.Sprint(g.intn(5) - 1) })
+	opt("answerTime", func() string { return mappingtest.Quote(g.Pick("", answer.Format(TimeLayout))) })
+	opt("callEndTime", func() string { return mappingtest.Quote(g.Pick("", end.Format(TimeLayout))) })
+	opt("callDuration", func() string { return fmt.Sprint(g.Intn(300)) })
+	opt("callType", func() string { return fmt.Sprint(g.Intn(6) - 1) })
+	opt("hangupReason", func() string { return fmt.Sprint(g.Intn(12) - 1) })
+	opt("hangingDirection", func() string { return fmt.Sprint(g.Intn(5) - 1) })
 	opt("labels", func() string {
 		var ls []string
-		for range g.intn(4) {
-			ls = append(ls, g.quote(g.pick(strPool...)))
+		for range g.Intn(4) {
+			ls = append(ls, mappingtest.Quote(g.Pick(strPool...)))
 		}
 		return "[" + strings.Join(ls, ",") + "]"
 	})
-	opt("voiceUrl", func() string { return g.quote(g.pick("", "https://x.example/r.mp3", "é")) })
+	opt("voiceUrl", func() string { return mappingtest.Quote(g.Pick("", "https://x.example/r.mp3", "é")) })
 	for _, f := range []string{"callId", "called", "calledInfo", "caller", "ccode", "ccodeName", "agentName", "agentAccount",
 		"agentGroupName", "hangupCode", "remark", "keyId", "encryptCalled"} {
-		opt(f, func() string { return g.quote(g.pick(strPool...)) })
+		opt(f, func() string { return mappingtest.Quote(g.Pick(strPool...)) })
 	}
 	opt("future", func() string { return `{"a":[1,2.50,true,null]}` })
 	for i := len(ms) - 1; i > 0; i-- {
-		j := g.intn(i + 1)
+		j := g.Intn(i + 1)
 		ms[i], ms[j] = ms[j], ms[i]
 	}
-	sep := g.pick(",", ", ", ",\n ")
-	return []byte(g.pick("", " ") + "{" + strings.Join(ms, sep) + "}")
+	sep := g.Pick(",", ", ", ",\n ")
+	return []byte(g.Pick("", " ") + "{" + strings.Join(ms, sep) + "}")
 }
 
 // FuzzParseTime: ParseTime never panics; a time it accepts formats back to

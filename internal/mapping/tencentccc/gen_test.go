@@ -5,35 +5,17 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/cdrhub/cdrhub/internal/mapping/mappingtest"
 )
 
-// byteSource turns fuzz input into choices, so that the fuzzer's mutations
-// steer the generated object. An exhausted source yields zeros.
-type byteSource struct{ b []byte }
-
-func (s *byteSource) next() byte {
-	if len(s.b) == 0 {
-		return 0
-	}
-	c := s.b[0]
-	s.b = s.b[1:]
-	return c
-}
-
-// intn returns a number in [0, n), reading one byte when n ≤ 256, so that
-// an object costs few input bytes and the fuzzer minimizes inputs fast.
-func (s *byteSource) intn(n int) int {
-	if n <= 256 {
-		return int(s.next()) % n
-	}
-	return int(uint16(s.next())<<8|uint16(s.next())) % n
-}
-
-func (s *byteSource) chance(percent int) bool { return int(s.next())*100 < percent*256 }
+// byteSource turns fuzz input into choices (mappingtest.Choices), with
+// the numbers and strings of TelCdrInfo.
+type byteSource struct{ *mappingtest.Choices }
 
 // int64 returns a small number, an extreme one or eight bytes' worth.
 func (s *byteSource) int64() int64 {
-	switch c := s.next(); {
+	switch c := s.Byte(); {
 	case c < 128:
 		return int64(c) - 16
 	case c < 136:
@@ -41,7 +23,7 @@ func (s *byteSource) int64() int64 {
 	}
 	var v uint64
 	for range 8 {
-		v = v<<8 | uint64(s.next())
+		v = v<<8 | uint64(s.Byte())
 	}
 	return int64(v)
 }
@@ -54,17 +36,17 @@ var stringPool = []string{
 // str returns a JSON string: from the pool or made of input bytes.
 func (s *byteSource) str() string {
 	var v string
-	if s.chance(70) {
-		v = stringPool[s.intn(len(stringPool))]
+	if s.Chance(70) {
+		v = stringPool[s.Intn(len(stringPool))]
 	} else {
-		b := make([]byte, s.intn(24))
+		b := make([]byte, s.Intn(24))
 		for i := range b {
-			b[i] = s.next()
+			b[i] = s.Byte()
 		}
 		v = string(b)
 	}
 	out, _ := json.Marshal(v)
-	if s.chance(20) { // also unescaped <, > and &
+	if s.Chance(20) { // also unescaped <, > and &
 		out, _ = marshal(v)
 	}
 	return string(out)
@@ -87,19 +69,19 @@ func (g *gen) add(name, value string) {
 // opt adds name with a generated value, null, or not at all.
 func (g *gen) opt(name string, value func() string) {
 	switch {
-	case g.chance(25):
-	case g.chance(10):
+	case g.Chance(25):
+	case g.Chance(10):
 		g.add(name, "null")
 	default:
 		g.add(name, value())
 	}
 }
 
-func (g *gen) ws() string { return []string{"", "", " ", "\n", "\t", "\r\n  "}[g.intn(6)] }
+func (g *gen) ws() string { return []string{"", "", " ", "\n", "\t", "\r\n  "}[g.Intn(6)] }
 
 func (g *gen) object(members []string) string {
 	for i := len(members) - 1; i > 0; i-- { // shuffle
-		j := g.intn(i + 1)
+		j := g.Intn(i + 1)
 		members[i], members[j] = members[j], members[i]
 	}
 	var b strings.Builder
@@ -115,11 +97,11 @@ func (g *gen) object(members []string) string {
 }
 
 func (g *gen) array(elem func() string) string {
-	if g.chance(15) {
+	if g.Chance(15) {
 		return "[]"
 	}
 	var es []string
-	for range 1 + g.intn(3) {
+	for range 1 + g.Intn(3) {
 		es = append(es, elem())
 	}
 	return "[" + strings.Join(es, ","+g.ws()) + "]"
@@ -133,11 +115,11 @@ func (g *gen) sub(fill func(g *gen)) string {
 }
 
 func genObject(data []byte) []byte {
-	g := &gen{byteSource: &byteSource{data}}
-	start := 946684800 + int64(g.intn(1<<16))*48000 // 2000 to about 2100, in s
-	later := func() int64 { return start + int64(g.intn(100000)) }
+	g := &gen{byteSource: &byteSource{mappingtest.NewChoices(data)}}
+	start := 946684800 + int64(g.Intn(1<<16))*48000 // 2000 to about 2100, in s
+	later := func() int64 { return start + int64(g.Intn(100000)) }
 	timeOrZero := func() string {
-		if g.chance(30) {
+		if g.Chance(30) {
 			return "0"
 		}
 		return num(later())
@@ -147,29 +129,29 @@ func genObject(data []byte) []byte {
 		sessionID = `"s"`
 	}
 	g.add("SessionId", sessionID)
-	if g.chance(85) {
+	if g.Chance(85) {
 		g.add("Time", num(start))
 		g.opt("StartTimestamp", func() string { return num(g.int64()) })
 	} else {
 		g.add("StartTimestamp", num(start))
 	}
 	var accept int64
-	if g.chance(60) {
+	if g.Chance(60) {
 		accept = later()
 		g.add("AcceptTimestamp", num(accept))
 	}
-	g.opt("EndedTimestamp", func() string { return num(max(start, accept) + int64(g.intn(5000))) })
+	g.opt("EndedTimestamp", func() string { return num(max(start, accept) + int64(g.Intn(5000))) })
 	for _, f := range []string{"QueuedTimestamp", "RingTimestamp"} {
 		g.opt(f, timeOrZero)
 	}
 	for _, f := range []string{"Duration", "IVRDuration"} {
-		g.opt(f, func() string { return num(int64(g.intn(4000))) })
+		g.opt(f, func() string { return num(int64(g.Intn(4000))) })
 	}
-	g.opt("Direction", func() string { return num(int64(g.intn(4)) - 1) })
-	g.opt("CallType", func() string { return num(int64(g.intn(8))) })
+	g.opt("Direction", func() string { return num(int64(g.Intn(4)) - 1) })
+	g.opt("CallType", func() string { return num(int64(g.Intn(8))) })
 	g.opt("EndStatus", func() string {
-		if g.chance(80) {
-			return num(endStatusCodes[g.intn(len(endStatusCodes))].Code)
+		if g.Chance(80) {
+			return num(endStatusCodes[g.Intn(len(endStatusCodes))].Code)
 		}
 		return num(g.int64())
 	})
@@ -178,18 +160,18 @@ func genObject(data []byte) []byte {
 		"AsrStatus", "Remark", "AIAgentName", "UUI", "Uui", "SysHangupReasonString"} {
 		g.opt(f, g.str)
 	}
-	if g.chance(30) {
-		g.add("HungUpSide", []string{`"user"`, `"seat"`, `"system"`}[g.intn(3)])
+	if g.Chance(30) {
+		g.add("HungUpSide", []string{`"user"`, `"seat"`, `"system"`}[g.Intn(3)])
 	}
 	for _, f := range []string{"SkillGroupId", "QueuedSkillGroupId", "AIAgentId", "SysHangupReason"} {
-		g.opt(f, func() string { return num(int64(g.intn(3)) * g.int64() / 2) })
+		g.opt(f, func() string { return num(int64(g.Intn(3)) * g.int64() / 2) })
 	}
 	g.opt("SeatUser", func() string {
 		return g.sub(func(h *gen) {
 			for _, f := range []string{"Name", "Mail", "StaffNumber", "Phone", "Nick", "UserId", "ExtensionNumber"} {
 				h.opt(f, h.str)
 			}
-			h.opt("Role", func() string { return num(int64(h.intn(5))) })
+			h.opt("Role", func() string { return num(int64(h.Intn(5))) })
 			h.opt("SkillGroupNameList", func() string { return h.array(h.str) })
 		})
 	})
@@ -218,7 +200,7 @@ func genObject(data []byte) []byte {
 					h.opt(f, timeOrZero)
 				}
 				h.opt("SkillGroupId", func() string { return num(h.int64()) })
-				h.opt("Sequence", func() string { return num(int64(h.intn(5))) })
+				h.opt("Sequence", func() string { return num(int64(h.Intn(5))) })
 			})
 		})
 	})

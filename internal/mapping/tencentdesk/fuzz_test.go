@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/mapping/mappingtest"
 )
 
 // FuzzIngestRender feeds its input to Ingest as it is, and uses it to
@@ -60,53 +61,39 @@ func FuzzIngestRender(f *testing.F) {
 	})
 }
 
-type gen struct{ b []byte }
-
-func (g *gen) next() byte {
-	if len(g.b) == 0 {
-		return 0
-	}
-	c := g.b[0]
-	g.b = g.b[1:]
-	return c
-}
-
-func (g *gen) intn(n int) int          { return int(g.next()) % n }
-func (g *gen) chance(percent int) bool { return int(g.next())*100 < percent*256 }
-func (g *gen) pick(s ...string) string { return s[g.intn(len(s))] }
-func quote(s string) string            { b, _ := json.Marshal(s); return string(b) }
+type gen struct{ *mappingtest.Choices }
 
 var strPool = []string{"", "abc", "山浓", "😀", "3067", "line\nbreak", `q " \`, "</b>&", "é"}
 
 // genObject builds a valid record object: Ingest and Prepare accept it.
 func genObject(data []byte) []byte {
-	g := &gen{data}
-	start := int64(946684800) + int64(g.intn(256))*int64(g.intn(256)+1)*3_600_000/256
-	ms := []string{`"SessionId":` + quote("s"+g.pick(strPool...)), `"Timestamp":` + fmt.Sprint(start)}
+	g := &gen{mappingtest.NewChoices(data)}
+	start := int64(946684800) + int64(g.Intn(256))*int64(g.Intn(256)+1)*3_600_000/256
+	ms := []string{`"SessionId":` + mappingtest.Quote("s"+g.Pick(strPool...)), `"Timestamp":` + fmt.Sprint(start)}
 	opt := func(name string, value func() string) {
 		switch {
-		case g.chance(25):
-		case g.chance(10):
+		case g.Chance(25):
+		case g.Chance(10):
 			ms = append(ms, fmt.Sprintf("%q:null", name))
 		default:
 			ms = append(ms, fmt.Sprintf("%q:%s", name, value()))
 		}
 	}
-	opt("Duration", func() string { return fmt.Sprint(g.intn(300)) })
-	opt("SatisfactionSelected", func() string { return fmt.Sprint(g.intn(8) - 1) })
+	opt("Duration", func() string { return fmt.Sprint(g.Intn(300)) })
+	opt("SatisfactionSelected", func() string { return fmt.Sprint(g.Intn(8) - 1) })
 	var statuses []string
 	for _, c := range endCodes {
 		statuses = append(statuses, c.EndStatus)
 	}
-	opt("EndStatus", func() string { return quote(g.pick(append(statuses, "", "x")...)) })
-	opt("ChannelType", func() string { return quote(g.pick("SDK", "Web", "")) })
+	opt("EndStatus", func() string { return mappingtest.Quote(g.Pick(append(statuses, "", "x")...)) })
+	opt("ChannelType", func() string { return mappingtest.Quote(g.Pick("SDK", "Web", "")) })
 	for _, f := range []string{"AgentGroupId", "AgentGroupName", "AgentId", "ClientUserId", "ClientUserNickName"} {
-		opt(f, func() string { return quote(g.pick(strPool...)) })
+		opt(f, func() string { return mappingtest.Quote(g.Pick(strPool...)) })
 	}
 	opt("Future", func() string { return `{"a":[1,2.50,true,null]}` })
 	for i := len(ms) - 1; i > 0; i-- {
-		j := g.intn(i + 1)
+		j := g.Intn(i + 1)
 		ms[i], ms[j] = ms[j], ms[i]
 	}
-	return []byte(g.pick("", " ") + "{" + strings.Join(ms, g.pick(",", ", ", ",\n ")) + "}")
+	return []byte(g.Pick("", " ") + "{" + strings.Join(ms, g.Pick(",", ", ", ",\n ")) + "}")
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/mapping/mappingtest"
 )
 
 // FuzzIngestRender feeds its input to Ingest as it is, and uses it to
@@ -61,65 +62,51 @@ func FuzzIngestRender(f *testing.F) {
 	})
 }
 
-type gen struct{ b []byte }
-
-func (g *gen) next() byte {
-	if len(g.b) == 0 {
-		return 0
-	}
-	c := g.b[0]
-	g.b = g.b[1:]
-	return c
-}
-
-func (g *gen) intn(n int) int          { return int(g.next()) % n }
-func (g *gen) chance(percent int) bool { return int(g.next())*100 < percent*256 }
-func (g *gen) pick(s ...string) string { return s[g.intn(len(s))] }
-func quote(s string) string            { b, _ := json.Marshal(s); return string(b) }
+type gen struct{ *mappingtest.Choices }
 
 var strPool = []string{"", "abc", "山浓", "😀", "a,b", "line\nbreak", `q " \`, "</b>&", "é"}
 
 // genObject builds a valid record object: Ingest and Prepare accept it.
 func genObject(data []byte) []byte {
-	g := &gen{data}
-	start := int64(946684800) + int64(g.intn(256))*int64(g.intn(256)+1)*3_600_000/256
-	ms := []string{`"callId":` + quote("c"+g.pick(strPool...)), `"startCallTs":` + fmt.Sprint(start)}
+	g := &gen{mappingtest.NewChoices(data)}
+	start := int64(946684800) + int64(g.Intn(256))*int64(g.Intn(256)+1)*3_600_000/256
+	ms := []string{`"callId":` + mappingtest.Quote("c"+g.Pick(strPool...)), `"startCallTs":` + fmt.Sprint(start)}
 	opt := func(name string, value func() string) {
 		switch {
-		case g.chance(25):
-		case g.chance(10):
+		case g.Chance(25):
+		case g.Chance(10):
 			ms = append(ms, fmt.Sprintf("%q:null", name))
 		default:
 			ms = append(ms, fmt.Sprintf("%q:%s", name, value()))
 		}
 	}
-	accept := start + int64(g.intn(200))
-	end := accept + int64(g.intn(200))
-	opt("acceptTs", func() string { return g.pick("0", fmt.Sprint(accept)) })
-	opt("endTs", func() string { return g.pick("0", fmt.Sprint(end)) })
-	opt("sdkAppId", func() string { return g.pick("0", "1400000001", "18446744073709551615") })
-	opt("totalUserNumber", func() string { return fmt.Sprint(g.intn(6)) })
+	accept := start + int64(g.Intn(200))
+	end := accept + int64(g.Intn(200))
+	opt("acceptTs", func() string { return g.Pick("0", fmt.Sprint(accept)) })
+	opt("endTs", func() string { return g.Pick("0", fmt.Sprint(end)) })
+	opt("sdkAppId", func() string { return g.Pick("0", "1400000001", "18446744073709551615") })
+	opt("totalUserNumber", func() string { return fmt.Sprint(g.Intn(6)) })
 	var results []string
 	for _, c := range resultCodes {
 		results = append(results, c.CallResult)
 	}
-	opt("callResult", func() string { return quote(g.pick(append(results, "", "x")...)) })
-	opt("callType", func() string { return quote(g.pick("single", "group", "", "x")) })
-	opt("mediaType", func() string { return quote(g.pick("audio", "video", "", "x")) })
+	opt("callResult", func() string { return mappingtest.Quote(g.Pick(append(results, "", "x")...)) })
+	opt("callType", func() string { return mappingtest.Quote(g.Pick("single", "group", "", "x")) })
+	opt("mediaType", func() string { return mappingtest.Quote(g.Pick("audio", "video", "", "x")) })
 	opt("callees", func() string {
 		var cs []string
-		for range g.intn(4) {
-			cs = append(cs, quote(g.pick(strPool...)))
+		for range g.Intn(4) {
+			cs = append(cs, mappingtest.Quote(g.Pick(strPool...)))
 		}
 		return "[" + strings.Join(cs, ",") + "]"
 	})
 	for _, f := range []string{"caller", "roomId"} {
-		opt(f, func() string { return quote(g.pick(strPool...)) })
+		opt(f, func() string { return mappingtest.Quote(g.Pick(strPool...)) })
 	}
 	opt("future", func() string { return `{"a":[1,2.50,true,null]}` })
 	for i := len(ms) - 1; i > 0; i-- {
-		j := g.intn(i + 1)
+		j := g.Intn(i + 1)
 		ms[i], ms[j] = ms[j], ms[i]
 	}
-	return []byte(g.pick("", " ") + "{" + strings.Join(ms, g.pick(",", ", ", ",\n ")) + "}")
+	return []byte(g.Pick("", " ") + "{" + strings.Join(ms, g.Pick(",", ", ", ",\n ")) + "}")
 }
