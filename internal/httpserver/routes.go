@@ -121,7 +121,8 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // middleware gives every request an id, a logger and an empty holder of
 // its metric labels, logs it once when it ends (method, path without the
-// query, status, size, duration, api and action: never headers, query
+// query, status, size, duration, api and action, and the tenant and
+// principal when a credential was verified: never headers, query
 // strings or bodies, which may carry credentials), records its metrics and
 // turns a panic into a 500.
 func middleware(next http.Handler, log *slog.Logger, m *httpMetrics) http.Handler {
@@ -162,6 +163,10 @@ func finish(ctx context.Context, r *http.Request, sw *statusWriter, labels *http
 		outcome = httpx.OutcomeOf(status)
 	}
 	m.observe(api, action, outcome, d)
-	httpx.Logger(ctx).Info("request", "method", r.Method, "path", r.URL.Path, "status", status,
-		"bytes", sw.size, "duration_ms", float64(d.Microseconds())/1000, "api", api, "action", action)
+	attrs := []any{"method", r.Method, "path", r.URL.Path, "status", status,
+		"bytes", sw.size, "duration_ms", float64(d.Microseconds()) / 1000, "api", api, "action", action}
+	if tenant, principal := labels.Principal(); principal != "" {
+		attrs = append(attrs, "tenant", tenant, "principal", principal)
+	}
+	httpx.Logger(ctx).Info("request", attrs...)
 }

@@ -26,6 +26,7 @@ const NoRoute = "none"
 type RouteLabels struct {
 	mu                   sync.Mutex
 	api, action, outcome string
+	tenant, principal    string
 }
 
 // WithRouteLabels returns ctx carrying a new, empty label holder, and the
@@ -83,4 +84,26 @@ func OutcomeOf(status int) string {
 		return OutcomeClientError
 	}
 	return OutcomeOK
+}
+
+// SetPrincipal records who a request acts as, once its credential is
+// verified: the tenant id it acts for and the principal, the credential's
+// public name (a native token's name, "admin:<name>" for an admin token, a
+// vendor API's lookup key such as a SecretId, AccessKeyId, Api-Key or
+// "<identifier>@<sdkappid>"). Never a secret. The access log line of the
+// request carries both. It does nothing when ctx has no label holder.
+func SetPrincipal(ctx context.Context, tenant, principal string) {
+	if l := routeLabels(ctx); l != nil {
+		l.mu.Lock()
+		l.tenant, l.principal = tenant, principal
+		l.mu.Unlock()
+	}
+}
+
+// Principal returns what SetPrincipal recorded: "" for both when no
+// credential was verified.
+func (l *RouteLabels) Principal() (tenant, principal string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.tenant, l.principal
 }

@@ -60,8 +60,12 @@ func (q *query) terms(kinds []string, vals []string) {
 	q.keys = append(q.keys, toks)
 }
 
-// buildQuery translates f into a WHERE clause for tenant t.
+// buildQuery translates f into a WHERE clause for tenant t, after
+// f.Check has bounded its values (no API can pass an unbounded filter down).
 func buildQuery(t cdr.TenantID, f *cdr.Filter) (*query, error) {
+	if err := f.Check(); err != nil {
+		return nil, err
+	}
 	q := &query{tenant: t.String()}
 	q.add("r.tenant_id = ?", q.tenant)
 	if f.From != 0 {
