@@ -56,7 +56,7 @@ func Routes(db Pinger, reg *metrics.Registry, log *slog.Logger, apis ...API) htt
 		}
 	}
 	if len(roots) > 0 {
-		mux.Handle("/{$}", rootDispatch(roots))
+		mux.Handle("/{$}", rootDispatch(roots, newBudget(preAuthBudget, preAuthWait, preAuthTimeout)))
 	}
 	return middleware(mux, log, newHTTPMetrics(reg))
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -116,14 +117,17 @@ func TestServeDrainsAndStops(t *testing.T) {
 	}
 }
 
-// rootAPI claims requests to "/" that carry X-Test.
+// rootAPI claims requests to "/" that carry X-Test, or Test among their
+// parameters.
 type rootAPI struct{}
 
-func (rootAPI) Register(*http.ServeMux) {}
+func (rootAPI) Register(*http.ServeMux)            {}
+func (rootAPI) ClaimsHeaders(r *http.Request) bool { return r.Header.Get("X-Test") != "" }
 func (rootAPI) Claims(r *http.Request, params url.Values) bool {
-	return r.Header.Get("X-Test") != "" || params.Get("Test") != ""
+	return params.Get("Test") != ""
 }
-func (rootAPI) ServeRoot(w http.ResponseWriter, r *http.Request, body []byte) {
+func (rootAPI) ServeRoot(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
 	w.Write([]byte("claimed:" + string(body)))
 }
 

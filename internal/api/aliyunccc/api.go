@@ -86,20 +86,24 @@ func (a *API) Lookup(id string) (string, bool) {
 // Register mounts nothing of its own: requests arrive at "/" (RootAPI).
 func (a *API) Register(*http.ServeMux) {}
 
+// ClaimsHeaders reports whether a request to "/" is a V3 request, whose
+// credentials travel in its headers (an ACS3 Authorization). Its body is
+// read only once the headers authenticate.
+func (a *API) ClaimsHeaders(r *http.Request) bool { return pop.IsV3(r) }
+
 // Claims reports whether a request to "/" is a POP request for this
-// service: an ACS3 Authorization or x-acs-action header, or an RPC
-// Signature with this Version.
+// service: an x-acs-action header, or an RPC Signature with this Version.
 func (a *API) Claims(r *http.Request, params url.Values) bool {
-	if strings.HasPrefix(r.Header.Get("Authorization"), "ACS3-") || r.Header.Get("x-acs-action") != "" {
+	if r.Header.Get("x-acs-action") != "" {
 		return true
 	}
 	return params.Get("Signature") != "" && params.Get("Version") == Version
 }
 
 // ServeRoot serves one POP request.
-func (a *API) ServeRoot(w http.ResponseWriter, r *http.Request, body []byte) {
+func (a *API) ServeRoot(w http.ResponseWriter, r *http.Request) {
 	reqID := newRequestID()
-	data, err := a.serve(r, body)
+	data, err := a.serve(r)
 	if err != nil {
 		writeError(w, r, reqID, err)
 		return

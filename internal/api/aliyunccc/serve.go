@@ -2,6 +2,7 @@ package aliyunccc
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -33,7 +34,7 @@ type listData struct {
 }
 
 // serve authenticates, validates and answers one request with its Data.
-func (a *API) serve(r *http.Request, body []byte) (any, error) {
+func (a *API) serve(r *http.Request) (any, error) {
 	action := r.Header.Get("x-acs-action")
 	if action == "" {
 		action = r.URL.Query().Get("Action")
@@ -43,15 +44,24 @@ func (a *API) serve(r *http.Request, body []byte) (any, error) {
 		label = "unknown"
 	}
 	httpx.SetRoute(r.Context(), "aliyun_ccc", label)
+	now := a.now()
+	opt := pop.Options{Nonces: a.nonces}
+	if err := pop.CheckHeaders(r, a, now, opt); err != nil {
+		return nil, err // before a byte of the body is read
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, "InvalidParameter", "The request body could not be read.")
+	}
 	if len(body) > maxBody {
 		return nil, errorf(http.StatusRequestEntityTooLarge, "RequestTooLarge", "The request body is too large.")
 	}
-	now := a.now()
-	res, err := pop.Verify(r, body, a, now, pop.Options{Nonces: a.nonces})
+	res, err := pop.Verify(r, body, a, now, opt)
 	if err != nil {
 		return nil, err
 	}
 	t := a.keys[res.AccessKeyID].tenant
+	httpx.SetPrincipal(r.Context(), t.ID.String(), res.AccessKeyID)
 	if res.Version != Version {
 		return nil, errorf(http.StatusBadRequest, "InvalidVersion", "Specified parameter Version is not valid.")
 	}

@@ -124,6 +124,27 @@ func Verify(r *http.Request, body []byte, keys Keys, now time.Time, opt Options)
 	return Result{}, errIncomplete("")
 }
 
+// CheckHeaders checks what a V3 request's headers alone can prove, before
+// its body is read: the Authorization's form, the required and signed
+// headers, a fresh x-acs-date and a known AccessKeyId. It returns the *Error
+// Verify would, or nil; a request without an ACS3 Authorization (RPC, whose
+// credentials travel in its parameters) passes unchecked. A server reads the
+// body of a V3 request only after CheckHeaders passed, then calls Verify.
+func CheckHeaders(r *http.Request, keys Keys, now time.Time, opt Options) error {
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		return errHTTPMethod()
+	}
+	if h := r.Header.Get("Authorization"); IsV3(r) {
+		_, _, _, err := checkV3Headers(r, h, keys, now, opt)
+		return err
+	}
+	return nil
+}
+
+// IsV3 reports whether r is signed with ACS3 (an Authorization header
+// starting with "ACS3-").
+func IsV3(r *http.Request) bool { return strings.HasPrefix(r.Header.Get("Authorization"), "ACS3-") }
+
 // requestParams returns the query parameters followed by those of an
 // x-www-form-urlencoded body.
 func requestParams(r *http.Request, body []byte) (url.Values, error) {

@@ -24,25 +24,9 @@ var requiredV3 = []struct{ header, param string }{
 }
 
 func verifyV3(r *http.Request, h string, body []byte, keys Keys, now time.Time, opt Options) (Result, error) {
-	auth, err := parseAuthorization(h)
+	auth, ts, secret, err := checkV3Headers(r, h, keys, now, opt)
 	if err != nil {
 		return Result{}, err
-	}
-	for _, q := range requiredV3 {
-		if r.Header.Get(q.header) == "" {
-			return Result{}, errMissing(q.param, q.header)
-		}
-	}
-	if err := checkSignedList(r, auth.SignedHeaders); err != nil {
-		return Result{}, err
-	}
-	ts, err := checkTime(r.Header.Get("x-acs-date"), now, opt)
-	if err != nil {
-		return Result{}, err
-	}
-	secret, ok := keys.Lookup(auth.AccessKeyID)
-	if !ok {
-		return Result{}, errAccessKey()
 	}
 	payload := r.Header.Get("x-acs-content-sha256")
 	if !hmac.Equal([]byte(strings.ToLower(payload)), []byte(sha256Hex(body))) {
@@ -196,4 +180,32 @@ func SignV3(r *http.Request, body []byte, id, secret string, now time.Time, nonc
 	a := authorization{AccessKeyID: id, SignedHeaders: signed, Signature: hmacHex(secret, stringToSignV3(cr))}
 	r.Header.Set("Authorization", a.String())
 	return nil
+}
+
+// checkV3Headers checks everything of a V3 request that its headers hold:
+// the Authorization's form, the required and signed headers, x-acs-date
+// inside the window and a known AccessKeyId. It returns the parsed
+// Authorization, the request time and the AccessKeySecret.
+func checkV3Headers(r *http.Request, h string, keys Keys, now time.Time, opt Options) (authorization, time.Time, string, error) {
+	auth, err := parseAuthorization(h)
+	if err != nil {
+		return authorization{}, time.Time{}, "", err
+	}
+	for _, q := range requiredV3 {
+		if r.Header.Get(q.header) == "" {
+			return authorization{}, time.Time{}, "", errMissing(q.param, q.header)
+		}
+	}
+	if err := checkSignedList(r, auth.SignedHeaders); err != nil {
+		return authorization{}, time.Time{}, "", err
+	}
+	ts, err := checkTime(r.Header.Get("x-acs-date"), now, opt)
+	if err != nil {
+		return authorization{}, time.Time{}, "", err
+	}
+	secret, ok := keys.Lookup(auth.AccessKeyID)
+	if !ok {
+		return authorization{}, time.Time{}, "", errAccessKey()
+	}
+	return auth, ts, secret, nil
 }

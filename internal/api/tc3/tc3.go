@@ -135,6 +135,27 @@ func Verify(r *http.Request, body []byte, keys Keys, now time.Time, opt Options)
 	return verifyTC3(r, body, keys, now, opt)
 }
 
+// CheckHeaders checks what a TC3 request's headers alone can prove, before
+// its body is read: the required headers, the Authorization's form, a known
+// SecretId, the credential scope and a timestamp inside the window. It
+// returns the *Error Verify would, or nil; a v1 request (whose credentials
+// travel in its parameters) passes unchecked. A server reads the body of a
+// TC3 request only after CheckHeaders passed, then calls Verify.
+func CheckHeaders(r *http.Request, keys Keys, now time.Time, opt Options) error {
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		return errUnsupportedMethod()
+	}
+	if isV1(r) {
+		return nil
+	}
+	_, _, _, err := checkTC3Headers(r, keys, now, opt)
+	return err
+}
+
+// IsTC3 reports whether Verify would take r for a TC3 request: it has an
+// Authorization or X-TC-Action header, or is neither a GET nor a form POST.
+func IsTC3(r *http.Request) bool { return !isV1(r) }
+
 func isV1(r *http.Request) bool {
 	if r.Header.Get("Authorization") != "" || r.Header.Get("X-TC-Action") != "" {
 		return false

@@ -14,6 +14,39 @@ import (
 const unsignedPayload = "UNSIGNED-PAYLOAD"
 
 func verifyTC3(r *http.Request, body []byte, keys Keys, now time.Time, opt Options) (Result, error) {
+	res, auth, key, err := checkTC3Headers(r, keys, now, opt)
+	if err != nil {
+		return Result{}, err
+	}
+	crs, err := canonicalRequests(r, body, auth, opt)
+	if err != nil {
+		return Result{}, err
+	}
+	signing := signingKey(key, auth.Date, auth.Service)
+	verified := false
+	for _, cr := range crs {
+		want := hmacHex(signing, stringToSign(r.Header.Get("X-TC-Timestamp"), auth.scope(), cr))
+		verified = hmac.Equal([]byte(want), []byte(auth.Signature)) || verified
+	}
+	if !verified {
+		return Result{}, errSignature()
+	}
+	if r.Method == http.MethodGet {
+		params, err := flatParams(r.URL.RawQuery)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Params = ownParams(params)
+	}
+	return res, nil
+}
+
+// checkTC3Headers checks everything of a TC3 request that its headers
+// hold: the required headers, the Authorization's form, the token rule, the
+// timestamp window, a known SecretId and the credential scope. It returns
+// the result so far (SecretID set), the parsed Authorization and the
+// SecretKey.
+func checkTC3Headers(r *http.Request, keys Keys, now time.Time, opt Options) (Result, authorization, string, error) {
 	res := Result{
 		Scheme:        SchemeTC3,
 		Action:        r.Header.Get("X-TC-Action"),
@@ -27,54 +60,34 @@ func verifyTC3(r *http.Request, body []byte, keys Keys, now time.Time, opt Optio
 		{"Action", res.Action}, {"Version", res.Version}, {"Timestamp", tsText},
 	} {
 		if p.val == "" {
-			return Result{}, errMissing(p.name)
+			return Result{}, authorization{}, "", errMissing(p.name)
 		}
 	}
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return Result{}, errAuthorization("the header is missing.")
+		return Result{}, authorization{}, "", errAuthorization("the header is missing.")
 	}
 	auth, err := parseAuthorization(h)
 	if err != nil {
-		return Result{}, err
+		return Result{}, authorization{}, "", err
 	}
 	if res.Token = r.Header.Get("X-TC-Token"); res.Token != "" && !opt.AllowToken {
-		return Result{}, errToken()
+		return Result{}, authorization{}, "", errToken()
 	}
 	if res.Timestamp, err = checkTime(tsText, now, opt); err != nil {
-		return Result{}, err
+		return Result{}, authorization{}, "", err
 	}
 	key, ok := keys.Lookup(auth.SecretID)
 	if !ok {
-		return Result{}, errSecretID()
+		return Result{}, authorization{}, "", errSecretID()
 	}
 	// The scope must name this service and the date of X-TC-Timestamp: a
 	// signature made for another product or day does not count here.
 	if auth.Service != opt.service() || auth.Date != res.Timestamp.Format(dateLayout) {
-		return Result{}, errSignature()
-	}
-	crs, err := canonicalRequests(r, body, auth, opt)
-	if err != nil {
-		return Result{}, err
-	}
-	signing := signingKey(key, auth.Date, auth.Service)
-	verified := false
-	for _, cr := range crs {
-		want := hmacHex(signing, stringToSign(tsText, auth.scope(), cr))
-		verified = hmac.Equal([]byte(want), []byte(auth.Signature)) || verified
-	}
-	if !verified {
-		return Result{}, errSignature()
+		return Result{}, authorization{}, "", errSignature()
 	}
 	res.SecretID = auth.SecretID
-	if r.Method == http.MethodGet {
-		params, err := flatParams(r.URL.RawQuery)
-		if err != nil {
-			return Result{}, err
-		}
-		res.Params = ownParams(params)
-	}
-	return res, nil
+	return res, auth, key, nil
 }
 
 // canonicalRequests returns the canonical request of r: one with the

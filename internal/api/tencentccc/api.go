@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/api/tc3"
@@ -78,19 +79,23 @@ func (a *API) Lookup(secretID string) (string, bool) {
 // Register mounts nothing of its own: requests arrive at "/" (RootAPI).
 func (a *API) Register(*http.ServeMux) {}
 
-// Claims reports whether a request to "/" is an API 3.0 request for this
-// service: an X-TC-Action header, or a v1 Action with this Version.
+// ClaimsHeaders reports whether a request to "/" is a TC3 request, whose
+// credentials travel in its headers: an X-TC-Action header or a TC3
+// Authorization. Its body is read only once the headers authenticate.
+func (a *API) ClaimsHeaders(r *http.Request) bool {
+	return r.Header.Get("X-TC-Action") != "" || strings.HasPrefix(r.Header.Get("Authorization"), "TC3-")
+}
+
+// Claims reports whether a request to "/" is a v1 request for this
+// service: an Action with this Version among its parameters.
 func (a *API) Claims(r *http.Request, params url.Values) bool {
-	if r.Header.Get("X-TC-Action") != "" {
-		return true
-	}
 	return params.Get("Action") != "" && params.Get("Version") == Version
 }
 
 // ServeRoot serves one API 3.0 request.
-func (a *API) ServeRoot(w http.ResponseWriter, r *http.Request, body []byte) {
+func (a *API) ServeRoot(w http.ResponseWriter, r *http.Request) {
 	reqID := newRequestID()
-	resp, err := a.serve(r, body)
+	resp, err := a.serve(r)
 	if err != nil {
 		writeError(w, r, reqID, err)
 		return

@@ -2,6 +2,7 @@ package tencentccc
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 
 	"github.com/cdrhub/cdrhub/internal/api/tc3"
@@ -25,7 +26,7 @@ type listResponse struct {
 }
 
 // serve authenticates, validates and answers one request.
-func (a *API) serve(r *http.Request, body []byte) (*listResponse, error) {
+func (a *API) serve(r *http.Request) (*listResponse, error) {
 	action := r.Header.Get("X-TC-Action")
 	if action == "" {
 		action = r.URL.Query().Get("Action")
@@ -35,15 +36,24 @@ func (a *API) serve(r *http.Request, body []byte) (*listResponse, error) {
 		label = "unknown"
 	}
 	httpx.SetRoute(r.Context(), "tencent_ccc", label)
-	if len(body) > maxBody {
-		return nil, errorf(codeRequestTooLarge, "The request body exceeds 10 MB.")
-	}
 	now := a.now()
-	res, err := tc3.Verify(r, body, a, now, tc3.Options{Service: "ccc", AllowToken: true})
+	opt := tc3.Options{Service: "ccc", AllowToken: true}
+	if err := tc3.CheckHeaders(r, a, now, opt); err != nil {
+		return nil, err // before a byte of the body is read
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, errorf(codeInvalidParameter, "The request body could not be read.")
+	}
+	if len(body) > maxBody {
+		return nil, errorf(codeRequestTooLarge, "The request body exceeds 1 MiB.")
+	}
+	res, err := tc3.Verify(r, body, a, now, opt)
 	if err != nil {
 		return nil, err
 	}
 	t := a.keys[res.SecretID].tenant
+	httpx.SetPrincipal(r.Context(), t.ID.String(), res.SecretID)
 	if res.Token != "" && !t.AllowToken {
 		return nil, errorf(codeTokenFailure, "Temporary credentials (X-TC-Token) are not accepted here.")
 	}
@@ -90,5 +100,7 @@ func (a *API) serve(r *http.Request, body []byte) (*listResponse, error) {
 	return resp, nil
 }
 
-// maxBody is API 3.0's request size limit.
-const maxBody = 10 << 20
+// maxBody is the most a request may carry: API 3.0 allows 10 MB, but a
+// record query needs a few kB, so cdrhub allows 1 MiB (MaxClaimedBody of
+// the listener).
+const maxBody = 1 << 20
