@@ -110,6 +110,9 @@ func (a *API) get(r *http.Request, t *tenant, p url.Values) (any, error) {
 	if id == "" {
 		return nil, missing("ContactId")
 	}
+	if err := boundString("ContactId", id, cdr.MaxIDLen, cdr.Bytes); err != nil {
+		return nil, err
+	}
 	recs, _, err := a.store.FindRecords(r.Context(), t.ID, cdr.Filter{Channels: []cdr.Channel{cdr.ChannelVoice},
 		VendorIDs: cdr.VendorIDs{Source: cdr.SourceAliyunCCC, Values: []string{id}}, Limit: 1, WithRaw: true})
 	if err != nil {
@@ -152,6 +155,9 @@ func listFilter(p url.Values, t *tenant, now time.Time) (f cdr.Filter, page, siz
 	f.OrderBy = field
 	if id := p.Get("ContactId"); id != "" {
 		// ContactId overrides every other filter, the window included.
+		if err := boundString("ContactId", id, cdr.MaxIDLen, cdr.Bytes); err != nil {
+			return f, 0, 0, err
+		}
 		f.VendorIDs = cdr.VendorIDs{Source: cdr.SourceAliyunCCC, Values: []string{id}}
 		return f, page, size, nil
 	}
@@ -191,6 +197,14 @@ func enumFilters(p url.Values, f *cdr.Filter) error {
 			}
 			vals = append(vals, l...)
 		}
+		name := e.list
+		if name == "" {
+			name = e.single
+		}
+		vals, err := bounded(name, vals, cdr.MaxNameLen, cdr.Bytes)
+		if err != nil {
+			return err
+		}
 		if len(vals) > 0 {
 			f.VendorEnums = append(f.VendorEnums, cdr.VendorEnum{Source: cdr.SourceAliyunCCC, Field: e.field, Values: vals})
 		}
@@ -199,18 +213,26 @@ func enumFilters(p url.Values, f *cdr.Filter) error {
 	if err != nil {
 		return err
 	}
-	f.SatLabels = labels
-	if v := p.Get("AgentId"); v != "" {
-		f.AgentIDs = []string{v}
+	if f.SatLabels, err = bounded("SatisfactionDescriptionList", labels, cdr.MaxNameLen, cdr.Bytes); err != nil {
+		return err
 	}
-	if v := p.Get("SkillGroupId"); v != "" {
-		f.QueueIDs = []string{v}
-	}
-	if v := p.Get("CallingNumber"); v != "" {
-		f.CallerNumbers = []string{v}
-	}
-	if v := p.Get("CalledNumber"); v != "" {
-		f.CalleeNumbers = []string{v}
+	for _, s := range []struct {
+		name string
+		to   *[]string
+		max  int
+		unit cdr.Unit
+	}{
+		{"AgentId", &f.AgentIDs, cdr.MaxNameLen, cdr.Bytes},
+		{"SkillGroupId", &f.QueueIDs, cdr.MaxNameLen, cdr.Bytes},
+		{"CallingNumber", &f.CallerNumbers, cdr.MaxNumberLen, cdr.Chars},
+		{"CalledNumber", &f.CalleeNumbers, cdr.MaxNumberLen, cdr.Chars},
+	} {
+		if v := p.Get(s.name); v != "" {
+			if err := boundString(s.name, v, s.max, s.unit); err != nil {
+				return err
+			}
+			*s.to = []string{v}
+		}
 	}
 	if c := p.Get("Criteria"); c != "" {
 		var crit struct {
@@ -220,6 +242,9 @@ func enumFilters(p url.Values, f *cdr.Filter) error {
 			return badFormat("Criteria", "It must be a JSON object such as {\"phoneNumber\":\"0735\"}.")
 		}
 		if digits := strings.Trim(crit.PhoneNumber, " "); digits != "" {
+			if err := boundString("Criteria", digits, cdr.MaxNumberLen, cdr.Chars); err != nil {
+				return err
+			}
 			if len(cdr.Digits(digits)) < 3 {
 				return badFormat("Criteria", "phoneNumber needs at least 3 digits.")
 			}
@@ -232,6 +257,30 @@ func enumFilters(p url.Values, f *cdr.Filter) error {
 		}
 	}
 	return nil
+}
+
+// bounded returns vs without duplicates, or Parameter.Format naming param
+// when it holds a value over max or more distinct values than the bounds of
+// every filter allow (docs/design.md#bounds).
+func bounded(param string, vs []string, max int, unit cdr.Unit) ([]string, error) {
+	out, err := cdr.CheckStrings(param, vs, max, unit)
+	if err != nil {
+		return nil, boundError(param, err)
+	}
+	return out, nil
+}
+
+// boundString is bounded for one value.
+func boundString(param, v string, max int, unit cdr.Unit) error {
+	if err := cdr.CheckString(param, v, max, unit); err != nil {
+		return boundError(param, err)
+	}
+	return nil
+}
+
+func boundError(param string, err error) error {
+	why := strings.TrimPrefix(cdr.ErrorMessage(err), param+": ")
+	return badFormat(param, strings.ToUpper(why[:1])+why[1:]+".")
 }
 
 // listParam reads a *List parameter: a JSON array of strings when it
@@ -284,6 +333,9 @@ func msParam(p url.Values, name string, def int64) (int64, error) {
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 || n >= cdr.MaxTime {
 		return 0, badFormat(name, "It must be a Unix time in milliseconds.")
+	}
+	if n < cdr.MinTime {
+		return 0, badFormat(name, "It must not be before 2000-01-01T00:00:00Z.")
 	}
 	return n, nil
 }

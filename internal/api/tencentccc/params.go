@@ -168,6 +168,8 @@ func (a *API) filter(q *request, t *tenant, now time.Time) (cdr.Filter, error) {
 	switch {
 	case start < 0 || end < 0 || end > cdr.MaxTime/1000:
 		return f, invalidValue("StartTimeStamp and EndTimeStamp must be Unix times in seconds.")
+	case start < cdr.MinTime/1000:
+		return f, invalidValue("StartTimeStamp must not be before 2000-01-01T00:00:00Z (946684800).")
 	case start > end:
 		return f, invalidValue("StartTimeStamp must not be later than EndTimeStamp.")
 	case end-start >= 90*86400:
@@ -201,17 +203,31 @@ func (a *API) filter(q *request, t *tenant, now time.Time) (cdr.Filter, error) {
 	default:
 		return f, missing("PageSize")
 	}
-	for _, p := range q.Phones {
+	phones, err := cdr.CheckStrings("Phones", q.Phones, cdr.MaxNumberLen, cdr.Chars)
+	if err != nil {
+		return f, invalidValue(boundMessage("Phones", cdr.MaxNumberLen, "characters"))
+	}
+	for _, p := range phones {
 		if cdr.Digits(p) == "" {
 			return f, invalidValue(fmt.Sprintf("The phone number %q has no digits.", p))
 		}
 	}
+	sessions, err := cdr.CheckStrings("SessionIds", q.SessionIDs, cdr.MaxIDLen, cdr.Bytes)
+	if err != nil {
+		return f, invalidValue(boundMessage("SessionIds", cdr.MaxIDLen, "bytes"))
+	}
 	f.Channels = []cdr.Channel{cdr.ChannelVoice}
 	f.From, f.To = start*1000, (end+1)*1000
-	f.Phones = q.Phones
-	if len(q.SessionIDs) > 0 {
-		f.VendorIDs = cdr.VendorIDs{Source: cdr.SourceTencentCCC, Values: q.SessionIDs}
+	f.Phones = phones
+	if len(sessions) > 0 {
+		f.VendorIDs = cdr.VendorIDs{Source: cdr.SourceTencentCCC, Values: sessions}
 	}
 	f.Count, f.WithRaw, f.Order = true, true, cdr.OrderDesc
 	return f, nil
+}
+
+// boundMessage is the message of a list over the bounds of every filter
+// (docs/design.md#bounds).
+func boundMessage(param string, max int, unit string) string {
+	return fmt.Sprintf("`%s` takes at most %d distinct elements of at most %d %s each.", param, cdr.MaxListLen, max, unit)
 }
