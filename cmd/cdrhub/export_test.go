@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,6 +48,10 @@ func TestCSVRow(t *testing.T) {
 }
 
 func TestExportErrors(t *testing.T) {
+	var tags101 []string
+	for i := range 101 {
+		tags101 = append(tags101, fmt.Sprintf("t%d", i))
+	}
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir)
 	out := filepath.Join(dir, "out.csv")
@@ -58,6 +63,10 @@ func TestExportErrors(t *testing.T) {
 		{"no database yet", []string{"--config", cfg}, "no database at " + filepath.Join(dir, "data", "cdrhub.db")},
 		{"bad filter", []string{"--config", cfg, "--channel", "fax"}, `export: channel: unknown value "fax"`},
 		{"bad time", []string{"--config", cfg, "--from", "yesterday"}, "export: from: want Unix milliseconds or RFC 3339"},
+		{"time before 2000", []string{"--config", cfg, "--from", "1969-12-31T23:00:00Z"}, "export: from: must be from 2000-01-01T00:00:00Z"},
+		{"epoch", []string{"--config", cfg, "--to", "1970-01-01T00:00:00Z"}, "export: to: must be from 2000-01-01T00:00:00Z"},
+		{"long number", []string{"--config", cfg, "--phone", strings.Repeat("1", 33)}, "export: phone: a value is longer than 32 characters"},
+		{"long list", []string{"--config", cfg, "--tag", strings.Join(tags101, ",")}, "export: tag: at most 100 distinct values"},
 		{"bad format", []string{"--config", cfg, "--format", "xml"}, "export: --format xml: want ndjson or csv"},
 		{"argument", []string{"--config", cfg, "voice"}, `export: unexpected argument "voice"`},
 		{"config and server", []string{"--config", cfg, "--server", "http://127.0.0.1:1", "--token", "t"}, "--config is for the local database"},

@@ -59,6 +59,7 @@ func single(q url.Values, key string) (string, error) {
 	return q.Get(key), nil
 }
 
+// enumList returns the distinct values of a list parameter of enum values.
 func enumList[E ~string](q url.Values, key string, all []E) ([]E, error) {
 	var out []E
 	for _, v := range list(q, key) {
@@ -67,7 +68,13 @@ func enumList[E ~string](q url.Values, key string, all []E) ([]E, error) {
 		}
 		out = append(out, E(v))
 	}
-	return out, nil
+	return cdr.CheckList(key, out)
+}
+
+// stringList returns the distinct values of a list parameter, refusing more
+// than cdr.MaxListLen of them or one longer than max (docs/design.md#bounds).
+func stringList(q url.Values, key string, max int, unit cdr.Unit) ([]string, error) {
+	return cdr.CheckStrings(key, list(q, key), max, unit)
 }
 
 func boolParam(q url.Values, key string) (bool, error) {
@@ -109,6 +116,11 @@ func timeParam(q url.Values, key string) (int64, error) {
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
 		return 0, invalid("%s: want Unix milliseconds or RFC 3339, got %q", key, v)
+	}
+	// Before 2000 is refused in this form too: 1970-01-01T00:00:00Z would
+	// otherwise be 0, an open end.
+	if err := cdr.CheckTime(key, t.UnixMilli()); err != nil {
+		return 0, err
 	}
 	return t.UnixMilli(), nil
 }
@@ -158,19 +170,19 @@ func parseFilter(q url.Values) (f cdr.Filter, hash string, err error) {
 	if f.HangupBy, err = enumList(q, "hangup_by", cdr.HangupBys); err != nil {
 		return f, "", err
 	}
-	if ids := list(q, "source_id"); len(ids) > 0 {
+	ids, err := stringList(q, "source_id", cdr.MaxIDLen, cdr.Bytes)
+	if err != nil {
+		return f, "", err
+	}
+	if len(ids) > 0 {
 		if len(f.Sources) != 1 {
 			return f, "", invalid("source_id needs exactly one source")
 		}
 		f.VendorIDs = cdr.VendorIDs{Source: f.Sources[0], Values: ids}
 	}
-	f.Phones = list(q, "phone")
-	if f.PhoneContains, err = single(q, "phone_contains"); err != nil {
+	if err := parseStrings(q, &f); err != nil {
 		return f, "", err
 	}
-	f.CallerAddrs, f.CalleeAddrs = list(q, "caller"), list(q, "callee")
-	f.Agents, f.Queues = list(q, "agent"), list(q, "queue")
-	f.Tags, f.CountryCodes = list(q, "tag"), list(q, "country_code")
 	if err := parseFlags(q, &f); err != nil {
 		return f, "", err
 	}
@@ -179,6 +191,35 @@ func parseFilter(q url.Values) (f cdr.Filter, hash string, err error) {
 		return f, "", err
 	}
 	return f, hash, nil
+}
+
+// parseStrings reads the string filters within their bounds: numbers of at
+// most cdr.MaxNumberLen characters, addresses of cdr.MaxIDLen bytes, names
+// of cdr.MaxNameLen bytes, and cdr.MaxListLen distinct values per list.
+func parseStrings(q url.Values, f *cdr.Filter) (err error) {
+	lists := []struct {
+		key  string
+		dst  *[]string
+		max  int
+		unit cdr.Unit
+	}{
+		{"phone", &f.Phones, cdr.MaxNumberLen, cdr.Chars},
+		{"caller", &f.CallerAddrs, cdr.MaxIDLen, cdr.Bytes},
+		{"callee", &f.CalleeAddrs, cdr.MaxIDLen, cdr.Bytes},
+		{"agent", &f.Agents, cdr.MaxNameLen, cdr.Bytes},
+		{"queue", &f.Queues, cdr.MaxNameLen, cdr.Bytes},
+		{"tag", &f.Tags, cdr.MaxNameLen, cdr.Bytes},
+		{"country_code", &f.CountryCodes, cdr.MaxNameLen, cdr.Bytes},
+	}
+	for _, l := range lists {
+		if *l.dst, err = stringList(q, l.key, l.max, l.unit); err != nil {
+			return err
+		}
+	}
+	if f.PhoneContains, err = single(q, "phone_contains"); err != nil {
+		return err
+	}
+	return cdr.CheckString("phone_contains", f.PhoneContains, cdr.MaxNumberLen, cdr.Chars)
 }
 
 func parseFlags(q url.Values, f *cdr.Filter) error {
@@ -302,7 +343,7 @@ func decodeCursor(s string) (cursor, error) {
 	}
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil || c.V != 1 || c.K.ID == "" || (c.O != "asc" && c.O != "desc") {
+	if err := dec.Decode(&c); err != nil || c.V != 1 || c.K.ID == "" || len(c.K.ID) > cdr.MaxIDLen || (c.O != "asc" && c.O != "desc") {
 		return cursor{}, invalid("cursor: not a cursor from next_cursor")
 	}
 	return c, nil

@@ -196,8 +196,12 @@ func (a *API) getRecord(w http.ResponseWriter, r *http.Request) error {
 			return cdr.Errorf(cdr.EINVALID, "as=%q: no such vendor format", as)
 		}
 	}
+	id := r.PathValue("id")
+	if err := cdr.CheckString("id", id, cdr.MaxIDLen, cdr.Bytes); err != nil {
+		return err
+	}
 	t := tenantOf(r.Context())
-	rec, err := a.store.FindRecordByID(r.Context(), t, r.PathValue("id"))
+	rec, err := a.store.FindRecordByID(r.Context(), t, id)
 	if err != nil {
 		return err
 	}
