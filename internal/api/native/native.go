@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -91,19 +92,51 @@ func (a *API) Register(mux *http.ServeMux) {
 }
 
 // handle wraps a tenant-scoped handler with its metric labels (api native,
-// the given action), authentication and the error envelope.
+// the given action), authentication and the error envelope. Nothing of the
+// body is read before the token is verified.
 func (a *API) handle(action string, h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
 	return httpx.Adapt(func(w http.ResponseWriter, r *http.Request) error {
 		httpx.SetRoute(r.Context(), "native", action)
+		if r.ContentLength != 0 {
+			r.Body = &trackedBody{ReadCloser: r.Body}
+		}
 		t, err := a.authenticate(r)
 		if err != nil {
 			return err
 		}
 		return h(w, r.WithContext(withTenant(r.Context(), t)))
-	}, WriteError)
+	}, writeError)
 }
 
-// authenticate resolves the bearer token and the tenant it acts for.
+// trackedBody records whether a request body was read to its end.
+type trackedBody struct {
+	io.ReadCloser
+	eof bool
+}
+
+func (b *trackedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.eof = true
+	}
+	return n, err
+}
+
+// writeError is WriteError for the API's own routes. An HTTP/1 error
+// answered before the body was read to its end (a refused token, a bad
+// parameter, a body over the limit) closes the connection: otherwise the
+// server would read what is left of the body before sending the answer,
+// and wait for as long as a client takes to send it.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if b, ok := r.Body.(*trackedBody); ok && !b.eof && r.ProtoMajor == 1 {
+		w.Header().Set("Connection", "close")
+	}
+	WriteError(w, r, err)
+}
+
+// authenticate resolves the bearer token and the tenant it acts for, and
+// records them for the access log: the token's name, admin:<name> for an
+// admin token, never the token.
 func (a *API) authenticate(r *http.Request) (cdr.TenantID, error) {
 	auth := r.Header.Get("Authorization")
 	scheme, tok, ok := strings.Cut(auth, " ")
@@ -116,11 +149,15 @@ func (a *API) authenticate(r *http.Request) (cdr.TenantID, error) {
 	}
 	asked := r.URL.Query().Get("tenant")
 	if !p.tenant.IsZero() {
+		httpx.SetPrincipal(r.Context(), p.tenant.String(), p.name)
 		if asked != "" && asked != p.tenant.String() {
 			return cdr.TenantID{}, cdr.Errorf(cdr.EFORBIDDEN, "token may not act for tenant %q", asked)
 		}
 		return p.tenant, nil
 	}
+	// An admin acts for no tenant until it names a known one.
+	principal := "admin:" + p.name
+	httpx.SetPrincipal(r.Context(), "", principal)
 	if asked == "" {
 		return cdr.TenantID{}, cdr.Errorf(cdr.EINVALID, "tenant required: an admin token needs ?tenant=<id>")
 	}
@@ -128,6 +165,7 @@ func (a *API) authenticate(r *http.Request) (cdr.TenantID, error) {
 	if !ok {
 		return cdr.TenantID{}, cdr.Errorf(cdr.ENOTFOUND, "tenant %q not found", asked)
 	}
+	httpx.SetPrincipal(r.Context(), t.String(), principal)
 	return t, nil
 }
 
