@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) cdr.Store) {
 	t.Run("TenantIsolation", func(t *testing.T) { testTenantIsolation(t, open(t)) })
 	t.Run("ZeroTenant", func(t *testing.T) { testZeroTenant(t, open(t)) })
 	t.Run("LargeBatch", func(t *testing.T) { testLargeBatch(t, open(t)) })
+	t.Run("Bounds", func(t *testing.T) { testBounds(t, open(t)) })
 	t.Run("Prune", func(t *testing.T) { testPrune(t, open(t)) })
 }
 
