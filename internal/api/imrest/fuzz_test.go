@@ -14,13 +14,17 @@ import (
 
 // FuzzRequestBodies feeds arbitrary bodies to the three request decoders
 // over a real, empty store: they never panic, and every refusal is an IM
-// error with a code.
+// error with a code (a value over a bound that reached the store would come
+// back as the store's own invalid error instead).
 func FuzzRequestBodies(f *testing.F) {
 	f.Add(`{"startTimestamp":1762000000,"endTimestamp":1762086400,"callResult":"reject","numberPerPage":300,"page":-2}`, 0)
 	f.Add(`{"callId":"c"}`, 1)
 	f.Add(`{"StartTimestamp":1,"EndTimestamp":2,"Limit":100,"Offset":9223372036854775807,"ClientUserId":"u"}`, 2)
 	f.Add(`{"startTimestamp":9223372036854775807}`, 0)
 	f.Add(`[]`, 2)
+	f.Add(`{"startTimestamp":946684799,"callType":"`+strings.Repeat("t", 257)+`"}`, 0)
+	f.Add(`{"callId":"`+strings.Repeat("c", 129)+`"}`, 1)
+	f.Add(`{"StartTimestamp":946684800,"EndTimestamp":253402300800,"ClientUserId":"`+strings.Repeat("u", 129)+`"}`, 2)
 	store, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(f.TempDir(), "db"), sqlstore.Options{CacheMiB: 2})
 	if err != nil {
 		f.Fatal(err)

@@ -1,6 +1,7 @@
 package imrest_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,6 +38,37 @@ var base = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 type env struct {
 	srv   *httptest.Server
 	store cdr.Store
+	reads *atomic.Int64 // the API's reads of the store
+	logs  *syncBuffer   // the server's log, JSON lines
+}
+
+// countingStore counts the API's reads of the store.
+type countingStore struct {
+	cdr.Store
+	reads *atomic.Int64
+}
+
+func (s countingStore) FindRecords(ctx context.Context, t cdr.TenantID, f cdr.Filter) ([]*cdr.Record, int, error) {
+	s.reads.Add(1)
+	return s.Store.FindRecords(ctx, t, f)
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func terms(r *cdr.Record) []cdr.Term {
@@ -53,7 +87,8 @@ func newEnv(t *testing.T, rps float64, burst int) *env {
 	block := func(tn string) *imrest.Block {
 		return &imrest.Block{Tenant: cdr.MustTenantID(tn), Admins: []string{admin}, RPS: rps, Burst: burst, ByCallIDRPS: rps, ByCallIDBurst: burst}
 	}
-	api, err := imrest.New(store, []imrest.App{
+	reads := new(atomic.Int64)
+	api, err := imrest.New(countingStore{store, reads}, []imrest.App{
 		{SdkAppID: acmeApp, Key: acmeKey, CallKit: block("acme"), Desk: block("acme")},
 		{SdkAppID: globexApp, Key: globexKey, CallKit: block("globex")},
 		{SdkAppID: deskOnlyApp, Key: deskKey, Desk: block("initech")},
@@ -61,7 +96,8 @@ func newEnv(t *testing.T, rps float64, burst int) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(httpserver.Routes(store, nil, slog.New(slog.DiscardHandler), api))
+	logs := &syncBuffer{}
+	srv := httptest.NewServer(httpserver.Routes(store, nil, slog.New(slog.NewJSONHandler(logs, nil)), api))
 	t.Cleanup(srv.Close)
 	for _, tn := range []string{"acme", "globex"} {
 		var recs []*cdr.Record
@@ -90,7 +126,7 @@ func newEnv(t *testing.T, rps float64, burst int) *env {
 			t.Fatal(err)
 		}
 	}
-	return &env{srv: srv, store: store}
+	return &env{srv: srv, store: store, reads: reads, logs: logs}
 }
 
 // post sends body to path as app with a UserSig made with key for
@@ -107,6 +143,13 @@ func (e *env) post(t *testing.T, path string, app uint64, key, identifier, body 
 
 func (e *env) raw(t *testing.T, method, path string, q url.Values, body string) map[string]any {
 	t.Helper()
+	m, _ := e.send(t, method, path, q, body)
+	return m
+}
+
+// send is raw, and returns the answer's headers too.
+func (e *env) send(t *testing.T, method, path string, q url.Values, body string) (map[string]any, http.Header) {
+	t.Helper()
 	req, _ := http.NewRequest(method, e.srv.URL+path+"?"+q.Encode(), strings.NewReader(body))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -121,7 +164,7 @@ func (e *env) raw(t *testing.T, method, path string, q url.Values, body string) 
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatalf("%s: %s", path, b)
 	}
-	return m
+	return m, resp.Header
 }
 
 const (

@@ -2,6 +2,7 @@ package imrest
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	deskmap "github.com/cdrhub/cdrhub/internal/mapping/tencentdesk"
@@ -29,6 +30,41 @@ type filterData struct {
 
 func invalidB(msg string) error { return imErr(CodeJSONParse, msg) }
 
+// invalid is api's invalid-parameter error: 60003 for B, 141004 for E.
+func invalid(api, msg string) error {
+	if api == apiDesk {
+		return invalidE(msg)
+	}
+	return invalidB(msg)
+}
+
+// checkLen refuses, with api's invalid-parameter error, a value of param
+// longer than max (the bounds every API shares, internal/cdr/bounds.go).
+func checkLen(api, param, v string, max int, unit cdr.Unit) error {
+	if err := cdr.CheckString(param, v, max, unit); err != nil {
+		return invalid(api, cdr.ErrorMessage(err))
+	}
+	return nil
+}
+
+// Time bounds of a request, in Unix seconds: 2000-01-01T00:00:00Z to
+// 9999-12-31T23:59:59Z. An end bound becomes the exclusive (end+1)·1000
+// ms, which must not pass cdr.MaxTime.
+const (
+	minSeconds = cdr.MinTime / 1000
+	maxSeconds = cdr.MaxTime/1000 - 1
+)
+
+// checkSeconds refuses, with api's invalid-parameter error, a time bound
+// outside [minSeconds, maxSeconds]: one before 2000 is not read as open.
+func checkSeconds(api, param string, s int64) error {
+	if s < minSeconds || s > maxSeconds {
+		return invalid(api, fmt.Sprintf("%s must be a Unix time in seconds from %d (2000-01-01T00:00:00Z) to %d (9999-12-31T23:59:59Z)",
+			param, int64(minSeconds), int64(maxSeconds)))
+	}
+	return nil
+}
+
 // recordsByFilter answers get_records_by_filter (record model §4.B(c)).
 func (a *API) recordsByFilter(q *request) (any, error) {
 	var b filterBody
@@ -39,12 +75,23 @@ func (a *API) recordsByFilter(q *request) (any, error) {
 		return nil, invalidB("startTimestamp is required")
 	}
 	start := *b.StartTimestamp
-	end := start + 7*day
+	if err := checkSeconds(apiCallKit, "startTimestamp", start); err != nil {
+		return nil, err
+	}
+	end := min(start+7*day, maxSeconds)
 	if b.EndTimestamp != nil {
 		end = *b.EndTimestamp
+		if err := checkSeconds(apiCallKit, "endTimestamp", end); err != nil {
+			return nil, err
+		}
 	}
-	if start < 0 || end < start || end > cdr.MaxTime/1000 {
-		return nil, invalidB("startTimestamp must be a Unix time in seconds, not after endTimestamp")
+	if end < start {
+		return nil, invalidB("startTimestamp must not be after endTimestamp")
+	}
+	for _, v := range [][2]string{{"callResult", b.CallResult}, {"callType", b.CallType}} {
+		if err := checkLen(apiCallKit, v[0], v[1], cdr.MaxNameLen, cdr.Bytes); err != nil {
+			return nil, err
+		}
 	}
 	size := int64(100)
 	if b.NumberPerPage != nil {
@@ -93,6 +140,9 @@ func (a *API) recordByCallID(q *request) (any, error) {
 	if b.CallID == "" {
 		return nil, invalidB("callId is required")
 	}
+	if err := checkLen(apiCallKit, "callId", b.CallID, cdr.MaxIDLen, cdr.Bytes); err != nil {
+		return nil, err
+	}
 	recs, _, err := a.store.FindRecords(q.Context(), q.block.Tenant, cdr.Filter{Channels: []cdr.Channel{cdr.ChannelRTC},
 		VendorIDs: cdr.VendorIDs{Source: cdr.SourceTRTCCallKit, Values: []string{b.CallID}}, Limit: 1, WithRaw: true})
 	if err != nil {
@@ -127,11 +177,17 @@ func (a *API) imCdrList(q *request) (any, error) {
 	if err := decodeBody(q, apiDesk, &b); err != nil {
 		return nil, err
 	}
-	switch {
-	case b.StartTimestamp == nil || b.EndTimestamp == nil:
+	if b.StartTimestamp == nil || b.EndTimestamp == nil {
 		return nil, invalidE("StartTimestamp and EndTimestamp are required")
-	case *b.StartTimestamp < 0 || *b.EndTimestamp < *b.StartTimestamp || *b.EndTimestamp > cdr.MaxTime/1000:
-		return nil, invalidE("StartTimestamp must be a Unix time in seconds, not after EndTimestamp")
+	}
+	if err := checkSeconds(apiDesk, "StartTimestamp", *b.StartTimestamp); err != nil {
+		return nil, err
+	}
+	if err := checkSeconds(apiDesk, "EndTimestamp", *b.EndTimestamp); err != nil {
+		return nil, err
+	}
+	if *b.EndTimestamp < *b.StartTimestamp {
+		return nil, invalidE("StartTimestamp must not be after EndTimestamp")
 	}
 	limit, offset := int64(20), int64(0)
 	if b.Limit != nil {
@@ -145,6 +201,10 @@ func (a *API) imCdrList(q *request) (any, error) {
 			return nil, invalidE("Offset must be 0 or more")
 		}
 		offset = *b.Offset
+	}
+	// ClientUserId is the caller's address, a record identity.
+	if err := checkLen(apiDesk, "ClientUserId", b.ClientUserID, cdr.MaxIDLen, cdr.Bytes); err != nil {
+		return nil, err
 	}
 	f := cdr.Filter{Channels: []cdr.Channel{cdr.ChannelChat}, From: *b.StartTimestamp * 1000, To: (*b.EndTimestamp + 1) * 1000,
 		Limit: int(limit), Offset: int(offset), Count: true, WithRaw: true}
