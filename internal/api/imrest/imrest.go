@@ -7,6 +7,7 @@ package imrest
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -47,6 +48,7 @@ type API struct {
 
 type app struct {
 	App
+	tenant        cdr.TenantID // the tenant of its blocks
 	callKit, desk *block
 }
 
@@ -76,7 +78,14 @@ func New(store cdr.Store, apps []App) (*API, error) {
 		if ap.CallKit != nil && ap.Desk != nil && ap.CallKit.Tenant != ap.Desk.Tenant {
 			return nil, fmt.Errorf("imrest: sdkappid %d serves two tenants", ap.SdkAppID)
 		}
-		a.apps[ap.SdkAppID] = &app{App: ap, callKit: newBlock(ap.CallKit), desk: newBlock(ap.Desk)}
+		nap := &app{App: ap, callKit: newBlock(ap.CallKit), desk: newBlock(ap.Desk)}
+		switch {
+		case ap.CallKit != nil:
+			nap.tenant = ap.CallKit.Tenant
+		case ap.Desk != nil:
+			nap.tenant = ap.Desk.Tenant
+		}
+		a.apps[ap.SdkAppID] = nap
 	}
 	return a, nil
 }
@@ -116,21 +125,51 @@ type request struct {
 const maxBody = 1 << 20
 
 // handler authenticates a request of api and answers it in api's envelope.
+// Nothing of the body is read before the URL's UserSig is verified, the
+// identifier is found an administrator and the rate limit has passed.
 func (a *API) handler(api, action string, h func(q *request) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpx.SetRoute(r.Context(), api, action)
 		reqID := httpx.NewUUID()
+		var tb *trackedBody
+		if r.ContentLength != 0 {
+			tb = &trackedBody{ReadCloser: r.Body}
+			r.Body = tb
+		}
 		q, err := a.authenticate(r, api, action)
 		var data any
 		if err == nil {
 			data, err = h(q)
 		}
+		if tb != nil && !tb.eof && r.ProtoMajor == 1 {
+			// Answered before the body was read to its end (refused from
+			// the URL, or a body over maxBody): close the connection, or
+			// the server would read the rest of the body before sending
+			// the answer, for as long as the client takes to send it.
+			w.Header().Set("Connection", "close")
+		}
 		write(w, r, api, reqID, data, err)
 	})
 }
 
+// trackedBody records whether a request body was read to its end.
+type trackedBody struct {
+	io.ReadCloser
+	eof bool
+}
+
+func (b *trackedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.eof = true
+	}
+	return n, err
+}
+
 // authenticate checks the URL parameters and the UserSig, then the app's
-// block for api, the identifier's admin rights and the rate limit.
+// block for api, the identifier's admin rights and the rate limit, and
+// only then reads the body. Once the UserSig is verified, the access log
+// names the app's tenant and <identifier>@<sdkappid> (never the UserSig).
 func (a *API) authenticate(r *http.Request, api, action string) (*request, error) {
 	if r.Method != http.MethodPost {
 		return nil, imErr(CodeHTTPParse, "the REST API takes POST requests")
@@ -151,6 +190,7 @@ func (a *API) authenticate(r *http.Request, api, action string) (*request, error
 	if _, err := usersig.Verify(sig, sdkAppID, id, ap.Key, a.now()); err != nil {
 		return nil, err
 	}
+	httpx.SetPrincipal(r.Context(), ap.tenant.String(), id+"@"+strconv.FormatUint(sdkAppID, 10))
 	b := ap.callKit
 	if api == apiDesk {
 		b = ap.desk
