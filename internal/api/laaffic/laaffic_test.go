@@ -1,6 +1,7 @@
 package laaffic_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
@@ -18,6 +19,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/api/laaffic"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/httpserver"
+	"github.com/cdrhub/cdrhub/internal/httpx"
 	lafmap "github.com/cdrhub/cdrhub/internal/mapping/laaffic"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
 	"github.com/cdrhub/cdrhub/internal/storetest"
@@ -45,6 +47,7 @@ func TestSignVector(t *testing.T) {
 type env struct {
 	srv   *httptest.Server
 	store cdr.Store
+	logs  *bytes.Buffer // JSON lines; read only after srv.Close
 }
 
 func terms(r *cdr.Record) []cdr.Term { return lafmap.Terms(r) }
@@ -61,7 +64,8 @@ func newEnv(t *testing.T, rps float64, burst int, trusted []netip.Prefix) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(httpserver.Routes(store, nil, slog.New(slog.DiscardHandler), api))
+	logs := &bytes.Buffer{}
+	srv := httptest.NewServer(httpserver.Routes(store, nil, slog.New(slog.NewJSONHandler(logs, nil)), api))
 	t.Cleanup(srv.Close)
 	for _, tn := range []string{"acme", "globex"} {
 		var recs []*cdr.Record
@@ -85,10 +89,11 @@ func newEnv(t *testing.T, rps float64, burst int, trusted []netip.Prefix) *env {
 			t.Fatal(err)
 		}
 	}
-	return &env{srv: srv, store: store}
+	return &env{srv: srv, store: store, logs: logs}
 }
 
 type answer struct {
+	id     string // the X-Request-Id of the answer
 	Status string `json:"status"`
 	Reason string `json:"reason"`
 	Data   *struct {
@@ -104,7 +109,13 @@ type answer struct {
 // Api-Key, Timestamp and Sign headers.
 func (e *env) post(t *testing.T, path, key, secret string, ts int64, body string, header map[string]string) answer {
 	t.Helper()
-	req, _ := http.NewRequest("POST", e.srv.URL+path, strings.NewReader(body))
+	return e.postContext(context.Background(), t, path, key, secret, ts, body, header)
+}
+
+// postContext is post with a context.
+func (e *env) postContext(ctx context.Context, t *testing.T, path, key, secret string, ts int64, body string, header map[string]string) answer {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, "POST", e.srv.URL+path, strings.NewReader(body))
 	stamp := fmt.Sprint(ts)
 	sum := md5.Sum([]byte(key + secret + stamp))
 	req.Header.Set("Content-Type", "application/json;charset=utf-8")
@@ -124,7 +135,7 @@ func (e *env) post(t *testing.T, path, key, secret string, ts int64, body string
 	if resp.StatusCode != 200 {
 		t.Errorf("HTTP %d", resp.StatusCode)
 	}
-	var a answer
+	a := answer{id: resp.Header.Get(httpx.RequestIDHeader)}
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	if err := dec.Decode(&a); err != nil {
 		t.Fatalf("%s: %v", b, err)

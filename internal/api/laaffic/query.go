@@ -76,6 +76,10 @@ func (a *API) handler(action string, v3 bool) http.Handler {
 
 func param(reason string) error { return fail(statusParameter, reason) }
 
+// bound is the -22 of a value over the bounds of every filter (cdr.Check*),
+// with its message, which names the parameter.
+func bound(err error) error { return param(cdr.ErrorMessage(err)) }
+
 // serve authenticates, validates and answers one query.
 func (a *API) serve(r *http.Request, v3 bool) (*queryData, error) {
 	if r.Method != http.MethodPost {
@@ -125,7 +129,36 @@ func (a *API) serve(r *http.Request, v3 bool) (*queryData, error) {
 	return d, nil
 }
 
-// filter validates a query (record model §4.D(c), §4.F).
+// maxTimeText bounds the text of a time parameter: the longest accepted
+// form, 2006-01-02T15:04:05.999999999+07:00, has 35 bytes.
+const maxTimeText = 64
+
+// parseTime parses the time parameter name (lafmap.ParseTime) and refuses,
+// as -22, a time before 2000-01-01T00:00:00Z (cdr.MinTime) or from
+// 10000-01-01T00:00:00Z (cdr.MaxTime) on, which no record may have.
+func parseTime(name, text string, loc *time.Location) (time.Time, error) {
+	if text == "" {
+		return time.Time{}, param(name + " is required")
+	}
+	var t time.Time
+	err := errors.New("too long")
+	if len(text) <= maxTimeText {
+		t, err = lafmap.ParseTime(text, loc)
+	}
+	if err != nil {
+		return time.Time{}, param(name + " must be ISO 8601 or yyyy-MM-dd HH:mm:ss")
+	}
+	if ms := t.UnixMilli(); ms < cdr.MinTime || ms >= cdr.MaxTime {
+		return time.Time{}, param(name + " must be from 2000-01-01T00:00:00Z to 9999-12-31T23:59:59Z")
+	}
+	return t, nil
+}
+
+// filter validates a query (record model §4.D(c), §4.F). Every filter
+// value is bounded here, before any store call: numbers at most
+// cdr.MaxNumberLen characters, names and ids of queues and agents, country
+// codes and labels at most cdr.MaxNameLen bytes, every list at most
+// cdr.MaxListLen distinct elements (duplicates dropped), times from 2000.
 func (a *API) filter(q *queryBody, t *tenant, v3 bool) (cdr.Filter, error) {
 	var f cdr.Filter
 	switch {
@@ -145,19 +178,13 @@ func (a *API) filter(q *queryBody, t *tenant, v3 bool) (cdr.Filter, error) {
 	if v3 {
 		startName, startText = "startTime", p.StartTime
 	}
-	if startText == "" {
-		return f, param(startName + " is required")
-	}
-	if p.EndTime == "" {
-		return f, param("endTime is required")
-	}
-	start, err := lafmap.ParseTime(startText, t.Location)
+	start, err := parseTime(startName, startText, t.Location)
 	if err != nil {
-		return f, param(startName + " must be ISO 8601 or yyyy-MM-dd HH:mm:ss")
+		return f, err
 	}
-	end, err := lafmap.ParseTime(p.EndTime, t.Location)
+	end, err := parseTime("endTime", p.EndTime, t.Location)
 	if err != nil {
-		return f, param("endTime must be ISO 8601 or yyyy-MM-dd HH:mm:ss")
+		return f, err
 	}
 	now := a.now().In(t.Location)
 	switch {
@@ -168,35 +195,63 @@ func (a *API) filter(q *queryBody, t *tenant, v3 bool) (cdr.Filter, error) {
 	case a.EnforceLookback && start.Before(time.Date(now.Year(), now.Month()-2, 1, 0, 0, 0, 0, t.Location)):
 		return f, fail(statusTimeRange, "Out of time range")
 	}
-	f = cdr.Filter{Channels: []cdr.Channel{cdr.ChannelVoice}, From: start.UnixMilli(), To: end.Add(time.Second).UnixMilli(),
+	// The window is inclusive to the second. No record starts at or after
+	// cdr.MaxTime, so To stops there.
+	f = cdr.Filter{Channels: []cdr.Channel{cdr.ChannelVoice}, From: start.UnixMilli(), To: min(end.Add(time.Second).UnixMilli(), cdr.MaxTime),
 		Limit: int(*q.Size), Offset: int((*q.Current - 1) * *q.Size), Count: true, WithRaw: true}
+	if err := cdr.CheckString("sipGroupName", p.SipGroupName, cdr.MaxNameLen, cdr.Bytes); err != nil {
+		return f, bound(err)
+	}
 	if p.SipGroupName != "" {
 		f.QueueNames = []string{p.SipGroupName}
 	}
-	f.AgentNames, f.CountryCodes, f.Tags = p.SeatNameList, p.Ccode, p.LabelNames
+	for _, l := range []struct {
+		name string
+		vs   []string
+		dst  *[]string
+	}{{"seatNameList", p.SeatNameList, &f.AgentNames}, {"ccode", p.Ccode, &f.CountryCodes}, {"labelNames", p.LabelNames, &f.Tags}} {
+		vs, err := cdr.CheckStrings(l.name, l.vs, cdr.MaxNameLen, cdr.Bytes)
+		if err != nil {
+			return f, bound(err)
+		}
+		*l.dst = vs
+	}
 	for _, e := range []struct {
-		field string
-		vals  []int64
-	}{{lafmap.FieldCallType, p.CallType}, {lafmap.FieldHangupReason, p.HangupReason}, {lafmap.FieldHangingDirection, p.HangingDirection}} {
-		if len(e.vals) > 0 {
+		name, field string
+		vals        []int64
+	}{{"callType", lafmap.FieldCallType, p.CallType}, {"hangupReason", lafmap.FieldHangupReason, p.HangupReason},
+		{"hangingDirection", lafmap.FieldHangingDirection, p.HangingDirection}} {
+		vals, err := cdr.CheckList(e.name, e.vals)
+		if err != nil {
+			return f, bound(err)
+		}
+		if len(vals) > 0 {
 			ve := cdr.VendorEnum{Source: cdr.SourceLaaffic, Field: e.field}
-			for _, v := range e.vals {
+			for _, v := range vals {
 				ve.Values = append(ve.Values, strconv.FormatInt(v, 10))
 			}
 			f.VendorEnums = append(f.VendorEnums, ve)
 		}
 	}
 	if p.CalledOrCaller != "" {
+		if err := cdr.CheckString("calledOrCaller", p.CalledOrCaller, cdr.MaxNumberLen, cdr.Chars); err != nil {
+			return f, bound(err)
+		}
 		if len(cdr.Digits(p.CalledOrCaller)) < 3 {
 			return f, param("calledOrCaller needs at least 3 digits")
 		}
 		f.PhoneContains = p.CalledOrCaller
 	}
 	if v3 {
+		if err := cdr.CheckString("voiceGroupId", p.VoiceGroupID, cdr.MaxNameLen, cdr.Bytes); err != nil {
+			return f, bound(err)
+		}
 		if p.VoiceGroupID != "" {
 			f.QueueIDs = []string{p.VoiceGroupID}
 		}
-		f.AgentIDs = p.SeatID
+		if f.AgentIDs, err = cdr.CheckStrings("seatId", p.SeatID, cdr.MaxNameLen, cdr.Bytes); err != nil {
+			return f, bound(err)
+		}
 	}
 	return f, nil
 }
