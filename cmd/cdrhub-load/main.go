@@ -9,6 +9,14 @@
 // instead of SQLite; its records table is dropped first unless
 // -skip-ingest.
 //
+// With -hostile N it sends, after the ingest, N rounds of the hostile
+// requests of internal/hostile (filters of millions of digits, lists of
+// thousands, through every API) from 20 clients, while another tenant
+// queries, and reports the server's resident memory before and at its peak
+// across them:
+//
+//	go run ./cmd/cdrhub-load -records 3000 -hostile 5
+//
 // The figures go to docs/benchmarks.md.
 package main
 
@@ -33,6 +41,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -41,6 +50,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/api/usersig"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/demo"
+	"github.com/cdrhub/cdrhub/internal/hostile"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -55,6 +65,12 @@ const (
 	imKey     = "load-test-im-key"
 	lfKey     = "loadKey1"
 	lfSecret  = "load-test-laaffic-secret"
+	aliKey    = "LTAIloadTEST"
+	aliSecret = "load-test-aliyun-secret"
+	aliInst   = "ccc-load"
+	// otherToken is the native token of a second tenant, which queries
+	// while the hostile requests run.
+	otherToken = "load-test-other-token"
 )
 
 func main() {
@@ -65,13 +81,14 @@ func main() {
 	queries := flag.Int("queries", 200, "requests per query kind")
 	clients := flag.Int("clients", 1, "concurrent ingest clients")
 	pg := flag.String("postgres", "", "PostgreSQL `DSN` to store into instead of SQLite (its records table is dropped first)")
+	hostileRounds := flag.Int("hostile", 0, "after the ingest, send `N` rounds of hostile requests and report the server's memory (instead of the query and export measures)")
 	flag.Parse()
-	if err := run(*records, *dir, *bin, *skipIngest, *queries, *clients, *pg); err != nil {
+	if err := run(*records, *dir, *bin, *skipIngest, *queries, *clients, *pg, *hostileRounds); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(records int, dir, bin string, skipIngest bool, queries, clients int, pg string) error {
+func run(records int, dir, bin string, skipIngest bool, queries, clients int, pg string, hostileRounds int) error {
 	if dir == "" {
 		d, err := os.MkdirTemp("", "cdrhub-load")
 		if err != nil {
@@ -106,8 +123,11 @@ func run(records int, dir, bin string, skipIngest bool, queries, clients int, pg
 		"    tencent_ccc: {sdk_app_id: %d, rate_limit: {rps: 1000000, burst: 1000000}, credentials: [{secret_id: %s, secret_key: %s}]}\n"+
 		"    trtc_callkit: {sdk_app_id: %d, admin_identifiers: [administrator], secret_key: %s, rate_limit: {rps: 1000000, burst: 1000000}}\n"+
 		"    tencent_desk: {sdk_app_id: %d, admin_identifiers: [administrator], secret_key: %s, rate_limit: {rps: 1000000, burst: 1000000}}\n"+
-		"    laaffic: {api_key: %s, api_secret: %s, rate_limit: {rps: 1000000, burst: 1000000}}\n",
-		storage, tenant, token, sdkAppID, secretID, secretKey, imAppID, imKey, imAppID, imKey, lfKey, lfSecret)
+		"    laaffic: {api_key: %s, api_secret: %s, rate_limit: {rps: 1000000, burst: 1000000}}\n"+
+		"    aliyun_ccc: {instance_id: %s, rate_limit: {rps: 1000000, burst: 1000000}, credentials: [{access_key_id: %s, access_key_secret: %s}]}\n"+
+		"  - id: other\n    native: {tokens: [{name: other, token: %s}]}\n",
+		storage, tenant, token, sdkAppID, secretID, secretKey, imAppID, imKey, imAppID, imKey, lfKey, lfSecret,
+		aliInst, aliKey, aliSecret, otherToken)
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		return err
 	}
@@ -123,6 +143,9 @@ func run(records int, dir, bin string, skipIngest bool, queries, clients int, pg
 			return err
 		}
 		fmt.Printf("| ingest, POST /api/v1/records NDJSON, %d records in batches of %d, %d client(s) | %.0f records/s |\n", records, batch, clients, rate)
+	}
+	if hostileRounds > 0 {
+		return hostileLoad(srv, hostileRounds)
 	}
 	if err := pages(srv.base, queries); err != nil {
 		return err
@@ -520,7 +543,7 @@ func export(bin, cfg, dir, format string) (int, time.Duration, int64, error) {
 	go func() {
 		status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
 		for {
-			if kb := vmHWM(status); kb > rss.Load() {
+			if kb := procKB(status, "VmHWM:"); kb > rss.Load() {
 				rss.Store(kb)
 			}
 			select {
@@ -554,15 +577,114 @@ func export(bin, cfg, dir, format string) (int, time.Duration, int64, error) {
 	return n, d, rss.Load() * 1024, sc.Err()
 }
 
-// vmHWM returns the peak resident set in KiB that a /proc/PID/status file
-// reports, or 0.
-func vmHWM(status string) int64 {
+// hostileLoad sends rounds of every hostile request from 20 clients while
+// the other tenant queries without pause, checks every answer, and prints
+// the server's resident memory before and at its peak (VmHWM, reset first
+// through /proc/PID/clear_refs where the kernel allows).
+func hostileLoad(srv *server, rounds int) error {
+	pid := srv.cmd.Process.Pid
+	status := fmt.Sprintf("/proc/%d/status", pid)
+	os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0) // peak := current
+	before := procKB(status, "VmRSS:")
+	target := hostile.Target{Base: srv.base, NativeToken: token,
+		TencentSecretID: secretID, TencentSecretKey: secretKey, TencentSdkAppID: sdkAppID,
+		AliyunAccessKeyID: aliKey, AliyunSecret: aliSecret, AliyunInstance: aliInst,
+		IMSdkAppID: imAppID, IMKey: imKey, IMIdentifier: "administrator",
+		LaafficKey: lfKey, LaafficSecret: lfSecret}
+	cases := hostile.Cases()
+	work := make(chan hostile.Case)
+	var mu sync.Mutex
+	var firstErr error
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+	}
+	var sent, other atomic.Int64
+	var peak atomic.Int64
+	stop := make(chan struct{})
+	otherDone := make(chan struct{})
+	go func() { // the other tenant, and the sampler of VmRSS
+		defer close(otherDone)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			req, _ := http.NewRequest("GET", srv.base+"/api/v1/records?limit=10", nil)
+			req.Header.Set("Authorization", "Bearer "+otherToken)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil || resp.StatusCode != 200 {
+				fail(fmt.Errorf("the other tenant: %v %v", resp, err))
+				return
+			}
+			resp.Body.Close()
+			other.Add(1)
+			if kb := procKB(status, "VmRSS:"); kb > peak.Load() {
+				peak.Store(kb)
+			}
+		}
+	}()
+	start := time.Now()
+	done := make(chan struct{})
+	for range 20 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for c := range work {
+				req, err := c.Build(target, time.Now())
+				if err != nil {
+					fail(err)
+					continue
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					fail(fmt.Errorf("%s: %v", c.Name, err))
+					continue
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err := c.Check(resp.StatusCode, body); err != nil {
+					fail(fmt.Errorf("%s: %v", c.Name, err))
+				}
+				sent.Add(1)
+			}
+		}()
+	}
+	for range rounds {
+		for _, c := range cases {
+			work <- c
+		}
+	}
+	close(work)
+	for range 20 {
+		<-done
+	}
+	elapsed := time.Since(start)
+	close(stop)
+	<-otherDone
+	if firstErr != nil {
+		return firstErr
+	}
+	hwm := max(procKB(status, "VmHWM:"), peak.Load())
+	fmt.Printf("| hostile requests, %d kinds × %d rounds, 20 clients | %d in %.1f s, every one refused with its API's parameter error |\n",
+		len(cases), rounds, sent.Load(), elapsed.Seconds())
+	fmt.Printf("| another tenant's GET /api/v1/records meanwhile | %d answered, all 200 |\n", other.Load())
+	fmt.Printf("| server RSS before, peak across them | %.0f MB, %.0f MB (growth %.0f MB) |\n",
+		float64(before)/1024, float64(hwm)/1024, float64(hwm-before)/1024)
+	return nil
+}
+
+// procKB returns a kB field of a /proc/PID/status file, or 0.
+func procKB(status, field string) int64 {
 	b, err := os.ReadFile(status)
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			var kb int64
 			fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(v), " kB"), &kb)
 			return kb
