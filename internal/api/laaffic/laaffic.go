@@ -103,7 +103,10 @@ func fail(status, reason string) error { return &statusError{status, reason} }
 
 // authenticate checks the headers: the Api-Key names the tenant, Sign is
 // hex MD5(ApiKey + ApiSecret + Timestamp) (any case), Timestamp within the
-// tenant's window, the client address within its allow-list.
+// tenant's window, the client address within its allow-list. Once the Sign
+// is verified, the access log names the tenant and the Api-Key (the public
+// lookup key, never the secret or the Sign), even when the Timestamp or the
+// address is then refused.
 func (a *API) authenticate(r *http.Request) (*tenant, error) {
 	key, sign, ts := r.Header.Get("Api-Key"), r.Header.Get("Sign"), r.Header.Get("Timestamp")
 	t := a.keys[key]
@@ -119,6 +122,7 @@ func (a *API) authenticate(r *http.Request) (*tenant, error) {
 	if subtle.ConstantTimeCompare([]byte(want), []byte(strings.ToLower(sign))) != 1 {
 		return nil, fail(statusAuth, "Authentication error")
 	}
+	httpx.SetPrincipal(r.Context(), t.ID.String(), key)
 	if d := a.now().Sub(time.Unix(sec, 0)); d > t.Window || d < -t.Window {
 		return nil, fail(statusExpired, "Timestamp expires")
 	}

@@ -52,6 +52,9 @@ const maxBody = 1 << 20
 func (a *API) handler(action string, v3 bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpx.SetRoute(r.Context(), "laaffic", action)
+		if r.ContentLength != 0 {
+			r.Body = &trackedBody{ReadCloser: r.Body}
+		}
 		data, err := a.serve(r, v3)
 		body := map[string]any{"status": statusOK, "reason": "success", "data": data}
 		if err != nil {
@@ -66,6 +69,14 @@ func (a *API) handler(action string, v3 bool) http.Handler {
 				outcome = httpx.OutcomeServerError
 			}
 			httpx.SetOutcome(r.Context(), outcome)
+			// An HTTP/1 error answered before the body was read to its
+			// end (a refused Sign, a body over the limit) closes the
+			// connection: otherwise the server would read what is left
+			// of the body before sending the answer, and wait for as long
+			// as the client takes to send it.
+			if b, ok := r.Body.(*trackedBody); ok && !b.eof && r.ProtoMajor == 1 {
+				w.Header().Set("Connection", "close")
+			}
 		}
 		b, _ := json.Marshal(body)
 		w.Header().Set("Content-Type", "application/json;charset=utf-8")
@@ -74,13 +85,29 @@ func (a *API) handler(action string, v3 bool) http.Handler {
 	})
 }
 
+// trackedBody records whether a request body was read to its end.
+type trackedBody struct {
+	io.ReadCloser
+	eof bool
+}
+
+func (b *trackedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.eof = true
+	}
+	return n, err
+}
+
 func param(reason string) error { return fail(statusParameter, reason) }
 
 // bound is the -22 of a value over the bounds of every filter (cdr.Check*),
 // with its message, which names the parameter.
 func bound(err error) error { return param(cdr.ErrorMessage(err)) }
 
-// serve authenticates, validates and answers one query.
+// serve authenticates, validates and answers one query. Nothing of the
+// body is read before the headers are authenticated and the rate limit
+// passed.
 func (a *API) serve(r *http.Request, v3 bool) (*queryData, error) {
 	if r.Method != http.MethodPost {
 		return nil, param("the query takes POST requests")
