@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -8,11 +9,14 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/hostile"
 )
+
+const adminToken = "ops-admin-token"
 
 // hostileTarget writes a configuration of two tenants, acme with every API
 // block and globex with a native token, and returns acme's credentials.
@@ -36,12 +40,13 @@ tenants:
     laaffic: {api_key: %s, api_secret: %s, %s}
   - id: globex
     native: {tokens: [{name: globex-importer, token: %s}]}
+admin: {tokens: [{name: ops, token: %s}]}
 `, filepath.Join(dir, "cdrhub.db"), acme.NativeToken,
 		acme.TencentSdkAppID, fast, acme.TencentSecretID, acme.TencentSecretKey,
 		acme.AliyunInstance, fast, acme.AliyunAccessKeyID, acme.AliyunSecret,
 		acme.IMSdkAppID, acme.IMIdentifier, acme.IMKey, fast,
 		acme.IMSdkAppID, acme.IMIdentifier, acme.IMKey, fast,
-		acme.LaafficKey, acme.LaafficSecret, fast, globexToken)
+		acme.LaafficKey, acme.LaafficSecret, fast, globexToken, adminToken)
 	cfg = filepath.Join(dir, "cdrhub.yaml")
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
@@ -162,4 +167,100 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// Every request's access log line names the tenant acted for and the
+// credential by its public name, for every API; a request whose credential
+// was not verified names neither; no secret is ever logged.
+func TestAccessLogNamesWho(t *testing.T) {
+	dir := t.TempDir()
+	cfg, acme, globexToken := hostileTarget(t, dir)
+	p := start(t, "--config", cfg, "--listen", "127.0.0.1:0", "--log-format", "json")
+	acme.Base = "http://" + p.addr
+	send := func(req *http.Request) {
+		t.Helper()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	// Verified: each API's hostile requests are refused after the
+	// credential is checked.
+	for _, c := range hostile.Cases() {
+		req, err := c.Build(acme, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		send(req)
+	}
+	admin, _ := http.NewRequest("GET", acme.Base+"/api/v1/records?tenant=globex", nil)
+	admin.Header.Set("Authorization", "Bearer "+adminToken)
+	send(admin)
+	// Not verified: the same requests with every secret wrong.
+	wrong := acme
+	wrong.NativeToken, wrong.TencentSecretKey, wrong.AliyunSecret = "wrong-native", "wrong-tc", "wrong-ali"
+	wrong.IMKey, wrong.LaafficSecret = "wrong-im", "wrong-laaffic"
+	for _, c := range hostile.Cases() {
+		req, err := c.Build(wrong, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		send(req)
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	<-p.done
+
+	principal := map[string]string{
+		"tencent_ccc": acme.TencentSecretID, "aliyun_ccc": acme.AliyunAccessKeyID, "laaffic": acme.LaafficKey,
+		"trtc_callkit": fmt.Sprintf("%s@%d", acme.IMIdentifier, acme.IMSdkAppID),
+		"tencent_desk": fmt.Sprintf("%s@%d", acme.IMIdentifier, acme.IMSdkAppID),
+		"native":       "acme-importer",
+	}
+	verified, unverified := map[string]int{}, map[string]int{}
+	logs := p.stderr.String()
+	for line := range strings.SplitSeq(logs, "\n") {
+		var l struct {
+			Msg, API, Tenant, Principal string
+			Status                      int
+		}
+		if json.Unmarshal([]byte(line), &l) != nil || l.Msg != "request" || l.API == "none" {
+			continue
+		}
+		want, ok := principal[l.API]
+		if !ok {
+			t.Errorf("a request of api %q: %s", l.API, line)
+			continue
+		}
+		switch {
+		case l.Principal == "":
+			if l.Tenant != "" {
+				t.Errorf("tenant without a principal: %s", line)
+			}
+			unverified[l.API]++
+		case l.Principal == "admin:ops":
+			if l.Tenant != "globex" {
+				t.Errorf("admin token acting for globex: %s", line)
+			}
+		case l.Principal != want || l.Tenant != "acme":
+			t.Errorf("%s: tenant %q principal %q, want acme %q", l.API, l.Tenant, l.Principal, want)
+		default:
+			verified[l.API]++
+		}
+	}
+	for api := range principal {
+		if verified[api] == 0 || unverified[api] == 0 {
+			t.Errorf("%s: %d lines naming the principal, %d naming none; want both", api, verified[api], unverified[api])
+		}
+	}
+	if !strings.Contains(logs, `"principal":"admin:ops"`) {
+		t.Error("no line names the admin token")
+	}
+	for _, secret := range []string{acme.NativeToken, globexToken, adminToken, acme.TencentSecretKey, acme.AliyunSecret,
+		acme.IMKey, acme.LaafficSecret, "wrong-native", "wrong-tc", "wrong-ali", "wrong-im", "wrong-laaffic"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the log holds the secret %q", secret)
+		}
+	}
 }

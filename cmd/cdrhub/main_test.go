@@ -75,7 +75,8 @@ tenants:
 	return path
 }
 
-var listenRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
+// listenRE finds the address in the "listening" line, text or JSON.
+var listenRE = regexp.MustCompile(`msg=listening addr=(\S+)|"msg":"listening","addr":"([^"]+)"`)
 
 // start runs cdrhub serve with args and waits until it listens.
 func start(t *testing.T, args ...string) *process {
@@ -103,7 +104,7 @@ func start(t *testing.T, args ...string) *process {
 		for sc.Scan() {
 			fmt.Fprintln(p.stderr, sc.Text())
 			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
-				addrc <- m[1]
+				addrc <- m[1] + m[2]
 			}
 		}
 		p.done <- cmd.Wait()
