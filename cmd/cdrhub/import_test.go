@@ -395,6 +395,58 @@ func TestImportExportRemote(t *testing.T) {
 	}
 }
 
+// TestExportImportVersionZero: a record given version 0 keeps it: an export,
+// local or remote, writes "version":0 and imports back unchanged, and a
+// later version 1 updates it. An absent version still becomes the receive
+// time.
+func TestExportImportVersionZero(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	const base = `{"channel":"voice","source":"native","source_id":"%s","start_at":%d%s}` + "\n"
+	in := filepath.Join(dir, "v.ndjson")
+	os.WriteFile(in, []byte(fmt.Sprintf(base, "v0", 1700000000000, `,"version":0`)+
+		fmt.Sprintf(base, "v5", 1700000001000, `,"version":5`)+
+		fmt.Sprintf(base, "vx", 1700000002000, ``)), 0o600)
+	before := time.Now().UnixMilli()
+	_, stderr, err := runCLI(t, nil, "import", "--config", cfg, in)
+	if got, want := importSummary(t, stderr), [6]int{3, 3, 0, 0, 0, 0}; err != nil || got != want {
+		t.Fatalf("import: %v %v, want %v\n%s", err, got, want, stderr)
+	}
+	local, stderr, err := runCLI(t, nil, "export", "--config", cfg)
+	if err != nil {
+		t.Fatalf("export: %v\n%s", err, stderr)
+	}
+	versions := map[string]int64{}
+	for _, r := range exportedNDJSON(t, local) {
+		versions[r.SourceID] = r.Version
+	}
+	if versions["v0"] != 0 || versions["v5"] != 5 || versions["vx"] < before || !strings.Contains(local, `"source_id":"v0","version":0,`) {
+		t.Errorf("exported versions %v:\n%s", versions, local)
+	}
+	exported := filepath.Join(dir, "export.ndjson")
+	os.WriteFile(exported, []byte(local), 0o600)
+	_, stderr, err = runCLI(t, nil, "import", "--config", cfg, exported)
+	if got, want := importSummary(t, stderr), [6]int{3, 0, 0, 3, 0, 0}; err != nil || got != want {
+		t.Errorf("importing the export: %v %v, want all unchanged\n%s", err, got, stderr)
+	}
+
+	p := start(t, "--config", cfg)
+	env := map[string]string{"CDRHUB_TOKEN": testToken}
+	remote, stderr, err := runCLI(t, env, "export", "--server", "http://"+p.addr)
+	if err != nil || remote != local {
+		t.Errorf("remote export: %v\n%s\nwant the local one\n%s", err, remote, stderr)
+	}
+	_, stderr, err = runCLI(t, env, "import", "--server", "http://"+p.addr, exported)
+	if got, want := importSummary(t, stderr), [6]int{3, 0, 0, 3, 0, 0}; err != nil || got != want {
+		t.Errorf("importing the export remotely: %v %v, want all unchanged\n%s", err, got, stderr)
+	}
+	os.WriteFile(in, []byte(fmt.Sprintf(base, "v0", 1700000000000, `,"version":1,"note":"x"`)), 0o600)
+	_, stderr, err = runCLI(t, env, "import", "--server", "http://"+p.addr, in)
+	if got, want := importSummary(t, stderr), [6]int{1, 0, 1, 0, 0, 0}; err != nil || got != want {
+		t.Errorf("version 1 after version 0: %v %v, want updated\n%s", err, got, stderr)
+	}
+}
+
 // The binary reads stdin for -, and exits non-zero when records are rejected.
 func TestImportStdinBinary(t *testing.T) {
 	bin, err := buildBinary()

@@ -1,6 +1,7 @@
 package cdr
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"testing"
@@ -248,11 +249,66 @@ func TestTenantID(t *testing.T) {
 	}
 }
 
-func TestRecordJSONAlwaysEmitsEnums(t *testing.T) {
+func TestRecordJSONAlwaysEmitsEnumsAndVersion(t *testing.T) {
 	b, _ := json.Marshal(&Record{Participants: []Participant{{}}})
-	want := `{"direction":"","call_type":"","disposition":"","hangup_by":"","participants":[{"seq":0}]}`
+	want := `{"version":0,"direction":"","call_type":"","disposition":"","hangup_by":"","participants":[{"seq":0}]}`
 	if string(b) != want {
 		t.Errorf("got %s\nwant %s", b, want)
+	}
+}
+
+func TestPrepareVersion(t *testing.T) {
+	const received = 1700000099000
+	tests := []struct {
+		name    string
+		version int64
+		set     bool
+		want    int64
+	}{
+		{"absent: the receive time", 0, false, received},
+		{"given 0", 0, true, 0},
+		{"given 1", 1, true, 1},
+		{"set in Go", 7, false, 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := validRecord()
+			r.Version, r.VersionSet = tt.version, tt.set
+			for _, at := range []int64{received, received + 1} { // Prepare is idempotent
+				if err := r.Prepare(MustTenantID("acme"), at); err != nil {
+					t.Fatal(err)
+				}
+				if r.Version != tt.want {
+					t.Errorf("version %d, want %d", r.Version, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// TestDocumentWithoutVersion pins the stored document and content hash of a
+// record: the document has no version, whatever Record encodes, so stored
+// documents and hashes stay what they were.
+func TestDocumentWithoutVersion(t *testing.T) {
+	for _, v := range []int64{0, 1700000001234} {
+		r := validRecord()
+		r.SameAs = RecordID("acme", SourceNative, "other")
+		r.Version, r.VersionSet = v, true
+		if err := r.Prepare(MustTenantID("acme"), 1700000001234); err != nil {
+			t.Fatal(err)
+		}
+		doc, err := r.Document()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `{"tenant":"acme","channel":"voice","source":"native","source_id":"pbx-1","same_as":"rec_7urgoss6bqskyqgxh2eaxggf",` +
+			`"start_at":1700000000000,"direction":"unknown","call_type":"direct","media":"audio","disposition":"unknown","hangup_by":"unknown"}`
+		if string(doc) != want {
+			t.Errorf("version %d: document\n got %s\nwant %s", v, doc, want)
+		}
+		if got := hex.EncodeToString(r.Hash); got != "c15fbabcb2620b844fc77603b498723ad91dc3ea322cd3f346391b0f9a7119e2" {
+			t.Errorf("version %d: hash %s", v, got)
+		}
 	}
 }
 

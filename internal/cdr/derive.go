@@ -102,7 +102,7 @@ func (r *Record) derive() {
 func (r *Record) Document() ([]byte, error) {
 	c := *r
 	c.ID, c.Version, c.CreatedAt, c.UpdatedAt, c.Raw = "", 0, 0, 0, nil
-	doc, err := EncodeJSON(&c)
+	doc, err := EncodeJSON(document{Record: &c})
 	if err != nil {
 		return nil, err
 	}
@@ -115,6 +115,15 @@ func (r *Record) Document() ([]byte, error) {
 	sum := sha256.Sum256(hashed)
 	r.Hash = sum[:]
 	return doc, nil
+}
+
+// document is a record as Document encodes it: its zero Version field
+// hides the record's, which is always encoded, so that the document has no
+// version (the store keeps it in a column) and is byte for byte what it
+// was when the record left a zero version out.
+type document struct {
+	*Record
+	Version int64 `json:"version,omitzero"`
 }
 
 // EncodeJSON encodes v as the APIs write JSON: without escaping <, > and

@@ -34,10 +34,8 @@ func AppendJSON(dst, doc []byte, id string, version, createdAt, updatedAt int64)
 		dst = append(dst, ',')
 	}
 	dst = append(dst, head[:sameAs]...)
-	if version != 0 {
-		dst = append(dst, `,"version":`...)
-		dst = strconv.AppendInt(dst, version, 10)
-	}
+	dst = append(dst, `,"version":`...) // always, 0 included, as Record encodes it
+	dst = strconv.AppendInt(dst, version, 10)
 	dst = append(dst, head[sameAs:]...)
 	if createdAt != 0 {
 		dst = append(dst, `,"created_at":`...)

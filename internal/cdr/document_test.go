@@ -2,6 +2,8 @@ package cdr
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -15,6 +17,11 @@ func TestAppendJSON(t *testing.T) {
 			r.Note = `,"start_at":1`
 			r.Attributes = map[string]json.RawMessage{"k": json.RawMessage(`{"start_at":1}`)}
 			r.Agents = []Agent{{ID: "a", Name: "<b>&"}}
+			return r
+		}(),
+		func() *Record {
+			r := validRecord()
+			r.Version, r.VersionSet = 0, true
 			return r
 		}(),
 	}
@@ -32,6 +39,9 @@ func TestAppendJSON(t *testing.T) {
 			got, err := AppendJSON(nil, doc, r.ID, r.Version, r.CreatedAt, r.UpdatedAt)
 			if err != nil || string(got) != string(want) {
 				t.Errorf("AppendJSON:\n got %s\nwant %s (%v)", got, want, err)
+			}
+			if !strings.Contains(string(got), fmt.Sprintf(`,"version":%d,`, r.Version)) {
+				t.Errorf("AppendJSON without the version %d: %s", r.Version, got)
 			}
 		}
 	}

@@ -13,7 +13,7 @@ type Record struct {
 	Channel   Channel `json:"channel,omitzero"`
 	Source    Source  `json:"source,omitzero"`
 	SourceID  string  `json:"source_id,omitzero"`
-	Version   int64   `json:"version,omitzero"`
+	Version   int64   `json:"version"` // ≥ 0, always encoded (0 is a version); see VersionSet
 	SameAs    string  `json:"same_as,omitzero"`
 	CreatedAt int64   `json:"created_at,omitzero"` // output only
 	UpdatedAt int64   `json:"updated_at,omitzero"` // output only
@@ -65,6 +65,11 @@ type Record struct {
 	// VendorTerms are the rendered vendor enum terms (S.F=v) of the record,
 	// computed by the mapping layer on write.
 	VendorTerms []Term `json:"-"`
+	// VersionSet says that Version was given, 0 included: the strict
+	// decoder of native records (recordio.Decode) sets it when the version
+	// key is present. Records built in Go (vendor mappings, the demo) leave
+	// it false, so that their Version 0 means "the receive time".
+	VersionSet bool `json:"-"`
 }
 
 // Party is one end of an interaction. For chat the caller is the customer.

@@ -67,7 +67,7 @@ func (r *Record) setDefaults(receivedAt int64) {
 			r.Media = MediaText
 		}
 	}
-	if r.Version == 0 {
+	if r.Version == 0 && !r.VersionSet {
 		r.Version = receivedAt
 	}
 	for i := range r.Agents {

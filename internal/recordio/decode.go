@@ -33,7 +33,9 @@ func (e *LineError) Error() string {
 // Decode decodes one native record strictly: unknown fields and wrong types
 // are errors that name the field, and a record over maxSize bytes is
 // too_large. The server-owned fields raw, created_at and updated_at are
-// dropped. The LineError's Line is left for the caller to set.
+// dropped. A version given, 0 included, sets VersionSet: only an absent (or
+// null) version becomes the receive time. The LineError's Line is left for
+// the caller to set.
 func Decode(b []byte, maxSize int) (*cdr.Record, *LineError) {
 	if len(b) > maxSize {
 		return nil, &LineError{Code: cdr.ETOOLARGE, Message: fmt.Sprintf("record of %d bytes; the limit is %d", len(b), maxSize)}
@@ -41,11 +43,24 @@ func Decode(b []byte, maxSize int) (*cdr.Record, *LineError) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	r := &cdr.Record{}
-	if err := dec.Decode(r); err != nil {
-		return nil, jsonLineError(err)
+	// The outer version field hides the record's (it is shallower), so
+	// that a present key, in any letter case as encoding/json matches keys,
+	// is told from an absent one.
+	w := struct {
+		*cdr.Record
+		Version *int64 `json:"version"`
+	}{Record: r}
+	if err := dec.Decode(&w); err != nil {
+		le := jsonLineError(err)
+		// encoding/json names a field by its path from the wrapper.
+		le.Field = strings.TrimPrefix(le.Field, "Record.")
+		return nil, le
 	}
 	if dec.More() {
 		return nil, &LineError{Code: cdr.EINVALID, Message: "more than one JSON value on the line"}
+	}
+	if w.Version != nil {
+		r.Version, r.VersionSet = *w.Version, true
 	}
 	r.Raw, r.CreatedAt, r.UpdatedAt = nil, 0, 0
 	return r, nil
@@ -56,6 +71,8 @@ func jsonLineError(err error) *LineError {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	switch {
+	case errors.As(err, &te) && te.Field == "":
+		le.Message = fmt.Sprintf("a record must be a JSON object, not a JSON %s", te.Value)
 	case errors.As(err, &te):
 		le.Field = te.Field
 		le.Message = fmt.Sprintf("cannot use a JSON %s as %s", te.Value, te.Type)

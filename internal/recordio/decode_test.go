@@ -1,6 +1,7 @@
 package recordio
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -59,6 +60,71 @@ func TestDecodeFields(t *testing.T) {
 	}
 	if r.Channel != cdr.ChannelVoice || r.SourceID != "a" || *r.AnswerAt != 1700000001000 || r.Agents[0].ID != "x" {
 		t.Errorf("decoded %+v", r)
+	}
+}
+
+func TestDecodeVersion(t *testing.T) {
+	const base = `"channel":"voice","source":"native","source_id":"a","start_at":1700000000000`
+	tests := []struct {
+		name    string
+		in      string
+		version int64
+		set     bool
+	}{
+		{"absent", `{` + base + `}`, 0, false},
+		{"null", `{` + base + `,"version":null}`, 0, false},
+		{"zero", `{` + base + `,"version":0}`, 0, true},
+		{"one", `{"version":1,` + base + `}`, 1, true},
+		{"other letter case", `{` + base + `,"Version":0}`, 0, true},
+		{"negative (Prepare refuses it)", `{` + base + `,"version":-1}`, -1, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, le := Decode([]byte(tt.in), 1000)
+			if le != nil {
+				t.Fatal(le)
+			}
+			if r.Version != tt.version || r.VersionSet != tt.set {
+				t.Errorf("version %d set %v, want %d %v", r.Version, r.VersionSet, tt.version, tt.set)
+			}
+		})
+	}
+	if _, le := Decode([]byte(`{`+base+`,"version":"1"}`), 1000); le == nil || le.Field != "version" {
+		t.Errorf("a string version: %+v", le)
+	}
+}
+
+// TestVersionZeroRoundTrip: a record given version 0 keeps it through
+// Prepare, and its JSON (what export writes) carries "version":0, which
+// decodes to the same version and hash (what a re-import compares).
+func TestVersionZeroRoundTrip(t *testing.T) {
+	tenant := cdr.MustTenantID("acme")
+	r, le := Decode([]byte(`{"channel":"voice","source":"native","source_id":"a","start_at":1700000000000,"version":0}`), 1000)
+	if le != nil {
+		t.Fatal(le)
+	}
+	if le := Validate(r, 1, tenant, 1700000009000); le != nil {
+		t.Fatal(le)
+	}
+	out, err := cdr.EncodeJSON(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), `"version":0`) {
+		t.Errorf("version 0 left out: %s", out)
+	}
+	r2, le := Decode(out, 1000)
+	if le != nil {
+		t.Fatal(le)
+	}
+	if le := Validate(r2, 1, tenant, 1700000010000); le != nil {
+		t.Fatal(le)
+	}
+	if err := errors.Join(r.ComputeHash(), r2.ComputeHash()); err != nil {
+		t.Fatal(err)
+	}
+	if r2.Version != 0 || string(r2.Hash) != string(r.Hash) {
+		t.Errorf("re-decoded version %d, same hash %v", r2.Version, string(r2.Hash) == string(r.Hash))
 	}
 }
 

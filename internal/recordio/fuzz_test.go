@@ -163,6 +163,7 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add([]byte(`{"channel":"voice","source":"native","source_id":"a","start_at":1700000000000,"answer_at":1700000001000,"end_at":1700000060000,"caller":{"address":"+86 139 1234 5678"},"agents":[{"id":"x"}],"satisfaction":{"score":5},"attributes":{"k":{"b":[1,2.50]}}}`))
 	f.Add([]byte(`{"channel":"chat","source":"native","source_id":"\u00e9<>&","start_at":1700000000000,"note":"\xff"}`))
+	f.Add([]byte(`{"channel":"rtc","source":"native","source_id":"v0","start_at":1700000000000,"version":0}`))
 	tenant := cdr.MustTenantID("acme")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, le := Decode(b, 4096)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cdrhub/cdrhub/internal/api/native"
 	"github.com/cdrhub/cdrhub/internal/cdr"
@@ -31,6 +32,7 @@ func TestVendorFormat(t *testing.T) {
 	api := e.api
 	api.AddFormat(cdr.SourceTencentCCC, tencent{})
 
+	start := time.Now().UnixMilli()
 	envelope := `{"Response":{"TotalCount":2,"TelCdrList":[` + telCdr + `,{"SessionId":""}],"RequestId":"x"}}`
 	var resp native.UpsertResponse
 	if code := e.do(t, "POST", "/api/v1/records?format=tencent_ccc", acmeToken, "application/json", envelope, &resp); code != 200 {
@@ -48,6 +50,9 @@ func TestVendorFormat(t *testing.T) {
 	e.do(t, "GET", "/api/v1/records/"+id+"?include=raw", acmeToken, "", "", &rec)
 	if rec.Source != cdr.SourceTencentCCC || *rec.TalkS != 42 || rec.Disposition != cdr.DispositionAnswered || string(rec.Raw) != telCdr {
 		t.Errorf("stored %+v raw %s", rec, rec.Raw)
+	}
+	if rec.Version < start || rec.Version > time.Now().UnixMilli() {
+		t.Errorf("version %d of a vendor object, want the receive time", rec.Version)
 	}
 	// ?as= gives the vendor object back verbatim, and renders native records.
 	if got := getBody(t, e, "/api/v1/records/"+id+"?as=tencent_ccc"); strings.TrimSpace(got) != telCdr {

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cdrhub/cdrhub/internal/api/native"
 	"github.com/cdrhub/cdrhub/internal/cdr"
@@ -393,5 +394,74 @@ func TestListPagesAndFilters(t *testing.T) {
 	var next native.ListResponse
 	if code := e.do(t, "GET", "/api/v1/records?limit=2&channel=voice&cursor="+url.QueryEscape(first.NextCursor), acmeToken, "", "", &next); code != 200 || len(next.Records) != 2 || next.Records[0].StartAt > first.Records[1].StartAt {
 		t.Errorf("the cursor with its own filters: %d %+v", code, next)
+	}
+}
+
+// TestVersionZero: an explicit "version":0 is a version (only an absent one
+// becomes the receive time), it is listed and read back as "version":0, and
+// a listed record posted back is unchanged.
+func TestVersionZero(t *testing.T) {
+	e := newEnv(t, native.DefaultLimits)
+	start := time.Now().UnixMilli()
+	steps := []struct {
+		name, id, extra string
+		want            native.UpsertResponse
+		version         int64 // of the stored record afterwards; -1: the receive time
+	}{
+		{"explicit 0", "z", `,"version":0`, native.UpsertResponse{Inserted: 1}, 0},
+		{"0 again", "z", `,"version":0`, native.UpsertResponse{Unchanged: 1}, 0},
+		{"version 1", "z", `,"version":1,"note":"x"`, native.UpsertResponse{Updated: 1}, 1},
+		{"back to 0", "z", `,"version":0`, native.UpsertResponse{Unchanged: 1, Stale: 1}, 1},
+		{"null is absent", "n", `,"version":null`, native.UpsertResponse{Inserted: 1}, -1},
+		{"absent", "a", ``, native.UpsertResponse{Inserted: 1}, -1},
+		{"version 1 after an absent one", "a", `,"version":1,"note":"x"`, native.UpsertResponse{Unchanged: 1, Stale: 1}, -1},
+	}
+	for _, st := range steps {
+		code, resp := post(t, e, acmeToken, "application/x-ndjson", rec(st.id, 1700000000000, st.extra))
+		st.want.Errors = []native.LineError{}
+		if diff := cmp.Diff(st.want, resp); code != 200 || diff != "" {
+			t.Fatalf("%s: status %d (-want +got):\n%s", st.name, code, diff)
+		}
+		var got map[string]any
+		e.do(t, "GET", "/api/v1/records/"+cdr.RecordID("acme", "native", st.id), acmeToken, "", "", &got)
+		v, ok := got["version"].(float64)
+		switch {
+		case !ok:
+			t.Errorf("%s: no version in %v", st.name, got)
+		case st.version >= 0 && int64(v) != st.version:
+			t.Errorf("%s: version %v, want %d", st.name, v, st.version)
+		case st.version < 0 && (int64(v) < start || int64(v) > time.Now().UnixMilli()):
+			t.Errorf("%s: version %v, want the receive time", st.name, v)
+		}
+	}
+
+	// The listed records (as export writes them) post back unchanged,
+	// version 0 included.
+	var list struct{ Records []json.RawMessage }
+	if code := e.do(t, "GET", "/api/v1/records?source_id=z,a,n&source=native", acmeToken, "", "", &list); code != 200 || len(list.Records) != 3 {
+		t.Fatalf("list: %d, %d records", code, len(list.Records))
+	}
+	var lines []string
+	for _, r := range list.Records {
+		if !strings.Contains(string(r), `"version":`) {
+			t.Errorf("listed without a version: %s", r)
+		}
+		lines = append(lines, string(r))
+	}
+	post(t, e, acmeToken, "", rec("zero", 1700000000000, `,"version":0`))
+	var zero json.RawMessage
+	e.do(t, "GET", "/api/v1/records/"+cdr.RecordID("acme", "native", "zero"), acmeToken, "", "", &zero)
+	if !strings.Contains(string(zero), `"version":0,`) {
+		t.Errorf("read without version 0: %s", zero)
+	}
+	e.do(t, "GET", "/api/v1/records?source_id=zero&source=native", acmeToken, "", "", &list)
+	if len(list.Records) != 1 || !strings.Contains(string(list.Records[0]), `"version":0,`) {
+		t.Fatalf("listed without version 0: %s", list.Records)
+	}
+	lines = append(lines, string(list.Records[0]))
+	code, resp := post(t, e, acmeToken, "application/x-ndjson", strings.Join(lines, "\n"))
+	want := native.UpsertResponse{Unchanged: 4, Errors: []native.LineError{}}
+	if diff := cmp.Diff(want, resp); code != 200 || diff != "" {
+		t.Errorf("posting the listed records back: status %d (-want +got):\n%s", code, diff)
 	}
 }
