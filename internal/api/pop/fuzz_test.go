@@ -83,6 +83,11 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("verified without the key: %+v", res)
 		}
 		res, err := Verify(r, body, testKeys, testNow, Options{})
+		// What the headers refuse before the body is read, Verify refuses
+		// with the same error: CheckHeaders never turns a good request away.
+		if herr := CheckHeaders(r, testKeys, testNow, Options{}); herr != nil && (err == nil || herr.Error() != err.Error()) {
+			t.Fatalf("CheckHeaders: %v; Verify: %v", herr, err)
+		}
 		var e *Error
 		if err != nil && (!errors.As(err, &e) || e.Status < 400 || e.Status > 499 || e.Code == "") {
 			t.Fatalf("error %v is not a 4xx *Error", err)

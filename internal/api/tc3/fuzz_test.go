@@ -80,6 +80,11 @@ func FuzzVerify(f *testing.F) {
 		if err != nil && !errors.As(err, &e) {
 			t.Fatalf("error %v is not an *Error", err)
 		}
+		// What the headers refuse before the body is read, Verify refuses
+		// with the same error: CheckHeaders never turns a good request away.
+		if herr := CheckHeaders(r, known, now, Options{AllowToken: true}); herr != nil && (err == nil || herr.Error() != err.Error()) {
+			t.Fatalf("CheckHeaders: %v; Verify: %v", herr, err)
+		}
 		if err == nil && (res.SecretID != sdkSecretID || res.Action == "" || res.Version == "") {
 			t.Fatalf("verified with an odd result %+v", res)
 		}
