@@ -43,7 +43,7 @@ func TestPostgresQueryPlans(t *testing.T) {
 		not  []string
 	}{
 		{"page", cdr.Filter{Limit: 100}, []string{"Index Scan Backward using records_start"}, []string{"Sort"}},
-		{"window", cdr.Filter{Limit: 100, From: 1, To: 2, Channels: []cdr.Channel{"voice"}}, []string{"using records_start"}, []string{"Sort"}},
+		{"window", cdr.Filter{Limit: 100, From: cdr.MinTime, To: cdr.MinTime + 1, Channels: []cdr.Channel{"voice"}}, []string{"using records_start"}, []string{"Sort"}},
 		{"ids", cdr.Filter{Limit: 100, IDs: []string{"a", "b"}}, []string{"records_pkey", "Sort"}, []string{"records_start"}},
 		{"phone", cdr.Filter{Limit: 100, Phones: []string{"+8613912345678"}}, []string{"records_keys", "Sort"}, []string{"records_start"}},
 		{"contains", cdr.Filter{Limit: 100, PhoneContains: "123456"}, []string{"records_phones", "Sort"}, []string{"records_start"}},
