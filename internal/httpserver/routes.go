@@ -22,6 +22,12 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
+// WriteChecker reports whether the database takes writes (health.Database).
+// /readyz checks it when the Pinger it was given is one.
+type WriteChecker interface {
+	Writable(ctx context.Context) error
+}
+
 // Routes returns the handler of every API: health checks, /metrics, then
 // each API under its own prefix, behind recovery, request ids, the access
 // log and the HTTP metrics, which are recorded into reg and served with
@@ -44,6 +50,13 @@ func Routes(db Pinger, reg *metrics.Registry, log *slog.Logger, apis ...API) htt
 			httpx.Logger(r.Context()).Warn("not ready", "err", err)
 			httpx.WriteJSON(w, r, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database does not answer"})
 			return
+		}
+		if wc, ok := db.(WriteChecker); ok {
+			if err := wc.Writable(ctx); err != nil {
+				httpx.Logger(r.Context()).Warn("not ready", "err", err)
+				httpx.WriteJSON(w, r, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database not writable"})
+				return
+			}
 		}
 		httpx.WriteJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
 	})))
