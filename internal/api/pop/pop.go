@@ -213,9 +213,9 @@ func pct(s string) string {
 }
 
 // canonicalParams joins params sorted by key (byte order; repeated keys
-// keep their order) as key=value pairs with "&", the values encoded by pct
-// and the keys by encKey.
-func canonicalParams(params url.Values, encKey func(string) string) string {
+// keep their order) as key=value pairs with "&", keys and values encoded
+// by pct.
+func canonicalParams(params url.Values) string {
 	keys := make([]string, 0, len(params))
 	for k := range params {
 		keys = append(keys, k)
@@ -227,7 +227,7 @@ func canonicalParams(params url.Values, encKey func(string) string) string {
 			if b.Len() > 0 {
 				b.WriteByte('&')
 			}
-			b.WriteString(encKey(k) + "=" + pct(v))
+			b.WriteString(pct(k) + "=" + pct(v))
 		}
 	}
 	return b.String()

@@ -63,7 +63,7 @@ func stringToSignRPC(method string, params url.Values) string {
 			signed[k] = vs
 		}
 	}
-	return method + "&" + pct("/") + "&" + pct(canonicalParams(signed, pct))
+	return method + "&" + pct("/") + "&" + pct(canonicalParams(signed))
 }
 
 func signRPC(secret, stringToSign string) string {

@@ -245,3 +245,22 @@ func verifyErrOpt(r *http.Request, opt Options) error {
 	_, err := Verify(r, nil, testKeys, testNow, opt)
 	return err
 }
+
+// Only the RFC 3986 canonical query verifies: keys are percent-encoded as
+// values are, so an encoded "=" or "&" inside a key cannot make one
+// parameter's canonical form read as several.
+func TestV3SmuggledQueryKey(t *testing.T) {
+	const signed = "InstanceId=ccc-demo&PageNumber=1&PageSize=10"
+	r := signedV3(t, "POST", signed, "", testNow, nil)
+	if _, err := Verify(r, nil, testKeys, testNow, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"InstanceId%3Dccc-demo%26PageNumber=1&PageSize=10", // one key "InstanceId=ccc-demo&PageNumber"
+		"InstanceId=ccc-demo%26PageNumber%3D1&PageSize=10", // a value holding the rest: a value was always encoded
+	} {
+		s := signedV3(t, "POST", signed, "", testNow, nil)
+		s.URL.RawQuery, s.RequestURI = q, "/?"+q
+		wantCode(t, verifyErr(s, nil, testKeys, testNow), CodeSignatureDoesNotMatch, 400)
+	}
+}
