@@ -35,8 +35,13 @@ type Block struct {
 type App struct {
 	SdkAppID uint64
 	Key      string
-	CallKit  *Block
-	Desk     *Block
+	// MaxUserSigLifetime, when positive, refuses a UserSig whose
+	// TLS.expire is longer (70009); zero accepts any, as the vendor does.
+	// It is the app's, as the key is: both blocks of a shared sdkappid
+	// have the same (the configuration requires it).
+	MaxUserSigLifetime time.Duration
+	CallKit            *Block
+	Desk               *Block
 }
 
 // API serves B and E.
@@ -187,7 +192,7 @@ func (a *API) authenticate(r *http.Request, api, action string) (*request, error
 	if ap == nil {
 		return nil, imErr(usersig.CodeSDKAppIDNotFound, fmt.Sprintf("sdkappid %d does not exist", sdkAppID))
 	}
-	if _, err := usersig.Verify(sig, sdkAppID, id, ap.Key, a.now()); err != nil {
+	if _, err := usersig.VerifyWith(sig, sdkAppID, id, ap.Key, a.now(), usersig.Options{MaxLifetime: ap.MaxUserSigLifetime}); err != nil {
 		return nil, err
 	}
 	httpx.SetPrincipal(r.Context(), ap.tenant.String(), id+"@"+strconv.FormatUint(sdkAppID, 10))

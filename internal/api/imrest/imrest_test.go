@@ -31,6 +31,9 @@ const (
 	globexApp, globexKey = uint64(1400000002), "globex-im-key"
 	deskOnlyApp, deskKey = uint64(1400000003), "desk-only-key"
 	admin                = "administrator"
+	// acmeMaxLifetime is acme's max_usersig_lifetime; the other apps
+	// have none.
+	acmeMaxLifetime = 24 * time.Hour
 )
 
 var base = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
@@ -89,7 +92,7 @@ func newEnv(t *testing.T, rps float64, burst int) *env {
 	}
 	reads := new(atomic.Int64)
 	api, err := imrest.New(countingStore{store, reads}, []imrest.App{
-		{SdkAppID: acmeApp, Key: acmeKey, CallKit: block("acme"), Desk: block("acme")},
+		{SdkAppID: acmeApp, Key: acmeKey, MaxUserSigLifetime: acmeMaxLifetime, CallKit: block("acme"), Desk: block("acme")},
 		{SdkAppID: globexApp, Key: globexKey, CallKit: block("globex")},
 		{SdkAppID: deskOnlyApp, Key: deskKey, Desk: block("initech")},
 	})

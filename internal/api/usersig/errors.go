@@ -1,6 +1,9 @@
 package usersig
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+)
 
 // IM REST error codes (api-contracts §1.3, "REST API 公共错误码",
 // cloud.tencent.com 679/131708). Verify and Parse return only the 7000x
@@ -13,7 +16,7 @@ const (
 	CodeAdminRequired      = 60010 // caller: the identifier is not one of the tenant's admin identifiers
 	CodeExpired            = 70001 // Verify: now > TLS.time + TLS.expire
 	CodeInvalid            = 70003 // Verify, Parse: the token cannot be decoded (base64, zlib, JSON, fields)
-	CodeSigMismatch        = 70009 // Verify: the HMAC does not match the key
+	CodeSigMismatch        = 70009 // Verify: the HMAC does not match, TLS.time is over 300 s ahead, or TLS.expire is over MaxLifetime
 	CodeIdentifierMismatch = 70013 // Verify: URL identifier ≠ TLS.identifier
 	CodeSDKAppIDMismatch   = 70014 // Verify: URL sdkappid ≠ TLS.sdkappid
 	CodeKeyNotFound        = 70016 // caller (and Verify with an empty key): the sdkappid has no key
@@ -29,6 +32,8 @@ const (
 	MsgExpired            = "UserSig has expired. Please generate a new one."
 	MsgInvalid            = "Failed to parse the UserSig."
 	MsgSigMismatch        = "UserSig verification failed. Check that the UserSig was generated with the key of this SDKAppID."
+	MsgIssuedInFuture     = "UserSig verification failed. Its TLS.time is more than 300 seconds in the future: check the clock of the signer."
+	MsgLifetimeTooLong    = "UserSig verification failed. Its TLS.expire is longer than this SDKAppID accepts:"
 	MsgIdentifierMismatch = "The UserID in the request is different from the UserID used to generate the UserSig."
 	MsgSDKAppIDMismatch   = "The SDKAppID in the request is different from the SDKAppID used to generate the UserSig."
 	MsgKeyNotFound        = "The key does not exist. UserSig verification failed."
@@ -67,4 +72,12 @@ var messages = map[int]string{
 // The detail never quotes the token.
 func errInvalid(detail string) *Error {
 	return &Error{Code: CodeInvalid, Message: MsgInvalid + " " + detail}
+}
+
+// errLifetime is a 70009 for a token valid for longer than max; the
+// message says the bound in seconds (the caller holds the key, so it is
+// told what to change).
+func errLifetime(max time.Duration) *Error {
+	return &Error{Code: CodeSigMismatch, Message: MsgLifetimeTooLong + " at most " +
+		strconv.FormatInt(int64(max/time.Second), 10) + " seconds."}
 }

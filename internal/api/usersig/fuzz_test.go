@@ -9,13 +9,17 @@ import (
 )
 
 // FuzzVerify: no input panics, every error is an *Error with a code Verify
-// may return, and nothing verifies under a key it was not made with (the
-// fuzzer does not know fuzzKey; the seeds are signed with the vector key).
+// may return, nothing verifies under a key it was not made with (the
+// fuzzer does not know fuzzKey; the seeds are signed with the vector key)
+// or issued over MaxFutureSkew ahead, and a lifetime bound refuses exactly
+// the tokens that outlive it.
 func FuzzVerify(f *testing.F) {
 	f.Add(vecStored, "administrator")
 	f.Add(vecDeflated, "administrator")
 	f.Add(pack(vecJSON, zlib.BestCompression), "administrator")
 	f.Add(pack(signed(`1400000000`, `"1400000000"`), 6), "administrator")
+	f.Add(sigAt(vecTime-vecExpire, 2*vecExpire), "administrator") // valid, over the bound
+	f.Add(sigAt(vecTime+301, 60), "administrator")                // issued too far ahead
 	f.Add(pack(`{"TLS.ver":"2.0"}`, 0), "")
 	f.Add("eJy_", "a")
 	f.Add("", "")
@@ -51,6 +55,23 @@ func FuzzVerify(f *testing.F) {
 				}
 			default:
 				t.Fatalf("unexpected error %v", err)
+			}
+			if err == nil && c.Time > vecTime+int64(MaxFutureSkew/time.Second) {
+				t.Fatalf("%+v verified, issued over %v ahead", c, MaxFutureSkew)
+			}
+			// A lifetime bound refuses, with 70009, exactly the tokens
+			// that verify or have merely expired and live longer; it is
+			// checked before the expiry.
+			bounded, berr := VerifyWith(tok, pc.SDKAppID, id, key, at(vecTime), Options{MaxLifetime: vecExpire * time.Second})
+			want := code(err)
+			if (err == nil || want == CodeExpired) && pc.Expire > vecExpire {
+				want = CodeSigMismatch
+			}
+			switch {
+			case code(berr) != want:
+				t.Fatalf("Verify %v, VerifyWith %v; want code %d", err, berr, want)
+			case berr == nil && bounded != c, berr != nil && bounded != (Claims{}):
+				t.Fatalf("VerifyWith %+v, %v; Verify %+v", bounded, berr, c)
 			}
 		}
 	})

@@ -14,7 +14,9 @@
 //	HMAC-SHA256(key, "TLS.identifier:"+id+"\nTLS.sdkappid:"+n+"\nTLS.time:"+t+"\nTLS.expire:"+s+"\n")
 //
 // with the key the console's secret string as is (not hex-decoded). The
-// token is valid while now <= time+expire (inclusive).
+// token is valid while now <= time+expire (inclusive), provided time is at
+// most MaxFutureSkew ahead of now and, with Options.MaxLifetime, expire is
+// at most that long.
 //
 // Verify returns *Error values carrying the IM REST error code; the
 // caller maps an unknown sdkappid (70020), a missing key (70016) and a
@@ -137,12 +139,32 @@ var (
 	decoder = strings.NewReplacer("*", "+", "-", "/", "_", "=")
 )
 
-// Verify checks sig for the sdkappid and identifier of the request URL
+// MaxFutureSkew is how far ahead of now a token's TLS.time may be. A token
+// issued later (a signer's clock far ahead, or a token minted to stay valid
+// for years) is refused with 70009.
+const MaxFutureSkew = 300 * time.Second
+
+// Options are the checks of VerifyWith beyond the vendor's.
+type Options struct {
+	// MaxLifetime, when positive, is the longest TLS.expire accepted: a
+	// token valid for longer is refused with 70009. Zero accepts any
+	// lifetime, as the vendor does.
+	MaxLifetime time.Duration
+}
+
+// Verify is VerifyWith without a lifetime bound (Options{}).
+func Verify(sig string, sdkAppID uint64, identifier string, key string, now time.Time) (Claims, error) {
+	return VerifyWith(sig, sdkAppID, identifier, key, now, Options{})
+}
+
+// VerifyWith checks sig for the sdkappid and identifier of the request URL
 // under key, at now. In order: the token decodes (70003), TLS.sdkappid is
 // sdkAppID (70014), TLS.identifier is identifier (70013), key is not
-// empty (70016), the HMAC matches, compared in constant time (70009), and
-// now <= time+expire (70001). On any error the Claims are zero.
-func Verify(sig string, sdkAppID uint64, identifier string, key string, now time.Time) (Claims, error) {
+// empty (70016), the HMAC matches, compared in constant time (70009),
+// TLS.time is at most MaxFutureSkew after now (70009), TLS.expire is at
+// most opt.MaxLifetime when that is set (70009), and now <= time+expire
+// (70001). On any error the Claims are zero.
+func VerifyWith(sig string, sdkAppID uint64, identifier string, key string, now time.Time, opt Options) (Claims, error) {
 	c, mac, err := decode(sig)
 	switch {
 	case err != nil:
@@ -155,6 +177,10 @@ func Verify(sig string, sdkAppID uint64, identifier string, key string, now time
 		return Claims{}, NewError(CodeKeyNotFound)
 	case !hmac.Equal(c.mac(key), mac):
 		return Claims{}, NewError(CodeSigMismatch)
+	case c.Time-int64(MaxFutureSkew/time.Second) > now.Unix(): // Time >= 0: no overflow
+		return Claims{}, &Error{Code: CodeSigMismatch, Message: MsgIssuedInFuture}
+	case opt.MaxLifetime > 0 && c.Expire > int64(opt.MaxLifetime/time.Second):
+		return Claims{}, errLifetime(opt.MaxLifetime)
 	case now.Unix() > int64(c.deadline()):
 		return Claims{}, NewError(CodeExpired)
 	}

@@ -3,6 +3,8 @@ package usersig
 import (
 	"compress/zlib"
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -127,17 +129,118 @@ func TestExpiryBoundary(t *testing.T) {
 		if _, err := Verify(tok, vecAppID, vecID, vecKey, last.Add(time.Second)); code(err) != CodeExpired {
 			t.Errorf("expire %v: one second later: %v; want 70001", exp, err)
 		}
-		// Issued in the future (clock skew) is not refused, as upstream.
-		if _, err := Verify(tok, vecAppID, vecID, vecKey, issued.Add(-time.Hour)); err != nil {
-			t.Errorf("expire %v: before issue: %v", exp, err)
+		// Issued up to MaxFutureSkew ahead (clock skew) is accepted.
+		if _, err := Verify(tok, vecAppID, vecID, vecKey, issued.Add(-MaxFutureSkew)); err != nil {
+			t.Errorf("expire %v: %v before issue: %v", exp, MaxFutureSkew, err)
 		}
 	}
 	// time+expire beyond int64 does not wrap into the past.
-	doc := `{"TLS.ver":"2.0","TLS.identifier":"a","TLS.sdkappid":1,"TLS.expire":9223372036854775807,"TLS.time":9223372036854775807,"TLS.sig":"SIG"}`
-	c := Claims{"2.0", "a", 1, 1<<63 - 1, 1<<63 - 1}
+	doc := `{"TLS.ver":"2.0","TLS.identifier":"a","TLS.sdkappid":1,"TLS.expire":9223372036854775807,"TLS.time":1099511627776,"TLS.sig":"SIG"}`
+	c := Claims{"2.0", "a", 1, 1 << 40, 1<<63 - 1}
 	doc = strings.Replace(doc, "SIG", base64.StdEncoding.EncodeToString(c.mac("k")), 1)
 	if got, err := Verify(pack(doc, 6), 1, "a", "k", at(1<<40)); err != nil || got != c {
 		t.Fatalf("huge expiry: %+v, %v", got, err)
+	}
+}
+
+// sigAt returns a token of the vector's app, identifier and key with
+// TLS.time and TLS.expire as given, signed as a foreign signer would (no
+// bound on either).
+func sigAt(time, expire int64) string {
+	c := Claims{"2.0", vecID, vecAppID, time, expire}
+	doc, _ := json.Marshal(token{c.Version, c.Identifier, c.SDKAppID, c.Expire, c.Time, base64.StdEncoding.EncodeToString(c.mac(vecKey))})
+	return pack(string(doc), 6)
+}
+
+// A token issued more than MaxFutureSkew ahead of now is refused with
+// 70009 whatever its lifetime; up to MaxFutureSkew ahead, it is accepted.
+func TestIssuedInFuture(t *testing.T) {
+	now := int64(1800000000)
+	skew := int64(MaxFutureSkew / time.Second)
+	const thirtyYears = 30 * 365 * 86400
+	for _, tc := range []struct {
+		name         string
+		time, expire int64
+		want         int
+	}{
+		{"now", now, 3600, 0},
+		{"300 s ahead", now + skew, 3600, 0},
+		{"301 s ahead", now + skew + 1, 3600, CodeSigMismatch},
+		{"an hour ahead", now + 3600, 86400, CodeSigMismatch},
+		{"30 years ahead, expire 10^12", now + thirtyYears, 1e12, CodeSigMismatch},
+		{"time at int64 max", 1<<63 - 1, 1, CodeSigMismatch},
+		{"30 years ago, expire 10^12", now - thirtyYears, 1e12, 0}, // no bound on the lifetime by default
+	} {
+		c, err := Verify(sigAt(tc.time, tc.expire), vecAppID, vecID, vecKey, at(now))
+		if code(err) != tc.want {
+			t.Errorf("%s: %v; want code %d", tc.name, err, tc.want)
+		}
+		if err != nil && c != (Claims{}) {
+			t.Errorf("%s: claims %+v with an error", tc.name, c)
+		}
+		if code(err) == CodeSigMismatch && err.(*Error).Message != MsgIssuedInFuture {
+			t.Errorf("%s: message %q", tc.name, err.(*Error).Message)
+		}
+	}
+	// The HMAC is checked first: a forged future token learns only 70009
+	// with the plain message.
+	_, err := Verify(sigAt(now+3600, 60), vecAppID, vecID, "other-key", at(now))
+	if code(err) != CodeSigMismatch || err.(*Error).Message != MsgSigMismatch {
+		t.Errorf("forged future token: %v", err)
+	}
+}
+
+// Options.MaxLifetime refuses a TLS.expire longer than it with 70009; a
+// token within it verifies, and the bound applies before the expiry.
+func TestMaxLifetime(t *testing.T) {
+	now := int64(1800000000)
+	for _, tc := range []struct {
+		name   string
+		max    time.Duration
+		expire int64
+		time   int64
+		want   int
+	}{
+		{"off", 0, 1e12, now, 0},
+		{"equal", 24 * time.Hour, 86400, now, 0},
+		{"one second over", 24 * time.Hour, 86401, now, CodeSigMismatch},
+		{"under", time.Hour, 60, now, 0},
+		{"fraction of a second rounds down", 1500 * time.Millisecond, 2, now, CodeSigMismatch},
+		{"fraction, whole second", 1500 * time.Millisecond, 1, now, 0},
+		{"10^12", 180 * 24 * time.Hour, 1e12, now, CodeSigMismatch},
+		{"expired and too long", time.Hour, 7200, now - 86400, CodeSigMismatch},
+		{"expired within", time.Hour, 60, now - 86400, CodeExpired},
+	} {
+		c, err := VerifyWith(sigAt(tc.time, tc.expire), vecAppID, vecID, vecKey, at(now), Options{MaxLifetime: tc.max})
+		if code(err) != tc.want {
+			t.Errorf("%s: %v; want code %d", tc.name, err, tc.want)
+			continue
+		}
+		if err != nil && c != (Claims{}) {
+			t.Errorf("%s: claims %+v with an error", tc.name, c)
+		}
+		if code(err) == CodeSigMismatch {
+			msg := err.(*Error).Message
+			if want := fmt.Sprintf("at most %d seconds.", int64(tc.max/time.Second)); !strings.HasPrefix(msg, MsgLifetimeTooLong) || !strings.HasSuffix(msg, want) {
+				t.Errorf("%s: message %q", tc.name, msg)
+			}
+		}
+	}
+	// Gen's tokens: exactly the bound verifies, a second more does not.
+	for _, exp := range []time.Duration{time.Hour, time.Hour + time.Second} {
+		tok, err := Gen(vecAppID, vecKey, vecID, exp, at(now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = VerifyWith(tok, vecAppID, vecID, vecKey, at(now), Options{MaxLifetime: time.Hour})
+		if want := map[bool]int{true: 0, false: CodeSigMismatch}[exp == time.Hour]; code(err) != want {
+			t.Errorf("Gen expire %v under a bound of 1h: %v", exp, err)
+		}
+	}
+	// A forged token too long-lived learns the plain 70009.
+	_, err := VerifyWith(sigAt(now, 1e12), vecAppID, vecID, "other-key", at(now), Options{MaxLifetime: time.Hour})
+	if code(err) != CodeSigMismatch || err.(*Error).Message != MsgSigMismatch {
+		t.Errorf("forged long-lived token: %v", err)
 	}
 }
 
