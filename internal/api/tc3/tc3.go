@@ -96,7 +96,10 @@ func (o Options) window() time.Duration {
 	return o.Window
 }
 
-// Result is what Verify authenticated.
+// Result is what Verify authenticated. Under TC3, Action, Version, Region,
+// Token and Language come from X-TC-* headers that the signature covers
+// only when SignedHeaders lists them, and the SDKs sign content-type;host
+// alone: a replay may change them. Under v1 they are signed parameters.
 type Result struct {
 	Scheme        Scheme
 	SecretID      string

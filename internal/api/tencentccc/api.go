@@ -29,6 +29,12 @@ type Tenant struct {
 	Credentials []tc3.Credential
 	RPS         float64
 	Burst       int
+	// ProtectedOnly lets the tenant's credentials call
+	// DescribeProtectedTelCdr only; DescribeTelCdr is UnauthorizedOperation.
+	// X-TC-Action is not signed under TC3: without it, a captured
+	// DescribeProtectedTelCdr request replayed inside the window as
+	// DescribeTelCdr shows the numbers.
+	ProtectedOnly bool
 }
 
 // API is the Tencent CCC record API.

@@ -43,29 +43,34 @@ type env struct {
 	store cdr.Store
 }
 
-func newEnv(t *testing.T, rps float64, burst int) *env {
+// newEnv serves acme and globex, and the extra tenants, each with the
+// records of seed.
+func newEnv(t *testing.T, rps float64, burst int, extra ...tencentccc.Tenant) *env {
 	t.Helper()
 	store := storetest.Open(t, sqlstore.Options{CacheMiB: 4})
-	api, err := tencentccc.New(store, []tencentccc.Tenant{
+	tenants := append([]tencentccc.Tenant{
 		{ID: cdr.MustTenantID("acme"), SdkAppID: acmeApp, RPS: rps, Burst: burst,
 			Credentials: []tc3.Credential{{SecretID: acmeID, SecretKey: acmeKey}, {SecretID: acmeRotatedID, SecretKey: acmeRotatedKey}}},
 		{ID: cdr.MustTenantID("globex"), SdkAppID: globexApp, RPS: rps, Burst: burst,
 			Credentials: []tc3.Credential{{SecretID: globexID, SecretKey: globexKey}}},
-	})
+	}, extra...)
+	api, err := tencentccc.New(store, tenants)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(httpserver.Routes(store, nil, slog.New(slog.DiscardHandler), api))
 	t.Cleanup(srv.Close)
 	e := &env{srv: srv, store: store}
-	e.seed(t)
+	for _, tn := range tenants {
+		e.seed(t, tn.ID.String())
+	}
 	return e
 }
 
-// seed writes, for both tenants, ten native voice records a day apart,
+// seed writes, for tenant tn, ten native voice records a day apart,
 // one rtc record (never served here) and two Tencent records.
-func (e *env) seed(t *testing.T) {
-	for _, tn := range []string{"acme", "globex"} {
+func (e *env) seed(t *testing.T, tenants ...string) {
+	for _, tn := range tenants {
 		var recs []*cdr.Record
 		for i := range 10 {
 			recs = append(recs, &cdr.Record{Channel: cdr.ChannelVoice, Source: cdr.SourceNative, SourceID: fmt.Sprintf("n%d", i),

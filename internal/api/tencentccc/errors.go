@@ -25,8 +25,10 @@ const (
 	codeInternal         = "InternalError"
 	codeInternalDB       = "InternalError.DBError"
 	codeTokenFailure     = "AuthFailure.TokenFailure"
+	codeUnauthorizedOp   = "UnauthorizedOperation"
 	msgInternal          = "An internal error has occurred. Retry your request, but if the problem persists, contact us."
 	msgInternalDB        = "A database error has occurred. Retry your request, but if the problem persists, contact us."
+	msgProtectedOnly     = "You are not authorized to perform operation (ccc:DescribeTelCdr): this credential may only call DescribeProtectedTelCdr."
 	contentTypeJSON      = "application/json" // exactly: the SDKs compare it whole
 )
 

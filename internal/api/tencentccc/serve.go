@@ -63,6 +63,11 @@ func (a *API) serve(r *http.Request) (*listResponse, error) {
 	if res.Action != actionDescribe && res.Action != actionDescribeProtected {
 		return nil, errorf(codeInvalidAction, "The action `"+res.Action+"` does not exist.")
 	}
+	if t.ProtectedOnly && res.Action != actionDescribeProtected {
+		// Under TC3 the action is not signed: this is what keeps a
+		// replayed DescribeProtectedTelCdr from showing the numbers.
+		return nil, errorf(codeUnauthorizedOp, msgProtectedOnly)
+	}
 	if !t.limiter.Allow(now) {
 		return nil, errorf(codeRequestLimit, "The request frequency has exceeded the limit.")
 	}
