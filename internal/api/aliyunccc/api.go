@@ -56,7 +56,8 @@ type key struct {
 
 // New returns the API over store for tenants.
 func New(store cdr.Store, tenants []Tenant) (*API, error) {
-	a := &API{store: store, keys: map[string]key{}, nonces: pop.NewNonceStore(pop.DefaultWindow), now: time.Now}
+	a := &API{store: store, keys: map[string]key{}, now: time.Now}
+	a.nonces = pop.NewNonceStore(pop.DefaultWindow, a.nonceCap)
 	seen := map[string]bool{}
 	for _, t := range tenants {
 		if seen[t.InstanceID] {
@@ -75,6 +76,16 @@ func New(store cdr.Store, tenants []Tenant) (*API, error) {
 		}
 	}
 	return a, nil
+}
+
+// nonceCap is the nonce capacity of AccessKeyId id: pop.NonceCap of its
+// tenant's rate.
+func (a *API) nonceCap(id string) int {
+	k, ok := a.keys[id]
+	if !ok {
+		return pop.MinNonceCap
+	}
+	return pop.NonceCap(k.tenant.RPS)
 }
 
 // Lookup implements pop.Keys.

@@ -32,6 +32,7 @@ var base = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 type env struct {
 	srv   *httptest.Server
 	store cdr.Store
+	api   *aliyunccc.API
 }
 
 func newEnv(t *testing.T, rps float64, burst int) *env {
@@ -46,7 +47,7 @@ func newEnv(t *testing.T, rps float64, burst int) *env {
 	}
 	srv := httptest.NewServer(httpserver.Routes(store, nil, slog.New(slog.DiscardHandler), api))
 	t.Cleanup(srv.Close)
-	e := &env{srv: srv, store: store}
+	e := &env{srv: srv, store: store, api: api}
 	for _, tn := range []string{"acme", "globex"} {
 		var recs []*cdr.Record
 		for i := range 10 {

@@ -45,7 +45,24 @@ func (a *API) serve(r *http.Request) (any, error) {
 	}
 	httpx.SetRoute(r.Context(), "aliyun_ccc", label)
 	now := a.now()
-	opt := pop.Options{Nonces: a.nonces}
+	var t *tenant
+	opt := pop.Options{Nonces: a.nonces, Admit: func(res pop.Result) error {
+		// The signature matched and the nonce is fresh; the nonce is
+		// recorded only once this lets the request in, so that a throttled
+		// request's retry with the same nonce is served.
+		t = a.keys[res.AccessKeyID].tenant
+		httpx.SetPrincipal(r.Context(), t.ID.String(), res.AccessKeyID)
+		if res.Version != Version {
+			return errorf(http.StatusBadRequest, "InvalidVersion", "Specified parameter Version is not valid.")
+		}
+		if res.Action != actionList && res.Action != actionGet {
+			return errorf(http.StatusNotFound, "InvalidApi.NotFound", "Specified api is not found, please check your url and method.")
+		}
+		if !t.limiter.Allow(now) {
+			return errorf(http.StatusBadRequest, "Throttling.User", "Request was denied due to user flow control.")
+		}
+		return nil
+	}}
 	if err := pop.CheckHeaders(r, a, now, opt); err != nil {
 		return nil, err // before a byte of the body is read
 	}
@@ -59,17 +76,6 @@ func (a *API) serve(r *http.Request) (any, error) {
 	res, err := pop.Verify(r, body, a, now, opt)
 	if err != nil {
 		return nil, err
-	}
-	t := a.keys[res.AccessKeyID].tenant
-	httpx.SetPrincipal(r.Context(), t.ID.String(), res.AccessKeyID)
-	if res.Version != Version {
-		return nil, errorf(http.StatusBadRequest, "InvalidVersion", "Specified parameter Version is not valid.")
-	}
-	if res.Action != actionList && res.Action != actionGet {
-		return nil, errorf(http.StatusNotFound, "InvalidApi.NotFound", "Specified api is not found, please check your url and method.")
-	}
-	if !t.limiter.Allow(now) {
-		return nil, errorf(http.StatusBadRequest, "Throttling.User", "Request was denied due to user flow control.")
 	}
 	p := res.Params
 	inst := p.Get("InstanceId")

@@ -13,6 +13,7 @@ const (
 	CodeTimeStampExpired        = "InvalidTimeStamp.Expired"
 	CodeTimeStampFormat         = "InvalidTimeStamp.Format"
 	CodeSignatureNonceUsed      = "SignatureNonceUsed"
+	CodeThrottlingUser          = "Throttling.User"
 	CodeInvalidSignatureMethod  = "InvalidSignatureMethod"
 	CodeUnsupportedHTTPMethod   = "UnsupportedHTTPMethod"
 	CodeInvalidParameter        = "InvalidParameter"
@@ -71,6 +72,12 @@ func errTimeFormat() *Error {
 
 func errNonceUsed() *Error {
 	return newError(CodeSignatureNonceUsed, "Specified signature nonce was used already.", http.StatusBadRequest)
+}
+
+// errThrottled refuses a request of an AccessKeyId whose nonces are at
+// their capacity, in the words of the gateway's flow control.
+func errThrottled() *Error {
+	return newError(CodeThrottlingUser, "Request was denied due to user flow control.", http.StatusBadRequest)
 }
 
 // errMissing reports a missing required parameter: code Missing{name}, the

@@ -70,8 +70,17 @@ type Options struct {
 	Window time.Duration
 	// Nonces remembers the nonces of verified requests; a nonce seen again
 	// from the same AccessKeyId inside the window is refused
-	// (SignatureNonceUsed). Nil skips the check; servers should set it.
+	// (SignatureNonceUsed), and so is any request of a key whose nonces
+	// are at their capacity (Throttling.User). Nil skips the check;
+	// servers should set it.
 	Nonces *NonceStore
+	// Admit, when set, is called with the Result once the signature has
+	// matched and the nonce is found fresh, before the nonce is recorded.
+	// An error it returns is Verify's, and the nonce stays unused. A
+	// server runs its rate limit here: a request it throttles can be sent
+	// again with the same nonce, and neither an unsigned request nor a
+	// replay takes a token.
+	Admit func(Result) error
 }
 
 func (o Options) window() time.Duration {
@@ -106,7 +115,9 @@ var commonParams = map[string]bool{
 // (within its own size limit), against keys at time now. It uses V3 when
 // Authorization starts with "ACS3-", RPC v1 when a Signature parameter is in
 // the query or a form body, and fails with IncompleteSignature otherwise.
-// On failure it returns an *Error.
+// The signature is checked first, then the nonce's freshness, then
+// opt.Admit, and only then is the nonce recorded. On failure it returns an
+// *Error, or the error opt.Admit returned.
 func Verify(r *http.Request, body []byte, keys Keys, now time.Time, opt Options) (Result, error) {
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		return Result{}, errHTTPMethod()

@@ -47,10 +47,7 @@ func verifyRPC(r *http.Request, params url.Values, keys Keys, now time.Time, opt
 	if !hmac.Equal([]byte(want), []byte(params.Get("Signature"))) {
 		return Result{}, errSignature(sts)
 	}
-	if err := useNonce(opt, id, params.Get("SignatureNonce"), ts, now); err != nil {
-		return Result{}, err
-	}
-	return result(SchemeRPC, id, params.Get("Action"), params.Get("Version"), params), nil
+	return admit(opt, result(SchemeRPC, id, params.Get("Action"), params.Get("Version"), params), params.Get("SignatureNonce"), ts, now)
 }
 
 // stringToSignRPC is METHOD&%2F&pct(canonical parameters), the parameters

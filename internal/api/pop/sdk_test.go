@@ -34,7 +34,7 @@ type sdkServer struct {
 }
 
 func newSDKServer(t *testing.T) *sdkServer {
-	s := &sdkServer{nonces: NewNonceStore(DefaultWindow)}
+	s := &sdkServer{nonces: NewNonceStore(DefaultWindow, nil)}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	return s

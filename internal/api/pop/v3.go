@@ -44,14 +44,12 @@ func verifyV3(r *http.Request, h string, body []byte, keys Keys, now time.Time, 
 	if !hmac.Equal([]byte(hmacHex(secret, sts)), []byte(strings.ToLower(auth.Signature))) {
 		return Result{}, errSignature(sts)
 	}
-	if err := useNonce(opt, auth.AccessKeyID, r.Header.Get("x-acs-signature-nonce"), ts, now); err != nil {
-		return Result{}, err
-	}
 	params, err := requestParams(r, body)
 	if err != nil {
 		return Result{}, err
 	}
-	return result(SchemeV3, auth.AccessKeyID, r.Header.Get("x-acs-action"), r.Header.Get("x-acs-version"), params), nil
+	res := result(SchemeV3, auth.AccessKeyID, r.Header.Get("x-acs-action"), r.Header.Get("x-acs-version"), params)
+	return admit(opt, res, r.Header.Get("x-acs-signature-nonce"), ts, now)
 }
 
 // checkSignedList checks that the signature covers host, the required

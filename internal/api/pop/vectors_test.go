@@ -70,7 +70,7 @@ func TestVectorsV3(t *testing.T) {
 			}
 			now := mustTime(t, v.date).Add(14 * time.Minute)
 			r := v3Request(v.host, v.query, h, v.id, v.signed, v.sig)
-			res, err := Verify(r, nil, KeyMap{v.id: v.secret}, now, Options{Nonces: NewNonceStore(DefaultWindow)})
+			res, err := Verify(r, nil, KeyMap{v.id: v.secret}, now, Options{Nonces: NewNonceStore(DefaultWindow, nil)})
 			if err != nil {
 				t.Fatalf("Verify: %v", err)
 			}

@@ -174,7 +174,7 @@ func TestV3ExtraSignedHeaderAndForm(t *testing.T) {
 }
 
 func TestNonceReplay(t *testing.T) {
-	opt := Options{Nonces: NewNonceStore(DefaultWindow)}
+	opt := Options{Nonces: NewNonceStore(DefaultWindow, nil)}
 	r := signedV3(t, "POST", testQuery, "", testNow, nil)
 	if _, err := Verify(r, nil, testKeys, testNow, opt); err != nil {
 		t.Fatal(err)
@@ -204,31 +204,6 @@ func TestNonceReplay(t *testing.T) {
 	SignRPC(good, "GET", testID, testKey, testNow, "n-2")
 	if err := verifyErrOpt(rpcGET(good), opt); err != nil {
 		t.Fatal(err)
-	}
-}
-
-func TestNonceStoreBounds(t *testing.T) {
-	s := NewNonceStoreCap(time.Minute, 3)
-	for i, n := range []string{"a", "b", "c", "d"} {
-		if !s.use("id", n, testNow, testNow, time.Minute) {
-			t.Fatalf("%d: %s not fresh", i, n)
-		}
-	}
-	if s.Len() != 3 {
-		t.Errorf("len %d, want 3", s.Len())
-	}
-	if !s.use("id", "a", testNow, testNow, time.Minute) { // evicted, the oldest
-		t.Error("a was not evicted")
-	}
-	if s.use("id", "d", testNow, testNow, time.Minute) {
-		t.Error("d was forgotten")
-	}
-	later := testNow.Add(2 * time.Minute)
-	if !s.use("id", "d", later, later, time.Minute) {
-		t.Error("d did not expire")
-	}
-	if s.Len() != 1 {
-		t.Errorf("len %d after expiry, want 1", s.Len())
 	}
 }
 
