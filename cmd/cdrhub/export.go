@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -267,6 +268,10 @@ type output struct {
 	*bufio.Writer
 	tmp  *os.File // nil for stdout
 	path string
+	// syncFile and syncDir make the file and its rename durable; tests
+	// replace them.
+	syncFile func(*os.File) error
+	syncDir  func(dir string) error
 }
 
 func createOutput(path string, stdout io.Writer) (*output, error) {
@@ -277,11 +282,19 @@ func createOutput(path string, stdout io.Writer) (*output, error) {
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
-	return &output{Writer: bufio.NewWriterSize(tmp, 64<<10), tmp: tmp, path: path}, nil
+	return &output{Writer: bufio.NewWriterSize(tmp, 64<<10), tmp: tmp, path: path,
+		syncFile: (*os.File).Sync, syncDir: syncDir}, nil
 }
 
+// commit flushes the output. A file is written to disk (fsync) before it is
+// renamed over path, so that a crash never leaves path empty or partial,
+// and then, on Linux, its directory is synced so that the rename lasts too.
 func (o *output) commit() error {
 	if err := o.Flush(); err != nil || o.tmp == nil {
+		o.abort()
+		return err
+	}
+	if err := o.syncFile(o.tmp); err != nil {
 		o.abort()
 		return err
 	}
@@ -293,6 +306,11 @@ func (o *output) commit() error {
 		o.abort()
 		return err
 	}
+	if runtime.GOOS == "linux" {
+		if err := o.syncDir(filepath.Dir(o.path)); err != nil {
+			return fmt.Errorf("%s written, but syncing its directory: %w", o.path, err)
+		}
+	}
 	return nil
 }
 
@@ -301,6 +319,20 @@ func (o *output) abort() {
 		o.tmp.Close()
 		os.Remove(o.tmp.Name())
 	}
+}
+
+// syncDir syncs a directory, making the creation and renaming of its
+// entries durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // recordWriter writes records in one output format.

@@ -3,10 +3,12 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -290,5 +292,69 @@ func TestExportCSVFormulas(t *testing.T) {
 	remote, stderr, err = runCLI(t, env, "export", "--server", "http://"+p.addr, "--format", "csv", "--csv-formulas", "keep")
 	if err != nil || remote != kept {
 		t.Errorf("remote export, keep: %v\n%s\nwant the local one\n%s\n%s", err, remote, kept, stderr)
+	}
+}
+
+// The output file is synced before it is renamed over the named one, and
+// its directory after (on Linux); a failed sync leaves nothing behind.
+func TestOutputCommitSyncs(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.ndjson")
+	if err := os.WriteFile(path, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	content := strings.Repeat("a record line\n", 10000) // more than the 64 KiB buffer
+	o, err := createOutput(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls []string
+	o.syncFile = func(f *os.File) error {
+		calls = append(calls, "file")
+		if b, _ := os.ReadFile(f.Name()); string(b) != content {
+			t.Errorf("synced %d bytes, want the whole output (%d)", len(b), len(content))
+		}
+		if b, _ := os.ReadFile(path); string(b) != "old\n" {
+			t.Errorf("%s replaced before the sync", path)
+		}
+		return f.Sync()
+	}
+	o.syncDir = func(d string) error {
+		calls = append(calls, "dir "+d)
+		if b, _ := os.ReadFile(path); string(b) != content {
+			t.Errorf("directory synced before the rename")
+		}
+		return syncDir(d)
+	}
+	io.WriteString(o, content)
+	if err := o.commit(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"file"}
+	if runtime.GOOS == "linux" {
+		want = append(want, "dir "+dir)
+	}
+	if diff := cmp.Diff(want, calls); diff != "" {
+		t.Errorf("sync calls (-want +got):\n%s", diff)
+	}
+	fi, err := os.Stat(path)
+	if b, _ := os.ReadFile(path); err != nil || string(b) != content || fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s: %v, %d bytes, mode %v", path, err, len(b), fi.Mode())
+	}
+
+	o, err = createOutput(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.syncFile = func(*os.File) error { return errors.New("disk gone") }
+	io.WriteString(o, "new\n")
+	if err := o.commit(); err == nil || err.Error() != "disk gone" {
+		t.Errorf("commit: %v, want the sync's error", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != content {
+		t.Errorf("a failed sync replaced %s", path)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("a failed sync left files: %v", entries)
 	}
 }
