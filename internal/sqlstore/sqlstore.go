@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -27,6 +28,7 @@ type Store struct {
 	write  *sql.DB // one connection
 	now    func() time.Time
 	terms  func(*cdr.Record) []cdr.Term
+	log    *slog.Logger
 }
 
 var _ cdr.Store = (*Store)(nil)
@@ -47,10 +49,22 @@ type Options struct {
 	// once: small caches (CacheMiB defaults to 8) and no memory map, so
 	// the process stays small however large the database.
 	Lean bool
+	// Logger receives what the store reports on its own (permissions
+	// tightened, a recovered panic); nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// logger returns opt.Logger or the default logger.
+func (opt *Options) logger() *slog.Logger {
+	if opt.Logger != nil {
+		return opt.Logger
+	}
+	return slog.Default()
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and
-// brings its schema up to date.
+// brings its schema up to date. The database file is made readable by its
+// owner only (privateFiles).
 func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlstore: empty SQLite path")
@@ -59,6 +73,10 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return nil, fmt.Errorf("sqlstore: create data directory: %w", err)
 		}
+	}
+	log := opt.logger()
+	if err := privateFiles(path, log); err != nil {
+		return nil, err
 	}
 	driver := driverName
 	switch {
@@ -76,7 +94,7 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	s := &Store{reader: reader{d: sqliteDialect}, now: opt.Now, terms: opt.Terms}
+	s := &Store{reader: reader{d: sqliteDialect}, now: opt.Now, terms: opt.Terms, log: log}
 	var err error
 	// synchronous=FULL: a committed transaction survives power loss, not
 	// only a crash of the process; an acknowledged record is never lost.
