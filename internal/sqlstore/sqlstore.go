@@ -52,6 +52,13 @@ type Options struct {
 	// Logger receives what the store reports on its own (permissions
 	// tightened, a recovered panic); nil means slog.Default().
 	Logger *slog.Logger
+	// MaxPageCount caps the SQLite database at this many pages once it is
+	// open and migrated (PRAGMA max_page_count on the writing
+	// connection), for tests of a full database: a write that needs a page
+	// beyond the cap fails as a full disk does (unavailable). SQLite never
+	// sets the cap below the database's current size, so 1 means "no
+	// growth". 0 means no cap. See also Store.SetMaxPageCount.
+	MaxPageCount int64
 }
 
 // logger returns opt.Logger or the default logger.
@@ -64,7 +71,8 @@ func (opt *Options) logger() *slog.Logger {
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and
 // brings its schema up to date. The database file is made readable by its
-// owner only (privateFiles).
+// owner only (privateFiles). Opening a database whose schema is current
+// writes nothing.
 func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlstore: empty SQLite path")
@@ -112,6 +120,12 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	if _, err := migrate(ctx, s.write, sqliteDialect); err != nil {
 		s.write.Close()
 		return nil, err
+	}
+	if opt.MaxPageCount > 0 {
+		if _, err := s.SetMaxPageCount(ctx, opt.MaxPageCount); err != nil {
+			s.write.Close()
+			return nil, err
+		}
 	}
 	s.db, err = sql.Open(driver, dsn(path, opt.CacheMiB, url.Values{"_query_only": {"true"}}))
 	if err != nil {
@@ -165,14 +179,37 @@ func dsn(path string, cacheMiB int, extra url.Values) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + v.Encode()
 }
 
+// SetMaxPageCount caps the database at n pages, or at its current size if
+// that is larger, on the writing connection (PRAGMA max_page_count), and
+// returns the cap now in effect; n ≤ 0 lifts the cap. With the cap reached,
+// a write that needs a new page fails with SQLITE_FULL, as on a full disk:
+// the domain error unavailable. Tests use it to fill the database; see
+// Options.MaxPageCount.
+func (s *Store) SetMaxPageCount(ctx context.Context, n int64) (int64, error) {
+	if n <= 0 {
+		n = noPageLimit
+	}
+	var got int64
+	if err := s.write.QueryRowContext(ctx, fmt.Sprintf(`PRAGMA max_page_count = %d`, n)).Scan(&got); err != nil {
+		return 0, formatError(err)
+	}
+	return got, nil
+}
+
+// noPageLimit is SQLite's largest max_page_count, its default.
+const noPageLimit = 4294967294
+
 // Close closes both pools.
 func (s *Store) Close() error {
 	return errors.Join(s.db.Close(), s.write.Close())
 }
 
 // formatError translates driver errors into domain errors: a database that
-// is busy, full or unreachable is unavailable; anything else stays as it is
-// and counts as internal. The cause stays wrapped for the log.
+// is busy or locked beyond the busy timeout, full (SQLITE_FULL: the disk,
+// or the Options.MaxPageCount cap), failing I/O, unopenable or read-only is
+// unavailable, a condition of the machine that passes without a change to
+// the request; anything else stays as it is and counts as internal. The
+// cause stays wrapped for the log.
 func formatError(err error) error {
 	var se sqlite3.Error
 	if errors.As(err, &se) {
