@@ -191,7 +191,7 @@ func tencentTenants(cfg config.Config) []tencentccc.Tenant {
 			continue
 		}
 		t := tencentccc.Tenant{ID: cdr.MustTenantID(tn.ID), SdkAppID: b.SDKAppID, AllowToken: b.AllowToken,
-			RPS: b.RateLimit.RPS, Burst: b.RateLimit.Burst}
+			ProtectedOnly: b.ProtectedOnly, RPS: b.RateLimit.RPS, Burst: b.RateLimit.Burst}
 		for _, c := range b.Credentials {
 			t.Credentials = append(t.Credentials, tc3.Credential{SecretID: c.SecretID, SecretKey: c.SecretKey.Reveal()})
 		}
@@ -220,25 +220,26 @@ func aliyunTenants(cfg config.Config) []aliyunccc.Tenant {
 }
 
 // imApps lists the IM applications of the tenants' trtc_callkit and
-// tencent_desk blocks; one tenant may use one sdkappid for both.
+// tencent_desk blocks; one tenant may use one sdkappid for both (with the
+// same key and max_usersig_lifetime, which Validate checks).
 func imApps(cfg config.Config) []imrest.App {
 	var apps []imrest.App
 	for _, tn := range cfg.Tenants {
 		id := cdr.MustTenantID(tn.ID)
 		byID := map[uint64]*imrest.App{}
-		get := func(sdkAppID uint64, key string) *imrest.App {
+		get := func(sdkAppID uint64, key string, maxLifetime config.Duration) *imrest.App {
 			if a := byID[sdkAppID]; a != nil {
 				return a
 			}
-			byID[sdkAppID] = &imrest.App{SdkAppID: sdkAppID, Key: key}
+			byID[sdkAppID] = &imrest.App{SdkAppID: sdkAppID, Key: key, MaxUserSigLifetime: maxLifetime.Std()}
 			return byID[sdkAppID]
 		}
 		if b := tn.TRTCCallKit; b != nil {
-			get(b.SDKAppID, b.SecretKey.Reveal()).CallKit = &imrest.Block{Tenant: id, Admins: b.AdminIdentifiers,
+			get(b.SDKAppID, b.SecretKey.Reveal(), b.MaxUserSigLifetime).CallKit = &imrest.Block{Tenant: id, Admins: b.AdminIdentifiers,
 				RPS: b.RateLimit.RPS, Burst: b.RateLimit.Burst, ByCallIDRPS: b.RateLimit.ByCallID.RPS, ByCallIDBurst: b.RateLimit.ByCallID.Burst}
 		}
 		if b := tn.TencentDesk; b != nil {
-			get(b.SDKAppID, b.SecretKey.Reveal()).Desk = &imrest.Block{Tenant: id, Admins: b.AdminIdentifiers,
+			get(b.SDKAppID, b.SecretKey.Reveal(), b.MaxUserSigLifetime).Desk = &imrest.Block{Tenant: id, Admins: b.AdminIdentifiers,
 				RPS: b.RateLimit.RPS, Burst: b.RateLimit.Burst}
 		}
 		for _, a := range byID {

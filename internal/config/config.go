@@ -164,6 +164,12 @@ type TencentCCC struct {
 	RateLimit   RateLimit           `yaml:"rate_limit"`
 	Credentials []TencentCredential `yaml:"credentials"`
 	Sync        Sync                `yaml:"sync"`
+	// ProtectedOnly lets the block's credentials call
+	// DescribeProtectedTelCdr only: DescribeTelCdr, which shows the
+	// numbers, is UnauthorizedOperation. X-TC-Action is not signed, so
+	// without it a captured DescribeProtectedTelCdr request replayed as
+	// DescribeTelCdr within the 5-minute window shows the numbers.
+	ProtectedOnly bool `yaml:"protected_only"`
 }
 
 // TencentCredential is a TencentCloud API key pair.
@@ -181,6 +187,11 @@ type TRTCCallKit struct {
 	SecretKeyFile    string           `yaml:"secret_key_file"`
 	RateLimit        CallKitRateLimit `yaml:"rate_limit"`
 	Sync             Sync             `yaml:"sync"`
+	// MaxUserSigLifetime, when set, refuses a UserSig whose TLS.expire is
+	// longer (70009); zero accepts any, as the vendor does. It belongs to
+	// the IM application, as the key does: a tencent_desk block sharing
+	// the sdkappid sets the same value.
+	MaxUserSigLifetime Duration `yaml:"max_usersig_lifetime"`
 }
 
 // AliyunCCC is API C (Alibaba Cloud CCC ListCallDetailRecords).
@@ -220,6 +231,8 @@ type TencentDesk struct {
 	SecretKeyFile    string    `yaml:"secret_key_file"`
 	RateLimit        RateLimit `yaml:"rate_limit"`
 	Sync             Sync      `yaml:"sync"`
+	// MaxUserSigLifetime is as in TRTCCallKit.
+	MaxUserSigLifetime Duration `yaml:"max_usersig_lifetime"`
 }
 
 // Default returns the configuration used without a file: listen on :8080,

@@ -276,3 +276,31 @@ func TestPath(t *testing.T) {
 		}
 	}
 }
+
+// protected_only and max_usersig_lifetime (a Go duration) parse; both are
+// off when absent.
+func TestParseHardeningKeys(t *testing.T) {
+	c, err := Parse([]byte(`
+tenants:
+  - id: strict
+    tencent_ccc: {sdk_app_id: 1, protected_only: true, credentials: [{secret_id: AKIDs, secret_key: k}]}
+    trtc_callkit: {sdk_app_id: 7, admin_identifiers: [admin], secret_key: k, max_usersig_lifetime: 24h}
+    tencent_desk: {sdk_app_id: 7, admin_identifiers: [admin], secret_key: k, max_usersig_lifetime: 1440m}
+  - id: lax
+    tencent_ccc: {sdk_app_id: 2, credentials: [{secret_id: AKIDl, secret_key: k}]}
+    trtc_callkit: {sdk_app_id: 8, admin_identifiers: [admin], secret_key: k}
+`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s, l := c.TenantByID("strict"), c.TenantByID("lax")
+	got := []any{s.TencentCCC.ProtectedOnly, s.TRTCCallKit.MaxUserSigLifetime, s.TencentDesk.MaxUserSigLifetime,
+		l.TencentCCC.ProtectedOnly, l.TRTCCallKit.MaxUserSigLifetime}
+	want := []any{true, Duration(24 * time.Hour), Duration(24 * time.Hour), false, Duration(0)}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

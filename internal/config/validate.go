@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"time"
 )
 
 // Sentinel errors; every ValidationError wraps one (test with errors.Is).
@@ -21,6 +22,7 @@ var (
 	ErrInvalidValue        = errors.New("invalid value")
 	ErrDuplicateKey        = errors.New("duplicate lookup key")
 	ErrIMKeyMismatch       = errors.New("trtc_callkit and tencent_desk share the sdk_app_id but not the secret_key")
+	ErrIMLifetimeMismatch  = errors.New("trtc_callkit and tencent_desk share the sdk_app_id but not the max_usersig_lifetime")
 	ErrDuplicateToken      = errors.New("duplicate token")
 	ErrInvalidRateLimit    = errors.New("invalid rate limit")
 	ErrInvalidSatisfaction = errors.New("invalid satisfaction map")
@@ -67,9 +69,10 @@ func (c *Config) Validate() error {
 
 // imUse records which block first claimed an IM sdkappid.
 type imUse struct {
-	tenant int
-	field  string
-	key    Secret
+	tenant   int
+	field    string
+	key      Secret
+	lifetime Duration
 }
 
 type validator struct {
@@ -183,7 +186,7 @@ func (v *validator) tenant(p string, i int, t *Tenant) {
 	}
 	if b := t.TRTCCallKit; b != nil {
 		q := p + ".trtc_callkit"
-		v.imApp(q, i, b.SDKAppID, b.AdminIdentifiers, b.SecretKey)
+		v.imApp(q, i, b.SDKAppID, b.AdminIdentifiers, b.SecretKey, b.MaxUserSigLifetime)
 		v.rateLimit(q+".rate_limit", b.RateLimit.RateLimit)
 		v.rateLimit(q+".rate_limit.by_call_id", b.RateLimit.ByCallID)
 		v.sync(q+".sync", &b.Sync)
@@ -196,7 +199,7 @@ func (v *validator) tenant(p string, i int, t *Tenant) {
 	}
 	if b := t.TencentDesk; b != nil {
 		q := p + ".tencent_desk"
-		v.imApp(q, i, b.SDKAppID, b.AdminIdentifiers, b.SecretKey)
+		v.imApp(q, i, b.SDKAppID, b.AdminIdentifiers, b.SecretKey, b.MaxUserSigLifetime)
 		v.rateLimit(q+".rate_limit", b.RateLimit)
 		v.sync(q+".sync", &b.Sync)
 	}
@@ -247,12 +250,19 @@ func (v *validator) laaffic(p string, b *Laaffic) {
 
 // imApp checks a trtc_callkit or tencent_desk block. They share the IM
 // sdkappid namespace: one tenant may use one sdkappid for both blocks if the
-// key values are equal; two tenants never share one.
-func (v *validator) imApp(p string, tenant int, id uint64, admins []string, key Secret) {
+// key values and the max_usersig_lifetime are equal (both belong to the IM
+// application); two tenants never share one.
+func (v *validator) imApp(p string, tenant int, id uint64, admins []string, key Secret, lifetime Duration) {
 	v.required(p+".secret_key", key == "")
 	v.required(p+".admin_identifiers", len(admins) == 0)
 	for j, a := range admins {
 		v.required(fmt.Sprintf("%s.admin_identifiers[%d]", p, j), a == "")
+	}
+	switch {
+	case lifetime < 0:
+		v.fail(p+".max_usersig_lifetime", ErrInvalidValue, "negative duration")
+	case lifetime > 0 && lifetime < Duration(time.Second):
+		v.fail(p+".max_usersig_lifetime", ErrInvalidValue, "at least 1s (a UserSig's expire is whole seconds), or 0 for no bound")
 	}
 	if id == 0 {
 		v.fail(p+".sdk_app_id", ErrRequired, "")
@@ -261,11 +271,14 @@ func (v *validator) imApp(p string, tenant int, id uint64, admins []string, key 
 	prev, dup := v.im[id]
 	switch {
 	case !dup:
-		v.im[id] = imUse{tenant: tenant, field: p + ".sdk_app_id", key: key}
+		v.im[id] = imUse{tenant: tenant, field: p, key: key, lifetime: lifetime}
 	case prev.tenant != tenant:
-		v.fail(p+".sdk_app_id", ErrDuplicateKey, fmt.Sprintf("IM sdkappid %d is also %s", id, prev.field))
+		v.fail(p+".sdk_app_id", ErrDuplicateKey, fmt.Sprintf("IM sdkappid %d is also %s.sdk_app_id", id, prev.field))
 	case prev.key != key:
 		v.fail(p+".secret_key", ErrIMKeyMismatch, "")
+	case prev.lifetime != lifetime:
+		v.fail(p+".max_usersig_lifetime", ErrIMLifetimeMismatch,
+			fmt.Sprintf("%v here, %v in %s", lifetime, prev.lifetime, prev.field))
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 // validConfig returns a valid two-tenant configuration with every block,
@@ -135,6 +136,20 @@ func TestValidateRules(t *testing.T) {
 			c.Tenants[1].TencentDesk.SDKAppID = 1400000001
 			c.Tenants[1].TencentDesk.SecretKey = "acme-im-S3cr3t"
 		}, "tenants[1].tencent_desk.sdk_app_id", ErrDuplicateKey},
+		{"callkit negative max_usersig_lifetime", func(c *Config) { c.Tenants[1].TRTCCallKit.MaxUserSigLifetime = -1 },
+			"tenants[1].trtc_callkit.max_usersig_lifetime", ErrInvalidValue},
+		{"desk max_usersig_lifetime under a second", func(c *Config) { c.Tenants[1].TencentDesk.MaxUserSigLifetime = Duration(time.Second - 1) },
+			"tenants[1].tencent_desk.max_usersig_lifetime", ErrInvalidValue},
+		{"same sdkappid, max_usersig_lifetime differs", func(c *Config) {
+			c.Tenants[0].TRTCCallKit.MaxUserSigLifetime = Duration(24 * time.Hour)
+			c.Tenants[0].TencentDesk.MaxUserSigLifetime = Duration(time.Hour)
+		}, "tenants[0].tencent_desk.max_usersig_lifetime", ErrIMLifetimeMismatch},
+		{"same sdkappid, max_usersig_lifetime on B only", func(c *Config) {
+			c.Tenants[0].TRTCCallKit.MaxUserSigLifetime = Duration(24 * time.Hour)
+		}, "tenants[0].tencent_desk.max_usersig_lifetime", ErrIMLifetimeMismatch},
+		{"same sdkappid, max_usersig_lifetime on E only", func(c *Config) {
+			c.Tenants[0].TencentDesk.MaxUserSigLifetime = Duration(24 * time.Hour)
+		}, "tenants[0].tencent_desk.max_usersig_lifetime", ErrIMLifetimeMismatch},
 		{"desk reuses other tenant's callkit id", func(c *Config) {
 			c.Tenants[0].TencentDesk = nil
 			c.Tenants[1].TencentDesk.SDKAppID = 1400000001
@@ -214,6 +229,26 @@ func TestValidateRules(t *testing.T) {
 				t.Errorf("error reveals a secret: %v", err)
 			}
 		})
+	}
+}
+
+// max_usersig_lifetime: equal values on blocks sharing an sdkappid, any
+// values on blocks of their own.
+func TestValidateUserSigLifetime(t *testing.T) {
+	c := validConfig()
+	c.Tenants[0].TRTCCallKit.MaxUserSigLifetime = Duration(24 * time.Hour)
+	c.Tenants[0].TencentDesk.MaxUserSigLifetime = Duration(24 * time.Hour)
+	c.Tenants[1].TRTCCallKit.MaxUserSigLifetime = Duration(time.Second)
+	c.Tenants[1].TencentDesk.MaxUserSigLifetime = 0 // its own sdkappid: no bound
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	c.Tenants[0].TencentDesk.MaxUserSigLifetime = Duration(12 * time.Hour)
+	err := c.Validate()
+	want := "config: tenants[0].tencent_desk.max_usersig_lifetime: " + ErrIMLifetimeMismatch.Error() +
+		": 12h0m0s here, 24h0m0s in tenants[0].trtc_callkit"
+	if err == nil || err.Error() != want {
+		t.Errorf("Validate() = %v\nwant %s", err, want)
 	}
 }
 
