@@ -2,12 +2,14 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/demo"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
+	"github.com/cdrhub/cdrhub/internal/storetest"
 )
 
 // A full database (here the max_page_count cap, which SQLite reports as it
@@ -76,4 +78,113 @@ func TestSQLiteFull(t *testing.T) {
 	}
 	acked = append(acked, refused...)
 	check(s, len(acked))
+}
+
+// writeProber is what a readiness check needs of a store.
+type writeProber interface {
+	ProbeWrite(ctx context.Context) error
+}
+
+var (
+	_ writeProber = (*sqlstore.Store)(nil)
+	_ writeProber = (*sqlstore.Postgres)(nil)
+)
+
+// A write probe succeeds on a database that takes writes, again and again.
+func TestProbeWrite(t *testing.T) {
+	for _, b := range []storetest.Backend{storetest.SQLite, storetest.Postgres} {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := b.Open(t, sqlstore.Options{})
+			for i := range 3 {
+				if err := s.(writeProber).ProbeWrite(ctx); err != nil {
+					t.Fatalf("probe %d: %v", i, err)
+				}
+			}
+			if _, err := s.UpsertRecords(ctx, cdr.MustTenantID("acme"), demo.Batch("acme", 0, 20), cdr.UpsertOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.(writeProber).ProbeWrite(ctx); err != nil {
+				t.Fatalf("probe after a write: %v", err)
+			}
+		})
+	}
+}
+
+// freePages returns the free pages of the SQLite database at path, read
+// through a connection of its own.
+func freePages(t *testing.T, path string) int {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`PRAGMA freelist_count`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// The SQLite probe fails when the database can take no page (no free page
+// and no room to grow), as the writes do, and succeeds once it can: it
+// needs one page, so a database with a free page passes it even while a
+// batch of records does not fit.
+func TestProbeWriteFull(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cdrhub.db")
+	tn := cdr.MustTenantID("acme")
+	s, err := sqlstore.OpenSQLite(ctx, path, sqlstore.Options{CacheMiB: 4, MaxPageCount: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n := freePages(t, path); n != 0 {
+		t.Fatalf("%d free pages in a new database", n)
+	}
+	// No free page, no growth.
+	if err := s.ProbeWrite(ctx); cdr.ErrorCode(err) != cdr.EUNAVAILABLE {
+		t.Fatalf("probe of a full database: %v, want unavailable", err)
+	}
+	if _, err := s.UpsertRecords(ctx, tn, demo.Batch("acme", 0, 100), cdr.UpsertOptions{}); cdr.ErrorCode(err) != cdr.EUNAVAILABLE {
+		t.Fatalf("upsert into a full database: %v, want unavailable", err)
+	}
+	if err := s.ProbeWrite(ctx); cdr.ErrorCode(err) != cdr.EUNAVAILABLE {
+		t.Fatalf("probe after a refused upsert: %v, want unavailable", err)
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// Room again: probes and writes succeed.
+	if _, err := s.SetMaxPageCount(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if err := s.ProbeWrite(ctx); err != nil {
+			t.Fatalf("probe %d with room: %v", i, err)
+		}
+	}
+	if res, err := s.UpsertRecords(ctx, tn, demo.Batch("acme", 0, 100), cdr.UpsertOptions{}); err != nil || res.Inserted != 100 {
+		t.Fatalf("upsert with room: %+v %v", res, err)
+	}
+	if err := s.ProbeWrite(ctx); err != nil {
+		t.Fatalf("probe after an upsert: %v", err)
+	}
+
+	// Full again, but the previous probe's page is free: the probe
+	// passes, a batch does not.
+	if _, err := s.SetMaxPageCount(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if n := freePages(t, path); n == 0 {
+		t.Fatal("no free page after a probe")
+	}
+	if err := s.ProbeWrite(ctx); err != nil {
+		t.Errorf("probe with a free page: %v", err)
+	}
+	if _, err := s.UpsertRecords(ctx, tn, demo.Batch("acme", 1, 100), cdr.UpsertOptions{}); cdr.ErrorCode(err) != cdr.EUNAVAILABLE {
+		t.Errorf("upsert into a database with one free page: %v, want unavailable", err)
+	}
 }

@@ -102,6 +102,9 @@ func TestPostgresOpensReadOnly(t *testing.T) {
 	if _, err := s.UpsertRecords(ctx, tn, demo.Batch("acme", 1, 10), cdr.UpsertOptions{}); cdr.ErrorCode(err) != cdr.EUNAVAILABLE {
 		t.Errorf("upsert on a read-only connection: %v, want unavailable", err)
 	}
+	if err := s.ProbeWrite(ctx); cdr.ErrorCode(err) != cdr.EUNAVAILABLE {
+		t.Errorf("write probe on a read-only connection: %v, want unavailable", err)
+	}
 }
 
 // Opening a current database takes no write lock: a store opens while

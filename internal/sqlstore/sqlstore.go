@@ -29,6 +29,9 @@ type Store struct {
 	now    func() time.Time
 	terms  func(*cdr.Record) []cdr.Term
 	log    *slog.Logger
+	// pageSize is the database's page size, the pad of a write probe
+	// (ProbeWrite).
+	pageSize int
 }
 
 var _ cdr.Store = (*Store)(nil)
@@ -120,6 +123,10 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	if _, err := migrate(ctx, s.write, sqliteDialect); err != nil {
 		s.write.Close()
 		return nil, err
+	}
+	if err := s.write.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&s.pageSize); err != nil {
+		s.write.Close()
+		return nil, formatError(err)
 	}
 	if opt.MaxPageCount > 0 {
 		if _, err := s.SetMaxPageCount(ctx, opt.MaxPageCount); err != nil {
