@@ -4,13 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/api/aliyunccc"
@@ -23,11 +21,6 @@ import (
 	"github.com/cdrhub/cdrhub/internal/config"
 	"github.com/cdrhub/cdrhub/internal/demo"
 	"github.com/cdrhub/cdrhub/internal/httpserver"
-	alimap "github.com/cdrhub/cdrhub/internal/mapping/aliyunccc"
-	lafmap "github.com/cdrhub/cdrhub/internal/mapping/laaffic"
-	tcmap "github.com/cdrhub/cdrhub/internal/mapping/tencentccc"
-	deskmap "github.com/cdrhub/cdrhub/internal/mapping/tencentdesk"
-	trtcmap "github.com/cdrhub/cdrhub/internal/mapping/trtccallkit"
 	"github.com/cdrhub/cdrhub/internal/metrics"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
 )
@@ -335,16 +328,16 @@ func randomText(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// demoVendorEvery: one in demoVendorEvery of the demo's voice records also
-// comes as a Tencent CCC record, another as an Alibaba CCC record and a
-// third as a laaffic record; one in demoVendorEvery rtc and chat records as
-// a TUICallKit or Desk record.
-const demoVendorEvery = 4
+// demoScopes are the demo tenant's vendor applications, which its vendor
+// records are rendered for.
+var demoScopes = demo.Scopes{TencentSdkAppID: demoSdkAppID, AliyunInstanceID: demoInstanceID, IMAppID: demoIMAppID, Zone: demoZone}
 
+// seedDemo writes the demo records: the native ones, and vendor copies of
+// some that stand for them in every list (demo.VendorRecords).
 func seedDemo(ctx context.Context, store cdr.Store, log *slog.Logger) error {
 	start := time.Now()
 	recs := demo.Records(demoTenant, start, demoRecords)
-	vendor, err := demoVendorRecords(recs)
+	vendor, err := demo.VendorRecords(demoTenant, recs, demoScopes)
 	if err != nil {
 		return fmt.Errorf("seed demo records: %w", err)
 	}
@@ -355,104 +348,6 @@ func seedDemo(ctx context.Context, store cdr.Store, log *slog.Logger) error {
 	log.Info("demo records seeded", "tenant", demoTenant, "native", len(recs), "vendor", len(vendor), "inserted", res.Inserted,
 		"updated", res.Updated, "unchanged", res.Unchanged, "duration", time.Since(start).Round(time.Millisecond))
 	return nil
-}
-
-// demoVendorRecords turns some of the demo's voice records into Tencent
-// and Alibaba CCC records, as a sync from those clouds would store them:
-// each is rendered as the vendor lists it, given an id of the vendor's
-// own and ingested through the vendor's mapping.
-func demoVendorRecords(recs []*cdr.Record) ([]*cdr.Record, error) {
-	var out []*cdr.Record
-	n := 0
-	var rtc, chat int
-	for _, r := range recs {
-		switch r.Channel {
-		case cdr.ChannelRTC:
-			if rtc++; rtc%demoVendorEvery == 0 {
-				rec, err := demoIMRecord(r, "callId", "call-", func(r *cdr.Record) (json.RawMessage, error) { return trtcmap.Render(r, demoIMAppID) },
-					trtcmap.Ingest)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, rec)
-			}
-			continue
-		case cdr.ChannelChat:
-			if chat++; chat%demoVendorEvery == 0 {
-				rec, err := demoIMRecord(r, "SessionId", "session-", deskmap.Render,
-					func(raw json.RawMessage) (*cdr.Record, error) { return deskmap.Ingest(raw, nil) })
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, rec)
-			}
-			continue
-		}
-		n++
-		if n%demoVendorEvery > 2 {
-			continue
-		}
-		if err := r.Prepare(cdr.MustTenantID(demoTenant), r.Version); err != nil { // derives the durations
-			return nil, err
-		}
-		seq := strings.TrimPrefix(r.SourceID, "demo-voice-")
-		var rec *cdr.Record
-		var err error
-		switch n % demoVendorEvery {
-		case 0:
-			rec, err = demoVendorRecord(r, "SessionId", "tc-"+seq,
-				func(r *cdr.Record) (json.RawMessage, error) { return tcmap.Render(r, demoSdkAppID) },
-				func(raw json.RawMessage) (*cdr.Record, error) { return tcmap.Ingest(raw, nil) })
-		case 2:
-			rec, err = demoVendorRecord(r, "callSessionId", "lf-"+seq,
-				func(r *cdr.Record) (json.RawMessage, error) { return lafmap.Render(r, demoZone) },
-				func(raw json.RawMessage) (*cdr.Record, error) { return lafmap.Ingest(raw, demoZone) })
-		default:
-			rec, err = demoVendorRecord(r, "ContactId", "job-"+seq,
-				func(r *cdr.Record) (json.RawMessage, error) { return alimap.Render(r, demoInstanceID) },
-				func(raw json.RawMessage) (*cdr.Record, error) { return alimap.Ingest(raw, nil) })
-		}
-		if err != nil {
-			return nil, err
-		}
-		rec.Version = r.Version
-		out = append(out, rec)
-	}
-	return out, nil
-}
-
-// demoIMRecord makes a TUICallKit or Desk record of the rtc or chat record r.
-func demoIMRecord(r *cdr.Record, idField, prefix string, render func(*cdr.Record) (json.RawMessage, error),
-	ingest func(json.RawMessage) (*cdr.Record, error)) (*cdr.Record, error) {
-	if err := r.Prepare(cdr.MustTenantID(demoTenant), r.Version); err != nil {
-		return nil, err
-	}
-	seq := r.SourceID[strings.LastIndex(r.SourceID, "-")+1:]
-	rec, err := demoVendorRecord(r, idField, prefix+seq, render, ingest)
-	if err != nil {
-		return nil, err
-	}
-	rec.Version = r.Version
-	return rec, nil
-}
-
-// demoVendorRecord renders r, sets its id field to id and ingests it back.
-func demoVendorRecord(r *cdr.Record, idField, id string, render func(*cdr.Record) (json.RawMessage, error),
-	ingest func(json.RawMessage) (*cdr.Record, error)) (*cdr.Record, error) {
-	obj, err := render(r)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(obj, &m); err != nil {
-		return nil, err
-	}
-	m[idField], _ = json.Marshal(id)
-	raw, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	return ingest(raw)
 }
 
 func printDemo(env *environ, addr net.Addr, tls bool, c demoCreds) {
@@ -468,8 +363,8 @@ func printDemo(env *environ, addr net.Addr, tls bool, c demoCreds) {
 	base := fmt.Sprintf("%s://%s", scheme, hostPort)
 	w := env.stdout
 	fmt.Fprintf(w, "\ncdrhub demo is running at %s\n\n", base)
-	fmt.Fprintf(w, "  tenant:  %s (%d sample records over the last 90 days: voice, rtc and chat; one in\n"+
-		"           four voice calls also as a Tencent CCC record, another as an Alibaba CCC one)\n", demoTenant, demoRecords)
+	fmt.Fprintf(w, "  tenant:  %s (%d sample calls over the last 90 days: voice, rtc and chat; over half\n"+
+		"           as a vendor's record, each with its native record as a shadow, read by id)\n", demoTenant, demoRecords)
 	if c.token == "" {
 		fmt.Fprintf(w, "  token:   the native token configured for tenant %q\n\n", demoTenant)
 		return
