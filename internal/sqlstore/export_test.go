@@ -20,3 +20,11 @@ func SetAnalyzeMin(n int64) (restore func()) {
 	analyzeMin = n
 	return func() { analyzeMin = old }
 }
+
+// SetBatchSize sets the most records written in one transaction until the
+// returned function is called.
+func SetBatchSize(n int) (restore func()) {
+	old := batchSize
+	batchSize = n
+	return func() { batchSize = old }
+}

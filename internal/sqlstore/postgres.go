@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"slices"
 	"strings"
@@ -35,6 +36,7 @@ type Postgres struct {
 	allNew atomic.Bool
 	now    func() time.Time
 	terms  func(*cdr.Record) []cdr.Term
+	log    *slog.Logger
 
 	// Statistics upkeep (analyze.go).
 	stats statsKeeper
@@ -79,7 +81,7 @@ func OpenPostgres(ctx context.Context, dsn string, opt Options) (*Postgres, erro
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: %w", formatPGError(err))
 	}
-	s := &Postgres{reader: reader{db: stdlib.OpenDBFromPool(pool), d: postgresDialect}, pool: pool, now: opt.Now, terms: opt.Terms}
+	s := &Postgres{reader: reader{db: stdlib.OpenDBFromPool(pool), d: postgresDialect}, pool: pool, now: opt.Now, terms: opt.Terms, log: opt.logger()}
 	s.allNew.Store(true)
 	if _, err := migrate(ctx, s.db, postgresDialect); err != nil {
 		s.Close()
@@ -135,7 +137,7 @@ const tenantLock = 0x63647274 // "cdrt"
 // transactions of at most batchSize records. Records with the same key
 // apply in input order.
 func (s *Postgres) UpsertRecords(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, opt cdr.UpsertOptions) (cdr.UpsertResult, error) {
-	res, err := upsert(ctx, t, recs, opt, s.now, s.terms, true, s.upsertBatch)
+	res, err := upsert(ctx, t, recs, opt, s.now, s.terms, s.log, true, s.upsertBatch)
 	if !opt.DryRun {
 		s.stats.inserted(res.Inserted)
 	}

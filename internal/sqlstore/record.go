@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -22,7 +24,7 @@ var batchSize = 5000
 // transactions of at most batchSize records. Records with the same key
 // apply in input order.
 func (s *Store) UpsertRecords(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, opt cdr.UpsertOptions) (res cdr.UpsertResult, err error) {
-	return upsert(ctx, t, recs, opt, s.now, s.terms, false, s.upsertBatch)
+	return upsert(ctx, t, recs, opt, s.now, s.terms, s.log, false, s.upsertBatch)
 }
 
 // batchFunc writes recs, whose rows p computes from index off on.
@@ -32,7 +34,7 @@ type batchFunc func(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, p *
 // that an invalid one fails the call before anything is written, then
 // writes them by batches through batch.
 func upsert(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, opt cdr.UpsertOptions,
-	clock func() time.Time, terms func(*cdr.Record) []cdr.Term, pg bool, batch batchFunc) (res cdr.UpsertResult, err error) {
+	clock func() time.Time, terms func(*cdr.Record) []cdr.Term, log *slog.Logger, pg bool, batch batchFunc) (res cdr.UpsertResult, err error) {
 	if t.IsZero() {
 		return res, cdr.ErrNoTenant
 	}
@@ -45,7 +47,7 @@ func upsert(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, opt cdr.Ups
 			return res, fmt.Errorf("record %d: %w", i, err)
 		}
 	}
-	p := newPipeline(recs, now, terms, pg)
+	p := newPipeline(recs, now, terms, pg, log)
 	defer p.wait() // the records are the caller's again only when it is done
 	for off := 0; off < len(recs); off += batchSize {
 		n := min(len(recs)-off, batchSize)
@@ -74,17 +76,36 @@ type row struct {
 // ahead of the writer, so that JSON encoding, hashing and the vendor terms
 // run on another core while SQLite writes. The record's Hash and
 // VendorTerms are set there too.
+//
+// A panic there (a vendor's Terms function, say) would end the process,
+// as no request's recovery covers the goroutine: it is recovered and
+// logged with its stack, and the records from the one it stopped at on
+// fail with an internal error: batches before that record commit, the
+// batch that needs it fails (internal), and the process and later calls
+// carry on.
 type pipeline struct {
 	rows  []row
 	ready chan int // the number of rows computed so far, in steps
 	avail int
+	err   error // why the pipeline stopped early; set before ready closes
 }
 
-func newPipeline(recs []*cdr.Record, now int64, terms func(*cdr.Record) []cdr.Term, pg bool) *pipeline {
+func newPipeline(recs []*cdr.Record, now int64, terms func(*cdr.Record) []cdr.Term, pg bool, log *slog.Logger) *pipeline {
 	p := &pipeline{rows: make([]row, len(recs)), ready: make(chan int, len(recs)/prepChunk+1)}
 	go func() {
+		i := 0
 		defer close(p.ready)
-		for i, r := range recs {
+		defer func() {
+			if v := recover(); v != nil {
+				log.Error("panic in the upsert pipeline", "record", i, "panic", v, "stack", string(debug.Stack()))
+				p.err = cdr.Errorf(cdr.EINTERNAL, "record %d: internal error", i)
+				// The rows before i are complete: batches of them still
+				// commit. The channel has room for this last step.
+				p.ready <- i
+			}
+		}()
+		for ; i < len(recs); i++ {
+			r := recs[i]
 			if terms != nil {
 				r.VendorTerms = terms(r)
 			}
@@ -114,6 +135,9 @@ func (p *pipeline) get(i int) (*row, error) {
 	for p.avail <= i {
 		n, ok := <-p.ready
 		if !ok {
+			if p.err != nil {
+				return nil, p.err
+			}
 			return nil, fmt.Errorf("record %d: pipeline ended early", i)
 		}
 		p.avail = n
