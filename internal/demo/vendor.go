@@ -35,7 +35,9 @@ const VendorEvery = 4
 // vendor's own and ingested through the vendor's mapping. The vendor record
 // is the call's primary: the native record it copies becomes a shadow whose
 // same_as names it (record model §2), so that every list shows the call
-// once and the native record stays readable by id. recs are prepared.
+// once and the native record stays readable by id. The records of recs
+// that get a vendor copy are prepared (the vendors list derived durations)
+// and given their same_as; the others are left as they are.
 func VendorRecords(tenant string, recs []*cdr.Record, s Scopes) ([]*cdr.Record, error) {
 	tn, err := cdr.NewTenantID(tenant)
 	if err != nil {
@@ -49,7 +51,7 @@ func VendorRecords(tenant string, recs []*cdr.Record, s Scopes) ([]*cdr.Record, 
 		if src == "" {
 			continue
 		}
-		if err := r.Prepare(tn, r.Version); err != nil { // derives the durations the vendors list
+		if err := r.Prepare(tn, r.Version); err != nil {
 			return nil, fmt.Errorf("%s: %w", r.SourceID, err)
 		}
 		v, err := vendorCopy(r, src, s)
