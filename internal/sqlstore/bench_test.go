@@ -114,6 +114,7 @@ type baselineRow struct {
 // write for recs.
 func baselineRows(b *testing.B, recs []*cdr.Record) []baselineRow {
 	rows := make([]baselineRow, len(recs))
+	var salt phoneSalt
 	for i, r := range recs {
 		if err := r.Prepare(benchTenant, 1); err != nil {
 			b.Fatal(err)
@@ -123,7 +124,7 @@ func baselineRows(b *testing.B, recs []*cdr.Record) []baselineRow {
 			b.Fatal(err)
 		}
 		rows[i] = baselineRow{append(rowValues(r, doc, 1), int64(1)),
-			trigrams(r.Caller.Digits), trigrams(r.Callee.Digits), strings.Join(indexTokens(r), " ")}
+			salt.trigrams(r.Tenant, r.Caller.Digits), salt.trigrams(r.Tenant, r.Callee.Digits), strings.Join(indexTokens(r), " ")}
 	}
 	return rows
 }

@@ -77,7 +77,8 @@ var postgresDialect = &dialect{
 }
 
 // ftsIndex is SQLite's index predicate: one record_index match holding
-// every token group and the substring's trigram phrase (index.go).
+// every token group and the substring's trigram phrase in the tenant's
+// alphabet (index.go).
 func ftsIndex(q *query) (string, []any) {
 	var parts []string
 	for _, g := range q.keys {
@@ -88,7 +89,8 @@ func ftsIndex(q *query) (string, []any) {
 		parts = append(parts, "("+strings.Join(toks, " OR ")+")")
 	}
 	if q.substr != "" {
-		parts = append(parts, `"`+trigrams(q.substr)+`"`)
+		sym := tenantSymbols(q.tenant)
+		parts = append(parts, `"`+phoneTrigrams(&sym, q.substr)+`"`)
 	}
 	if len(parts) == 0 {
 		return "", nil

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"hash/fnv"
 	"strconv"
-	"strings"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
@@ -13,9 +12,10 @@ import (
 // whose docid is records.pk. It answers every lookup that is not by time
 // or id:
 //
-//   - caller, callee: each side's digits as overlapping trigrams, the mask
-//     * written as x. A substring of n ≥ 3 digits is the phrase of its n−2
-//     trigrams, which matches exactly the numbers that contain it.
+//   - caller, callee: each side's digits as overlapping trigrams, written
+//     in the tenant's own alphabet (see phoneTrigrams). A substring of
+//     n ≥ 3 digits is the phrase of its n−2 trigrams, which matches exactly
+//     the numbers that contain it.
 //   - terms: one token per party key and per multi-valued filter value
 //     (agents, queues, tags, rendered vendor enums), each the hash of the
 //     tenant, the kind and the value, so that a token never matches another
@@ -70,21 +70,54 @@ func indexTokens(r *cdr.Record) []string {
 	return toks
 }
 
-// trigrams returns the overlapping three-character grams of digits,
-// space-separated, with the mask * written as x (a token character).
-func trigrams(digits string) string {
+// phoneTrigrams returns SQLite's index value of a side's digits: the
+// overlapping three-character grams of the digits written in the tenant's
+// alphabet (sym, from tenantSymbols), space-separated, with the mask *
+// written as the alphabet's eleventh symbol (a token character: the
+// tokenizer would split a number at *). As on PostgreSQL, a tenant's grams
+// are its own: a lookup reads the tenant's entries and only rarely another
+// tenant's, so the time it takes says little about other tenants'
+// numbers.
+func phoneTrigrams(sym *[11]byte, digits string) string {
 	if len(digits) < 3 {
 		return ""
 	}
-	d := strings.ReplaceAll(digits, "*", "x")
-	var b strings.Builder
+	d := make([]byte, 0, len(digits))
+	for i := 0; i < len(digits); i++ {
+		switch c := digits[i]; {
+		case c >= '0' && c <= '9':
+			d = append(d, sym[c-'0'])
+		case c == '*':
+			d = append(d, sym[10])
+		}
+	}
+	if len(d) < 3 {
+		return ""
+	}
+	b := make([]byte, 0, 4*(len(d)-2))
 	for i := 0; i+3 <= len(d); i++ {
 		if i > 0 {
-			b.WriteByte(' ')
+			b = append(b, ' ')
 		}
-		b.WriteString(d[i : i+3])
+		b = append(b, d[i:i+3]...)
 	}
-	return b.String()
+	return string(b)
+}
+
+// phoneSalt caches the symbols of the tenant last asked for: a call's
+// records share their tenant.
+type phoneSalt struct {
+	tenant string
+	sym    [11]byte
+	ok     bool
+}
+
+// trigrams returns phoneTrigrams of digits for tenant.
+func (s *phoneSalt) trigrams(tenant, digits string) string {
+	if !s.ok || s.tenant != tenant {
+		s.tenant, s.sym, s.ok = tenant, tenantSymbols(tenant), true
+	}
+	return phoneTrigrams(&s.sym, digits)
 }
 
 // The phones column of PostgreSQL holds both sides' digits, each digit
@@ -98,8 +131,10 @@ func trigrams(digits string) string {
 
 const phoneSymbols = "0123456789abcdefghijklmnopqrstuvwxyz"
 
-// phoneAlphabet returns the ten symbols tenant writes digits 0–9 with.
-func phoneAlphabet(tenant string) [10]byte {
+// tenantSymbols returns the first eleven symbols of tenant's permutation of
+// [0-9a-z]: digits 0–9 are written with the first ten on both databases,
+// and SQLite's index writes the mask with the eleventh.
+func tenantSymbols(tenant string) [11]byte {
 	sum := sha256.Sum256([]byte("cdrhub phones\x00" + tenant))
 	syms := []byte(phoneSymbols)
 	// Fisher–Yates over the hash bytes: modulo bias is irrelevant here.
@@ -107,9 +142,15 @@ func phoneAlphabet(tenant string) [10]byte {
 		j := int(sum[i%len(sum)]) % (i + 1)
 		syms[i], syms[j] = syms[j], syms[i]
 	}
-	var a [10]byte
+	var a [11]byte
 	copy(a[:], syms)
 	return a
+}
+
+// phoneAlphabet returns the ten symbols tenant writes digits 0–9 with.
+func phoneAlphabet(tenant string) [10]byte {
+	s := tenantSymbols(tenant)
+	return [10]byte(s[:10])
 }
 
 // saltPhone writes the digits and masks of s in alphabet a.

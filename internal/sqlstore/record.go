@@ -104,6 +104,7 @@ func newPipeline(recs []*cdr.Record, now int64, terms func(*cdr.Record) []cdr.Te
 				p.ready <- i
 			}
 		}()
+		var salt phoneSalt
 		for ; i < len(recs); i++ {
 			r := recs[i]
 			if terms != nil {
@@ -113,7 +114,7 @@ func newPipeline(recs []*cdr.Record, now int64, terms func(*cdr.Record) []cdr.Te
 			if pg {
 				p.rows[i] = row{values: pgRow(r, doc, now), err: err}
 			} else {
-				p.rows[i] = row{values: rowValues(r, doc, now), caller: trigrams(r.Caller.Digits), callee: trigrams(r.Callee.Digits),
+				p.rows[i] = row{values: rowValues(r, doc, now), caller: salt.trigrams(r.Tenant, r.Caller.Digits), callee: salt.trigrams(r.Tenant, r.Callee.Digits),
 					terms: strings.Join(indexTokens(r), " "), err: err}
 			}
 			if (i+1)%prepChunk == 0 || i == len(recs)-1 {

@@ -162,6 +162,10 @@ func init() {
 	const common = "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384;"
 	register := func(name, pragmas string) {
 		sql.Register(name, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			// For migration 0003, which rewrites the index's trigrams.
+			if err := c.RegisterFunc("cdrhub_phone_trigrams", sqlPhoneTrigrams, true); err != nil {
+				return err
+			}
 			_, err := c.Exec(pragmas, nil)
 			return err
 		}})
@@ -169,6 +173,14 @@ func init() {
 	// The service reads through a memory map instead of read() calls.
 	register(driverName, common+"PRAGMA mmap_size = 268435456;")
 	register(leanDriverName, common)
+}
+
+// sqlPhoneTrigrams is the SQL function cdrhub_phone_trigrams(tenant,
+// digits): the caller or callee value of record_index for a side's digits
+// (phoneTrigrams).
+func sqlPhoneTrigrams(tenant, digits string) string {
+	sym := tenantSymbols(tenant)
+	return phoneTrigrams(&sym, digits)
 }
 
 // dsn is the data source name of a connection with a page cache of

@@ -163,6 +163,9 @@ func filterCases() []filterCase {
 			return visible(r) && r.Channel == cdr.ChannelVoice && (strings.Contains(digitsOf(r.Caller.Address), "666") || strings.Contains(digitsOf(r.Callee.Address), "666"))
 		}},
 		{"phone contains across mask", cdr.Filter{PhoneContains: "385678"}, func(r *cdr.Record) bool { return false }},
+		{"phone contains with mask", cdr.Filter{PhoneContains: "8****56"}, func(r *cdr.Record) bool {
+			return visible(r) && r.Channel == cdr.ChannelVoice && (strings.Contains(digitsOf(r.Caller.Address), "8****56") || strings.Contains(digitsOf(r.Callee.Address), "8****56"))
+		}},
 		{"caller addrs", cdr.Filter{CallerAddrs: []string{"13912345678"}}, func(r *cdr.Record) bool { return visible(r) && r.Caller.Address == "13912345678" }},
 		{"callee addrs", cdr.Filter{CalleeAddrs: []string{"020-6666-8888", "x"}}, func(r *cdr.Record) bool { return visible(r) && r.Callee.Address == "020-6666-8888" }},
 		{"agents by id, email or name", cdr.Filter{Agents: []string{"zhang.min@acme.example", "li.wei@acme.example", "Bot"}}, func(r *cdr.Record) bool {
