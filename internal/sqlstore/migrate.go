@@ -109,7 +109,9 @@ func migrate(ctx context.Context, db *sql.DB, d *dialect) (applied []int, err er
 func appliedVersions(ctx context.Context, conn *sql.Conn, d *dialect) (map[int]bool, error) {
 	exists := `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`
 	if d == postgresDialect {
-		exists = `SELECT count(*) FROM (SELECT to_regclass('schema_migrations') AS t) r WHERE t IS NOT NULL`
+		// Where CREATE TABLE would create it: the first schema of the
+		// search path, not any schema on it.
+		exists = `SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_migrations'`
 	}
 	var n int
 	if err := conn.QueryRowContext(ctx, exists).Scan(&n); err != nil {

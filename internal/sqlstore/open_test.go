@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,5 +141,43 @@ func TestOpenBesideWriter(t *testing.T) {
 	defer s.Close()
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("open waited %v for the writer", d)
+	}
+}
+
+// The migrations' check looks for schema_migrations where they would create
+// it, the first schema of the search path: a schema later on the path that
+// holds a current schema does not stand in for an empty first one.
+func TestPostgresMigratesFirstSchema(t *testing.T) {
+	ctx := context.Background()
+	first, second := dbtest.Postgres(t), dbtest.Postgres(t)
+	schema := func(dsn string) string {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Split(u.Query().Get("search_path"), ",")[0]
+	}
+	s, err := sqlstore.OpenPostgres(ctx, second, sqlstore.Options{Readers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	both := dbtest.WithParam(t, first, "search_path", schema(first)+","+schema(second)+",public")
+	s, err = sqlstore.OpenPostgres(ctx, both, sqlstore.Options{Readers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.UpsertRecords(ctx, cdr.MustTenantID("acme"), demo.Batch("acme", 0, 10), cdr.UpsertOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range []struct {
+		name string
+		want int
+	}{{schema(first), 10}, {schema(second), 0}} {
+		var n int
+		if err := s.DB().QueryRowContext(ctx, `SELECT count(*) FROM `+sc.name+`.records`).Scan(&n); err != nil || n != sc.want {
+			t.Errorf("%s.records: %d rows, want %d: %v", sc.name, n, sc.want, err)
+		}
 	}
 }
