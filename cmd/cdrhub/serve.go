@@ -20,6 +20,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/config"
 	"github.com/cdrhub/cdrhub/internal/demo"
+	"github.com/cdrhub/cdrhub/internal/health"
 	"github.com/cdrhub/cdrhub/internal/httpserver"
 	"github.com/cdrhub/cdrhub/internal/metrics"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
@@ -81,7 +82,11 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 	defer db.Close()
 	reg := metrics.NewRegistry()
 	metrics.RegisterRuntime(reg, versionString())
-	store := metrics.InstrumentStore(db, reg)
+	instrumented := metrics.InstrumentStore(db, reg)
+	// /readyz: the database answers, and takes writes (health.Database).
+	probe, _ := db.(health.WriteProber)
+	dbHealth := health.New(instrumented, probe, reg)
+	store := dbHealth.Store(instrumented)
 	if withDemo {
 		if err := seedDemo(ctx, store, log); err != nil {
 			return err
@@ -113,7 +118,7 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 	}
 	laff.EnforceLookback = cfg.Compat.EnforceLookback
 	tlsFiles := httpserver.TLSFiles{CertFile: cfg.Server.TLS.CertFile, KeyFile: cfg.Server.TLS.KeyFile}
-	srv, err := httpserver.Listen(cfg.Server.Listen, httpserver.Routes(store, reg, log, api, tencent, aliyun, im, laff), tlsFiles, log)
+	srv, err := httpserver.Listen(cfg.Server.Listen, httpserver.Routes(dbHealth, reg, log, api, tencent, aliyun, im, laff), tlsFiles, log)
 	if err != nil {
 		return err
 	}

@@ -3,9 +3,11 @@ package health
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/httpserver"
 	"github.com/cdrhub/cdrhub/internal/metrics"
+	"github.com/cdrhub/cdrhub/internal/sqlstore"
 )
 
 // fakeDB is a store whose writes and probe writes fail with writeErr.
@@ -164,4 +167,58 @@ func grep(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// A real SQLite database fills up (max_page_count, as a full disk): the
+// batch fails, /readyz's check says not writable, and once there is room
+// again the probe write brings it back.
+func TestFullDiskSQLite(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "full.db"), sqlstore.Options{CacheMiB: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	d := New(db, db, metrics.NewRegistry())
+	c := &clock{time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)}
+	d.now = c.now
+	s := d.Store(db)
+	batch := func(prefix string, n int) error {
+		var recs []*cdr.Record
+		for i := range n {
+			recs = append(recs, &cdr.Record{Channel: cdr.ChannelVoice, Source: cdr.SourceNative,
+				SourceID: fmt.Sprintf("%s-%d", prefix, i), StartAt: 1_763_700_000_000 + int64(i),
+				Note: strings.Repeat("n", 500)})
+		}
+		_, err := s.UpsertRecords(ctx, cdr.MustTenantID("acme"), recs, cdr.UpsertOptions{})
+		return err
+	}
+	if err := batch("before", 10); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SetMaxPageCount(ctx, 1); err != nil { // no page more than it has
+		t.Fatal(err)
+	}
+	if err := batch("full", 2000); cdr.ErrorCode(err) != cdr.EUNAVAILABLE {
+		t.Fatalf("a batch into a full database: %v, want unavailable", err)
+	}
+	if err := d.Writable(ctx); !errors.Is(err, ErrNotWritable) {
+		t.Fatalf("full: %v", err)
+	}
+	if err := db.Ping(ctx); err != nil {
+		t.Fatalf("reads stop with the writes: %v", err)
+	}
+	if _, err := db.SetMaxPageCount(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Writable(ctx); !errors.Is(err, ErrNotWritable) {
+		t.Fatalf("room again, but probed less than %v ago: %v", ProbeInterval, err)
+	}
+	c.advance(ProbeInterval)
+	if err := d.Writable(ctx); err != nil {
+		t.Fatalf("room again, probed: %v", err)
+	}
+	if err := batch("after", 10); err != nil {
+		t.Fatal(err)
+	}
 }
