@@ -22,7 +22,7 @@ func runUserSig(_ context.Context, args []string, env *environ) error {
 	sdkAppID := fs.Uint64("sdk-app-id", 0, "instead of --tenant: the IM application (with --key)")
 	key := fs.String("key", "", "with --sdk-app-id: the IM application's secret key (default $CDRHUB_IM_KEY)")
 	identifier := fs.String("identifier", "", "App administrator to sign for (default: the block's first, or administrator)")
-	expire := fs.Duration("expire", 24*time.Hour, "validity")
+	expire := fs.Duration("expire", 24*time.Hour, "validity (with --tenant, at most the block's max_usersig_lifetime unless given)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -56,9 +56,14 @@ func runUserSig(_ context.Context, args []string, env *environ) error {
 	if tn == nil {
 		return fmt.Errorf("usersig: no tenant %q in the configuration", *tenant)
 	}
-	app, appKey, admins := imBlock(tn)
+	app, appKey, admins, maxLife := imBlock(tn)
 	if app == 0 {
 		return fmt.Errorf("usersig: tenant %q has no trtc_callkit or tencent_desk block", *tenant)
+	}
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "expire" })
+	if maxLife > 0 && !given {
+		*expire = min(*expire, maxLife) // a default the server accepts
 	}
 	id := *identifier
 	if id == "" {
@@ -72,16 +77,17 @@ func runUserSig(_ context.Context, args []string, env *environ) error {
 	return nil
 }
 
-// imBlock returns the IM application of a tenant: its sdkappid, key and
-// administrators, from the trtc_callkit block, else the tencent_desk one.
-func imBlock(tn *config.Tenant) (uint64, string, []string) {
+// imBlock returns the IM application of a tenant: its sdkappid, key,
+// administrators and the longest UserSig lifetime it accepts (0: any),
+// from the trtc_callkit block, else the tencent_desk one.
+func imBlock(tn *config.Tenant) (uint64, string, []string, time.Duration) {
 	switch {
 	case tn.TRTCCallKit != nil:
 		b := tn.TRTCCallKit
-		return b.SDKAppID, b.SecretKey.Reveal(), b.AdminIdentifiers
+		return b.SDKAppID, b.SecretKey.Reveal(), b.AdminIdentifiers, time.Duration(b.MaxUserSigLifetime)
 	case tn.TencentDesk != nil:
 		b := tn.TencentDesk
-		return b.SDKAppID, b.SecretKey.Reveal(), b.AdminIdentifiers
+		return b.SDKAppID, b.SecretKey.Reveal(), b.AdminIdentifiers, time.Duration(b.MaxUserSigLifetime)
 	}
-	return 0, "", nil
+	return 0, "", nil, 0
 }

@@ -43,3 +43,30 @@ func TestUserSigCommand(t *testing.T) {
 		}
 	}
 }
+
+// With --tenant and no --expire, the UserSig lasts at most the block's
+// max_usersig_lifetime, so the server accepts it; an explicit --expire is
+// taken as given.
+func TestUserSigCommandLifetime(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "cdrhub.yaml")
+	os.WriteFile(cfg, []byte(`tenants:
+  - id: acme
+    tencent_desk: {sdk_app_id: 1400000001, admin_identifiers: [administrator], secret_key: im-key, max_usersig_lifetime: 1h}
+`), 0o600)
+	opt := usersig.Options{MaxLifetime: time.Hour}
+	out, stderr, err := runCLI(t, nil, "usersig", "--config", cfg, "--tenant", "acme")
+	if err != nil {
+		t.Fatalf("%v %s", err, stderr)
+	}
+	if _, err := usersig.VerifyWith(strings.TrimSpace(out), 1400000001, "administrator", "im-key", time.Now(), opt); err != nil {
+		t.Errorf("default lifetime over the block's limit: %v", err)
+	}
+	out, _, err = runCLI(t, nil, "usersig", "--config", cfg, "--tenant", "acme", "--expire", "2h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := usersig.VerifyWith(strings.TrimSpace(out), 1400000001, "administrator", "im-key", time.Now(), opt); err == nil {
+		t.Error("an explicit --expire 2h was shortened")
+	}
+}
