@@ -15,7 +15,7 @@ import (
 
 // openAdmin opens the configured database for a maintenance command.
 func openAdmin(ctx context.Context, configFlag string, env *environ) (cdr.Store, error) {
-	cfg, err := config.Load(config.Path(configFlag, env.getenv))
+	cfg, err := config.LoadEnv(config.Path(configFlag, env.getenv), env.getenv)
 	if err != nil {
 		return nil, err
 	}

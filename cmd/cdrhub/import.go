@@ -73,7 +73,7 @@ func runImport(ctx context.Context, args []string, env *environ) error {
 	var vendor native.Format
 	if *format != string(cdr.SourceNative) {
 		path := config.Path(tf.config, env.getenv)
-		cfg, err := config.Load(path)
+		cfg, err := config.LoadEnv(path, env.getenv)
 		if tf.server != "" {
 			cfg, err = config.Default(), nil // the server applies its tenants' settings
 		}

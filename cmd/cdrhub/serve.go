@@ -55,7 +55,7 @@ func runServe(ctx context.Context, args []string, env *environ) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := config.Load(config.Path(*configPath, env.getenv))
+	cfg, err := config.LoadEnv(config.Path(*configPath, env.getenv), env.getenv)
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func runServe(ctx context.Context, args []string, env *environ) error {
 }
 
 func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo bool, env *environ, log *slog.Logger) error {
-	db, err := openStoreWaiting(ctx, cfg.Storage, sqlstore.Options{Terms: vendorTerms}, log)
+	db, err := openStoreWaiting(ctx, cfg.Storage, sqlstore.Options{Terms: vendorTerms, Logger: log}, log)
 	if err != nil {
 		return err
 	}

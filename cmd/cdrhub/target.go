@@ -53,7 +53,7 @@ func (tf *targetFlags) open(ctx context.Context, env *environ, create bool) (*ta
 		return nil, errors.New("--token needs --server")
 	}
 	path := config.Path(tf.config, env.getenv)
-	cfg, err := config.Load(path)
+	cfg, err := config.LoadEnv(path, env.getenv)
 	if err != nil {
 		return nil, err
 	}

@@ -48,7 +48,7 @@ func runUserSig(_ context.Context, args []string, env *environ) error {
 	if *tenant == "" {
 		return errors.New("usersig: --tenant (or --sdk-app-id with --key) is required")
 	}
-	cfg, err := config.Load(config.Path(*configPath, env.getenv))
+	cfg, err := config.LoadEnv(config.Path(*configPath, env.getenv), env.getenv)
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,15 @@ func Load(path string) (Config, error) {
 	return load(path, os.Getenv)
 }
 
+// LoadEnv is Load with the environment read through getenv (nil means
+// os.Getenv), as the commands do, so that their tests can set it.
+func LoadEnv(path string, getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	return load(path, getenv)
+}
+
 func load(path string, getenv func(string) string) (Config, error) {
 	c := Default()
 	if path != "" {
