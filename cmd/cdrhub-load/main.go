@@ -24,8 +24,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -46,8 +44,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cdrhub/cdrhub/internal/api/tc3"
-	"github.com/cdrhub/cdrhub/internal/api/usersig"
+	lfauth "github.com/cdrhub/cdrhub/internal/auth/laaffic"
+	"github.com/cdrhub/cdrhub/internal/auth/tc3"
+	"github.com/cdrhub/cdrhub/internal/auth/usersig"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/demo"
 	"github.com/cdrhub/cdrhub/internal/hostile"
@@ -497,13 +496,9 @@ func laafficQuery(base string, n int) error {
 		from := time.Unix(newest-300*86400+rng.Int64N(270*86400), 0).UTC()
 		body := fmt.Sprintf(`{"current":1,"size":100,"params":{"strTime":%q,"endTime":%q,"calledOrCaller":%q}}`,
 			from.Format(time.RFC3339), from.Add(30*24*time.Hour).Format(time.RFC3339), d[i:i+6])
-		ts := fmt.Sprint(time.Now().Unix())
-		sum := md5.Sum([]byte(lfKey + lfSecret + ts))
 		req, _ := http.NewRequest("POST", base+"/v3/voice/ccRecordQuery", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json;charset=utf-8")
-		req.Header.Set("Api-Key", lfKey)
-		req.Header.Set("Timestamp", ts)
-		req.Header.Set("Sign", hex.EncodeToString(sum[:]))
+		lfauth.SignRequest(req, lfKey, lfSecret, time.Now())
 		t0 := time.Now()
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

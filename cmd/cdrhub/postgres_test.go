@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cdrhub/cdrhub/internal/api/pop"
-	"github.com/cdrhub/cdrhub/internal/api/tc3"
-	"github.com/cdrhub/cdrhub/internal/api/usersig"
+	"github.com/cdrhub/cdrhub/internal/auth/pop"
+	"github.com/cdrhub/cdrhub/internal/auth/tc3"
+	"github.com/cdrhub/cdrhub/internal/auth/usersig"
 	"github.com/cdrhub/cdrhub/internal/dbtest"
 	"github.com/google/go-cmp/cmp"
 )

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cdrhub/cdrhub/internal/api/usersig"
+	"github.com/cdrhub/cdrhub/internal/auth/usersig"
 )
 
 func TestUserSigCommand(t *testing.T) {

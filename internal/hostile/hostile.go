@@ -8,8 +8,6 @@ package hostile
 
 import (
 	"bytes"
-	"crypto/md5"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -18,9 +16,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cdrhub/cdrhub/internal/api/pop"
-	"github.com/cdrhub/cdrhub/internal/api/tc3"
-	"github.com/cdrhub/cdrhub/internal/api/usersig"
+	lfauth "github.com/cdrhub/cdrhub/internal/auth/laaffic"
+	"github.com/cdrhub/cdrhub/internal/auth/pop"
+	"github.com/cdrhub/cdrhub/internal/auth/tc3"
+	"github.com/cdrhub/cdrhub/internal/auth/usersig"
 )
 
 // Target is a cdrhub and the credentials of one tenant's API blocks.
@@ -150,12 +149,8 @@ func laaffic(param string) func(Target, time.Time) (*http.Request, error) {
 		if err != nil {
 			return nil, err
 		}
-		ts := strconv.FormatInt(now.Unix(), 10)
-		sum := md5.Sum([]byte(t.LaafficKey + t.LaafficSecret + ts))
 		req.Header.Set("Content-Type", "application/json;charset=utf-8")
-		req.Header.Set("Api-Key", t.LaafficKey)
-		req.Header.Set("Timestamp", ts)
-		req.Header.Set("Sign", hex.EncodeToString(sum[:]))
+		lfauth.SignRequest(req, t.LaafficKey, t.LaafficSecret, now)
 		return req, nil
 	}
 }

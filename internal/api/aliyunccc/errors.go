@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/cdrhub/cdrhub/internal/api/pop"
+	"github.com/cdrhub/cdrhub/internal/auth/pop"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/httpx"
 )

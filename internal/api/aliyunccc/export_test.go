@@ -3,7 +3,7 @@ package aliyunccc
 import (
 	"time"
 
-	"github.com/cdrhub/cdrhub/internal/api/pop"
+	"github.com/cdrhub/cdrhub/internal/auth/pop"
 )
 
 // SetClock makes a read the time from now; set it before serving.

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/api/aliyunccc"
-	"github.com/cdrhub/cdrhub/internal/api/pop"
+	"github.com/cdrhub/cdrhub/internal/auth/pop"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
 

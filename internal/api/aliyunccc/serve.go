@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cdrhub/cdrhub/internal/api/pop"
+	"github.com/cdrhub/cdrhub/internal/auth/pop"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/httpx"
 	alimap "github.com/cdrhub/cdrhub/internal/mapping/aliyunccc"

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/api/imrest"
-	"github.com/cdrhub/cdrhub/internal/api/usersig"
+	"github.com/cdrhub/cdrhub/internal/auth/usersig"
 	"github.com/cdrhub/cdrhub/internal/httpx"
 )
 

@@ -14,7 +14,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/cdrhub/cdrhub/internal/api/usersig"
+	"github.com/cdrhub/cdrhub/internal/auth/usersig"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/httpx"
 )

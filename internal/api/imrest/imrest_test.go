@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/api/imrest"
-	"github.com/cdrhub/cdrhub/internal/api/usersig"
+	"github.com/cdrhub/cdrhub/internal/auth/usersig"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/httpserver"
 	deskmap "github.com/cdrhub/cdrhub/internal/mapping/tencentdesk"

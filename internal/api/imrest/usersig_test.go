@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cdrhub/cdrhub/internal/api/usersig"
+	"github.com/cdrhub/cdrhub/internal/auth/usersig"
 )
 
 // handSig is a UserSig of app for id with TLS.time issued and TLS.expire

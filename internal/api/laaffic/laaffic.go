@@ -6,18 +6,15 @@
 package laaffic
 
 import (
-	"crypto/md5"
-	"crypto/subtle"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
+	lfauth "github.com/cdrhub/cdrhub/internal/auth/laaffic"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/httpx"
 )
@@ -108,24 +105,20 @@ func fail(status, reason string) error { return &statusError{status, reason} }
 // lookup key, never the secret or the Sign), even when the Timestamp or the
 // address is then refused.
 func (a *API) authenticate(r *http.Request) (*tenant, error) {
-	key, sign, ts := r.Header.Get("Api-Key"), r.Header.Get("Sign"), r.Header.Get("Timestamp")
+	key, ts, sign := lfauth.Headers(r)
 	t := a.keys[key]
-	if key == "" || sign == "" || ts == "" || t == nil {
+	if t == nil {
 		return nil, fail(statusAuth, "Authentication error")
 	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		return nil, fail(statusAuth, "Authentication error")
-	}
-	sum := md5.Sum([]byte(key + t.APISecret + ts))
-	want := hex.EncodeToString(sum[:])
-	if subtle.ConstantTimeCompare([]byte(want), []byte(strings.ToLower(sign))) != 1 {
+	switch err := lfauth.Verify(key, t.APISecret, ts, sign, a.now(), t.Window); err {
+	case nil:
+	case lfauth.ErrExpired:
+		httpx.SetPrincipal(r.Context(), t.ID.String(), key)
+		return nil, fail(statusExpired, "Timestamp expires")
+	default:
 		return nil, fail(statusAuth, "Authentication error")
 	}
 	httpx.SetPrincipal(r.Context(), t.ID.String(), key)
-	if d := a.now().Sub(time.Unix(sec, 0)); d > t.Window || d < -t.Window {
-		return nil, fail(statusExpired, "Timestamp expires")
-	}
 	if len(t.IPAllow) > 0 && !allowed(t.IPAllow, a.clientIP(r)) {
 		return nil, fail(statusIP, "Restricted IP access")
 	}

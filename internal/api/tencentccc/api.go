@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cdrhub/cdrhub/internal/api/tc3"
+	"github.com/cdrhub/cdrhub/internal/auth/tc3"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/httpx"
 )

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/cdrhub/cdrhub/internal/api/tc3"
+	"github.com/cdrhub/cdrhub/internal/auth/tc3"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/httpx"
 )

@@ -12,8 +12,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/cdrhub/cdrhub/internal/api/tc3"
 	"github.com/cdrhub/cdrhub/internal/api/tencentccc"
+	"github.com/cdrhub/cdrhub/internal/auth/tc3"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	tcerr "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
 	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"

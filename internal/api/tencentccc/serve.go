@@ -5,7 +5,7 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/cdrhub/cdrhub/internal/api/tc3"
+	"github.com/cdrhub/cdrhub/internal/auth/tc3"
 	"github.com/cdrhub/cdrhub/internal/httpx"
 	tcmap "github.com/cdrhub/cdrhub/internal/mapping/tencentccc"
 )

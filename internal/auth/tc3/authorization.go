@@ -3,6 +3,8 @@ package tc3
 import (
 	"strings"
 	"time"
+
+	"github.com/cdrhub/cdrhub/internal/auth"
 )
 
 const (
@@ -89,7 +91,7 @@ func (a *authorization) parseCredential(v string) error {
 func (a *authorization) parseSignedHeaders(v string) error {
 	seen := map[string]bool{}
 	for name := range strings.SplitSeq(v, ";") {
-		if !isLowerToken(name) || seen[name] {
+		if !auth.IsLowerToken(name) || seen[name] {
 			return errAuthorization("`SignedHeaders` not valid.")
 		}
 		seen[name] = true
@@ -99,21 +101,6 @@ func (a *authorization) parseSignedHeaders(v string) error {
 		return errAuthorization("`SignedHeaders` must include content-type and host.")
 	}
 	return nil
-}
-
-// isLowerToken reports whether s is a non-empty HTTP header name in lower
-// case (RFC 9110 token characters).
-func isLowerToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range []byte(s) {
-		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // clip shortens s for an error message.

@@ -1,6 +1,10 @@
 package pop
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/cdrhub/cdrhub/internal/auth"
+)
 
 const algorithmV3 = "ACS3-HMAC-SHA256"
 
@@ -59,26 +63,11 @@ func parseAuthorization(h string) (authorization, error) {
 func (a *authorization) parseSignedHeaders(v string) bool {
 	seen := map[string]bool{}
 	for name := range strings.SplitSeq(v, ";") {
-		if !isLowerToken(name) || seen[name] {
+		if !auth.IsLowerToken(name) || seen[name] {
 			return false
 		}
 		seen[name] = true
 		a.SignedHeaders = append(a.SignedHeaders, name)
-	}
-	return true
-}
-
-// isLowerToken reports whether s is a non-empty HTTP header name in lower
-// case (RFC 9110 token characters).
-func isLowerToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range []byte(s) {
-		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-		if !ok {
-			return false
-		}
 	}
 	return true
 }
