@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/cdrhub/cdrhub/client"
-	"github.com/cdrhub/cdrhub/internal/api/native"
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/query"
 )
 
 // exportPage is the records read per query or request.
@@ -107,7 +107,7 @@ func runExport(ctx context.Context, args []string, env *environ) error {
 	if *formulas != "escape" && *formulas != "keep" {
 		return fmt.Errorf("export: --csv-formulas %s: want escape or keep", *formulas)
 	}
-	f, err := native.ParseFilter(q)
+	f, err := query.ParseFilter(q)
 	if err != nil {
 		return fmt.Errorf("export: %s", errorText(err))
 	}

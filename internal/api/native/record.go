@@ -9,6 +9,7 @@ import (
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/httpx"
+	"github.com/cdrhub/cdrhub/internal/query"
 	"github.com/cdrhub/cdrhub/internal/recordio"
 )
 
@@ -27,10 +28,10 @@ type UpsertResponse struct {
 
 func (a *API) postRecords(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	if err := onlyParams(q, "tenant", "dry_run", "format"); err != nil {
+	if err := query.OnlyParams(q, "tenant", "dry_run", "format"); err != nil {
 		return err
 	}
-	dryRun, err := boolParam(q, "dry_run")
+	dryRun, err := query.BoolParam(q, "dry_run")
 	if err != nil {
 		return err
 	}
@@ -130,10 +131,11 @@ type ListResponse struct {
 // listRecords writes the page as the store streams it: the records' JSON
 // is never decoded and encoded again.
 func (a *API) listRecords(w http.ResponseWriter, r *http.Request) error {
-	f, hash, err := parseFilter(r.URL.Query())
+	l, err := query.ParseList(r.URL.Query())
 	if err != nil {
 		return err
 	}
+	f := l.Filter
 	t := tenantOf(r.Context())
 	total := -1
 	if f.Count {
@@ -166,8 +168,7 @@ func (a *API) listRecords(w http.ResponseWriter, r *http.Request) error {
 	}
 	body.WriteByte(']')
 	if more {
-		c := encodeCursor(cursor{V: 1, K: cursorKey{last.StartAt, last.ID}, O: string(orderOf(&f)), H: hash})
-		body.WriteString(`,"next_cursor":"` + c + `"`)
+		body.WriteString(`,"next_cursor":"` + l.NextCursor(last) + `"`)
 	}
 	if total >= 0 {
 		body.WriteString(`,"total":` + strconv.Itoa(total))
@@ -183,7 +184,7 @@ func (a *API) listRecords(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) getRecord(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	if err := onlyParams(q, "tenant", "include", "as"); err != nil {
+	if err := query.OnlyParams(q, "tenant", "include", "as"); err != nil {
 		return err
 	}
 	include := q.Get("include")

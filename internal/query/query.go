@@ -1,10 +1,12 @@
-package native
+// Package query parses the parameters of the native record list (GET
+// /api/v1/records) into a cdr.Filter: every filter within its bound
+// (docs/design.md#bounds), the page (limit, order, count) and the opaque
+// cursor, which is bound to the filters and order that made it. The native
+// API and the export command read their parameters through it, with the
+// same validation and error messages.
+package query
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"net/url"
 	"slices"
 	"strconv"
@@ -28,8 +30,8 @@ var listParams = []string{
 
 func invalid(format string, args ...any) error { return cdr.Errorf(cdr.EINVALID, format, args...) }
 
-// onlyParams rejects parameters other than allowed.
-func onlyParams(q url.Values, allowed ...string) error {
+// OnlyParams rejects parameters other than allowed.
+func OnlyParams(q url.Values, allowed ...string) error {
 	for k := range q {
 		if !slices.Contains(allowed, k) {
 			return invalid("unknown parameter %q", k)
@@ -77,7 +79,9 @@ func stringList(q url.Values, key string, max int, unit cdr.Unit) ([]string, err
 	return cdr.CheckStrings(key, list(q, key), max, unit)
 }
 
-func boolParam(q url.Values, key string) (bool, error) {
+// BoolParam reads a parameter given at most once as true or false (any form
+// strconv.ParseBool takes); absent or empty is false.
+func BoolParam(q url.Values, key string) (bool, error) {
 	v, err := single(q, key)
 	if err != nil || v == "" {
 		return false, err
@@ -130,67 +134,75 @@ func timeParam(q url.Values, key string) (int64, error) {
 // (limit, count, cursor) are applied too; the export command passes only
 // filters and pages itself.
 func ParseFilter(q url.Values) (cdr.Filter, error) {
-	f, _, err := parseFilter(q)
-	return f, err
+	l, err := ParseList(q)
+	return l.Filter, err
 }
 
-// parseFilter turns the query of GET /api/v1/records into a Filter and the
-// hash that binds a cursor to it.
-func parseFilter(q url.Values) (f cdr.Filter, hash string, err error) {
-	if err := onlyParams(q, listParams...); err != nil {
-		return f, "", err
+// List is a parsed query of GET /api/v1/records.
+type List struct {
+	// Filter holds the filters, the order and the page: Limit, Count,
+	// and After from the cursor.
+	Filter cdr.Filter
+	hash   string // binds a cursor to the filters and the order
+}
+
+// ParseList turns the query of GET /api/v1/records into a List.
+func ParseList(q url.Values) (l List, err error) {
+	f := &l.Filter
+	if err := OnlyParams(q, listParams...); err != nil {
+		return l, err
 	}
 	if f.From, err = timeParam(q, "from"); err != nil {
-		return f, "", err
+		return l, err
 	}
 	if f.To, err = timeParam(q, "to"); err != nil {
-		return f, "", err
+		return l, err
 	}
 	if f.From != 0 && f.To != 0 && f.From >= f.To {
-		return f, "", invalid("from must be before to")
+		return l, invalid("from must be before to")
 	}
 	if f.Channels, err = enumList(q, "channel", cdr.Channels); err != nil {
-		return f, "", err
+		return l, err
 	}
 	if f.Sources, err = enumList(q, "source", cdr.Sources); err != nil {
-		return f, "", err
+		return l, err
 	}
 	if f.Directions, err = enumList(q, "direction", cdr.Directions); err != nil {
-		return f, "", err
+		return l, err
 	}
 	if f.CallTypes, err = enumList(q, "call_type", cdr.CallTypes); err != nil {
-		return f, "", err
+		return l, err
 	}
 	if f.Media, err = enumList(q, "media", cdr.MediaTypes); err != nil {
-		return f, "", err
+		return l, err
 	}
 	if f.Dispositions, err = enumList(q, "disposition", cdr.Dispositions); err != nil {
-		return f, "", err
+		return l, err
 	}
 	if f.HangupBy, err = enumList(q, "hangup_by", cdr.HangupBys); err != nil {
-		return f, "", err
+		return l, err
 	}
 	ids, err := stringList(q, "source_id", cdr.MaxIDLen, cdr.Bytes)
 	if err != nil {
-		return f, "", err
+		return l, err
 	}
 	if len(ids) > 0 {
 		if len(f.Sources) != 1 {
-			return f, "", invalid("source_id needs exactly one source")
+			return l, invalid("source_id needs exactly one source")
 		}
 		f.VendorIDs = cdr.VendorIDs{Source: f.Sources[0], Values: ids}
 	}
-	if err := parseStrings(q, &f); err != nil {
-		return f, "", err
+	if err := parseStrings(q, f); err != nil {
+		return l, err
 	}
-	if err := parseFlags(q, &f); err != nil {
-		return f, "", err
+	if err := parseFlags(q, f); err != nil {
+		return l, err
 	}
-	hash = filterHash(&f)
-	if err := parsePage(q, &f, hash); err != nil {
-		return f, "", err
+	l.hash = filterHash(f)
+	if err := parsePage(q, f, l.hash); err != nil {
+		return l, err
 	}
-	return f, hash, nil
+	return l, nil
 }
 
 // parseStrings reads the string filters within their bounds: numbers of at
@@ -223,7 +235,7 @@ func parseStrings(q url.Values, f *cdr.Filter) (err error) {
 }
 
 func parseFlags(q url.Values, f *cdr.Filter) error {
-	has, err := boolParam(q, "has_recording")
+	has, err := BoolParam(q, "has_recording")
 	if err != nil {
 		return err
 	}
@@ -233,7 +245,7 @@ func parseFlags(q url.Values, f *cdr.Filter) error {
 			f.HasRecording = 1
 		}
 	}
-	if f.IncludeShadows, err = boolParam(q, "include_shadows"); err != nil {
+	if f.IncludeShadows, err = BoolParam(q, "include_shadows"); err != nil {
 		return err
 	}
 	lo, err := intParam(q, "csat_min", 1, 5, 1)
@@ -267,7 +279,7 @@ func parsePage(q url.Values, f *cdr.Filter, hash string) (err error) {
 	if f.Limit, err = intParam(q, "limit", 1, maxLimit, defaultLimit); err != nil {
 		return err
 	}
-	if f.Count, err = boolParam(q, "count"); err != nil {
+	if f.Count, err = BoolParam(q, "count"); err != nil {
 		return err
 	}
 	c, err := single(q, "cursor")
@@ -283,68 +295,4 @@ func parsePage(q url.Values, f *cdr.Filter, hash string) (err error) {
 	}
 	f.After = &cdr.Cursor{StartAt: cur.K.StartAt, ID: cur.K.ID}
 	return nil
-}
-
-func orderOf(f *cdr.Filter) cdr.Order {
-	if f.Desc() {
-		return cdr.OrderDesc
-	}
-	return cdr.OrderAsc
-}
-
-// filterHash covers the filters and the order, not the page parameters.
-func filterHash(f *cdr.Filter) string {
-	c := *f
-	c.Limit, c.Count, c.After, c.Offset = 0, false, nil, 0
-	c.Order = orderOf(f)
-	b, _ := json.Marshal(c)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:8])
-}
-
-// cursor is the opaque keyset position of record model §6.2.
-type cursor struct {
-	V int       `json:"v"`
-	K cursorKey `json:"k"`
-	O string    `json:"o"`
-	H string    `json:"h"`
-}
-
-// cursorKey is the [start_at, "id"] pair.
-type cursorKey struct {
-	StartAt int64
-	ID      string
-}
-
-func (k cursorKey) MarshalJSON() ([]byte, error) { return json.Marshal([]any{k.StartAt, k.ID}) }
-
-func (k *cursorKey) UnmarshalJSON(b []byte) error {
-	var pair []json.RawMessage
-	if err := json.Unmarshal(b, &pair); err != nil || len(pair) != 2 {
-		return invalid("bad cursor key")
-	}
-	if err := json.Unmarshal(pair[0], &k.StartAt); err != nil {
-		return err
-	}
-	return json.Unmarshal(pair[1], &k.ID)
-}
-
-func encodeCursor(c cursor) string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// decodeCursor parses an opaque cursor.
-func decodeCursor(s string) (cursor, error) {
-	var c cursor
-	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
-	if err != nil {
-		return c, invalid("cursor: not a cursor from next_cursor")
-	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil || c.V != 1 || c.K.ID == "" || len(c.K.ID) > cdr.MaxIDLen || (c.O != "asc" && c.O != "desc") {
-		return cursor{}, invalid("cursor: not a cursor from next_cursor")
-	}
-	return c, nil
 }
