@@ -118,7 +118,9 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 	}
 	laff.EnforceLookback = cfg.Compat.EnforceLookback
 	tlsFiles := httpserver.TLSFiles{CertFile: cfg.Server.TLS.CertFile, KeyFile: cfg.Server.TLS.KeyFile}
-	srv, err := httpserver.Listen(cfg.Server.Listen, httpserver.Routes(dbHealth, reg, log, api, tencent, aliyun, im, laff), tlsFiles, log)
+	routes := httpserver.Routes(dbHealth, reg, log,
+		httpserver.APIs{Native: api, TencentCCC: tencent, AliyunCCC: aliyun, IMREST: im, Laaffic: laff})
+	srv, err := httpserver.Listen(cfg.Server.Listen, routes, tlsFiles, log)
 	if err != nil {
 		return err
 	}

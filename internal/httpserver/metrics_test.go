@@ -12,28 +12,23 @@ import (
 	"github.com/cdrhub/cdrhub/internal/httpx"
 )
 
-// vendorAPI answers like a vendor API: HTTP 200 with an error code in the
-// body, which it reports as the outcome.
-type vendorAPI struct{}
-
-func (vendorAPI) Register(mux *http.ServeMux) {
-	mux.HandleFunc("POST /vendor/", func(w http.ResponseWriter, r *http.Request) {
-		httpx.SetRoute(r.Context(), "vendor", "DescribeTelCdr")
+// vendorRoutes answer like a vendor API: HTTP 200 with an error code in
+// the body, which the handler reports as the outcome.
+var vendorRoutes = []httpserver.TestRoute{
+	{Pattern: "POST /vendor/", API: "vendor", Action: "DescribeTelCdr", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpx.SetOutcome(r.Context(), httpx.OutcomeClientError)
 		httpx.WriteJSON(w, r, http.StatusOK, map[string]string{"Code": "InvalidParameter"})
-	})
-	mux.HandleFunc("GET /vendor/fail", func(w http.ResponseWriter, r *http.Request) {
-		httpx.SetRoute(r.Context(), "vendor", "Fail")
+	})},
+	{Pattern: "GET /vendor/fail", API: "vendor", Action: "Fail", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no", http.StatusBadGateway)
-	})
-	mux.HandleFunc("GET /vendor/boom", func(w http.ResponseWriter, r *http.Request) {
-		httpx.SetRoute(r.Context(), "vendor", "Boom")
+	})},
+	{Pattern: "GET /vendor/boom", API: "vendor", Action: "Boom", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		panic("boom")
-	})
+	})},
 }
 
 func TestHTTPMetricLabels(t *testing.T) {
-	s := newStack(t, slog.New(slog.DiscardHandler), vendorAPI{})
+	s := newStack(t, slog.New(slog.DiscardHandler), vendorRoutes...)
 	reqs := []struct {
 		req    request
 		status int
@@ -111,7 +106,7 @@ func (okDB) Ping(context.Context) error { return nil }
 // TestRoutesOwnRegistry checks that Routes, without a registry given,
 // serves the HTTP and runtime metrics.
 func TestRoutesOwnRegistry(t *testing.T) {
-	h := httpserver.Routes(okDB{}, nil, slog.New(slog.DiscardHandler))
+	h := httpserver.Routes(okDB{}, nil, slog.New(slog.DiscardHandler), httpserver.APIs{})
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/healthz", nil))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))

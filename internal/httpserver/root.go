@@ -16,7 +16,8 @@ import (
 
 // RootAPI is an API whose requests all arrive at "/" and are told apart by
 // their headers and parameters: Tencent Cloud API 3.0 (X-TC-Action, or
-// Action with its Version) and Alibaba Cloud POP.
+// Action with its Version) and Alibaba Cloud POP. The table (routes.go)
+// lists the claimants in the order they are asked.
 //
 // Nothing of a request's body is read before it is claimed. A request
 // claimed by its headers (ClaimsHeaders: TC3, ACS3) reaches ServeRoot with
@@ -26,7 +27,6 @@ import (
 // authentication, within the pre-authentication budget (preAuth); any
 // other request reaches ServeRoot with an empty body.
 type RootAPI interface {
-	API
 	// ClaimsHeaders reports whether r is this API's from its headers alone.
 	ClaimsHeaders(r *http.Request) bool
 	// Claims reports whether the request is this API's. params holds the

@@ -8,13 +8,22 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/cdrhub/cdrhub/internal/api/aliyunccc"
+	"github.com/cdrhub/cdrhub/internal/api/imrest"
+	"github.com/cdrhub/cdrhub/internal/api/laaffic"
+	"github.com/cdrhub/cdrhub/internal/api/native"
+	"github.com/cdrhub/cdrhub/internal/api/tencentccc"
 	"github.com/cdrhub/cdrhub/internal/httpx"
 	"github.com/cdrhub/cdrhub/internal/metrics"
 )
 
-// API is a set of routes mounted on the shared mux.
-type API interface {
-	Register(mux *http.ServeMux)
+// APIs are the APIs the listener serves. A nil one is not mounted.
+type APIs struct {
+	Native     *native.API     // /api/v1
+	TencentCCC *tencentccc.API // "/": Tencent Cloud API 3.0
+	AliyunCCC  *aliyunccc.API  // "/": Alibaba Cloud POP
+	IMREST     *imrest.API     // TRTC TUICallKit and Tencent Desk
+	Laaffic    *laaffic.API    // the laaffic-family record query
 }
 
 // Pinger reports whether the database answers.
@@ -28,22 +37,113 @@ type WriteChecker interface {
 	Writable(ctx context.Context) error
 }
 
-// Routes returns the handler of every API: health checks, /metrics, then
-// each API under its own prefix, behind recovery, request ids, the access
-// log and the HTTP metrics, which are recorded into reg and served with
-// everything else reg holds on GET /metrics. A nil reg gets a registry of
-// its own with the Go runtime metrics. Like the health checks, /metrics
-// needs no authentication.
-func Routes(db Pinger, reg *metrics.Registry, log *slog.Logger, apis ...API) http.Handler {
+// route is one entry of the listener's table: a pattern of the mux, the
+// metric labels of the requests it takes and what serves them.
+type route struct {
+	pattern string // as http.ServeMux takes it: "[METHOD ]PATH"
+	// api and action are the metric labels (httpx.SetRoute), set before
+	// handler runs. A claim of "/" is labeled by its API, per request
+	// (action lists the values it may set, separated by |).
+	api, action string
+	handler     http.Handler
+	claim       RootAPI // a claimant of rootPattern instead of a handler
+}
+
+// rootPattern is where API 3.0 and POP requests arrive: each goes to the
+// first claimant in the table that claims it (rootDispatch).
+const rootPattern = "/{$}"
+
+// table is every route of the listener, in order: health checks, /metrics,
+// each API's paths, then the claimants of "/". A request no route takes
+// is labeled api="none",action="none" and gets a 404.
+func table(db Pinger, reg *metrics.Registry, apis APIs) []route {
+	rs := []route{
+		{pattern: "GET /healthz", api: "health", action: "healthz", handler: http.HandlerFunc(healthz)},
+		{pattern: "GET /readyz", api: "health", action: "readyz", handler: readyz(db)},
+		{pattern: "GET /metrics", api: "metrics", action: "scrape", handler: reg.Handler()},
+	}
+	if n := apis.Native; n != nil {
+		rs = append(rs,
+			route{pattern: "POST /api/v1/records", api: "native", action: "upsert_records", handler: n.UpsertRecords()},
+			route{pattern: "GET /api/v1/records", api: "native", action: "list_records", handler: n.ListRecords()},
+			route{pattern: "GET /api/v1/records/{id}", api: "native", action: "get_record", handler: n.GetRecord()},
+			route{pattern: "/api/v1/", api: "native", action: "no_route", handler: n.NoRoute()},
+		)
+	}
+	if im := apis.IMREST; im != nil {
+		// TUICallKit's paths with and without /v1, as clients use both.
+		for _, p := range []string{"/v1/records/", "/records/"} {
+			rs = append(rs,
+				route{pattern: p + "get_records_by_filter", api: "trtc_callkit", action: "get_records_by_filter", handler: im.RecordsByFilter()},
+				route{pattern: p + "get_record_by_callId", api: "trtc_callkit", action: "get_record_by_callId", handler: im.RecordByCallID()},
+			)
+		}
+		rs = append(rs, route{pattern: "/v4/desk_http_svc/describe_im_cdr_list", api: "tencent_desk", action: "describe_im_cdr_list", handler: im.DescribeIMCdrList()})
+	}
+	if l := apis.Laaffic; l != nil {
+		rs = append(rs,
+			route{pattern: "/voice/ccRecordQuery", api: "laaffic", action: "ccRecordQuery", handler: l.CCRecordQuery()},
+			route{pattern: "/v3/voice/ccRecordQuery", api: "laaffic", action: "ccRecordQuery", handler: l.CCRecordQuery()},
+			route{pattern: "/v3/cc/record/query", api: "laaffic", action: "cc_record_query", handler: l.RecordQuery()},
+		)
+	}
+	// "/": a request is offered to the claimants in this order, first by
+	// its headers alone (Tencent: X-TC-Action or a TC3- Authorization;
+	// Alibaba: an ACS3- Authorization), then by its query and form body
+	// (Tencent: Action with Version=2020-02-10; Alibaba: an x-acs-action
+	// header, or Signature with Version=2020-07-01). See root.go.
+	if t := apis.TencentCCC; t != nil {
+		rs = append(rs, route{pattern: rootPattern, api: "tencent_ccc", action: "DescribeTelCdr|DescribeProtectedTelCdr|unknown", claim: t})
+	}
+	if a := apis.AliyunCCC; a != nil {
+		rs = append(rs, route{pattern: rootPattern, api: "aliyun_ccc", action: "ListCallDetailRecords|GetCallDetailRecord|unknown", claim: a})
+	}
+	return rs
+}
+
+// Routes returns the handler of every route of apis (table): health
+// checks, /metrics, then each API's paths, behind recovery, request ids,
+// the access log and the HTTP metrics, which are recorded into reg and
+// served with everything else reg holds on GET /metrics. A nil reg gets a
+// registry of its own with the Go runtime metrics. Like the health checks,
+// /metrics needs no authentication.
+func Routes(db Pinger, reg *metrics.Registry, log *slog.Logger, apis APIs) http.Handler {
 	if reg == nil {
 		reg = metrics.NewRegistry()
 		metrics.RegisterRuntime(reg, "")
 	}
+	return mount(table(db, reg, apis), reg, log)
+}
+
+// mount serves routes on one mux behind the middleware: each handler
+// with its labels, and the claimants of "/" in their order.
+func mount(routes []route, reg *metrics.Registry, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", labeled("health", "healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		httpx.WriteJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
-	})))
-	mux.Handle("GET /readyz", labeled("health", "readyz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var claims []RootAPI
+	for _, rt := range routes {
+		if rt.claim != nil {
+			if rt.pattern != rootPattern {
+				panic("httpserver: a claim of " + rt.pattern + ", not of " + rootPattern)
+			}
+			claims = append(claims, rt.claim)
+			continue
+		}
+		mux.Handle(rt.pattern, labeled(rt.api, rt.action, rt.handler))
+	}
+	if len(claims) > 0 {
+		mux.Handle(rootPattern, rootDispatch(claims, newBudget(preAuthBudget, preAuthWait, preAuthTimeout)))
+	}
+	return middleware(mux, log, newHTTPMetrics(reg))
+}
+
+func healthz(w http.ResponseWriter, r *http.Request) {
+	httpx.WriteJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers whether db answers and, when it is a WriteChecker, takes
+// writes.
+func readyz(db Pinger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := db.Ping(ctx); err != nil {
@@ -59,19 +159,7 @@ func Routes(db Pinger, reg *metrics.Registry, log *slog.Logger, apis ...API) htt
 			}
 		}
 		httpx.WriteJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
-	})))
-	mux.Handle("GET /metrics", labeled("metrics", "scrape", reg.Handler()))
-	var roots []RootAPI
-	for _, a := range apis {
-		a.Register(mux)
-		if r, ok := a.(RootAPI); ok {
-			roots = append(roots, r)
-		}
-	}
-	if len(roots) > 0 {
-		mux.Handle("/{$}", rootDispatch(roots, newBudget(preAuthBudget, preAuthWait, preAuthTimeout)))
-	}
-	return middleware(mux, log, newHTTPMetrics(reg))
+	})
 }
 
 // labeled sets the api and action labels of h's requests.

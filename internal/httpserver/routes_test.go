@@ -14,26 +14,32 @@ import (
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/httpx"
+	"github.com/cdrhub/cdrhub/internal/metrics"
 )
 
 type fakeDB struct{ err error }
 
 func (f *fakeDB) Ping(context.Context) error { return f.err }
 
-type panicAPI struct{}
-
-func (panicAPI) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /boom", func(w http.ResponseWriter, r *http.Request) { panic("boom") })
-	mux.HandleFunc("GET /id", func(w http.ResponseWriter, r *http.Request) {
+// testRoutes are the routes of TestRoutes beside the table's.
+var testRoutes = []route{
+	{pattern: "GET /boom", api: "test", action: "boom", handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { panic("boom") })},
+	{pattern: "GET /id", api: "test", action: "id", handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpx.Logger(r.Context()).Info("inside")
 		w.Write([]byte(httpx.RequestID(r.Context())))
-	})
+	})},
+}
+
+// withRoutes is Routes with extra routes after the table's.
+func withRoutes(db Pinger, log *slog.Logger, apis APIs, extra ...route) http.Handler {
+	reg := metrics.NewRegistry()
+	return mount(append(table(db, reg, apis), extra...), reg, log)
 }
 
 func TestRoutes(t *testing.T) {
 	var logs bytes.Buffer
 	db := &fakeDB{}
-	h := Routes(db, nil, slog.New(slog.NewJSONHandler(&logs, nil)), panicAPI{})
+	h := withRoutes(db, slog.New(slog.NewJSONHandler(&logs, nil)), APIs{}, testRoutes...)
 	get := func(path string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", path+"?secret=hunter2", nil))
@@ -121,7 +127,6 @@ func TestServeDrainsAndStops(t *testing.T) {
 // parameters.
 type rootAPI struct{}
 
-func (rootAPI) Register(*http.ServeMux)            {}
 func (rootAPI) ClaimsHeaders(r *http.Request) bool { return r.Header.Get("X-Test") != "" }
 func (rootAPI) Claims(r *http.Request, params url.Values) bool {
 	return params.Get("Test") != ""
@@ -132,7 +137,7 @@ func (rootAPI) ServeRoot(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestRootDispatch(t *testing.T) {
-	h := Routes(&fakeDB{}, nil, slog.New(slog.DiscardHandler), rootAPI{})
+	h := withRoutes(&fakeDB{}, slog.New(slog.DiscardHandler), APIs{}, route{pattern: rootPattern, api: "test", action: "test", claim: rootAPI{}})
 	serve := func(req *http.Request) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)

@@ -25,15 +25,15 @@ const (
 )
 
 // stack is the handler stack of cdrhub serve: httpserver routes over the
-// native API over an instrumented SQLite store, with one registry.
+// native API over an instrumented store, with one registry, and the extra
+// routes a test gives.
 type stack struct {
-	srv   *httptest.Server
-	db    cdr.Store // the SQLite store itself
-	reg   *metrics.Registry
-	extra []httpserver.API
+	srv *httptest.Server
+	db  cdr.Store // the store itself
+	reg *metrics.Registry
 }
 
-func newStack(t *testing.T, log *slog.Logger, extra ...httpserver.API) *stack {
+func newStack(t *testing.T, log *slog.Logger, extra ...httpserver.TestRoute) *stack {
 	t.Helper()
 	db := storetest.Open(t, sqlstore.Options{CacheMiB: 4})
 	reg := metrics.NewRegistry()
@@ -46,8 +46,12 @@ func newStack(t *testing.T, log *slog.Logger, extra ...httpserver.API) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	apis := append([]httpserver.API{api}, extra...)
-	srv := httptest.NewServer(httpserver.Routes(store, reg, log, apis...))
+	apis := httpserver.APIs{Native: api}
+	h := httpserver.Routes(store, reg, log, apis)
+	if len(extra) > 0 {
+		h = httpserver.RoutesWith(store, reg, log, apis, extra...)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &stack{srv: srv, db: db, reg: reg}
 }

@@ -94,9 +94,6 @@ func (a *API) Lookup(id string) (string, bool) {
 	return k.secret, ok
 }
 
-// Register mounts nothing of its own: requests arrive at "/" (RootAPI).
-func (a *API) Register(*http.ServeMux) {}
-
 // ClaimsHeaders reports whether a request to "/" is a V3 request, whose
 // credentials travel in its headers (an ACS3 Authorization). Its body is
 // read only once the headers authenticate.

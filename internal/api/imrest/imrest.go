@@ -95,23 +95,31 @@ func New(store cdr.Store, apps []App) (*API, error) {
 	return a, nil
 }
 
-// Register mounts B's and E's paths (B with and without /v1, as clients
-// use both).
-func (a *API) Register(mux *http.ServeMux) {
-	for _, p := range []string{"/v1/records/", "/records/"} {
-		mux.Handle(p+"get_records_by_filter", a.handler(apiCallKit, actionFilter, a.recordsByFilter))
-		mux.Handle(p+"get_record_by_callId", a.handler(apiCallKit, actionByCallID, a.recordByCallID))
-	}
-	mux.Handle("/v4/desk_http_svc/describe_im_cdr_list", a.handler(apiDesk, actionIMCdrList, a.imCdrList))
+// The handlers of B's and E's paths, which internal/httpserver mounts
+// (routes.go) with their metric labels.
+
+// RecordsByFilter serves TUICallKit's get_records_by_filter.
+func (a *API) RecordsByFilter() http.Handler {
+	return a.handler(apiCallKit, actionFilter, a.recordsByFilter)
 }
 
-// Which API a route belongs to.
+// RecordByCallID serves TUICallKit's get_record_by_callId.
+func (a *API) RecordByCallID() http.Handler {
+	return a.handler(apiCallKit, actionByCallID, a.recordByCallID)
+}
+
+// DescribeIMCdrList serves Desk's describe_im_cdr_list.
+func (a *API) DescribeIMCdrList() http.Handler {
+	return a.handler(apiDesk, actionIMCdrList, a.imCdrList)
+}
+
+// Which API a route belongs to: the envelope and the block it uses.
 const (
 	apiCallKit = "trtc_callkit"
 	apiDesk    = "tencent_desk"
 )
 
-// Actions, the metrics labels.
+// Actions.
 const (
 	actionFilter    = "get_records_by_filter"
 	actionByCallID  = "get_record_by_callId"
@@ -134,7 +142,6 @@ const maxBody = 1 << 20
 // identifier is found an administrator and the rate limit has passed.
 func (a *API) handler(api, action string, h func(q *request) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		httpx.SetRoute(r.Context(), api, action)
 		reqID := httpx.NewUUID()
 		var tb *trackedBody
 		if r.ContentLength != 0 {

@@ -65,19 +65,16 @@ func New(store cdr.Store, tenants []Tenant, trusted []netip.Prefix) (*API, error
 	return a, nil
 }
 
-// Paths served; the first two are the same query.
-const (
-	pathQuery   = "/voice/ccRecordQuery"
-	pathQueryV3 = "/v3/voice/ccRecordQuery"
-	pathRecords = "/v3/cc/record/query"
-)
+// The handlers of the API's paths, which internal/httpserver mounts
+// (routes.go) with their metric labels.
 
-// Register mounts the three paths.
-func (a *API) Register(mux *http.ServeMux) {
-	mux.Handle(pathQuery, a.handler("ccRecordQuery", false))
-	mux.Handle(pathQueryV3, a.handler("ccRecordQuery", false))
-	mux.Handle(pathRecords, a.handler("cc_record_query", true))
-}
+// CCRecordQuery serves the query of /voice/ccRecordQuery and
+// /v3/voice/ccRecordQuery (strTime and endTime).
+func (a *API) CCRecordQuery() http.Handler { return a.handler(false) }
+
+// RecordQuery serves the newer query of /v3/cc/record/query (startTime
+// and endTime, voiceGroupId, seatId; keyId and encryptCalled).
+func (a *API) RecordQuery() http.Handler { return a.handler(true) }
 
 // Status codes (contracts §5.4).
 const (

@@ -49,9 +49,10 @@ type queryData struct {
 // maxBody bounds a request body.
 const maxBody = 1 << 20
 
-func (a *API) handler(action string, v3 bool) http.Handler {
+// handler answers a query in the family's envelope; v3 takes the
+// parameters and renders the records of /v3/cc/record/query.
+func (a *API) handler(v3 bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		httpx.SetRoute(r.Context(), "laaffic", action)
 		if r.ContentLength != 0 {
 			r.Body = &trackedBody{ReadCloser: r.Body}
 		}

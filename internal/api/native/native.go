@@ -81,22 +81,31 @@ func New(store cdr.Store, tokens []Token, tenants []string, limits Limits) (*API
 	return a, nil
 }
 
-// Register mounts the API's routes on mux.
-func (a *API) Register(mux *http.ServeMux) {
-	mux.Handle("POST /api/v1/records", a.handle("upsert_records", a.postRecords))
-	mux.Handle("GET /api/v1/records", a.handle("list_records", a.listRecords))
-	mux.Handle("GET /api/v1/records/{id}", a.handle("get_record", a.getRecord))
-	mux.Handle("/api/v1/", a.handle("no_route", func(w http.ResponseWriter, r *http.Request) error {
+// The handlers of the API's routes, which internal/httpserver mounts
+// (routes.go) with their metric labels.
+
+// UpsertRecords serves POST /api/v1/records.
+func (a *API) UpsertRecords() http.Handler { return a.handle(a.postRecords) }
+
+// ListRecords serves GET /api/v1/records.
+func (a *API) ListRecords() http.Handler { return a.handle(a.listRecords) }
+
+// GetRecord serves GET /api/v1/records/{id}: its pattern names the
+// record's id {id}.
+func (a *API) GetRecord() http.Handler { return a.handle(a.getRecord) }
+
+// NoRoute answers not_found for any other request under /api/v1/, once
+// its token is verified.
+func (a *API) NoRoute() http.Handler {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return cdr.Errorf(cdr.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path)
-	}))
+	})
 }
 
-// handle wraps a tenant-scoped handler with its metric labels (api native,
-// the given action), authentication and the error envelope. Nothing of the
-// body is read before the token is verified.
-func (a *API) handle(action string, h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+// handle wraps a tenant-scoped handler with authentication and the error
+// envelope. Nothing of the body is read before the token is verified.
+func (a *API) handle(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
 	return httpx.Adapt(func(w http.ResponseWriter, r *http.Request) error {
-		httpx.SetRoute(r.Context(), "native", action)
 		if r.ContentLength != 0 {
 			r.Body = &trackedBody{ReadCloser: r.Body}
 		}

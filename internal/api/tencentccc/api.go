@@ -82,9 +82,6 @@ func (a *API) Lookup(secretID string) (string, bool) {
 	return k.secret, ok
 }
 
-// Register mounts nothing of its own: requests arrive at "/" (RootAPI).
-func (a *API) Register(*http.ServeMux) {}
-
 // ClaimsHeaders reports whether a request to "/" is a TC3 request, whose
 // credentials travel in its headers: an X-TC-Action header or a TC3
 // Authorization. Its body is read only once the headers authenticate.

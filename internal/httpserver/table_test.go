@@ -1,0 +1,197 @@
+package httpserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"text/tabwriter"
+
+	"github.com/cdrhub/cdrhub/internal/api/aliyunccc"
+	"github.com/cdrhub/cdrhub/internal/api/imrest"
+	"github.com/cdrhub/cdrhub/internal/api/laaffic"
+	"github.com/cdrhub/cdrhub/internal/api/native"
+	"github.com/cdrhub/cdrhub/internal/api/tencentccc"
+	"github.com/cdrhub/cdrhub/internal/metrics"
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/routes.golden from the route table")
+
+const goldenRoutes = "testdata/routes.golden"
+
+// allAPIs returns every API with nothing configured: each routes and
+// labels a request, and refuses it before it touches a store.
+func allAPIs(t *testing.T) APIs {
+	t.Helper()
+	n, err := native.New(nil, nil, nil, native.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, err := tencentccc.New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ali, err := aliyunccc.New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := imrest.New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := laaffic.New(nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return APIs{Native: n, TencentCCC: tc, AliyunCCC: ali, IMREST: im, Laaffic: l}
+}
+
+// formatTable writes the table as testdata/routes.golden holds it.
+func formatTable(rs []route) string {
+	var b bytes.Buffer
+	b.WriteString(`# Every route of the listener, in the order of its table
+# (internal/httpserver/routes.go), with the metric labels of its requests.
+# A request to / goes to the first claim that takes it (root.go), and the
+# claim's API sets the action per request, one of those listed. A request
+# no route takes is api="none", action="none".
+# Regenerate: go test ./internal/httpserver/ -run TestRouteTable -update
+
+`)
+	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "METHOD\tPATTERN\tAPI\tACTION\t")
+	claims := 0
+	for _, rt := range rs {
+		method, path, ok := strings.Cut(rt.pattern, " ")
+		if !ok {
+			method, path = "*", rt.pattern
+		}
+		note := ""
+		if rt.claim != nil {
+			claims++
+			note = fmt.Sprintf("claim %d", claims)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", method, path, rt.api, rt.action, note)
+	}
+	tw.Flush()
+	return regexp.MustCompile(`(?m) +$`).ReplaceAllString(b.String(), "")
+}
+
+// TestRouteTable pins the table Routes mounts with every API: a route
+// added, removed, moved or relabeled fails here until the golden file is
+// regenerated with -update.
+func TestRouteTable(t *testing.T) {
+	got := formatTable(table(&fakeDB{}, metrics.NewRegistry(), allAPIs(t)))
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(goldenRoutes), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(goldenRoutes, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(goldenRoutes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(strings.Split(string(want), "\n"), strings.Split(got, "\n")); diff != "" {
+		t.Errorf("route table differs from %s (-want +got), rerun with -update if intended:\n%s", goldenRoutes, diff)
+	}
+}
+
+// claimHeaders name, for each API claiming "/", the header that claims a
+// request for it and names its action.
+var claimHeaders = map[string]string{
+	"tencent_ccc": "X-TC-Action",
+	"aliyun_ccc":  "x-acs-action",
+}
+
+// probe is a request that a route of the table takes, and the labels it
+// must get.
+type probe struct {
+	req         *http.Request
+	api, action string
+}
+
+// probes returns a request for each route of rs (for a claim, one per
+// action it lists, the unknown one with an action no API serves).
+func probes(t *testing.T, rs []route) []probe {
+	t.Helper()
+	var ps []probe
+	for _, rt := range rs {
+		method, path, ok := strings.Cut(rt.pattern, " ")
+		if !ok {
+			method, path = http.MethodPost, rt.pattern
+		}
+		path = regexp.MustCompile(`\{\$\}$`).ReplaceAllString(path, "")
+		path = regexp.MustCompile(`\{[a-z]+\}`).ReplaceAllString(path, "x")
+		if strings.HasSuffix(path, "/") && path != "/" {
+			path += "x"
+		}
+		if rt.claim == nil {
+			ps = append(ps, probe{httptest.NewRequest(method, path, nil), rt.api, rt.action})
+			continue
+		}
+		header := claimHeaders[rt.api]
+		if header == "" {
+			t.Fatalf("no claim header for %s: add it to claimHeaders", rt.api)
+		}
+		for _, action := range strings.Split(rt.action, "|") {
+			req := httptest.NewRequest(method, path, strings.NewReader("{}"))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set(header, action)
+			if action == "unknown" {
+				req.Header.Set(header, "NoSuchAction")
+			}
+			ps = append(ps, probe{req, rt.api, action})
+		}
+	}
+	return ps
+}
+
+// accessLabels returns the api and action of the last access line in logs.
+func accessLabels(t *testing.T, logs []byte) (api, action string) {
+	t.Helper()
+	for _, line := range bytes.Split(logs, []byte("\n")) {
+		var l struct{ Msg, API, Action string }
+		if json.Unmarshal(line, &l) == nil && l.Msg == "request" {
+			api, action = l.API, l.Action
+		}
+	}
+	return api, action
+}
+
+// TestRouteLabels serves a request to every route of the table through
+// Routes with every API, and checks that the route takes it with the
+// labels the table gives, those a claim's API sets included; without the
+// APIs, the same requests are no route's but the health checks' and
+// /metrics'.
+func TestRouteLabels(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	apis := allAPIs(t)
+	rs := table(&fakeDB{}, metrics.NewRegistry(), apis)
+	for _, apis := range []APIs{apis, {}} {
+		h := Routes(&fakeDB{}, nil, log, apis)
+		for _, p := range probes(t, rs) {
+			logs.Reset()
+			h.ServeHTTP(httptest.NewRecorder(), p.req)
+			api, action := accessLabels(t, logs.Bytes())
+			want := [2]string{p.api, p.action}
+			if apis.Native == nil && p.api != "health" && p.api != "metrics" {
+				want = [2]string{"none", "none"}
+			}
+			if got := [2]string{api, action}; got != want {
+				t.Errorf("%s %s %v (mounted: %v): labels %v, want %v", p.req.Method, p.req.URL.Path, p.req.Header, apis.Native != nil, got, want)
+			}
+		}
+	}
+}
