@@ -7,8 +7,16 @@
 //	cdrhub import|export [flags]
 //	cdrhub migrate [--config FILE]
 //	cdrhub prune --before DATE [--tenant ID] [--dry-run] [--config FILE]
-//	cdrhub usersig --tenant ID
+//	cdrhub usersig --tenant ID [--config FILE] [--identifier ID] [--expire DURATION]
+//	cdrhub usersig --sdk-app-id N [--key KEY] [--identifier ID] [--expire DURATION]
 //	cdrhub version
+//
+// usersig prints a UserSig for the IM REST APIs (TUICallKit, Desk): with
+// --tenant, for the IM application of the tenant's trtc_callkit (else
+// tencent_desk) block in the configuration, signed for the block's first
+// administrator and, without --expire, valid for 24 h or the block's
+// max_usersig_lifetime if shorter; with --sdk-app-id, for that application
+// and its key (--key or $CDRHUB_IM_KEY), signed for "administrator".
 package main
 
 import (
@@ -56,7 +64,7 @@ var commands = []command{
 	{"export", "export records as NDJSON or CSV", runExport},
 	{"migrate", "bring the database schema up to date", runMigrate},
 	{"prune", "delete records older than a date (retention)", runPrune},
-	{"usersig", "print a UserSig for a tenant's IM application (TUICallKit, Desk)", runUserSig},
+	{"usersig", "print a UserSig for a tenant's or a given IM application (TUICallKit, Desk)", runUserSig},
 	{"version", "print the version", runVersion},
 }
 
