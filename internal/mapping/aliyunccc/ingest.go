@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cdrhub/cdrhub/internal/mapping"
+	"github.com/cdrhub/cdrhub/internal/mapping/vendorjson"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
@@ -37,7 +37,7 @@ func Ingest(raw json.RawMessage, sat func(raw string) (int, bool)) (*cdr.Record,
 // decode decodes raw with the SDK's typing and checks the required fields.
 func decode(raw []byte) (*CallDetailRecord, error) {
 	var in CallDetailRecord
-	if err := mapping.DecodeObject(cdr.SourceAliyunCCC, "a call detail record", raw, &in); err != nil {
+	if err := vendorjson.DecodeObject(cdr.SourceAliyunCCC, "a call detail record", raw, &in); err != nil {
 		return nil, err
 	}
 	switch {

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
-	"github.com/cdrhub/cdrhub/internal/mapping"
+	"github.com/cdrhub/cdrhub/internal/mapping/vendorjson"
 )
 
 // ParseList splits a body of vendor records into the CallDetailRecord
@@ -27,7 +27,7 @@ import (
 // A leading UTF-8 byte order mark is skipped. An empty body holds no
 // records.
 func ParseList(body []byte) ([]json.RawMessage, error) {
-	return mapping.ParseList(cdr.SourceAliyunCCC, body, envelope,
+	return vendorjson.ParseList(cdr.SourceAliyunCCC, body, envelope,
 		"a JSON array of call detail records, NDJSON of them or a ListCallDetailRecords or GetCallDetailRecord response")
 }
 
@@ -80,7 +80,7 @@ func envelope(v json.RawMessage) ([]json.RawMessage, error) {
 // hasMember reports whether the object obj has a member named name
 // (ignoring case, as the decoder matched it), whatever its value.
 func hasMember(obj []byte, name string) bool {
-	ms, err := mapping.Members(obj)
+	ms, err := vendorjson.Members(obj)
 	if err != nil {
 		return false
 	}

@@ -5,14 +5,14 @@ import (
 	"strings"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
-	"github.com/cdrhub/cdrhub/internal/mapping"
+	"github.com/cdrhub/cdrhub/internal/mapping/vendorjson"
 )
 
 // upperRaw rewrites a raw record for GetCallDetailRecord: every member
 // named ContactType (ignoring case) whose value is a string in the
 // ListCallDetailRecords spelling gets the upper-case spelling.
 func upperRaw(raw []byte) (json.RawMessage, error) {
-	ms, err := mapping.Members(raw)
+	ms, err := vendorjson.Members(raw)
 	if err != nil {
 		return nil, cdr.Errorf(cdr.EINTERNAL, "aliyun_ccc: stored raw record: %v", err)
 	}
@@ -24,5 +24,5 @@ func upperRaw(raw []byte) (json.RawMessage, error) {
 			}
 		}
 	}
-	return mapping.Object(ms)
+	return vendorjson.Object(ms)
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/cdrhub/cdrhub/internal/mapping"
+	"github.com/cdrhub/cdrhub/internal/mapping/vendorjson"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
@@ -34,7 +34,7 @@ func Ingest(raw json.RawMessage, loc *time.Location) (*cdr.Record, error) {
 // decode decodes raw with Record's typing and checks the required fields.
 func decode(raw []byte) (*Record, error) {
 	var in Record
-	if err := mapping.DecodeObject(cdr.SourceLaaffic, "a record", raw, &in); err != nil {
+	if err := vendorjson.DecodeObject(cdr.SourceLaaffic, "a record", raw, &in); err != nil {
 		return nil, err
 	}
 	switch {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
-	"github.com/cdrhub/cdrhub/internal/mapping"
+	"github.com/cdrhub/cdrhub/internal/mapping/vendorjson"
 )
 
 // ParseList splits a body of vendor records into the Record objects it
@@ -24,7 +24,7 @@ import (
 // an object is returned as it is; Ingest rejects it. A leading UTF-8 byte
 // order mark is skipped. An empty body holds no records.
 func ParseList(body []byte) ([]json.RawMessage, error) {
-	return mapping.ParseList(cdr.SourceLaaffic, body, envelope,
+	return vendorjson.ParseList(cdr.SourceLaaffic, body, envelope,
 		"a JSON array of records, NDJSON of them or a ccRecordQuery response")
 }
 

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
-	"github.com/cdrhub/cdrhub/internal/mapping"
+	"github.com/cdrhub/cdrhub/internal/mapping/vendorjson"
 )
 
 // Render returns r as ccRecordQuery lists it (record model §5), its times
@@ -48,7 +48,7 @@ func RenderV3(r *cdr.Record, loc *time.Location) (json.RawMessage, error) {
 
 // v3Raw adds keyId and encryptCalled to a raw record.
 func v3Raw(raw []byte, keyID string) (json.RawMessage, error) {
-	ms, err := mapping.Members(raw)
+	ms, err := vendorjson.Members(raw)
 	if err != nil {
 		return nil, cdr.Errorf(cdr.EINTERNAL, "laaffic: stored raw record: %v", err)
 	}
@@ -69,13 +69,13 @@ func v3Raw(raw []byte, keyID string) (json.RawMessage, error) {
 	}
 	if !hasKey {
 		v, _ := cdr.EncodeJSON(keyID)
-		ms = append(ms, mapping.Member{Name: "keyId", Value: v})
+		ms = append(ms, vendorjson.Member{Name: "keyId", Value: v})
 	}
 	if !hasMask {
 		v, _ := cdr.EncodeJSON(MaskCalled(called))
-		ms = append(ms, mapping.Member{Name: "encryptCalled", Value: v})
+		ms = append(ms, vendorjson.Member{Name: "encryptCalled", Value: v})
 	}
-	return mapping.Object(ms)
+	return vendorjson.Object(ms)
 }
 
 // MaskCalled returns s with every character but the first 3 and the last 4

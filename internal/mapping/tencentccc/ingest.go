@@ -6,7 +6,7 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/cdrhub/cdrhub/internal/mapping"
+	"github.com/cdrhub/cdrhub/internal/mapping/vendorjson"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
@@ -46,7 +46,7 @@ func Ingest(raw json.RawMessage, sat func(raw string) (int, bool)) (*cdr.Record,
 // required fields.
 func decode(raw []byte) (*TelCdrInfo, error) {
 	var info TelCdrInfo
-	if err := mapping.DecodeObject(cdr.SourceTencentCCC, "a TelCdrInfo", raw, &info); err != nil {
+	if err := vendorjson.DecodeObject(cdr.SourceTencentCCC, "a TelCdrInfo", raw, &info); err != nil {
 		return nil, err
 	}
 	if info.SessionId == "" {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
-	"github.com/cdrhub/cdrhub/internal/mapping"
+	"github.com/cdrhub/cdrhub/internal/mapping/vendorjson"
 )
 
 // ParseList splits a body of vendor records into the TelCdrInfo objects it
@@ -22,7 +22,7 @@ import (
 // An element that is not an object is returned as it is; Ingest rejects it.
 // A leading UTF-8 byte order mark is skipped. An empty body holds no records.
 func ParseList(body []byte) ([]json.RawMessage, error) {
-	return mapping.ParseList(cdr.SourceTencentCCC, body, records,
+	return vendorjson.ParseList(cdr.SourceTencentCCC, body, records,
 		"a JSON array of TelCdrInfo objects, NDJSON of them or a DescribeTelCdr response")
 }
 

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
-	"github.com/cdrhub/cdrhub/internal/mapping"
+	"github.com/cdrhub/cdrhub/internal/mapping/vendorjson"
 )
 
 // protectRaw rewrites a raw TelCdrInfo for DescribeProtectedTelCdr: Caller
@@ -14,7 +14,7 @@ import (
 // the SDK's JSON decoder matches them, ignoring case, so that no spelling
 // of Caller can carry the number through.
 func protectRaw(raw []byte) (json.RawMessage, error) {
-	ms, err := mapping.Members(raw)
+	ms, err := vendorjson.Members(raw)
 	if err != nil {
 		return nil, cdr.Errorf(cdr.EINTERNAL, "tencent_ccc: stored raw record: %v", err)
 	}
@@ -33,8 +33,8 @@ func protectRaw(raw []byte) (json.RawMessage, error) {
 	}
 	for _, name := range []string{"Caller", "Callee", "ProtectedCaller", "ProtectedCallee"} {
 		if !seen[name] {
-			ms = append(ms, mapping.Member{Name: name, Value: empty})
+			ms = append(ms, vendorjson.Member{Name: name, Value: empty})
 		}
 	}
-	return mapping.Object(ms)
+	return vendorjson.Object(ms)
 }

@@ -6,7 +6,7 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/cdrhub/cdrhub/internal/mapping"
+	"github.com/cdrhub/cdrhub/internal/mapping/vendorjson"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
@@ -36,7 +36,7 @@ func Ingest(raw json.RawMessage, sat func(raw string) (int, bool)) (*cdr.Record,
 
 func decode(raw []byte) (*IMCdrInfo, error) {
 	var in IMCdrInfo
-	if err := mapping.DecodeObject(cdr.SourceTencentDesk, "a session record", raw, &in); err != nil {
+	if err := vendorjson.DecodeObject(cdr.SourceTencentDesk, "a session record", raw, &in); err != nil {
 		return nil, err
 	}
 	switch {

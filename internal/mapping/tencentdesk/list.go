@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
-	"github.com/cdrhub/cdrhub/internal/mapping"
+	"github.com/cdrhub/cdrhub/internal/mapping/vendorjson"
 )
 
 // ParseList splits a body of vendor records into the IMCdrInfo objects it
@@ -22,7 +22,7 @@ import (
 // element that is not an object is returned as it is; Ingest rejects it. A
 // leading UTF-8 byte order mark is skipped; an empty body holds no records.
 func ParseList(body []byte) ([]json.RawMessage, error) {
-	return mapping.ParseList(cdr.SourceTencentDesk, body, envelope,
+	return vendorjson.ParseList(cdr.SourceTencentDesk, body, envelope,
 		"a JSON array of IMCdrInfo objects, NDJSON of them or a describe_im_cdr_list response")
 }
 

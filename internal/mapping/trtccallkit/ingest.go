@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/cdrhub/cdrhub/internal/mapping"
+	"github.com/cdrhub/cdrhub/internal/mapping/vendorjson"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
@@ -32,7 +32,7 @@ func Ingest(raw json.RawMessage) (*cdr.Record, error) {
 // decode decodes raw with the documented typing and checks it.
 func decode(raw []byte) (*CallRecord, error) {
 	var in CallRecord
-	if err := mapping.DecodeObject(cdr.SourceTRTCCallKit, "a call record", raw, &in); err != nil {
+	if err := vendorjson.DecodeObject(cdr.SourceTRTCCallKit, "a call record", raw, &in); err != nil {
 		return nil, err
 	}
 	switch {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
-	"github.com/cdrhub/cdrhub/internal/mapping"
+	"github.com/cdrhub/cdrhub/internal/mapping/vendorjson"
 )
 
 // errNoRecords is the errorCode of "no records found"; such a response
@@ -28,7 +28,7 @@ const errNoRecords = 70011
 // is returned as it is; Ingest rejects it. A leading UTF-8 byte order mark
 // is skipped; an empty body holds no records.
 func ParseList(body []byte) ([]json.RawMessage, error) {
-	return mapping.ParseList(cdr.SourceTRTCCallKit, body, envelope,
+	return vendorjson.ParseList(cdr.SourceTRTCCallKit, body, envelope,
 		"a JSON array of call records, NDJSON of them or a get_records_by_filter or get_record_by_callId response")
 }
 

@@ -1,7 +1,8 @@
-// Package mapping holds what the vendor mappings (internal/mapping/<vendor>)
-// share: reading a body of vendor records, and rewriting members of a
+// Package vendorjson holds the JSON handling the vendor mappings
+// (internal/mapping/<vendor>) share: reading a body of vendor records,
+// decoding one object with the SDK's types, and rewriting members of a
 // stored vendor object.
-package mapping
+package vendorjson
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package mapping
+package vendorjson
 
 import (
 	"bytes"
