@@ -44,7 +44,7 @@ func runImport(ctx context.Context, args []string, env *environ) error {
 	fs.SetOutput(env.stderr)
 	var tf targetFlags
 	tf.register(fs, "into")
-	format := fs.String("format", string(cdr.SourceNative), "record `FORMAT` of the files: native, or a vendor's (tencent_ccc, aliyun_ccc, trtc_callkit, tencent_desk, laaffic)")
+	format := fs.String("format", string(cdr.SourceNative), "record `FORMAT` of the files: one of "+strings.Join(cdr.Names(cdr.Sources), ", "))
 	batch := fs.Int("batch", defaultBatch, "`N` records per upsert (remote: at most 10000)")
 	dryRun := fs.Bool("dry-run", false, "validate and classify the records without writing them")
 	fs.Usage = func() {
@@ -81,7 +81,7 @@ func runImport(ctx context.Context, args []string, env *environ) error {
 			return err
 		}
 		if vendor = vendorFormats(cfg)[cdr.Source(*format)]; vendor == nil {
-			return fmt.Errorf("import: --format %s: want native, tencent_ccc, aliyun_ccc, trtc_callkit, tencent_desk or laaffic", *format)
+			return fmt.Errorf("import: --format %s: want one of %s", *format, strings.Join(cdr.Names(cdr.Sources), ", "))
 		}
 	}
 	tgt, err := tf.open(ctx, env, true)

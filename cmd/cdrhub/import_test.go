@@ -301,7 +301,7 @@ func TestImportTenant(t *testing.T) {
 		{"unknown tenant", nil, []string{"--config", writeConfig(t, dir), "--tenant", "globex"}, "--tenant globex: no such tenant in "},
 		{"two tenants", nil, []string{"--config", two}, "--tenant is required: " + two + " configures 2 tenants (acme, globex)"},
 		{"two tenants, one named", map[string]string{"CDRHUB_CONFIG": two}, []string{"--tenant", "globex"}, ""},
-		{"vendor format", nil, []string{"--tenant", "x", "--format", "nobody"}, "import: --format nobody: want native, tencent_ccc, aliyun_ccc, trtc_callkit, tencent_desk or laaffic"},
+		{"vendor format", nil, []string{"--tenant", "x", "--format", "nobody"}, "import: --format nobody: want one of tencent_ccc, trtc_callkit, aliyun_ccc, laaffic, tencent_desk, native"},
 		{"token without server", nil, []string{"--tenant", "x", "--token", "t"}, "--token needs --server"},
 		{"server without token", nil, []string{"--server", "http://127.0.0.1:1"}, "--server needs --token or $CDRHUB_TOKEN"},
 		{"missing file", nil, []string{"--tenant", "x", "nope.ndjson"}, "import: stat nope.ndjson: no such file or directory"},

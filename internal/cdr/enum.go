@@ -26,7 +26,9 @@ const (
 	SourceNative      Source = "native"
 )
 
-// Sources lists every source.
+// Sources lists every source: the one list of their names, which
+// validation, the filters, the configuration's satisfaction maps and the
+// commands' messages all use.
 var Sources = []Source{SourceTencentCCC, SourceTRTCCallKit, SourceAliyunCCC, SourceLaaffic, SourceTencentDesk, SourceNative}
 
 // Channel returns the only channel a vendor source serves, or "" for native,
@@ -132,3 +134,12 @@ const (
 
 // Valid reports whether v is one of the values in all.
 func Valid[E ~string](v E, all []E) bool { return slices.Contains(all, v) }
+
+// Names returns the values of all as strings, in order, for messages.
+func Names[E ~string](all []E) []string {
+	names := make([]string, len(all))
+	for i, a := range all {
+		names[i] = string(a)
+	}
+	return names
+}

@@ -126,11 +126,7 @@ func (v *validator) duration(field string, s *int64) {
 
 func enum[E ~string](v *validator, field string, val E, all []E) {
 	if !Valid(val, all) {
-		names := make([]string, len(all))
-		for i, a := range all {
-			names[i] = string(a)
-		}
-		v.fail(field, "unknown value %q, want one of %s", val, strings.Join(names, ", "))
+		v.fail(field, "unknown value %q, want one of %s", val, strings.Join(Names(all), ", "))
 	}
 }
 

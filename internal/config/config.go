@@ -19,6 +19,8 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // time zones must load on hosts without zoneinfo
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
 )
 
 // Defaults.
@@ -33,16 +35,6 @@ const (
 const (
 	DriverSQLite   = "sqlite"
 	DriverPostgres = "postgres"
-)
-
-// Source names, as used for satisfaction maps.
-const (
-	SourceTencentCCC  = "tencent_ccc"
-	SourceTRTCCallKit = "trtc_callkit"
-	SourceAliyunCCC   = "aliyun_ccc"
-	SourceLaaffic     = "laaffic"
-	SourceTencentDesk = "tencent_desk"
-	SourceNative      = "native"
 )
 
 // Config is the whole of cdrhub.yaml.
@@ -248,9 +240,9 @@ func Default() Config {
 // (record-model §3.3).
 func DefaultSatisfaction() map[string]map[string]int {
 	return map[string]map[string]int{
-		SourceTencentCCC:  {"1": 5, "2": 3, "3": 1},
-		SourceAliyunCCC:   {"1": 5, "2": 3, "3": 1},
-		SourceTencentDesk: {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5},
+		string(cdr.SourceTencentCCC):  {"1": 5, "2": 3, "3": 1},
+		string(cdr.SourceAliyunCCC):   {"1": 5, "2": 3, "3": 1},
+		string(cdr.SourceTencentDesk): {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5},
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
 )
 
 // Sentinel errors; every ValidationError wraps one (test with errors.Is).
@@ -297,13 +299,8 @@ func (v *validator) satisfaction(p string, m map[string]map[string]int) {
 	}
 }
 
-func knownSource(s string) bool {
-	switch s {
-	case SourceTencentCCC, SourceTRTCCallKit, SourceAliyunCCC, SourceLaaffic, SourceTencentDesk, SourceNative:
-		return true
-	}
-	return false
-}
+// knownSource reports whether s names a source (cdr.Sources).
+func knownSource(s string) bool { return cdr.Valid(cdr.Source(s), cdr.Sources) }
 
 // validTenantID reports whether id matches ^[a-z0-9][a-z0-9-]{0,31}$.
 func validTenantID(id string) bool {
