@@ -10,8 +10,7 @@ import (
 // Document) is doc and whose store-kept fields are id, version, createdAt
 // and updatedAt: byte for byte the record's JSON without raw as the APIs
 // write it (json.Encoder without HTML escaping), without decoding the
-// document. Exports and lists stream
-// stored records through it.
+// document. Exports and lists stream stored records through it.
 //
 // It relies on the document's fixed layout: tenant, channel, source and
 // source_id come first (all required), then same_as if set, then start_at

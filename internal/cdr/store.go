@@ -10,9 +10,8 @@ type Store interface {
 	// without writing. Records are prepared (Record.Prepare) by the store;
 	// an invalid record fails the call before anything is written.
 	UpsertRecords(ctx context.Context, t TenantID, recs []*Record, opt UpsertOptions) (UpsertResult, error)
-	// FindRecordByID returns the record with the given id, shadows included,
-	// or an error with code not_found.
-	// Raw is included.
+	// FindRecordByID returns the record with the given id, Raw included,
+	// whether it is a shadow or not, or an error with code not_found.
 	FindRecordByID(ctx context.Context, t TenantID, id string) (*Record, error)
 	// FindRecords returns the records matching f in f's order, at most
 	// f.Limit of them, and when f.Count the number of all matching records
