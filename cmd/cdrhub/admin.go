@@ -25,7 +25,7 @@ func openAdmin(ctx context.Context, configFlag string, env *environ) (cdr.Store,
 func runMigrate(ctx context.Context, args []string, env *environ) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
-	configPath := fs.String("config", "", "configuration `FILE` (default $CDRHUB_CONFIG, else ./cdrhub.yaml if present)")
+	configPath := fs.String("config", "", "configuration `FILE` (default $CDRHUB_CONFIG; none: ./cdrhub-data/cdrhub.db)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: cdrhub migrate [flags]\n\n"+
 			"Applies the schema migrations the configured database lacks and prints its schema\n"+
@@ -60,7 +60,7 @@ func runMigrate(ctx context.Context, args []string, env *environ) error {
 func runPrune(ctx context.Context, args []string, env *environ) error {
 	fs := flag.NewFlagSet("prune", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
-	configPath := fs.String("config", "", "configuration `FILE` (default $CDRHUB_CONFIG, else ./cdrhub.yaml if present)")
+	configPath := fs.String("config", "", "configuration `FILE` (default $CDRHUB_CONFIG; none: ./cdrhub-data/cdrhub.db)")
 	before := fs.String("before", "", "delete records that started before `DATE` (YYYY-MM-DD, midnight UTC, or RFC 3339)")
 	tenant := fs.String("tenant", "", "prune only tenant `ID` (default: every tenant in the database)")
 	dryRun := fs.Bool("dry-run", false, "count what would be deleted, delete nothing")
