@@ -17,6 +17,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/api/native"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/config"
+	"github.com/cdrhub/cdrhub/internal/mapping"
 	"github.com/cdrhub/cdrhub/internal/recordio"
 )
 
@@ -70,17 +71,17 @@ func runImport(ctx context.Context, args []string, env *environ) error {
 	if err != nil {
 		return err
 	}
-	var vendor native.Format
+	var cfg config.Config // the tenants' settings, for a vendor format
 	if *format != string(cdr.SourceNative) {
 		path := config.Path(tf.config, env.getenv)
-		cfg, err := config.LoadEnv(path, env.getenv)
+		cfg, err = config.LoadEnv(path, env.getenv)
 		if tf.server != "" {
 			cfg, err = config.Default(), nil // the server applies its tenants' settings
 		}
 		if err != nil {
 			return err
 		}
-		if vendor = vendorFormats(cfg)[cdr.Source(*format)]; vendor == nil {
+		if mapping.NewFormats(mapping.Tenant{}).Decoders[cdr.Source(*format)] == nil {
 			return fmt.Errorf("import: --format %s: want one of %s", *format, strings.Join(cdr.Names(cdr.Sources), ", "))
 		}
 	}
@@ -89,6 +90,10 @@ func runImport(ctx context.Context, args []string, env *environ) error {
 		return err
 	}
 	defer tgt.close()
+	var vendor mapping.Decoder
+	if *format != string(cdr.SourceNative) {
+		vendor = tenantFormats(cfg, tgt.tenant).Decoders[cdr.Source(*format)]
+	}
 	verb := "import"
 	if *dryRun {
 		verb = "import (dry run)"
@@ -127,7 +132,7 @@ func inputSize(files []string) (int64, error) {
 // importer streams files into batches and upserts them.
 type importer struct {
 	tgt      *target
-	vendor   native.Format // nil for native records
+	vendor   mapping.Decoder // nil for native records
 	format   string
 	stdin    io.Reader
 	prog     *progress
@@ -275,7 +280,7 @@ func (im *importer) importVendorFile(ctx context.Context, label string, in io.Re
 			return err
 		}
 		l := recordio.Line{N: i + 1, Raw: obj}
-		rec, err := im.vendor.Ingest(t, obj)
+		rec, err := im.vendor.Decode(obj)
 		var le *recordio.LineError
 		if err != nil {
 			le = &recordio.LineError{Line: l.N, Code: cdr.ErrorCode(err), Message: err.Error()}
@@ -334,7 +339,7 @@ func (im *importer) add(file string, l recordio.Line, rec *cdr.Record) {
 		b.recs = append(b.recs, rec)
 		return
 	}
-	json.Compact(&b.body, l.Raw) // valid: Decode or the vendor's Ingest accepted it
+	json.Compact(&b.body, l.Raw) // valid: Decode or the vendor's decoder accepted it
 	b.body.WriteByte('\n')
 }
 

@@ -96,8 +96,8 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 	if err != nil {
 		return err
 	}
-	for src, f := range vendorFormats(cfg) {
-		api.AddFormat(src, f)
+	for t, f := range vendorFormats(cfg) {
+		api.SetFormats(t, f)
 	}
 	tencent, err := tencentccc.New(store, tencentTenants(cfg))
 	if err != nil {

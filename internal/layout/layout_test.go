@@ -83,3 +83,22 @@ func TestAPIsImportedByTheListenerOnly(t *testing.T) {
 		}
 	}
 }
+
+// The vendor mappings and the native query parser work on plain values:
+// they import neither the configuration (the command translates it into
+// their settings) nor an API, the listener or a store.
+func TestMappingAndQueryImportNoConfiguration(t *testing.T) {
+	banned := []string{"internal/config", "internal/api/", "internal/httpserver", "internal/sqlstore"}
+	for file, imps := range imports(t) {
+		if !strings.HasPrefix(file, "internal/mapping/") && !strings.HasPrefix(file, "internal/query/") {
+			continue
+		}
+		for _, p := range imps {
+			for _, b := range banned {
+				if p == module+b || strings.HasSuffix(b, "/") && strings.HasPrefix(p, module+b) {
+					t.Errorf("%s imports %s", file, p)
+				}
+			}
+		}
+	}
+}

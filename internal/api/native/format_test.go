@@ -10,27 +10,17 @@ import (
 
 	"github.com/cdrhub/cdrhub/internal/api/native"
 	"github.com/cdrhub/cdrhub/internal/cdr"
-	tcmap "github.com/cdrhub/cdrhub/internal/mapping/tencentccc"
+	"github.com/cdrhub/cdrhub/internal/mapping"
 )
-
-// tencent is the tencent_ccc format with the default satisfaction map.
-type tencent struct{}
-
-func (tencent) Channel() cdr.Channel                          { return cdr.ChannelVoice }
-func (tencent) ParseList(b []byte) ([]json.RawMessage, error) { return tcmap.ParseList(b) }
-func (tencent) Ingest(_ cdr.TenantID, raw json.RawMessage) (*cdr.Record, error) {
-	return tcmap.Ingest(raw, nil)
-}
-func (tencent) Render(_ cdr.TenantID, r *cdr.Record) (json.RawMessage, error) {
-	return tcmap.Render(r, 1400000001)
-}
 
 const telCdr = `{"SessionId":"s-1","Caller":"13800001111","Callee":"02066668888","Time":1762000000,"Direction":0,"CallType":2,"Duration":42,"EndStatus":1,"EndStatusString":"ok","Uui":"kept only in raw"}`
 
 func TestVendorFormat(t *testing.T) {
 	e := newEnv(t, native.DefaultLimits)
 	api := e.api
-	api.AddFormat(cdr.SourceTencentCCC, tencent{})
+	// acme's vendor formats, with the default satisfaction maps; globex
+	// has none.
+	api.SetFormats(cdr.MustTenantID("acme"), mapping.NewFormats(mapping.Tenant{TencentCCCSdkAppID: 1400000001}))
 
 	start := time.Now().UnixMilli()
 	envelope := `{"Response":{"TotalCount":2,"TelCdrList":[` + telCdr + `,{"SessionId":""}],"RequestId":"x"}}`
@@ -76,6 +66,10 @@ func TestVendorFormat(t *testing.T) {
 	}
 	if code := e.do(t, "POST", "/api/v1/records?format=tencent_ccc", acmeToken, "", `{"Response":{"Error":{"Code":"X"}}}`, nil); code != 400 {
 		t.Errorf("an error envelope: %d", code)
+	}
+	var body native.ErrorBody
+	if code := e.do(t, "POST", "/api/v1/records?format=tencent_ccc", globexToken, "", telCdr, &body); code != 400 || body.Error.Message != `format "tencent_ccc" is not supported` {
+		t.Errorf("a tenant without formats: %d %+v", code, body)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/httpx"
+	"github.com/cdrhub/cdrhub/internal/mapping"
 )
 
 // Token is one bearer token. An empty Tenant makes it an admin token.
@@ -41,11 +42,8 @@ type API struct {
 	tenants map[string]cdr.TenantID
 	limits  Limits
 	now     func() time.Time
-	formats map[cdr.Source]Format
+	formats map[cdr.TenantID]mapping.Formats
 }
-
-// AddFormat serves a vendor's record format for ?format= and ?as=.
-func (a *API) AddFormat(s cdr.Source, f Format) { a.formats[s] = f }
 
 type principal struct {
 	name   string
@@ -56,7 +54,7 @@ type principal struct {
 // admin tokens may act for.
 func New(store cdr.Store, tokens []Token, tenants []string, limits Limits) (*API, error) {
 	a := &API{store: store, tokens: make(map[[32]byte]principal), tenants: make(map[string]cdr.TenantID), limits: limits, now: time.Now,
-		formats: make(map[cdr.Source]Format)}
+		formats: make(map[cdr.TenantID]mapping.Formats)}
 	for _, id := range tenants {
 		t, err := cdr.NewTenantID(id)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/httpx"
+	"github.com/cdrhub/cdrhub/internal/mapping"
 	"github.com/cdrhub/cdrhub/internal/query"
 	"github.com/cdrhub/cdrhub/internal/recordio"
 )
@@ -35,9 +36,10 @@ func (a *API) postRecords(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var format Format
+	t := tenantOf(r.Context())
+	var dec mapping.Decoder
 	if f := q.Get("format"); f != "" && f != string(cdr.SourceNative) {
-		if format = a.formats[cdr.Source(f)]; format == nil {
+		if dec = a.formats[t].Decoders[cdr.Source(f)]; dec == nil {
 			return cdr.Errorf(cdr.EINVALID, "format %q is not supported", f)
 		}
 	}
@@ -49,9 +51,8 @@ func (a *API) postRecords(w http.ResponseWriter, r *http.Request) error {
 		}
 		return cdr.Errorf(cdr.EINVALID, "reading the request body: %v", err)
 	}
-	t := tenantOf(r.Context())
 	now := a.now().UnixMilli()
-	checked, lineErrs, err := a.checkBody(r, format, t, body, now)
+	checked, lineErrs, err := a.checkBody(r, dec, t, body, now)
 	if err != nil {
 		return err
 	}
@@ -79,10 +80,11 @@ func (a *API) postRecords(w http.ResponseWriter, r *http.Request) error {
 }
 
 // checkBody decodes and validates the records of an upsert body, native
-// or in a vendor format: each is a prepared record or a line error.
-func (a *API) checkBody(r *http.Request, format Format, t cdr.TenantID, body []byte, now int64) ([]*cdr.Record, []*LineError, error) {
-	if format != nil {
-		recs, errs, err := a.vendorLines(format, t, body)
+// or in a vendor format (dec not nil): each is a prepared record or a line
+// error.
+func (a *API) checkBody(r *http.Request, dec mapping.Decoder, t cdr.TenantID, body []byte, now int64) ([]*cdr.Record, []*LineError, error) {
+	if dec != nil {
+		recs, errs, err := a.vendorLines(dec, body)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -191,9 +193,10 @@ func (a *API) getRecord(w http.ResponseWriter, r *http.Request) error {
 	if include != "" && include != "raw" {
 		return cdr.Errorf(cdr.EINVALID, "include=%q: only raw can be included", include)
 	}
-	var format Format
+	t := tenantOf(r.Context())
+	var rend mapping.Renderer
 	if as := q.Get("as"); as != "" && as != string(cdr.SourceNative) {
-		if format = a.formats[cdr.Source(as)]; format == nil {
+		if rend = a.formats[t].Renderers[cdr.Source(as)]; rend == nil {
 			return cdr.Errorf(cdr.EINVALID, "as=%q: no such vendor format", as)
 		}
 	}
@@ -201,16 +204,15 @@ func (a *API) getRecord(w http.ResponseWriter, r *http.Request) error {
 	if err := cdr.CheckString("id", id, cdr.MaxIDLen, cdr.Bytes); err != nil {
 		return err
 	}
-	t := tenantOf(r.Context())
 	rec, err := a.store.FindRecordByID(r.Context(), t, id)
 	if err != nil {
 		return err
 	}
-	if format != nil {
-		if rec.Channel != format.Channel() {
-			return cdr.Errorf(cdr.EINVALID, "as=%s: that API serves %s records, this one is %s", q.Get("as"), format.Channel(), rec.Channel)
+	if rend != nil {
+		if rec.Channel != rend.Channel() {
+			return cdr.Errorf(cdr.EINVALID, "as=%s: that API serves %s records, this one is %s", q.Get("as"), rend.Channel(), rec.Channel)
 		}
-		out, err := format.Render(t, rec)
+		out, err := rend.Render(rec)
 		if err != nil {
 			return err
 		}
