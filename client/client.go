@@ -6,6 +6,14 @@
 //
 // The client does not retry. Upserts are idempotent, so a caller may send
 // a batch again when Retryable reports that its error allows it.
+//
+// Every type the client takes or returns is declared here or in the
+// standard library, never in one of cdrhub's internal packages, which a
+// program outside the module could not name. Records in particular are
+// returned as the JSON the server sent (json.RawMessage), in the record
+// format /api/v1 documents: a caller decodes them into a type of its own,
+// or passes them on unchanged, as cdrhub export does, fields a newer
+// server adds included.
 package client
 
 import (
@@ -112,24 +120,11 @@ func (c *Client) UpsertVendorRecords(ctx context.Context, format string, body io
 	return resp, err
 }
 
-// ListResponse is one page of records. Records are kept as the server sent
-// them; DecodeRecords decodes them.
+// ListResponse is one page of records, each the JSON the server sent.
 type ListResponse struct {
 	Records    []json.RawMessage `json:"records"`
 	NextCursor string            `json:"next_cursor,omitempty"`
 	Total      *int              `json:"total,omitempty"` // with count=true
-}
-
-// DecodeRecords decodes the page's records.
-func (l ListResponse) DecodeRecords() ([]*cdr.Record, error) {
-	recs := make([]*cdr.Record, len(l.Records))
-	for i, raw := range l.Records {
-		recs[i] = &cdr.Record{}
-		if err := json.Unmarshal(raw, recs[i]); err != nil {
-			return nil, fmt.Errorf("client: record %d: %w", i, err)
-		}
-	}
-	return recs, nil
 }
 
 // ListRecords calls GET /api/v1/records with the query q: filters, order,
@@ -141,13 +136,14 @@ func (c *Client) ListRecords(ctx context.Context, q url.Values) (ListResponse, e
 	return resp, err
 }
 
-// GetRecord calls GET /api/v1/records/{id}.
-func (c *Client) GetRecord(ctx context.Context, id string) (*cdr.Record, error) {
-	var rec cdr.Record
+// GetRecord calls GET /api/v1/records/{id} and returns the record as the
+// JSON the server sent.
+func (c *Client) GetRecord(ctx context.Context, id string) (json.RawMessage, error) {
+	var rec json.RawMessage
 	if err := c.do(ctx, http.MethodGet, "/api/v1/records/"+url.PathEscape(id), nil, nil, "", &rec); err != nil {
 		return nil, err
 	}
-	return &rec, nil
+	return rec, nil
 }
 
 // Error is an error response of the API.

@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -84,15 +85,24 @@ func TestListAndGet(t *testing.T) {
 	if f.gotQuery.Get("channel") != "voice" || f.gotQuery.Has("tenant") {
 		t.Errorf("query %v", f.gotQuery)
 	}
-	recs, err := got.DecodeRecords()
-	if err != nil || recs[0].ID != "rec_a" || recs[0].StartAt != 1700000000000 {
-		t.Errorf("decoded %+v, %v", recs, err)
+	// A caller decodes a record into a type of its own.
+	var rec struct {
+		ID      string `json:"id"`
+		StartAt int64  `json:"start_at"`
+	}
+	if err := json.Unmarshal(got.Records[0], &rec); err != nil || rec.ID != "rec_a" || rec.StartAt != 1700000000000 {
+		t.Errorf("decoded %+v, %v", rec, err)
 	}
 
-	f.body = `{"id":"rec_a","source_id":"a"}`
-	rec, err := c.GetRecord(context.Background(), "rec_a")
-	if err != nil || rec.SourceID != "a" || f.gotPath != "/api/v1/records/rec_a" {
-		t.Errorf("GetRecord: %+v %v (path %s)", rec, err, f.gotPath)
+	f.body = `{"id":"rec_a","source_id":"a","future_field":[1]}`
+	raw, err := c.GetRecord(context.Background(), "rec_a")
+	if err != nil || string(raw) != f.body || f.gotPath != "/api/v1/records/rec_a" {
+		t.Errorf("GetRecord: %s %v (path %s)", raw, err, f.gotPath)
+	}
+	f.status, f.body = 404, `{"error":{"code":"not_found","message":"no record rec_b"}}`
+	var e *client.Error
+	if raw, err := c.GetRecord(context.Background(), "rec_b"); raw != nil || !errors.As(err, &e) || e.Code != "not_found" {
+		t.Errorf("GetRecord of a missing record: %s %v", raw, err)
 	}
 }
 
