@@ -14,7 +14,7 @@ import (
 )
 
 // openAdmin opens the configured database for a maintenance command.
-func openAdmin(ctx context.Context, configFlag string, env *environ) (cdr.Store, error) {
+func openAdmin(ctx context.Context, configFlag string, env *environ) (*database, error) {
 	cfg, err := config.LoadEnv(config.Path(configFlag, env.getenv), env.getenv)
 	if err != nil {
 		return nil, err
@@ -38,18 +38,12 @@ func runMigrate(ctx context.Context, args []string, env *environ) error {
 	}
 	// Opening a store migrates it; what the open applied is what the
 	// schema version moved past.
-	store, err := openAdmin(ctx, *configPath, env)
+	db, err := openAdmin(ctx, *configPath, env)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	m, ok := store.(interface {
-		SchemaVersion(context.Context) (int, error)
-	})
-	if !ok {
-		return errors.New("migrate: this store has no schema version")
-	}
-	v, err := m.SchemaVersion(ctx)
+	defer db.store.Close()
+	v, err := db.schema.SchemaVersion(ctx)
 	if err != nil {
 		return err
 	}
@@ -80,15 +74,11 @@ func runPrune(ctx context.Context, args []string, env *environ) error {
 	if err != nil {
 		return fmt.Errorf("prune: --before: %w", err)
 	}
-	store, err := openAdmin(ctx, *configPath, env)
+	db, err := openAdmin(ctx, *configPath, env)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	p, ok := store.(cdr.Pruner)
-	if !ok {
-		return errors.New("prune: this store cannot prune")
-	}
+	defer db.store.Close()
 	var tenants []cdr.TenantID
 	if *tenant != "" {
 		t, err := cdr.NewTenantID(*tenant)
@@ -96,7 +86,7 @@ func runPrune(ctx context.Context, args []string, env *environ) error {
 			return fmt.Errorf("prune: --tenant: %s", errorText(err))
 		}
 		tenants = []cdr.TenantID{t}
-	} else if tenants, err = p.Tenants(ctx); err != nil {
+	} else if tenants, err = db.pruner.Tenants(ctx); err != nil {
 		return err
 	}
 	verb := "deleted"
@@ -107,12 +97,12 @@ func runPrune(ctx context.Context, args []string, env *environ) error {
 	for _, t := range tenants {
 		var n int64
 		if *dryRun {
-			_, c, err := store.FindRecords(ctx, t, cdr.Filter{To: cutoff, IncludeShadows: true, Count: true, Limit: 1})
+			_, c, err := db.store.FindRecords(ctx, t, cdr.Filter{To: cutoff, IncludeShadows: true, Count: true, Limit: 1})
 			if err != nil {
 				return err
 			}
 			n = int64(c)
-		} else if n, err = p.Prune(ctx, t, cutoff); err != nil {
+		} else if n, err = db.pruner.Prune(ctx, t, cutoff); err != nil {
 			return fmt.Errorf("prune %s: %w (%d deleted before the error)", t, err, total+n)
 		}
 		total += n

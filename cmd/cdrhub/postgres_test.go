@@ -192,6 +192,31 @@ func imQuery(t *testing.T) string {
 		"random": {"1"}, "contenttype": {"json"}}.Encode()
 }
 
+// metricValue returns the value of one series of the server's /metrics,
+// or -1 if it has none.
+func metricValue(t *testing.T, addr, series string) float64 {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.SplitSeq(string(page), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			var n float64
+			if _, err := fmt.Sscan(v, &n); err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return n
+		}
+	}
+	return -1
+}
+
 func ready(addr string) bool {
 	resp, err := http.Get("http://" + addr + "/readyz")
 	if err != nil {
@@ -242,6 +267,11 @@ func TestPostgresOutage(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Logf("ready again %v after the database came back", time.Since(up).Round(time.Millisecond))
+	// Only a probe write ended the failure (nothing else wrote since): the
+	// store's write prober reached /readyz instrumented.
+	if n := metricValue(t, p.addr, `cdrhub_store_operations_total{op="probe_write",outcome="ok"}`); n < 1 {
+		t.Errorf("%v successful probe writes counted, want at least 1", n)
+	}
 	for _, pr := range probes {
 		var a answer
 		for range 50 { // each pool connection from before the restart may fail once

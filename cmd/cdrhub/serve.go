@@ -79,13 +79,12 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer db.store.Close()
 	reg := metrics.NewRegistry()
 	metrics.RegisterRuntime(reg, versionString())
-	instrumented := metrics.InstrumentStore(db, reg)
+	instrumented := metrics.InstrumentStore(db.store, reg)
 	// /readyz: the database answers, and takes writes (health.Database).
-	probe, _ := db.(health.WriteProber)
-	dbHealth := health.New(instrumented, probe, reg)
+	dbHealth := health.New(instrumented, metrics.InstrumentWriteProber(db.prober, reg), reg)
 	store := dbHealth.Store(instrumented)
 	if withDemo {
 		if err := seedDemo(ctx, store, log); err != nil {
@@ -134,15 +133,34 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 	return srv.Serve(ctx, shutdownGrace)
 }
 
-func openStore(ctx context.Context, st config.Storage, opt sqlstore.Options, log *slog.Logger) (cdr.Store, error) {
+// database is an opened store: the cdr.Store and each capability beside it
+// (docs/design.md, Store capabilities), all the same store, which both
+// sqlstore stores implement in full. Each capability is passed explicitly to
+// what needs it, never found by a type assertion on the Store.
+type database struct {
+	store  cdr.Store
+	pruner cdr.Pruner
+	prober cdr.WriteProber
+	schema cdr.SchemaVersioner
+}
+
+func openStore(ctx context.Context, st config.Storage, opt sqlstore.Options, log *slog.Logger) (*database, error) {
 	switch st.Driver {
 	case "sqlite":
 		log.Info("opening database", "driver", "sqlite", "path", st.Path)
-		return sqlstore.OpenSQLite(ctx, st.Path, opt)
+		s, err := sqlstore.OpenSQLite(ctx, st.Path, opt)
+		if err != nil {
+			return nil, err
+		}
+		return &database{store: s, pruner: s, prober: s, schema: s}, nil
 	case "postgres":
 		// The DSN may hold a password: it is not logged.
 		log.Info("opening database", "driver", "postgres")
-		return sqlstore.OpenPostgres(ctx, st.DSN.Reveal(), opt)
+		s, err := sqlstore.OpenPostgres(ctx, st.DSN.Reveal(), opt)
+		if err != nil {
+			return nil, err
+		}
+		return &database{store: s, pruner: s, prober: s, schema: s}, nil
 	}
 	return nil, fmt.Errorf("storage.driver %q: want sqlite or postgres", st.Driver)
 }
@@ -151,7 +169,7 @@ func openStore(ctx context.Context, st config.Storage, opt sqlstore.Options, log
 // is unavailable (a PostgreSQL server still starting, say) it waits and
 // tries again, until ctx ends: a service started before its database comes
 // up by itself.
-func openStoreWaiting(ctx context.Context, st config.Storage, opt sqlstore.Options, log *slog.Logger) (cdr.Store, error) {
+func openStoreWaiting(ctx context.Context, st config.Storage, opt sqlstore.Options, log *slog.Logger) (*database, error) {
 	wait := 250 * time.Millisecond
 	for {
 		db, err := openStore(ctx, st, opt, log)

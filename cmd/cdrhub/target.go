@@ -66,11 +66,11 @@ func (tf *targetFlags) open(ctx context.Context, env *environ, create bool) (*ta
 			return nil, fmt.Errorf("no database at %s: %w", cfg.Storage.Path, pathErrCause(err))
 		}
 	}
-	store, err := openStore(ctx, cfg.Storage, sqlstore.Options{Lean: !create, Terms: vendorTerms}, slog.New(slog.DiscardHandler))
+	db, err := openStore(ctx, cfg.Storage, sqlstore.Options{Lean: !create, Terms: vendorTerms}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return nil, err
 	}
-	return &target{store: store, tenant: t}, nil
+	return &target{store: db.store, tenant: t}, nil
 }
 
 func (tf *targetFlags) openRemote(env *environ) (*target, error) {

@@ -67,6 +67,16 @@ func (r *UpsertResult) Merge(o UpsertResult) {
 	}
 }
 
+// A store may do more than Store: each further capability is an interface
+// of its own below, which the concrete store implements and which is passed
+// explicitly, as a value, to the code that needs it (cmd/cdrhub's openStore
+// returns each beside the Store). A capability is never found by a type
+// assertion on a Store: a decorator (metrics.InstrumentStore, the health
+// check's Database.Store) implements Store's methods only, so an assertion
+// on it finds nothing, and one on the undecorated store bypasses the
+// decorator. A decorator wraps each capability it instruments on its own
+// (metrics.InstrumentPruner, metrics.InstrumentWriteProber).
+
 // Pruner is the retention side of a store.
 type Pruner interface {
 	// Prune deletes the records of tenant t that started before before
@@ -76,4 +86,21 @@ type Pruner interface {
 	Prune(ctx context.Context, t TenantID, before int64) (int64, error)
 	// Tenants lists the tenants that have records.
 	Tenants(ctx context.Context) ([]TenantID, error)
+}
+
+// WriteProber tells whether the database takes writes, for a readiness
+// check: a database that answers reads may still refuse every write (a full
+// disk, a read-only replica after a failover).
+type WriteProber interface {
+	// ProbeWrite commits one small real write and returns nil, or the
+	// write's error, translated like any other (unavailable for a full,
+	// failing, read-only or locked database). It waits behind a write in
+	// progress: call it with a deadline.
+	ProbeWrite(ctx context.Context) error
+}
+
+// SchemaVersioner reports the schema of a store's database.
+type SchemaVersioner interface {
+	// SchemaVersion returns the highest applied migration.
+	SchemaVersion(ctx context.Context) (int, error)
 }

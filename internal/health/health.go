@@ -28,15 +28,10 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// WriteProber performs one small real write (sqlstore's stores do).
-type WriteProber interface {
-	ProbeWrite(ctx context.Context) error
-}
-
 // Database tracks the health of one database.
 type Database struct {
 	db     Pinger
-	probe  WriteProber // nil: only writes through Store end a failure
+	probe  cdr.WriteProber // nil: only writes through Store end a failure
 	now    func() time.Time
 	errors *metrics.CounterVec
 
@@ -45,9 +40,10 @@ type Database struct {
 	lastProbe time.Time
 }
 
-// New returns the health of db, probing writes with probe (nil for none),
-// counting failed writes in reg as cdrhub_database_write_errors_total.
-func New(db Pinger, probe WriteProber, reg *metrics.Registry) *Database {
+// New returns the health of db, probing writes with probe, the store's
+// write prober (nil for none), and counting failed writes in reg as
+// cdrhub_database_write_errors_total.
+func New(db Pinger, probe cdr.WriteProber, reg *metrics.Registry) *Database {
 	d := &Database{db: db, probe: probe, now: time.Now,
 		errors: reg.Counter("cdrhub_database_write_errors_total", "Writes the database failed (code internal or unavailable; client errors and canceled requests excluded).")}
 	d.errors.With()

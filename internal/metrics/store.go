@@ -8,13 +8,18 @@ import (
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
 
-// Store operations, the op label of the store metrics.
+// Store operations, the op label of the store metrics: those of cdr.Store
+// (InstrumentStore), and those of each capability beside it, instrumented
+// where it is passed (InstrumentPruner, InstrumentWriteProber).
 const (
-	OpUpsert = "upsert"
-	OpFind   = "find"
-	OpGet    = "get"
-	OpPing   = "ping"
-	OpStream = "stream"
+	OpUpsert     = "upsert"
+	OpFind       = "find"
+	OpGet        = "get"
+	OpPing       = "ping"
+	OpStream     = "stream"
+	OpPrune      = "prune"
+	OpTenants    = "tenants"
+	OpProbeWrite = "probe_write"
 )
 
 // OutcomeCanceled is the outcome of a store operation whose context was
@@ -31,15 +36,42 @@ var errorCodes = map[string]bool{
 	cdr.ETOOLARGE: true, cdr.EINTERNAL: true, cdr.EUNAVAILABLE: true,
 }
 
-// instrumentedStore counts and times the calls of a cdr.Store. Methods it
-// does not override (Close, and any added to cdr.Store later) pass through.
-type instrumentedStore struct {
-	cdr.Store
-	upserted *CounterVec   // class
+// storeOps are the operation metrics every instrumented store and
+// capability of a registry shares.
+type storeOps struct {
 	ops      *CounterVec   // op, outcome
 	duration *HistogramVec // op
 	dbErrors *CounterVec   // code
 }
+
+// newStoreOps registers (or finds) the operation metrics in reg and creates
+// the series of ops, so that they read 0 rather than missing.
+func newStoreOps(reg *Registry, ops ...string) storeOps {
+	o := storeOps{
+		ops:      reg.Counter("cdrhub_store_operations_total", "Store operations, by operation and outcome.", "op", "outcome"),
+		duration: reg.Histogram("cdrhub_store_operation_duration_seconds", "Duration of store operations.", storeBuckets, "op"),
+		dbErrors: reg.Counter("cdrhub_database_errors_total", "Store errors with code internal or unavailable.", "code"),
+	}
+	for _, op := range ops {
+		o.ops.With(op, "ok")
+		o.duration.With(op)
+	}
+	o.dbErrors.With(cdr.EINTERNAL)
+	o.dbErrors.With(cdr.EUNAVAILABLE)
+	return o
+}
+
+// instrumentedStore counts and times the calls of a cdr.Store. It
+// implements every method of cdr.Store itself, so that a method added to
+// the interface does not compile here until it is instrumented (or passed
+// through on purpose, as Close is).
+type instrumentedStore struct {
+	storeOps
+	s        cdr.Store
+	upserted *CounterVec // class
+}
+
+var _ cdr.Store = (*instrumentedStore)(nil)
 
 // InstrumentStore returns s recording into reg:
 //
@@ -49,34 +81,74 @@ type instrumentedStore struct {
 //     reports as done (the committed batches) is counted.
 //   - cdrhub_store_operations_total{op,outcome} and
 //     cdrhub_store_operation_duration_seconds{op}: op is upsert, find, get,
-//     stream or ping; outcome is ok, canceled (the context was canceled) or the
-//     error's cdr code (not_found, invalid, internal, unavailable, …).
+//     stream or ping (and, for the capabilities instrumented beside the
+//     store, prune, tenants and probe_write); outcome is ok, canceled (the
+//     context was canceled) or the error's cdr code (not_found, invalid,
+//     internal, unavailable, …).
 //   - cdrhub_database_errors_total{code}: errors with code internal or
 //     unavailable (not canceled ones).
+//
+// The result is a cdr.Store and nothing more: the store's other
+// capabilities are instrumented where they are passed, each on its own
+// (InstrumentPruner, InstrumentWriteProber).
 func InstrumentStore(s cdr.Store, reg *Registry) cdr.Store {
 	is := &instrumentedStore{
-		Store:    s,
+		storeOps: newStoreOps(reg, OpUpsert, OpFind, OpGet, OpPing, OpStream),
+		s:        s,
 		upserted: reg.Counter("cdrhub_records_upserted_total", "Records written by upserts, by class (dry runs excluded).", "class"),
-		ops:      reg.Counter("cdrhub_store_operations_total", "Store operations, by operation and outcome.", "op", "outcome"),
-		duration: reg.Histogram("cdrhub_store_operation_duration_seconds", "Duration of store operations.", storeBuckets, "op"),
-		dbErrors: reg.Counter("cdrhub_database_errors_total", "Store errors with code internal or unavailable.", "code"),
 	}
-	// Create the expected series, so that they read 0 rather than missing.
 	for _, c := range []string{"inserted", "updated", "unchanged", "stale"} {
 		is.upserted.With(c)
 	}
-	for _, op := range []string{OpUpsert, OpFind, OpGet, OpPing, OpStream} {
-		is.ops.With(op, "ok")
-		is.duration.With(op)
-	}
-	is.dbErrors.With(cdr.EINTERNAL)
-	is.dbErrors.With(cdr.EUNAVAILABLE)
 	return is
+}
+
+// InstrumentPruner returns p recording its calls into reg as InstrumentStore
+// does, with op prune and tenants.
+func InstrumentPruner(p cdr.Pruner, reg *Registry) cdr.Pruner {
+	return &instrumentedPruner{storeOps: newStoreOps(reg, OpPrune, OpTenants), p: p}
+}
+
+type instrumentedPruner struct {
+	storeOps
+	p cdr.Pruner
+}
+
+func (ip *instrumentedPruner) Prune(ctx context.Context, t cdr.TenantID, before int64) (int64, error) {
+	start := time.Now()
+	n, err := ip.p.Prune(ctx, t, before)
+	ip.done(OpPrune, start, err)
+	return n, err
+}
+
+func (ip *instrumentedPruner) Tenants(ctx context.Context) ([]cdr.TenantID, error) {
+	start := time.Now()
+	ts, err := ip.p.Tenants(ctx)
+	ip.done(OpTenants, start, err)
+	return ts, err
+}
+
+// InstrumentWriteProber returns p recording its calls into reg as
+// InstrumentStore does, with op probe_write.
+func InstrumentWriteProber(p cdr.WriteProber, reg *Registry) cdr.WriteProber {
+	return &instrumentedProber{storeOps: newStoreOps(reg, OpProbeWrite), p: p}
+}
+
+type instrumentedProber struct {
+	storeOps
+	p cdr.WriteProber
+}
+
+func (ip *instrumentedProber) ProbeWrite(ctx context.Context) error {
+	start := time.Now()
+	err := ip.p.ProbeWrite(ctx)
+	ip.done(OpProbeWrite, start, err)
+	return err
 }
 
 func (s *instrumentedStore) UpsertRecords(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, opt cdr.UpsertOptions) (cdr.UpsertResult, error) {
 	start := time.Now()
-	res, err := s.Store.UpsertRecords(ctx, t, recs, opt)
+	res, err := s.s.UpsertRecords(ctx, t, recs, opt)
 	s.done(OpUpsert, start, err)
 	if !opt.DryRun {
 		s.add("inserted", res.Inserted)
@@ -89,31 +161,34 @@ func (s *instrumentedStore) UpsertRecords(ctx context.Context, t cdr.TenantID, r
 
 func (s *instrumentedStore) FindRecordByID(ctx context.Context, t cdr.TenantID, id string) (*cdr.Record, error) {
 	start := time.Now()
-	rec, err := s.Store.FindRecordByID(ctx, t, id)
+	rec, err := s.s.FindRecordByID(ctx, t, id)
 	s.done(OpGet, start, err)
 	return rec, err
 }
 
 func (s *instrumentedStore) FindRecords(ctx context.Context, t cdr.TenantID, f cdr.Filter) ([]*cdr.Record, int, error) {
 	start := time.Now()
-	recs, n, err := s.Store.FindRecords(ctx, t, f)
+	recs, n, err := s.s.FindRecords(ctx, t, f)
 	s.done(OpFind, start, err)
 	return recs, n, err
 }
 
 func (s *instrumentedStore) StreamRecords(ctx context.Context, t cdr.TenantID, f cdr.Filter, fn func([]byte, cdr.Cursor) error) error {
 	start := time.Now()
-	err := s.Store.StreamRecords(ctx, t, f, fn)
+	err := s.s.StreamRecords(ctx, t, f, fn)
 	s.done(OpStream, start, err)
 	return err
 }
 
 func (s *instrumentedStore) Ping(ctx context.Context) error {
 	start := time.Now()
-	err := s.Store.Ping(ctx)
+	err := s.s.Ping(ctx)
 	s.done(OpPing, start, err)
 	return err
 }
+
+// Close closes the store; it is not an operation of the metrics.
+func (s *instrumentedStore) Close() error { return s.s.Close() }
 
 func (s *instrumentedStore) add(class string, n int) {
 	if n > 0 {
@@ -122,7 +197,7 @@ func (s *instrumentedStore) add(class string, n int) {
 }
 
 // done records one operation.
-func (s *instrumentedStore) done(op string, start time.Time, err error) {
+func (s storeOps) done(op string, start time.Time, err error) {
 	s.duration.With(op).Observe(time.Since(start).Seconds())
 	outcome := "ok"
 	if err != nil {

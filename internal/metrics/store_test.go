@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
@@ -34,6 +35,13 @@ func (f *fakeStore) StreamRecords(context.Context, cdr.TenantID, cdr.Filter, fun
 }
 func (f *fakeStore) Ping(context.Context) error { return f.err }
 func (f *fakeStore) Close() error               { f.closed = true; return nil }
+
+// The capabilities beside cdr.Store.
+func (f *fakeStore) Prune(context.Context, cdr.TenantID, int64) (int64, error) { return 11, f.err }
+func (f *fakeStore) Tenants(context.Context) ([]cdr.TenantID, error) {
+	return []cdr.TenantID{cdr.MustTenantID("acme")}, f.err
+}
+func (f *fakeStore) ProbeWrite(context.Context) error { return f.err }
 
 // storeValues returns the non-zero counter values of the store metrics, as
 // "metric{values}" → value, and the count of each op's duration histogram.
@@ -176,5 +184,103 @@ func TestInstrumentStoreTwiceOnOneRegistry(t *testing.T) {
 	b.Ping(context.Background())
 	if got := storeValues(reg)[`cdrhub_store_operations_total["ping" "ok"]`]; got != 2 {
 		t.Errorf("ping ok %v, want 2", got)
+	}
+}
+
+// Each capability is instrumented on its own, with its own op, into the
+// same metrics as the store.
+func TestInstrumentCapabilities(t *testing.T) {
+	tenant := cdr.MustTenantID("acme")
+	full := fmt.Errorf("probe: %w", &cdr.Error{Code: cdr.EUNAVAILABLE, Message: "database or disk is full"})
+	tests := []struct {
+		name string
+		err  error
+		call func(reg *Registry, f *fakeStore) error
+		want map[string]float64
+	}{
+		{"prune", nil, func(reg *Registry, f *fakeStore) error {
+			n, err := InstrumentPruner(f, reg).Prune(context.Background(), tenant, 1700000000000)
+			if n != 11 {
+				t.Errorf("pruned %d, want the store's 11", n)
+			}
+			return err
+		}, map[string]float64{
+			`cdrhub_store_operations_total["prune" "ok"]`: 1,
+			`duration["prune"]`:                           1,
+		}},
+		{"prune canceled", context.Canceled, func(reg *Registry, f *fakeStore) error {
+			_, err := InstrumentPruner(f, reg).Prune(context.Background(), tenant, 1700000000000)
+			return err
+		}, map[string]float64{
+			`cdrhub_store_operations_total["prune" "canceled"]`: 1,
+			`duration["prune"]`: 1,
+		}},
+		{"tenants internal", errors.New("disk I/O"), func(reg *Registry, f *fakeStore) error {
+			_, err := InstrumentPruner(f, reg).Tenants(context.Background())
+			return err
+		}, map[string]float64{
+			`cdrhub_store_operations_total["tenants" "internal"]`: 1,
+			`cdrhub_database_errors_total["internal"]`:            1,
+			`duration["tenants"]`:                                 1,
+		}},
+		{"probe write", nil, func(reg *Registry, f *fakeStore) error {
+			return InstrumentWriteProber(f, reg).ProbeWrite(context.Background())
+		}, map[string]float64{
+			`cdrhub_store_operations_total["probe_write" "ok"]`: 1,
+			`duration["probe_write"]`:                           1,
+		}},
+		{"probe write unavailable", full, func(reg *Registry, f *fakeStore) error {
+			return InstrumentWriteProber(f, reg).ProbeWrite(context.Background())
+		}, map[string]float64{
+			`cdrhub_store_operations_total["probe_write" "unavailable"]`: 1,
+			`cdrhub_database_errors_total["unavailable"]`:                1,
+			`duration["probe_write"]`:                                    1,
+		}},
+		{"store and capabilities share the metrics", nil, func(reg *Registry, f *fakeStore) error {
+			InstrumentStore(f, reg).Ping(context.Background())
+			InstrumentWriteProber(f, reg).ProbeWrite(context.Background())
+			_, err := InstrumentPruner(f, reg).Tenants(context.Background())
+			return err
+		}, map[string]float64{
+			`cdrhub_store_operations_total["ping" "ok"]`:        1,
+			`cdrhub_store_operations_total["probe_write" "ok"]`: 1,
+			`cdrhub_store_operations_total["tenants" "ok"]`:     1,
+			`duration["ping"]`:        1,
+			`duration["probe_write"]`: 1,
+			`duration["tenants"]`:     1,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reg := NewRegistry()
+			InstrumentStore(&fakeStore{}, reg) // registers the families storeValues reads
+			if err := tt.call(reg, &fakeStore{err: tt.err}); !errors.Is(err, tt.err) {
+				t.Errorf("error %v, want %v passed through", err, tt.err)
+			}
+			if diff := cmp.Diff(tt.want, storeValues(reg)); diff != "" {
+				t.Errorf("metrics (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// An instrumented capability's series exist before its first call.
+func TestInstrumentCapabilitiesSeries(t *testing.T) {
+	reg := NewRegistry()
+	InstrumentPruner(&fakeStore{}, reg)
+	InstrumentWriteProber(&fakeStore{}, reg)
+	var page strings.Builder
+	if _, err := reg.WriteTo(&page); err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range []string{OpPrune, OpTenants, OpProbeWrite} {
+		for _, want := range []string{
+			`cdrhub_store_operations_total{op="` + op + `",outcome="ok"} 0`,
+			`cdrhub_store_operation_duration_seconds_count{op="` + op + `"} 0`,
+		} {
+			if !strings.Contains(page.String(), want+"\n") {
+				t.Errorf("no %s in\n%s", want, page.String())
+			}
+		}
 	}
 }

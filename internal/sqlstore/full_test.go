@@ -80,31 +80,21 @@ func TestSQLiteFull(t *testing.T) {
 	check(s, len(acked))
 }
 
-// writeProber is what a readiness check needs of a store.
-type writeProber interface {
-	ProbeWrite(ctx context.Context) error
-}
-
-var (
-	_ writeProber = (*sqlstore.Store)(nil)
-	_ writeProber = (*sqlstore.Postgres)(nil)
-)
-
 // A write probe succeeds on a database that takes writes, again and again.
 func TestProbeWrite(t *testing.T) {
 	for _, b := range []storetest.Backend{storetest.SQLite, storetest.Postgres} {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
-			s := b.Open(t, sqlstore.Options{})
+			s := b.OpenSubject(t, sqlstore.Options{})
 			for i := range 3 {
-				if err := s.(writeProber).ProbeWrite(ctx); err != nil {
+				if err := s.WriteProber.ProbeWrite(ctx); err != nil {
 					t.Fatalf("probe %d: %v", i, err)
 				}
 			}
 			if _, err := s.UpsertRecords(ctx, cdr.MustTenantID("acme"), demo.Batch("acme", 0, 20), cdr.UpsertOptions{}); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.(writeProber).ProbeWrite(ctx); err != nil {
+			if err := s.WriteProber.ProbeWrite(ctx); err != nil {
 				t.Fatalf("probe after a write: %v", err)
 			}
 		})

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
 )
 
 //go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
@@ -162,6 +164,11 @@ func migrateFile(ctx context.Context, conn *sql.Conn, d *dialect, name string, v
 	}
 	return true, tx.Commit()
 }
+
+var (
+	_ cdr.SchemaVersioner = (*Store)(nil)
+	_ cdr.SchemaVersioner = (*Postgres)(nil)
+)
 
 // SchemaVersion returns the highest applied migration.
 func (s *reader) SchemaVersion(ctx context.Context) (int, error) {

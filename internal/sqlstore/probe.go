@@ -2,6 +2,13 @@ package sqlstore
 
 import (
 	"context"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+)
+
+var (
+	_ cdr.WriteProber = (*Store)(nil)
+	_ cdr.WriteProber = (*Postgres)(nil)
 )
 
 // ProbeWrite commits one small real write, so that a readiness check can

@@ -17,17 +17,8 @@ import (
 	"github.com/cdrhub/cdrhub/internal/storetest"
 )
 
-func newSQLite(t *testing.T) cdr.Store {
-	t.Helper()
-	s, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "cdrhub.db"), sqlstore.Options{CacheMiB: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func TestSQLiteConformance(t *testing.T) {
-	storetest.Run(t, newSQLite)
+	storetest.Run(t, func(t *testing.T) storetest.Subject { return storetest.SQLite.OpenSubject(t, sqlstore.Options{}) })
 }
 
 // StreamRecords writes each record exactly as the APIs encode what
@@ -99,7 +90,7 @@ func TestWriteTimeVendorTerms(t *testing.T) {
 
 func TestPostgresConformance(t *testing.T) {
 	dbtest.NeedServer(t)
-	storetest.Run(t, func(t *testing.T) cdr.Store { return storetest.Postgres.Open(t, sqlstore.Options{}) })
+	storetest.Run(t, func(t *testing.T) storetest.Subject { return storetest.Postgres.OpenSubject(t, sqlstore.Options{}) })
 }
 
 // Prune deletes in batches until none is left, on both databases.
@@ -108,7 +99,7 @@ func TestPruneBatches(t *testing.T) {
 	for _, b := range []storetest.Backend{storetest.SQLite, storetest.Postgres} {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
-			s := b.Open(t, sqlstore.Options{})
+			s := b.OpenSubject(t, sqlstore.Options{})
 			tn := cdr.MustTenantID("acme")
 			recs := demo.Records("acme", time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), 100)
 			if _, err := s.UpsertRecords(ctx, tn, recs, cdr.UpsertOptions{}); err != nil {
@@ -121,7 +112,7 @@ func TestPruneBatches(t *testing.T) {
 					want++
 				}
 			}
-			n, err := s.(cdr.Pruner).Prune(ctx, tn, cutoff)
+			n, err := s.Pruner.Prune(ctx, tn, cutoff)
 			if err != nil || n != int64(want) || want < 10 {
 				t.Fatalf("pruned %d, want %d: %v", n, want, err)
 			}
@@ -188,7 +179,7 @@ func TestMixedBatchAfterBulkLoad(t *testing.T) {
 
 // Every pooled connection plans with the parameters' values.
 func TestPlanCacheMode(t *testing.T) {
-	s := storetest.Postgres.Open(t, sqlstore.Options{}).(*sqlstore.Postgres)
+	s := storetest.OpenPostgres(t, sqlstore.Options{})
 	ctx := context.Background()
 	for range 3 {
 		var mode string
@@ -202,7 +193,7 @@ func TestPlanCacheMode(t *testing.T) {
 // statistics without waiting for autovacuum.
 func TestPostgresAnalyzesAfterLoad(t *testing.T) {
 	defer sqlstore.SetAnalyzeMin(100)()
-	s := storetest.Postgres.Open(t, sqlstore.Options{}).(*sqlstore.Postgres)
+	s := storetest.OpenPostgres(t, sqlstore.Options{})
 	ctx := context.Background()
 	tn := cdr.MustTenantID("acme")
 	if _, err := s.UpsertRecords(ctx, tn, demo.Records("acme", time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), 300), cdr.UpsertOptions{}); err != nil {

@@ -2,7 +2,8 @@
 // the upsert classes of the version rule, independence from arrival order,
 // every filter, cursor pagination, counts and tenant isolation.
 //
-// A store's test calls Run with a function that opens a new, empty store.
+// A store's test calls Run with a function that opens a new, empty store
+// and returns it with its capabilities (Subject).
 package storetest
 
 import (
@@ -17,13 +18,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// Run runs the suite. newStore returns a new, empty store; Run closes it.
-func Run(t *testing.T, newStore func(t *testing.T) cdr.Store) {
-	open := func(t *testing.T) cdr.Store {
+// Run runs the suite. newStore returns a new, empty store with its
+// capabilities; Run closes it.
+func Run(t *testing.T, newStore func(t *testing.T) Subject) {
+	subject := func(t *testing.T) Subject {
 		s := newStore(t)
 		t.Cleanup(func() { s.Close() })
 		return s
 	}
+	open := func(t *testing.T) cdr.Store { return subject(t).Store }
 	t.Run("UpsertClasses", func(t *testing.T) { testUpsertClasses(t, open(t)) })
 	t.Run("SameKeyInOneBatch", func(t *testing.T) { testSameKeyInOneBatch(t, open(t)) })
 	t.Run("ArrivalOrder", func(t *testing.T) { testArrivalOrder(t, open) })
@@ -39,7 +42,7 @@ func Run(t *testing.T, newStore func(t *testing.T) cdr.Store) {
 	t.Run("ZeroTenant", func(t *testing.T) { testZeroTenant(t, open(t)) })
 	t.Run("LargeBatch", func(t *testing.T) { testLargeBatch(t, open(t)) })
 	t.Run("Bounds", func(t *testing.T) { testBounds(t, open(t)) })
-	t.Run("Prune", func(t *testing.T) { testPrune(t, open(t)) })
+	t.Run("Prune", func(t *testing.T) { s := subject(t); testPrune(t, s.Store, s.Pruner) })
 }
 
 var (
