@@ -7,11 +7,7 @@ import (
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
-	alimap "github.com/cdrhub/cdrhub/internal/mapping/aliyunccc"
-	lafmap "github.com/cdrhub/cdrhub/internal/mapping/laaffic"
-	tcmap "github.com/cdrhub/cdrhub/internal/mapping/tencentccc"
-	deskmap "github.com/cdrhub/cdrhub/internal/mapping/tencentdesk"
-	trtcmap "github.com/cdrhub/cdrhub/internal/mapping/trtccallkit"
+	"github.com/cdrhub/cdrhub/internal/mapping"
 )
 
 // Scopes are the vendor applications of the demo tenant, which its vendor
@@ -43,6 +39,8 @@ func VendorRecords(tenant string, recs []*cdr.Record, s Scopes) ([]*cdr.Record, 
 	if err != nil {
 		return nil, err
 	}
+	formats := mapping.NewFormats(mapping.Tenant{Location: s.Zone, TencentCCCSdkAppID: s.TencentSdkAppID,
+		AliyunCCCInstanceID: s.AliyunInstanceID, TRTCCallKitSdkAppID: s.IMAppID})
 	var out []*cdr.Record
 	seen := map[cdr.Channel]int{}
 	for _, r := range recs {
@@ -54,7 +52,7 @@ func VendorRecords(tenant string, recs []*cdr.Record, s Scopes) ([]*cdr.Record, 
 		if err := r.Prepare(tn, r.Version); err != nil {
 			return nil, fmt.Errorf("%s: %w", r.SourceID, err)
 		}
-		v, err := vendorCopy(r, src, s)
+		v, err := vendorCopy(r, src, formats)
 		if err != nil {
 			return nil, fmt.Errorf("%s as %s: %w", r.SourceID, src, err)
 		}
@@ -83,39 +81,26 @@ func vendorOf(ch cdr.Channel, n int) cdr.Source {
 	return ""
 }
 
-// vendorCopy returns r as a record of src, with a source_id of src's kind
-// ending in r's sequence number.
-func vendorCopy(r *cdr.Record, src cdr.Source, s Scopes) (*cdr.Record, error) {
-	seq := r.SourceID[strings.LastIndex(r.SourceID, "-")+1:]
-	switch src {
-	case cdr.SourceTencentCCC:
-		return vendorRecord(r, "SessionId", "tc-"+seq,
-			func(r *cdr.Record) (json.RawMessage, error) { return tcmap.Render(r, s.TencentSdkAppID) },
-			func(raw json.RawMessage) (*cdr.Record, error) { return tcmap.Ingest(raw, nil) })
-	case cdr.SourceAliyunCCC:
-		return vendorRecord(r, "ContactId", "job-"+seq,
-			func(r *cdr.Record) (json.RawMessage, error) { return alimap.Render(r, s.AliyunInstanceID) },
-			func(raw json.RawMessage) (*cdr.Record, error) { return alimap.Ingest(raw, nil) })
-	case cdr.SourceLaaffic:
-		return vendorRecord(r, "callSessionId", "lf-"+seq,
-			func(r *cdr.Record) (json.RawMessage, error) { return lafmap.Render(r, s.Zone) },
-			func(raw json.RawMessage) (*cdr.Record, error) { return lafmap.Ingest(raw, s.Zone) })
-	case cdr.SourceTRTCCallKit:
-		return vendorRecord(r, "callId", "call-"+seq,
-			func(r *cdr.Record) (json.RawMessage, error) { return trtcmap.Render(r, s.IMAppID) },
-			trtcmap.Ingest)
-	case cdr.SourceTencentDesk:
-		return vendorRecord(r, "SessionId", "session-"+seq, deskmap.Render,
-			func(raw json.RawMessage) (*cdr.Record, error) { return deskmap.Ingest(raw, nil) })
-	}
-	return nil, fmt.Errorf("no vendor copy as %s", src)
+// vendorIDs are, by source, the field of a vendor object's id and the
+// prefix of the ids the demo gives.
+var vendorIDs = map[cdr.Source]struct{ field, prefix string }{
+	cdr.SourceTencentCCC:  {"SessionId", "tc-"},
+	cdr.SourceAliyunCCC:   {"ContactId", "job-"},
+	cdr.SourceLaaffic:     {"callSessionId", "lf-"},
+	cdr.SourceTRTCCallKit: {"callId", "call-"},
+	cdr.SourceTencentDesk: {"SessionId", "session-"},
 }
 
-// vendorRecord renders r, sets the id field idField to id and ingests it
-// back.
-func vendorRecord(r *cdr.Record, idField, id string, render func(*cdr.Record) (json.RawMessage, error),
-	ingest func(json.RawMessage) (*cdr.Record, error)) (*cdr.Record, error) {
-	obj, err := render(r)
+// vendorCopy returns r as a record of src, with a source_id of src's kind
+// ending in r's sequence number: r rendered with the tenant's formats,
+// given that id and decoded back.
+func vendorCopy(r *cdr.Record, src cdr.Source, formats mapping.Formats) (*cdr.Record, error) {
+	id, ok := vendorIDs[src]
+	rend, dec := formats.Renderers[src], formats.Decoders[src]
+	if !ok || rend == nil || dec == nil {
+		return nil, fmt.Errorf("no vendor copy as %s", src)
+	}
+	obj, err := rend.Render(r)
 	if err != nil {
 		return nil, err
 	}
@@ -123,10 +108,11 @@ func vendorRecord(r *cdr.Record, idField, id string, render func(*cdr.Record) (j
 	if err := json.Unmarshal(obj, &m); err != nil {
 		return nil, err
 	}
-	m[idField], _ = json.Marshal(id)
+	seq := r.SourceID[strings.LastIndex(r.SourceID, "-")+1:]
+	m[id.field], _ = json.Marshal(id.prefix + seq)
 	raw, err := json.Marshal(m)
 	if err != nil {
 		return nil, err
 	}
-	return ingest(raw)
+	return dec.Decode(raw)
 }
