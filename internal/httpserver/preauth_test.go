@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cdrhub/cdrhub/internal/api/tc3"
 	"github.com/cdrhub/cdrhub/internal/api/tencentccc"
+	"github.com/cdrhub/cdrhub/internal/auth/tc3"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/metrics"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
