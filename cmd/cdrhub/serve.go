@@ -117,7 +117,7 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 	}
 	laff.EnforceLookback = cfg.Compat.EnforceLookback
 	tlsFiles := httpserver.TLSFiles{CertFile: cfg.Server.TLS.CertFile, KeyFile: cfg.Server.TLS.KeyFile}
-	routes := httpserver.Routes(dbHealth, reg, log,
+	routes := httpserver.Routes(httpserver.Ready{DB: dbHealth, Writes: dbHealth}, reg, log,
 		httpserver.APIs{Native: api, TencentCCC: tencent, AliyunCCC: aliyun, IMREST: im, Laaffic: laff})
 	srv, err := httpserver.Listen(cfg.Server.Listen, routes, tlsFiles, log)
 	if err != nil {

@@ -130,7 +130,7 @@ func TestWritable(t *testing.T) {
 func TestReadyz(t *testing.T) {
 	ctx := context.Background()
 	d, db, c, _ := newDatabase(t)
-	srv := httptest.NewServer(httpserver.Routes(d, nil, slog.New(slog.DiscardHandler), httpserver.APIs{}))
+	srv := httptest.NewServer(httpserver.Routes(httpserver.Ready{DB: d, Writes: d}, nil, slog.New(slog.DiscardHandler), httpserver.APIs{}))
 	t.Cleanup(srv.Close)
 	ready := func() (int, string) {
 		resp, err := http.Get(srv.URL + "/readyz")

@@ -14,10 +14,10 @@ type TestRoute struct {
 	Handler              http.Handler
 }
 
-// RoutesWith is Routes(db, reg, log, apis) with extra routes after the
+// RoutesWith is Routes(ready, reg, log, apis) with extra routes after the
 // table's.
-func RoutesWith(db Pinger, reg *metrics.Registry, log *slog.Logger, apis APIs, extra ...TestRoute) http.Handler {
-	rs := table(db, reg, apis)
+func RoutesWith(ready Ready, reg *metrics.Registry, log *slog.Logger, apis APIs, extra ...TestRoute) http.Handler {
+	rs := table(ready, reg, apis)
 	for _, e := range extra {
 		rs = append(rs, route{pattern: e.Pattern, api: e.API, action: e.Action, handler: e.Handler})
 	}

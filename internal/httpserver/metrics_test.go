@@ -106,7 +106,7 @@ func (okDB) Ping(context.Context) error { return nil }
 // TestRoutesOwnRegistry checks that Routes, without a registry given,
 // serves the HTTP and runtime metrics.
 func TestRoutesOwnRegistry(t *testing.T) {
-	h := httpserver.Routes(okDB{}, nil, slog.New(slog.DiscardHandler), httpserver.APIs{})
+	h := httpserver.Routes(httpserver.Ready{DB: okDB{}}, nil, slog.New(slog.DiscardHandler), httpserver.APIs{})
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/healthz", nil))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))

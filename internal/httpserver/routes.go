@@ -32,9 +32,15 @@ type Pinger interface {
 }
 
 // WriteChecker reports whether the database takes writes (health.Database).
-// /readyz checks it when the Pinger it was given is one.
 type WriteChecker interface {
 	Writable(ctx context.Context) error
+}
+
+// Ready is what GET /readyz checks: that the database answers (DB) and,
+// when Writes is set, that it takes writes.
+type Ready struct {
+	DB     Pinger
+	Writes WriteChecker
 }
 
 // route is one entry of the listener's table: a pattern of the mux, the
@@ -56,10 +62,10 @@ const rootPattern = "/{$}"
 // table is every route of the listener, in order: health checks, /metrics,
 // each API's paths, then the claimants of "/". A request no route takes
 // is labeled api="none",action="none" and gets a 404.
-func table(db Pinger, reg *metrics.Registry, apis APIs) []route {
+func table(ready Ready, reg *metrics.Registry, apis APIs) []route {
 	rs := []route{
 		{pattern: "GET /healthz", api: "health", action: "healthz", handler: http.HandlerFunc(healthz)},
-		{pattern: "GET /readyz", api: "health", action: "readyz", handler: readyz(db)},
+		{pattern: "GET /readyz", api: "health", action: "readyz", handler: readyz(ready)},
 		{pattern: "GET /metrics", api: "metrics", action: "scrape", handler: reg.Handler()},
 	}
 	if n := apis.Native; n != nil {
@@ -107,12 +113,12 @@ func table(db Pinger, reg *metrics.Registry, apis APIs) []route {
 // served with everything else reg holds on GET /metrics. A nil reg gets a
 // registry of its own with the Go runtime metrics. Like the health checks,
 // /metrics needs no authentication.
-func Routes(db Pinger, reg *metrics.Registry, log *slog.Logger, apis APIs) http.Handler {
+func Routes(ready Ready, reg *metrics.Registry, log *slog.Logger, apis APIs) http.Handler {
 	if reg == nil {
 		reg = metrics.NewRegistry()
 		metrics.RegisterRuntime(reg, "")
 	}
-	return mount(table(db, reg, apis), reg, log)
+	return mount(table(ready, reg, apis), reg, log)
 }
 
 // mount serves routes on one mux behind the middleware: each handler
@@ -140,19 +146,19 @@ func healthz(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz answers whether db answers and, when it is a WriteChecker, takes
-// writes.
-func readyz(db Pinger) http.Handler {
+// readyz answers whether the database answers and, when ready.Writes is
+// set, takes writes.
+func readyz(ready Ready) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := db.Ping(ctx); err != nil {
+		if err := ready.DB.Ping(ctx); err != nil {
 			httpx.Logger(r.Context()).Warn("not ready", "err", err)
 			httpx.WriteJSON(w, r, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database does not answer"})
 			return
 		}
-		if wc, ok := db.(WriteChecker); ok {
-			if err := wc.Writable(ctx); err != nil {
+		if ready.Writes != nil {
+			if err := ready.Writes.Writable(ctx); err != nil {
 				httpx.Logger(r.Context()).Warn("not ready", "err", err)
 				httpx.WriteJSON(w, r, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database not writable"})
 				return

@@ -31,15 +31,15 @@ var testRoutes = []route{
 }
 
 // withRoutes is Routes with extra routes after the table's.
-func withRoutes(db Pinger, log *slog.Logger, apis APIs, extra ...route) http.Handler {
+func withRoutes(ready Ready, log *slog.Logger, apis APIs, extra ...route) http.Handler {
 	reg := metrics.NewRegistry()
-	return mount(append(table(db, reg, apis), extra...), reg, log)
+	return mount(append(table(ready, reg, apis), extra...), reg, log)
 }
 
 func TestRoutes(t *testing.T) {
 	var logs bytes.Buffer
 	db := &fakeDB{}
-	h := withRoutes(db, slog.New(slog.NewJSONHandler(&logs, nil)), APIs{}, testRoutes...)
+	h := withRoutes(Ready{DB: db}, slog.New(slog.NewJSONHandler(&logs, nil)), APIs{}, testRoutes...)
 	get := func(path string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", path+"?secret=hunter2", nil))
@@ -137,7 +137,7 @@ func (rootAPI) ServeRoot(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestRootDispatch(t *testing.T) {
-	h := withRoutes(&fakeDB{}, slog.New(slog.DiscardHandler), APIs{}, route{pattern: rootPattern, api: "test", action: "test", claim: rootAPI{}})
+	h := withRoutes(Ready{DB: &fakeDB{}}, slog.New(slog.DiscardHandler), APIs{}, route{pattern: rootPattern, api: "test", action: "test", claim: rootAPI{}})
 	serve := func(req *http.Request) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)

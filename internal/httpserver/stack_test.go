@@ -47,9 +47,9 @@ func newStack(t *testing.T, log *slog.Logger, extra ...httpserver.TestRoute) *st
 		t.Fatal(err)
 	}
 	apis := httpserver.APIs{Native: api}
-	h := httpserver.Routes(store, reg, log, apis)
+	h := httpserver.Routes(httpserver.Ready{DB: store}, reg, log, apis)
 	if len(extra) > 0 {
-		h = httpserver.RoutesWith(store, reg, log, apis, extra...)
+		h = httpserver.RoutesWith(httpserver.Ready{DB: store}, reg, log, apis, extra...)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

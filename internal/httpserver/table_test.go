@@ -89,7 +89,7 @@ func formatTable(rs []route) string {
 // added, removed, moved or relabeled fails here until the golden file is
 // regenerated with -update.
 func TestRouteTable(t *testing.T) {
-	got := formatTable(table(&fakeDB{}, metrics.NewRegistry(), allAPIs(t)))
+	got := formatTable(table(Ready{DB: &fakeDB{}}, metrics.NewRegistry(), allAPIs(t)))
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(goldenRoutes), 0o755); err != nil {
 			t.Fatal(err)
@@ -178,9 +178,9 @@ func TestRouteLabels(t *testing.T) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	apis := allAPIs(t)
-	rs := table(&fakeDB{}, metrics.NewRegistry(), apis)
+	rs := table(Ready{DB: &fakeDB{}}, metrics.NewRegistry(), apis)
 	for _, apis := range []APIs{apis, {}} {
-		h := Routes(&fakeDB{}, nil, log, apis)
+		h := Routes(Ready{DB: &fakeDB{}}, nil, log, apis)
 		for _, p := range probes(t, rs) {
 			logs.Reset()
 			h.ServeHTTP(httptest.NewRecorder(), p.req)

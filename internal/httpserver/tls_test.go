@@ -58,7 +58,7 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 
 func TestTLS(t *testing.T) {
 	certFile, keyFile, pool := selfSigned(t, t.TempDir())
-	h := Routes(&fakeDB{}, nil, slog.New(slog.DiscardHandler), APIs{})
+	h := Routes(Ready{DB: &fakeDB{}}, nil, slog.New(slog.DiscardHandler), APIs{})
 	s, err := Listen("127.0.0.1:0", h, TLSFiles{CertFile: certFile, KeyFile: keyFile}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

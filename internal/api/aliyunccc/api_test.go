@@ -45,7 +45,7 @@ func newEnv(t *testing.T, rps float64, burst int) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(httpserver.Routes(store, nil, slog.New(slog.DiscardHandler), httpserver.APIs{AliyunCCC: api}))
+	srv := httptest.NewServer(httpserver.Routes(httpserver.Ready{DB: store}, nil, slog.New(slog.DiscardHandler), httpserver.APIs{AliyunCCC: api}))
 	t.Cleanup(srv.Close)
 	e := &env{srv: srv, store: store, api: api}
 	for _, tn := range []string{"acme", "globex"} {

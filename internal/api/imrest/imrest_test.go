@@ -100,7 +100,7 @@ func newEnv(t *testing.T, rps float64, burst int) *env {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	srv := httptest.NewServer(httpserver.Routes(store, nil, slog.New(slog.NewJSONHandler(logs, nil)), httpserver.APIs{IMREST: api}))
+	srv := httptest.NewServer(httpserver.Routes(httpserver.Ready{DB: store}, nil, slog.New(slog.NewJSONHandler(logs, nil)), httpserver.APIs{IMREST: api}))
 	t.Cleanup(srv.Close)
 	for _, tn := range []string{"acme", "globex"} {
 		var recs []*cdr.Record

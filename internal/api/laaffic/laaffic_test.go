@@ -65,7 +65,7 @@ func newEnv(t *testing.T, rps float64, burst int, trusted []netip.Prefix) *env {
 		t.Fatal(err)
 	}
 	logs := &bytes.Buffer{}
-	srv := httptest.NewServer(httpserver.Routes(store, nil, slog.New(slog.NewJSONHandler(logs, nil)), httpserver.APIs{Laaffic: api}))
+	srv := httptest.NewServer(httpserver.Routes(httpserver.Ready{DB: store}, nil, slog.New(slog.NewJSONHandler(logs, nil)), httpserver.APIs{Laaffic: api}))
 	t.Cleanup(srv.Close)
 	for _, tn := range []string{"acme", "globex"} {
 		var recs []*cdr.Record

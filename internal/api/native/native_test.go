@@ -52,7 +52,7 @@ func newEnv(t *testing.T, limits native.Limits) *env {
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
-	srv := httptest.NewServer(httpserver.Routes(store, nil, log, httpserver.APIs{Native: api}))
+	srv := httptest.NewServer(httpserver.Routes(httpserver.Ready{DB: store}, nil, log, httpserver.APIs{Native: api}))
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, store: store, api: api, reads: reads, logs: logs}
 }

@@ -58,7 +58,7 @@ func newEnv(t *testing.T, rps float64, burst int, extra ...tencentccc.Tenant) *e
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(httpserver.Routes(store, nil, slog.New(slog.DiscardHandler), httpserver.APIs{TencentCCC: api}))
+	srv := httptest.NewServer(httpserver.Routes(httpserver.Ready{DB: store}, nil, slog.New(slog.DiscardHandler), httpserver.APIs{TencentCCC: api}))
 	t.Cleanup(srv.Close)
 	e := &env{srv: srv, store: store}
 	for _, tn := range tenants {
