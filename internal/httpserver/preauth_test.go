@@ -150,7 +150,8 @@ func TestHeaderClaimRefusedUnread(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(rootDispatch([]RootAPI{api}, newBudget(preAuthBudget, preAuthWait, preAuthTimeout)))
+	srv := httptest.NewServer(middleware(rootDispatch([]RootAPI{api}, newBudget(preAuthBudget, preAuthWait, preAuthTimeout)),
+		slog.New(slog.DiscardHandler), newHTTPMetrics(metrics.NewRegistry())))
 	t.Cleanup(srv.Close)
 	c, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {

@@ -54,7 +54,7 @@ func rootDispatch(roots []RootAPI, b *budget) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for _, a := range roots {
 			if a.ClaimsHeaders(r) {
-				a.ServeRoot(closeIfUnread(w, r))
+				a.ServeRoot(w, r)
 				return
 			}
 		}
@@ -202,54 +202,3 @@ func (b *budget) release(n int64) {
 	b.freed = make(chan struct{})
 	b.mu.Unlock()
 }
-
-// closeIfUnread returns w and r with r.Body tracked: if the handler answers
-// before reading the body to its end (an authentication failure, a body
-// over the limit), the answer closes the connection instead of letting
-// net/http read the rest of an unauthenticated body.
-func closeIfUnread(w http.ResponseWriter, r *http.Request) (http.ResponseWriter, *http.Request) {
-	if r.ContentLength == 0 {
-		return w, r
-	}
-	t := &trackedBody{ReadCloser: r.Body}
-	r.Body = t
-	return &unreadCloser{ResponseWriter: w, body: t}, r
-}
-
-type trackedBody struct {
-	io.ReadCloser
-	eof bool
-}
-
-func (b *trackedBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err == io.EOF {
-		b.eof = true
-	}
-	return n, err
-}
-
-type unreadCloser struct {
-	http.ResponseWriter
-	body  *trackedBody
-	wrote bool
-}
-
-func (w *unreadCloser) WriteHeader(code int) {
-	if !w.wrote {
-		w.wrote = true
-		if !w.body.eof {
-			w.Header().Set("Connection", "close")
-		}
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *unreadCloser) Write(b []byte) (int, error) {
-	if !w.wrote {
-		w.WriteHeader(http.StatusOK)
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *unreadCloser) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -239,6 +239,7 @@ func middleware(next http.Handler, log *slog.Logger, m *httpMetrics) http.Handle
 		w.Header().Set(httpx.RequestIDHeader, id)
 		ctx := httpx.WithRequest(r.Context(), id, log)
 		ctx, labels := httpx.WithRouteLabels(ctx)
+		w, r = httpx.CloseIfUnread(w, r)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {

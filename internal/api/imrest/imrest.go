@@ -7,7 +7,6 @@ package imrest
 
 import (
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -143,39 +142,16 @@ const maxBody = 1 << 20
 func (a *API) handler(api, action string, h func(q *request) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reqID := httpx.NewUUID()
-		var tb *trackedBody
-		if r.ContentLength != 0 {
-			tb = &trackedBody{ReadCloser: r.Body}
-			r.Body = tb
-		}
 		q, err := a.authenticate(r, api, action)
 		var data any
 		if err == nil {
 			data, err = h(q)
 		}
-		if tb != nil && !tb.eof && r.ProtoMajor == 1 {
-			// Answered before the body was read to its end (refused from
-			// the URL, or a body over maxBody): close the connection, or
-			// the server would read the rest of the body before sending
-			// the answer, for as long as the client takes to send it.
-			w.Header().Set("Connection", "close")
-		}
+		// An answer sent before the body was read to its end (refused
+		// from the URL, or a body over maxBody) closes the connection
+		// (httpx.CloseIfUnread, applied by the listener).
 		write(w, r, api, reqID, data, err)
 	})
-}
-
-// trackedBody records whether a request body was read to its end.
-type trackedBody struct {
-	io.ReadCloser
-	eof bool
-}
-
-func (b *trackedBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err == io.EOF {
-		b.eof = true
-	}
-	return n, err
 }
 
 // authenticate checks the URL parameters and the UserSig, then the app's

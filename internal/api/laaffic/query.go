@@ -53,9 +53,6 @@ const maxBody = 1 << 20
 // parameters and renders the records of /v3/cc/record/query.
 func (a *API) handler(v3 bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength != 0 {
-			r.Body = &trackedBody{ReadCloser: r.Body}
-		}
 		data, err := a.serve(r, v3)
 		body := map[string]any{"status": statusOK, "reason": "success", "data": data}
 		if err != nil {
@@ -70,34 +67,15 @@ func (a *API) handler(v3 bool) http.Handler {
 				outcome = httpx.OutcomeServerError
 			}
 			httpx.SetOutcome(r.Context(), outcome)
-			// An HTTP/1 error answered before the body was read to its
-			// end (a refused Sign, a body over the limit) closes the
-			// connection: otherwise the server would read what is left
-			// of the body before sending the answer, and wait for as long
-			// as the client takes to send it.
-			if b, ok := r.Body.(*trackedBody); ok && !b.eof && r.ProtoMajor == 1 {
-				w.Header().Set("Connection", "close")
-			}
+			// An error answered before the body was read to its end (a
+			// refused Sign, a body over the limit) closes the connection
+			// (httpx.CloseIfUnread, applied by the listener).
 		}
 		b, _ := json.Marshal(body)
 		w.Header().Set("Content-Type", "application/json;charset=utf-8")
 		w.WriteHeader(http.StatusOK)
 		w.Write(b)
 	})
-}
-
-// trackedBody records whether a request body was read to its end.
-type trackedBody struct {
-	io.ReadCloser
-	eof bool
-}
-
-func (b *trackedBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err == io.EOF {
-		b.eof = true
-	}
-	return n, err
 }
 
 func param(reason string) error { return fail(statusParameter, reason) }

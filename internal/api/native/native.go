@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -104,9 +103,6 @@ func (a *API) NoRoute() http.Handler {
 // envelope. Nothing of the body is read before the token is verified.
 func (a *API) handle(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
 	return httpx.Adapt(func(w http.ResponseWriter, r *http.Request) error {
-		if r.ContentLength != 0 {
-			r.Body = &trackedBody{ReadCloser: r.Body}
-		}
 		t, err := a.authenticate(r)
 		if err != nil {
 			return err
@@ -115,29 +111,11 @@ func (a *API) handle(h func(w http.ResponseWriter, r *http.Request) error) http.
 	}, writeError)
 }
 
-// trackedBody records whether a request body was read to its end.
-type trackedBody struct {
-	io.ReadCloser
-	eof bool
-}
-
-func (b *trackedBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err == io.EOF {
-		b.eof = true
-	}
-	return n, err
-}
-
-// writeError is WriteError for the API's own routes. An HTTP/1 error
-// answered before the body was read to its end (a refused token, a bad
-// parameter, a body over the limit) closes the connection: otherwise the
-// server would read what is left of the body before sending the answer,
-// and wait for as long as a client takes to send it.
+// writeError is WriteError for the API's own routes. An error answered
+// before the body was read to its end (a refused token, a bad parameter, a
+// body over the limit) closes the connection (httpx.CloseIfUnread, applied
+// by the listener).
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	if b, ok := r.Body.(*trackedBody); ok && !b.eof && r.ProtoMajor == 1 {
-		w.Header().Set("Connection", "close")
-	}
 	WriteError(w, r, err)
 }
 
