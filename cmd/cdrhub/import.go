@@ -283,7 +283,7 @@ func (im *importer) importVendorFile(ctx context.Context, label string, in io.Re
 		rec, err := im.vendor.Decode(obj)
 		var le *recordio.LineError
 		if err != nil {
-			le = &recordio.LineError{Line: l.N, Code: cdr.ErrorCode(err), Message: err.Error()}
+			le = &recordio.LineError{Line: l.N, Code: cdr.ErrorCode(err), Message: errorText(err)}
 		} else {
 			le = recordio.Validate(rec, l.N, t, im.now().UnixMilli())
 		}

@@ -546,11 +546,19 @@ func TestImportTencentFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, stderr, err := runCLI(t, nil, "import", "--config", cfg, "--format", "tencent_ccc", path)
-	if err == nil || !strings.Contains(stderr, path+":3: ") {
-		t.Errorf("the bad object is not reported: %v\n%s", err, stderr)
+	if err == nil || !strings.Contains(stderr, path+":3: ") || strings.Contains(stderr, "cdrhub error:") {
+		t.Errorf("the bad object is not reported by its message alone: %v\n%s", err, stderr)
 	}
 	if got, want := importSummary(t, stderr), [6]int{3, 2, 0, 0, 0, 1}; got != want {
 		t.Errorf("summary %v, want %v", got, want)
+	}
+	notObject := filepath.Join(dir, "not-object.json")
+	if err := os.WriteFile(notObject, []byte(`[42]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, _ = runCLI(t, nil, "import", "--config", cfg, "--format", "tencent_ccc", notObject)
+	if !strings.Contains(stderr, notObject+":1: ") || strings.Contains(stderr, "cdrhub error:") {
+		t.Errorf("a non-object is not reported by its message alone:\n%s", stderr)
 	}
 	out, _, err := runCLI(t, nil, "export", "--config", cfg, "--source", "tencent_ccc", "--order", "asc")
 	recs := exportedNDJSON(t, out)

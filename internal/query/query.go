@@ -264,7 +264,11 @@ func parseFlags(q url.Values, f *cdr.Filter) error {
 			f.SatScores = append(f.SatScores, s)
 		}
 	}
-	switch o, _ := single(q, "order"); o {
+	o, err := single(q, "order")
+	if err != nil {
+		return err
+	}
+	switch o {
 	case "", "desc":
 		f.Order = cdr.OrderDesc
 	case "asc":

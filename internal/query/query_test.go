@@ -49,6 +49,7 @@ func TestParseErrors(t *testing.T) {
 		"from=2&to=1":                         `from: 2 is not a Unix time in milliseconds after 2000`,
 		"count=yes":                           `count: want true or false, got "yes"`,
 		"limit=1&limit=2":                     `parameter "limit" given more than once`,
+		"order=asc&order=desc":                `parameter "order" given more than once`,
 		"cursor=garbage":                      "cursor: not a cursor from next_cursor",
 		"csat_min=4&csat_max=2":               "csat_min must not exceed csat_max",
 		"from=1700000001000&to=1700000000000": "from must be before to",
