@@ -14,12 +14,15 @@ import (
 	"github.com/cdrhub/cdrhub/internal/demo"
 )
 
+// demoTenant is the id of the demo tenant; demoRecords is how many calls it
+// gets, each a native record, some also a vendor record (seedDemo).
 const (
 	demoTenant  = "demo"
 	demoRecords = 3000
 )
 
-// demoCreds are the credentials of a demo tenant created at start-up.
+// demoCreds are the credentials of a demo tenant created at start-up: a
+// native token and a credential for each of the five vendor APIs.
 type demoCreds struct {
 	token               string // native bearer token
 	secretID, secretKey string // Tencent CCC API 3.0
@@ -31,7 +34,9 @@ type demoCreds struct {
 	apiKey, apiSecret   string // laaffic
 }
 
-// The demo tenant's Tencent CCC application and Alibaba CCC instance.
+// The demo tenant's vendor applications: its Tencent CCC application, its
+// Alibaba CCC instance, and the IM application of TUICallKit and Desk with
+// its administrator (laaffic has none: its API key names the tenant).
 const (
 	demoSdkAppID   = 1400000000
 	demoInstanceID = "ccc-demo"
@@ -39,12 +44,14 @@ const (
 	demoAdmin      = "administrator"
 )
 
-// demoZone is the demo tenant's time zone (laaffic record times are in it).
+// demoZone is the demo tenant's time zone: laaffic record times, and the
+// days of the laaffic query printDemo prints, are in it.
 var demoZone = time.FixedZone("Asia/Shanghai", 8*3600)
 
-// addDemoTenant adds the demo tenant with fresh random credentials, unless
-// the configuration already has one; it returns the new credentials (zero
-// if none).
+// addDemoTenant adds the demo tenant with fresh random credentials for the
+// native API and all five vendor APIs (Tencent CCC, Alibaba CCC, TUICallKit,
+// Desk, laaffic), unless the configuration already has a tenant of that id;
+// it returns the new credentials (zero if none).
 func addDemoTenant(cfg *config.Config) (demoCreds, error) {
 	if cfg.TenantByID(demoTenant) != nil {
 		return demoCreds{}, nil
@@ -76,8 +83,11 @@ func randomText(n int) string {
 // records are rendered for.
 var demoScopes = demo.Scopes{TencentSdkAppID: demoSdkAppID, AliyunInstanceID: demoInstanceID, IMAppID: demoIMAppID, Zone: demoZone}
 
-// seedDemo writes the demo records: the native ones, and vendor copies of
-// some that stand for them in every list (demo.VendorRecords).
+// seedDemo writes the demo records: demoRecords native ones, and vendor
+// copies of some of them for each of the five vendor APIs (voice calls as
+// Tencent CCC, Alibaba CCC and laaffic records, rtc calls as TUICallKit and
+// chats as Desk records), each copy the call's primary in every list and the
+// native record its shadow (demo.VendorRecords).
 func seedDemo(ctx context.Context, store cdr.Store, log *slog.Logger) error {
 	start := time.Now()
 	recs := demo.Records(demoTenant, start, demoRecords)
@@ -94,6 +104,10 @@ func seedDemo(ctx context.Context, store cdr.Store, log *slog.Logger) error {
 	return nil
 }
 
+// printDemo prints where the demo listens, the demo tenant's credentials for
+// the native API and each vendor API, and commands that query each of them;
+// with no new credentials (the configuration has the demo tenant), only the
+// address and the tenant, to be queried with its configured token.
 func printDemo(env *environ, addr net.Addr, tls bool, c demoCreds) {
 	host, port, _ := net.SplitHostPort(addr.String())
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {

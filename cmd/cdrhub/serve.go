@@ -20,7 +20,8 @@ import (
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
 )
 
-// shutdownGrace is how long in-flight requests may take after SIGTERM.
+// shutdownGrace is how long in-flight requests may take after SIGTERM or
+// SIGINT.
 const shutdownGrace = 5 * time.Second
 
 func runServe(ctx context.Context, args []string, env *environ) error {
@@ -64,6 +65,10 @@ func runServe(ctx context.Context, args []string, env *environ) error {
 	return serve(ctx, cfg, creds, *withDemo, env, log)
 }
 
+// serve opens the store, builds the native and vendor APIs over it and
+// serves them until ctx ends, then drains in-flight requests for up to
+// shutdownGrace. With withDemo it seeds the demo records before listening
+// and prints the demo banner (printDemo) once it listens.
 func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo bool, env *environ, log *slog.Logger) error {
 	db, err := openStoreWaiting(ctx, cfg.Storage, sqlstore.Options{Terms: vendorTerms, Logger: log}, log)
 	if err != nil {
