@@ -99,16 +99,14 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
-
 func validRecord() *Record {
 	return &Record{Channel: ChannelVoice, Source: SourceNative, SourceID: "pbx-1", StartAt: 1700000000000}
 }
 
 func TestPrepareDefaultsAndDerived(t *testing.T) {
 	r := validRecord()
-	r.AnswerAt = ptr(int64(1700000010000))
-	r.EndAt = ptr(int64(1700000070500))
+	r.AnswerAt = new(int64(1700000010000))
+	r.EndAt = new(int64(1700000070500))
 	r.Caller.Address = "+86 139-1234-5678"
 	r.Agents = []Agent{{ID: "a1"}}
 	if err := r.Prepare(MustTenantID("acme"), 1700000099000); err != nil {
@@ -139,9 +137,9 @@ func TestPrepareDefaultsAndDerived(t *testing.T) {
 
 func TestPrepareNoAnswer(t *testing.T) {
 	r := validRecord()
-	r.EndAt = ptr(int64(1700000005000))
+	r.EndAt = new(int64(1700000005000))
 	r.TalkS = nil
-	r.TotalS = ptr(int64(99)) // a source-given value is kept
+	r.TotalS = new(int64(99)) // a source-given value is kept
 	if err := r.Prepare(MustTenantID("acme"), 1); err != nil {
 		t.Fatal(err)
 	}
@@ -176,16 +174,16 @@ func TestPrepareErrors(t *testing.T) {
 		{"media", func(r *Record) { r.Media = "fax" }},
 		{"disposition", func(r *Record) { r.Disposition = "ok" }},
 		{"hangup_by", func(r *Record) { r.HangupBy = "x" }},
-		{"talk_s", func(r *Record) { r.TalkS = ptr(int64(-1)) }},
-		{"hold_s", func(r *Record) { r.HoldS = ptr(int64(-1)) }},
-		{"end_at", func(r *Record) { r.EndAt = ptr(r.StartAt - 1000) }},
-		{"answer_at", func(r *Record) { r.AnswerAt = ptr(int64(1700000000)) }},
-		{"satisfaction.score", func(r *Record) { r.Satisfaction = &Satisfaction{Score: ptr(6)} }},
+		{"talk_s", func(r *Record) { r.TalkS = new(int64(-1)) }},
+		{"hold_s", func(r *Record) { r.HoldS = new(int64(-1)) }},
+		{"end_at", func(r *Record) { r.EndAt = new(r.StartAt - 1000) }},
+		{"answer_at", func(r *Record) { r.AnswerAt = new(int64(1700000000)) }},
+		{"satisfaction.score", func(r *Record) { r.Satisfaction = &Satisfaction{Score: new(6)} }},
 		{"agents[1].kind", func(r *Record) { r.Agents = []Agent{{}, {Kind: "robot"}} }},
-		{"recordings[0].duration_s", func(r *Record) { r.Recordings = []Recording{{DurationS: ptr(int64(-2))}} }},
-		{"ivr_keys[0].at", func(r *Record) { r.IVRKeys = []IVRKey{{At: ptr(int64(12))}} }},
+		{"recordings[0].duration_s", func(r *Record) { r.Recordings = []Recording{{DurationS: new(int64(-2))}} }},
+		{"ivr_keys[0].at", func(r *Record) { r.IVRKeys = []IVRKey{{At: new(int64(12))}} }},
 		{"participants[0].role", func(r *Record) { r.Participants = []Participant{{Role: "boss"}} }},
-		{"participants[0].end_at", func(r *Record) { r.Participants = []Participant{{EndAt: ptr(int64(3))}} }},
+		{"participants[0].end_at", func(r *Record) { r.Participants = []Participant{{EndAt: new(int64(3))}} }},
 		{"id", func(r *Record) { r.ID = "rec_wrong" }},
 		{"same_as", func(r *Record) { r.SameAs = "pbx-2" }},
 		{"same_as", func(r *Record) { r.SameAs = RecordID("acme", SourceNative, "pbx-1") }},

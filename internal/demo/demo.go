@@ -304,5 +304,3 @@ func (g *gen) complaint(r *cdr.Record) {
 	r.Note = complaintNotes[g.r.IntN(len(complaintNotes))]
 	r.Attributes = map[string]json.RawMessage{"ticket": fmt.Appendf(nil, `"TK-%06d"`, g.r.IntN(1e6))}
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -35,7 +35,7 @@ func (g *gen) rtc(start int64) *cdr.Record {
 	users := g.r.Perm(len(rtcUsers))
 	r.Caller = cdr.Party{Address: rtcUsers[users[0]]}
 	r.Callee = cdr.Party{Address: rtcUsers[users[1]]}
-	r.ParticipantCount = ptr(int64(callees + 1))
+	r.ParticipantCount = new(int64(callees + 1))
 	for i := range callees {
 		r.Participants = append(r.Participants, cdr.Participant{Seq: i, Role: cdr.RoleCallee, ID: rtcUsers[users[i+1]]})
 	}
@@ -45,12 +45,12 @@ func (g *gen) rtc(start int64) *cdr.Record {
 		return r
 	}
 	ring := start + g.between(300, 1500)
-	r.RingAt = ptr(ring)
+	r.RingAt = new(ring)
 	switch r.Disposition {
 	case cdr.DispositionAnswered:
 		answer := ring + g.between(2, 15)*1000
 		end := answer + g.lognormal(240, 1.0, 5, 3600)*1000
-		r.AnswerAt = ptr(answer)
+		r.AnswerAt = new(answer)
 		for i := range r.Participants {
 			if i > 0 && !g.chance(80) {
 				continue // never joined
@@ -63,7 +63,7 @@ func (g *gen) rtc(start int64) *cdr.Record {
 					leave = join + (end-join)/2
 				}
 			}
-			p.AnswerAt, p.EndAt = ptr(join), ptr(leave)
+			p.AnswerAt, p.EndAt = new(join), new(leave)
 		}
 		g.end(r, end, cdr.HangupByUnknown)
 	case cdr.DispositionCancelled:
@@ -98,7 +98,7 @@ func (g *gen) chat(start int64) *cdr.Record {
 		g.end(r, t+g.between(30, 300)*1000, by)
 		return r
 	}
-	r.QueuedAt = ptr(t)
+	r.QueuedAt = new(t)
 	switch r.Disposition {
 	case cdr.DispositionNoAgent:
 		g.end(r, t+g.between(0, 60)*1000, cdr.HangupBySystem)
@@ -110,7 +110,7 @@ func (g *gen) chat(start int64) *cdr.Record {
 	a := g.agent(q, "")
 	r.Agents = []cdr.Agent{a}
 	answer := t + g.lognormal(20, 1.0, 1, 600)*1000
-	r.AnswerAt = ptr(answer)
+	r.AnswerAt = new(answer)
 	if r.Disposition == cdr.DispositionTransferred {
 		r.Note = "Transferred to " + queues[qTier2].Name
 		g.end(r, answer+g.between(30, 300)*1000, cdr.HangupByAgent)

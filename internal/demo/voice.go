@@ -57,7 +57,7 @@ func (g *gen) center(preferred int) cdr.Party {
 }
 
 func (g *gen) end(r *cdr.Record, at int64, by cdr.HangupBy) {
-	r.EndAt, r.HangupBy = ptr(at), by
+	r.EndAt, r.HangupBy = new(at), by
 }
 
 // inbound fills an inbound call: IVR, queue, agent ringing, conversation.
@@ -74,18 +74,18 @@ func (g *gen) inbound(r *cdr.Record, c customer) {
 	}
 	ivr := g.between(8, 60)
 	if g.chance(75) {
-		r.IVRS = ptr(ivr)
+		r.IVRS = new(ivr)
 	}
 	q := c.queue
 	if q != qVIP && g.chance(60) {
 		r.IVRKeys = append(r.IVRKeys, cdr.IVRKey{Phase: cdr.PhaseIVR, Key: queueKeys[q], Label: queues[q].Name,
-			At: ptr(t + g.between(3000, ivr*1000-1000)), Node: "Main menu"})
+			At: new(t + g.between(3000, ivr*1000-1000)), Node: "Main menu"})
 	}
 	t += ivr * 1000
 	if r.Disposition == cdr.DispositionSelfService {
 		if g.chance(50) {
 			r.IVRKeys = append(r.IVRKeys, cdr.IVRKey{Phase: cdr.PhaseIVR, Key: "4", Label: "Balance enquiry",
-				At: ptr(t + g.between(1000, 5000)), Node: "Self service"})
+				At: new(t + g.between(1000, 5000)), Node: "Self service"})
 			t += 5000
 		}
 		by := cdr.HangupByCustomer
@@ -95,13 +95,13 @@ func (g *gen) inbound(r *cdr.Record, c customer) {
 		g.end(r, t+g.between(20, 180)*1000, by)
 		return
 	}
-	r.QueuedAt, r.Queues = ptr(t), []cdr.Queue{queues[q]}
+	r.QueuedAt, r.Queues = new(t), []cdr.Queue{queues[q]}
 	wait := g.lognormal(25, 0.9, 1, 400)
 	if r.Disposition == cdr.DispositionNoAgent {
 		wait = g.between(60, 180) // overflow timeout
 	}
 	if g.chance(50) {
-		r.QueueS = ptr(wait)
+		r.QueueS = new(wait)
 	}
 	t += wait * 1000
 	switch r.Disposition {
@@ -110,18 +110,18 @@ func (g *gen) inbound(r *cdr.Record, c customer) {
 		g.maybeTag(r, 30, "callback")
 	case cdr.DispositionVoicemail:
 		vm := g.between(8, 60)
-		r.Recordings = []cdr.Recording{{Kind: cdr.RecordingVoicemail, DurationS: ptr(vm)}}
+		r.Recordings = []cdr.Recording{{Kind: cdr.RecordingVoicemail, DurationS: new(vm)}}
 		g.end(r, t+2000+vm*1000, cdr.HangupByCustomer)
 		g.maybeTag(r, 50, "callback")
 	case cdr.DispositionAbandoned:
 		if g.chance(35) { // left while an agent was ringing
-			r.Agents, r.RingAt = []cdr.Agent{g.agent(q, "")}, ptr(t)
+			r.Agents, r.RingAt = []cdr.Agent{g.agent(q, "")}, new(t)
 			t += g.ring(r, 2, 15) * 1000
 		}
 		g.end(r, t, cdr.HangupByCustomer)
 		g.maybeTag(r, 40, "callback")
 	case cdr.DispositionNoAnswer:
-		r.Agents, r.RingAt = []cdr.Agent{g.agent(q, "")}, ptr(t)
+		r.Agents, r.RingAt = []cdr.Agent{g.agent(q, "")}, new(t)
 		g.end(r, t+g.ring(r, 15, 30)*1000, cdr.HangupBySystem)
 	default:
 		g.answered(r, q, t)
@@ -132,7 +132,7 @@ func (g *gen) inbound(r *cdr.Record, c customer) {
 func (g *gen) ring(r *cdr.Record, lo, hi int64) int64 {
 	s := g.between(lo, hi)
 	if g.chance(50) {
-		r.RingS = ptr(s)
+		r.RingS = new(s)
 	}
 	return s
 }
@@ -141,13 +141,13 @@ func (g *gen) ring(r *cdr.Record, lo, hi int64) int64 {
 // answered or transferred), ringing from t.
 func (g *gen) answered(r *cdr.Record, q int, t int64) {
 	a := g.agent(q, "")
-	r.Agents, r.RingAt = []cdr.Agent{a}, ptr(t)
+	r.Agents, r.RingAt = []cdr.Agent{a}, new(t)
 	answer := t + g.ring(r, 2, 12)*1000 + g.r.Int64N(1000)
-	r.AnswerAt = ptr(answer)
+	r.AnswerAt = new(answer)
 	if r.Disposition == cdr.DispositionTransferred { // forwarded outside the record
 		end := answer + g.between(20, 120)*1000
 		r.Participants = []cdr.Participant{{Seq: 0, Role: cdr.RoleAgent, Type: "staffSeat", Email: a.ID,
-			StartAt: ptr(t), RingAt: ptr(t), AnswerAt: ptr(answer), EndAt: ptr(end),
+			StartAt: new(t), RingAt: new(t), AnswerAt: new(answer), EndAt: new(end),
 			QueueID: queues[q].ID, QueueName: queues[q].Name, StatusRaw: "ok",
 			TransferTo: partnerNumber, TransferToType: "external"}}
 		r.Note = "Forwarded to partner hotline"
@@ -166,11 +166,11 @@ func (g *gen) answered(r *cdr.Record, q int, t int64) {
 		r.Agents = append(r.Agents, b)
 		r.Queues = append(r.Queues, queues[q2])
 		r.Participants = []cdr.Participant{
-			{Seq: 0, Role: cdr.RoleAgent, Type: "staffSeat", Email: a.ID, StartAt: ptr(t), RingAt: ptr(t),
-				AnswerAt: ptr(answer), EndAt: ptr(left), QueueID: queues[q].ID, QueueName: queues[q].Name,
+			{Seq: 0, Role: cdr.RoleAgent, Type: "staffSeat", Email: a.ID, StartAt: new(t), RingAt: new(t),
+				AnswerAt: new(answer), EndAt: new(left), QueueID: queues[q].ID, QueueName: queues[q].Name,
 				StatusRaw: "ok", TransferTo: b.ID, TransferToType: "staffSeat"},
-			{Seq: 1, Role: cdr.RoleAgent, Type: "staffSeat", Email: b.ID, StartAt: ptr(left), RingAt: ptr(ring2),
-				AnswerAt: ptr(answer2), EndAt: ptr(end), QueueID: queues[q2].ID, QueueName: queues[q2].Name,
+			{Seq: 1, Role: cdr.RoleAgent, Type: "staffSeat", Email: b.ID, StartAt: new(left), RingAt: new(ring2),
+				AnswerAt: new(answer2), EndAt: new(end), QueueID: queues[q2].ID, QueueName: queues[q2].Name,
 				StatusRaw: "ok", TransferFrom: a.ID, TransferFromType: "staffSeat"},
 		}
 	}
@@ -187,7 +187,7 @@ func (g *gen) answered(r *cdr.Record, q int, t int64) {
 		if ch == "ivr" { // the survey runs after the agent leaves
 			survey := g.between(6, 15)
 			r.IVRKeys = append(r.IVRKeys, cdr.IVRKey{Phase: cdr.PhaseSurvey, Key: r.Satisfaction.Raw,
-				Label: r.Satisfaction.Label, At: ptr(end + (survey-3)*1000), Node: "CSAT"})
+				Label: r.Satisfaction.Label, At: new(end + (survey-3)*1000), Node: "CSAT"})
 			end += survey * 1000
 			by = cdr.HangupByCustomer
 		}
@@ -217,7 +217,7 @@ func (g *gen) outbound(r *cdr.Record, c customer) {
 	}
 	dial := g.between(1, 4)
 	if g.chance(40) {
-		r.DialS = ptr(dial)
+		r.DialS = new(dial)
 	}
 	t := r.StartAt + dial*1000
 	if q != qSales {
@@ -231,7 +231,7 @@ func (g *gen) outbound(r *cdr.Record, c customer) {
 		g.end(r, t+g.between(1000, 4000), cdr.HangupBySystem)
 		return
 	}
-	r.RingAt = ptr(t)
+	r.RingAt = new(t)
 	switch r.Disposition {
 	case cdr.DispositionCancelled:
 		g.end(r, t+g.ring(r, 3, 20)*1000, cdr.HangupByAgent)
@@ -243,7 +243,7 @@ func (g *gen) outbound(r *cdr.Record, c customer) {
 	default: // answered
 		answer := t + g.ring(r, 4, 25)*1000
 		end := answer + g.lognormal(120, 0.9, 10, 1800)*1000
-		r.AnswerAt = ptr(answer)
+		r.AnswerAt = new(answer)
 		g.record(r, answer, end)
 		by := cdr.HangupByCustomer
 		if g.chance(50) {
@@ -263,7 +263,7 @@ func (g *gen) outbound(r *cdr.Record, c customer) {
 // record adds the main recording of most conversations.
 func (g *gen) record(r *cdr.Record, answer, end int64) {
 	if g.chance(90) {
-		r.Recordings = []cdr.Recording{{Kind: cdr.RecordingMain, DurationS: ptr((end - answer) / 1000)}}
+		r.Recordings = []cdr.Recording{{Kind: cdr.RecordingMain, DurationS: new((end - answer) / 1000)}}
 	}
 }
 

@@ -62,7 +62,7 @@ func fixtures() []*cdr.Record {
 			r.CountryCode = "86"
 		}
 		if i%4 == 1 {
-			r.Satisfaction = &cdr.Satisfaction{Score: ptr(1 + i%5), Label: []string{"good", "bad"}[i%2]}
+			r.Satisfaction = &cdr.Satisfaction{Score: new(1 + i%5), Label: []string{"good", "bad"}[i%2]}
 		}
 		if i%3 == 1 {
 			r.Recordings = []cdr.Recording{{URL: "https://r.example/" + r.SourceID}}
@@ -417,7 +417,7 @@ func testOrderBy(t *testing.T, s cdr.Store) {
 	for i, talk := range []int64{30, -1, 5, 30, 0, 120} {
 		r := voice(fmt.Sprint("o", i), base+int64(i)*1000)
 		if talk >= 0 {
-			r.TalkS = ptr(talk)
+			r.TalkS = new(talk)
 		}
 		recs = append(recs, r)
 	}

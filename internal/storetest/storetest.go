@@ -53,8 +53,6 @@ var (
 
 const base = int64(1700000000000) // 2023-11-14T22:13:20Z
 
-func ptr[T any](v T) *T { return &v }
-
 // voice returns a valid native voice record.
 func voice(id string, start int64) *cdr.Record {
 	return &cdr.Record{Channel: cdr.ChannelVoice, Source: cdr.SourceNative, SourceID: id, StartAt: start, Version: 1}
@@ -207,7 +205,7 @@ func testReplaceIsTotal(t *testing.T, s cdr.Store) {
 	r.Agents = []cdr.Agent{{ID: "old.agent@x", Name: "Old Agent"}}
 	r.Tags = []string{"vip"}
 	r.Note = "remark"
-	r.Satisfaction = &cdr.Satisfaction{Score: ptr(4), Label: "good"}
+	r.Satisfaction = &cdr.Satisfaction{Score: new(4), Label: "good"}
 	upsert(t, s, tenant, r)
 	r2 := voice("total", base+1000)
 	r2.Version = 2

@@ -54,7 +54,7 @@ func newEnv(t *testing.T, rps float64, burst int) *env {
 			r := &cdr.Record{Channel: cdr.ChannelVoice, Source: cdr.SourceNative, SourceID: fmt.Sprintf("n%d", i),
 				StartAt: base.Add(time.Duration(i) * time.Hour).UnixMilli(), Direction: cdr.DirectionInbound,
 				Disposition: cdr.DispositionAnswered, Caller: cdr.Party{Address: fmt.Sprintf("+86 139 0000 %04d", i)},
-				Callee: cdr.Party{Address: "057188880000"}, Note: tn, TalkS: ptr(int64(10 * i))}
+				Callee: cdr.Party{Address: "057188880000"}, Note: tn, TalkS: new(int64(10 * i))}
 			if i%3 == 0 {
 				r.Direction, r.Disposition = cdr.DirectionOutbound, cdr.DispositionNoAnswer
 			}
@@ -73,8 +73,6 @@ func newEnv(t *testing.T, rps float64, burst int) *env {
 	}
 	return e
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // call sends action through the official SDK: V3 by default, RPC v1 with
 // algorithm "v2".

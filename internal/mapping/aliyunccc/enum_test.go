@@ -40,10 +40,10 @@ func TestDispositionRoundTrip(t *testing.T) {
 		{"inbound", false, func(r *cdr.Record) { r.Direction = cdr.DirectionInbound }},
 		{"outbound", true, func(r *cdr.Record) { r.Direction = cdr.DirectionOutbound }},
 		{"unknown direction", false, func(r *cdr.Record) {}},
-		{"ringing", false, func(r *cdr.Record) { r.RingAt = ptr(int64(1700000001000)) }},
-		{"ring_s", true, func(r *cdr.Record) { r.Direction, r.RingS = cdr.DirectionOutbound, ptr(int64(3)) }},
-		{"queued", false, func(r *cdr.Record) { r.QueuedAt = ptr(int64(1700000001000)) }},
-		{"queue_s", false, func(r *cdr.Record) { r.QueueS = ptr(int64(3)) }},
+		{"ringing", false, func(r *cdr.Record) { r.RingAt = new(int64(1700000001000)) }},
+		{"ring_s", true, func(r *cdr.Record) { r.Direction, r.RingS = cdr.DirectionOutbound, new(int64(3)) }},
+		{"queued", false, func(r *cdr.Record) { r.QueuedAt = new(int64(1700000001000)) }},
+		{"queue_s", false, func(r *cdr.Record) { r.QueueS = new(int64(3)) }},
 	}
 	for _, d := range cdr.Dispositions {
 		for _, c := range contexts {
@@ -142,12 +142,12 @@ func TestReleaseInitiatorAndChannel(t *testing.T) {
 // Foreign satisfaction render: the lowest index whose score matches.
 func TestSatisfactionIndexRender(t *testing.T) {
 	for score, want := range map[int]int32{5: 1, 3: 2, 1: 3, 4: 0} {
-		r := &cdr.Record{Source: cdr.SourceTencentCCC, Satisfaction: &cdr.Satisfaction{Score: ptr(score), Raw: "9"}}
+		r := &cdr.Record{Source: cdr.SourceTencentCCC, Satisfaction: &cdr.Satisfaction{Score: new(score), Raw: "9"}}
 		if got := satisfactionIndex(r, DefaultSatisfaction); got != want {
 			t.Errorf("score %d renders %d, want %d", score, got, want)
 		}
 	}
-	r := &cdr.Record{Source: cdr.SourceAliyunCCC, Satisfaction: &cdr.Satisfaction{Score: ptr(5), Raw: "7"}}
+	r := &cdr.Record{Source: cdr.SourceAliyunCCC, Satisfaction: &cdr.Satisfaction{Score: new(5), Raw: "7"}}
 	if got := satisfactionIndex(r, DefaultSatisfaction); got != 7 {
 		t.Errorf("own index renders %d", got)
 	}

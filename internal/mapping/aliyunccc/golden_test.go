@@ -18,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the
 // nativeRecords are voice records of a native PBX that ListCallDetailRecords
 // must list in its own shape (record model §5).
 func nativeRecords() map[string]*cdr.Record {
-	at := func(s int64) *int64 { return ptr(1700000000000 + s*1000) }
+	at := func(s int64) *int64 { return new(1700000000000 + s*1000) }
 	return map[string]*cdr.Record{
 		// Answered inbound: two agents (one name has a comma: R8), two
 		// queues, a recording with a URL, a CSAT score of 3.
@@ -29,15 +29,15 @@ func nativeRecords() map[string]*cdr.Record {
 			Caller: cdr.Party{Address: "+86 139-1234-5678", Location: "Beijing"}, Callee: cdr.Party{Address: "4008001234"},
 			Agents: []cdr.Agent{{ID: "a.chen", Name: "Chen, An", Email: "a.chen@acme.example"}, {Kind: cdr.AgentAI, ID: "bot-1"}},
 			Queues: []cdr.Queue{{ID: "sales-01", Name: "Sales"}, {ID: "42", Name: "Overflow"}},
-			IVRS:   ptr(int64(10)), QueueS: ptr(int64(10)), RingS: ptr(int64(5)), HoldS: ptr(int64(20)),
-			Satisfaction: &cdr.Satisfaction{Score: ptr(3), Raw: "good", Label: "Neutral", Channel: "sms", Offered: true},
-			Recordings:   []cdr.Recording{{URL: "https://pbx.example/rec/1001.wav", DurationS: ptr(int64(300))}},
+			IVRS:   new(int64(10)), QueueS: new(int64(10)), RingS: new(int64(5)), HoldS: new(int64(20)),
+			Satisfaction: &cdr.Satisfaction{Score: new(3), Raw: "good", Label: "Neutral", Channel: "sms", Offered: true},
+			Recordings:   []cdr.Recording{{URL: "https://pbx.example/rec/1001.wav", DurationS: new(int64(300))}},
 			IVRKeys:      []cdr.IVRKey{{Key: "1"}}, Tags: []string{"vip"}, Note: "callback requested",
 		},
 		// Abandoned while queued.
 		"abandoned_in_queue": {
 			Channel: cdr.ChannelVoice, Source: cdr.SourceNative, SourceID: "pbx-1002", StartAt: 1700000100000,
-			QueuedAt: ptr(int64(1700000108000)), EndAt: ptr(int64(1700000160000)),
+			QueuedAt: new(int64(1700000108000)), EndAt: new(int64(1700000160000)),
 			Direction: cdr.DirectionInbound, Disposition: cdr.DispositionAbandoned, HangupBy: cdr.HangupByCustomer,
 			Caller: cdr.Party{Address: "02066668888"}, Callee: cdr.Party{Address: "4008001234"},
 			Queues: []cdr.Queue{{ID: "7", Name: "Support"}},
@@ -45,16 +45,16 @@ func nativeRecords() map[string]*cdr.Record {
 		// Outbound, busy; a protected callee; an unmapped score.
 		"outbound_busy": {
 			Channel: cdr.ChannelVoice, Source: cdr.SourceNative, SourceID: "pbx-1003", StartAt: 1700000200000,
-			RingAt: ptr(int64(1700000202000)), EndAt: ptr(int64(1700000232000)), TalkS: ptr(int64(0)), DialS: ptr(int64(2)),
+			RingAt: new(int64(1700000202000)), EndAt: new(int64(1700000232000)), TalkS: new(int64(0)), DialS: new(int64(2)),
 			Direction: cdr.DirectionOutbound, Disposition: cdr.DispositionBusy, HangupBy: cdr.HangupBySystem,
 			Caller: cdr.Party{Address: "4008001234"}, Callee: cdr.Party{ProtectedID: "pe_1"},
 			Agents:       []cdr.Agent{{ID: "b.li", Name: "Li Bo"}},
-			Satisfaction: &cdr.Satisfaction{Score: ptr(4), Offered: true, Channel: "ivr"},
+			Satisfaction: &cdr.Satisfaction{Score: new(4), Offered: true, Channel: "ivr"},
 		},
 		// Predictive outbound, not answered.
 		"predictive_no_answer": {
 			Channel: cdr.ChannelVoice, Source: cdr.SourceNative, SourceID: "pbx-1004", StartAt: 1700000300000,
-			EndAt: ptr(int64(1700000330000)), CallType: cdr.CallTypePredictive,
+			EndAt: new(int64(1700000330000)), CallType: cdr.CallTypePredictive,
 			Direction: cdr.DirectionOutbound, Disposition: cdr.DispositionNoAnswer,
 			Caller: cdr.Party{Address: "4008001234"}, Callee: cdr.Party{Address: "138****5678"},
 			Recordings: []cdr.Recording{{Kind: cdr.RecordingVoicemail, URL: "https://pbx.example/vm/1.wav"}},

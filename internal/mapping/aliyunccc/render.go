@@ -124,10 +124,10 @@ func build(r *cdr.Record, instanceID string, sat func(string) (int, bool)) *Call
 		CallerLocation: r.Caller.Location, CalleeLocation: r.Callee.Location,
 		StartTime: r.StartAt, EstablishedTime: deref(r.AnswerAt), ReleaseTime: deref(r.EndAt),
 		CallDuration: strconv.FormatInt(deref(r.TotalS), 10),
-		TalkTime:     ptr(deref(r.TalkS)), RingTime: ptr(deref(r.RingS)), IvrTime: ptr(deref(r.IVRS)),
-		QueueTime: ptr(deref(r.QueueS)), HeldTime: ptr(deref(r.HoldS)), DialingTime: ptr(deref(r.DialS)),
+		TalkTime:     new(deref(r.TalkS)), RingTime: new(deref(r.RingS)), IvrTime: new(deref(r.IVRS)),
+		QueueTime: new(deref(r.QueueS)), HeldTime: new(deref(r.HoldS)), DialingTime: new(deref(r.DialS)),
 		ReleaseInitiator:  renderReleaseInitiator(r.HangupBy),
-		RecordingDuration: ptr(int64(0)),
+		RecordingDuration: new(int64(0)),
 	}
 	var ids, names []string
 	for _, a := range r.Agents {
@@ -145,7 +145,7 @@ func build(r *cdr.Record, instanceID string, sat func(string) (int, bool)) *Call
 	in.SkillGroupIds, in.SkillGroupNames = join(ids), join(names)
 	for _, rec := range r.Recordings {
 		if rec.Kind == cdr.RecordingMain || rec.Kind == "" {
-			in.RecordingReady, in.RecordingDuration = true, ptr(deref(rec.DurationS))
+			in.RecordingReady, in.RecordingDuration = true, new(deref(rec.DurationS))
 			break
 		}
 	}
@@ -237,5 +237,3 @@ func deref(p *int64) int64 {
 	}
 	return *p
 }
-
-func ptr[T any](v T) *T { return &v }

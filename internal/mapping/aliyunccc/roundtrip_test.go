@@ -46,16 +46,16 @@ func TestRoundTripSeed(t *testing.T) {
 	want := &cdr.Record{
 		Tenant: "acme", Channel: cdr.ChannelVoice, Source: cdr.SourceAliyunCCC, SourceID: "job-12515239414412****",
 		ID: cdr.RecordID("acme", cdr.SourceAliyunCCC, "job-12515239414412****"), Version: 1700000000000,
-		StartAt: 1532448000000, AnswerAt: ptr(int64(1532448000000)), EndAt: ptr(int64(1532707199000)),
+		StartAt: 1532448000000, AnswerAt: new(int64(1532448000000)), EndAt: new(int64(1532707199000)),
 		Direction: cdr.DirectionOutbound, CallType: cdr.CallTypeDirect, Media: cdr.MediaAudio,
 		Disposition: cdr.DispositionAnswered, DispositionRaw: "Success", HangupBy: cdr.HangupByCustomer,
 		Caller: cdr.Party{Address: "0533128****", Digits: "0533128****", Location: "北京市-北京"},
 		Callee: cdr.Party{Address: "1332315****", Digits: "1332315****", Location: "山东省-济南"},
 		Agents: []cdr.Agent{{Kind: cdr.AgentHuman, ID: "agent@ccc-test", Name: "坐席小王"}},
 		Queues: []cdr.Queue{{ID: "skillgroup@ccc-test", Name: "测试技能组"}},
-		TotalS: ptr(int64(30)), TalkS: ptr(int64(259199)), RingS: ptr(int64(5)), IVRS: ptr(int64(8)), QueueS: ptr(int64(0)),
-		Satisfaction: &cdr.Satisfaction{Score: ptr(5), Raw: "1", Label: "满意", Channel: "ivr", Offered: true},
-		Recordings:   []cdr.Recording{{Kind: cdr.RecordingMain, DurationS: ptr(int64(10))}},
+		TotalS: new(int64(30)), TalkS: new(int64(259199)), RingS: new(int64(5)), IVRS: new(int64(8)), QueueS: new(int64(0)),
+		Satisfaction: &cdr.Satisfaction{Score: new(5), Raw: "1", Label: "满意", Channel: "ivr", Offered: true},
+		Recordings:   []cdr.Recording{{Kind: cdr.RecordingMain, DurationS: new(int64(10))}},
 	}
 	got := withoutRaw(r)
 	got.Hash = nil

@@ -18,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the
 // nativeRecords are voice records of a native PBX that ccRecordQuery must
 // list in its own shape (record model §5), rendered in Asia/Shanghai.
 func nativeRecords() map[string]*cdr.Record {
-	at := func(s int64) *int64 { return ptr(1700000000000 + s*1000) }
+	at := func(s int64) *int64 { return new(1700000000000 + s*1000) }
 	return map[string]*cdr.Record{
 		// Answered inbound: an AI agent before the human one, two queues,
 		// a voicemail before the main recording, tags, a note, a country.
@@ -31,24 +31,24 @@ func nativeRecords() map[string]*cdr.Record {
 			Agents: []cdr.Agent{{Kind: cdr.AgentAI, ID: "bot-1", Name: "Bot"}, {ID: "a.chen", Name: "Chen, An"}},
 			Queues: []cdr.Queue{{ID: "sales-01", Name: "Sales"}, {ID: "42", Name: "Overflow"}},
 			Recordings: []cdr.Recording{{Kind: cdr.RecordingVoicemail, URL: "https://pbx.example/vm/1.wav"},
-				{URL: "https://pbx.example/rec/1001.wav", DurationS: ptr(int64(300))}},
+				{URL: "https://pbx.example/rec/1001.wav", DurationS: new(int64(300))}},
 			Tags: []string{"vip", "意向客户"}, Note: "callback requested",
 		},
 		// Predictive outbound, abandoned by the agent side; system hangup.
 		"predictive_abandoned": {
 			Channel: cdr.ChannelVoice, Source: cdr.SourceNative, SourceID: "pbx-1002", StartAt: 1700000100000,
-			EndAt: ptr(int64(1700000160000)), Direction: cdr.DirectionOutbound, CallType: cdr.CallTypePredictive,
+			EndAt: new(int64(1700000160000)), Direction: cdr.DirectionOutbound, CallType: cdr.CallTypePredictive,
 			Disposition: cdr.DispositionAbandoned, HangupBy: cdr.HangupBySystem,
 			Caller: cdr.Party{Address: "02066668888"}, Callee: cdr.Party{Address: "138****5678"},
 		},
 		// Outbound, busy; a protected callee; a recording without a URL.
 		"outbound_busy": {
 			Channel: cdr.ChannelVoice, Source: cdr.SourceNative, SourceID: "pbx-1003", StartAt: 1700000200000,
-			RingAt: ptr(int64(1700000202000)), EndAt: ptr(int64(1700000232000)), TalkS: ptr(int64(0)),
+			RingAt: new(int64(1700000202000)), EndAt: new(int64(1700000232000)), TalkS: new(int64(0)),
 			Direction: cdr.DirectionOutbound, Disposition: cdr.DispositionBusy, HangupBy: cdr.HangupByAgent,
 			Caller: cdr.Party{Address: "4008001234"}, Callee: cdr.Party{ProtectedID: "pe_1"},
 			Agents:     []cdr.Agent{{ID: "b.li", Name: "Li Bo"}},
-			Recordings: []cdr.Recording{{DurationS: ptr(int64(3))}},
+			Recordings: []cdr.Recording{{DurationS: new(int64(3))}},
 		},
 		// Only the required fields: unknown direction, disposition and
 		// hangup side omit all three enums.

@@ -146,7 +146,7 @@ func build(r *cdr.Record, loc *time.Location) *Record {
 		CallSessionID: recordID(r),
 		Called:        r.Callee.Address, Caller: r.Caller.Address,
 		Ccode: r.CountryCode, CcodeName: r.CountryName,
-		CallDuration:     ptr(deref(r.TalkS)),
+		CallDuration:     new(deref(r.TalkS)),
 		CallType:         code(renderCallType(d, r.CallType)),
 		HangingDirection: code(renderHangingDirection(r.HangupBy)),
 		HangupReason:     code(hangupReason(r)),
@@ -210,5 +210,3 @@ func deref(p *int64) int64 {
 	}
 	return *p
 }
-
-func ptr[T any](v T) *T { return &v }

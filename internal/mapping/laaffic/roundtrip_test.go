@@ -55,7 +55,7 @@ func TestRoundTripSeed(t *testing.T) {
 	want := &cdr.Record{
 		Tenant: "acme", Channel: cdr.ChannelVoice, Source: cdr.SourceLaaffic, SourceID: "23112023432602510",
 		ID: cdr.RecordID("acme", cdr.SourceLaaffic, "23112023432602510"), Version: 1700000000000,
-		StartAt: shanghaiMS("2023-11-20 23:43:12"), AnswerAt: ptr(shanghaiMS("2023-11-20 23:43:14")), EndAt: ptr(shanghaiMS("2023-11-20 23:43:26")),
+		StartAt: shanghaiMS("2023-11-20 23:43:12"), AnswerAt: new(shanghaiMS("2023-11-20 23:43:14")), EndAt: new(shanghaiMS("2023-11-20 23:43:26")),
 		Direction: cdr.DirectionOutbound, CallType: cdr.CallTypeDirect, Media: cdr.MediaAudio,
 		Disposition: cdr.DispositionAnswered, DispositionRaw: "1", HangupBy: cdr.HangupByAgent,
 		Caller:      cdr.Party{Address: "91778800001", Digits: "91778800001"},
@@ -63,7 +63,7 @@ func TestRoundTripSeed(t *testing.T) {
 		CountryCode: "91", CountryName: "India",
 		Agents: []cdr.Agent{{Kind: cdr.AgentHuman, Name: "0705C049_053"}},
 		Queues: []cdr.Queue{{Name: "agentGroupName"}},
-		TalkS:  ptr(int64(12)), TotalS: ptr(int64(14)),
+		TalkS:  new(int64(12)), TotalS: new(int64(14)),
 		Tags: []string{"tag1"}, Note: "Remark message",
 	}
 	got := withoutRaw(r)

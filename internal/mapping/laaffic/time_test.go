@@ -11,7 +11,7 @@ import (
 // is its raw in any zone.
 func TestRenderTimeZone(t *testing.T) {
 	r := mustPrepare(t, &cdr.Record{Channel: cdr.ChannelVoice, Source: cdr.SourceNative, SourceID: "tz", StartAt: 1700000000000,
-		AnswerAt: ptr(int64(1700000005000)), EndAt: ptr(int64(1700000065999))})
+		AnswerAt: new(int64(1700000005000)), EndAt: new(int64(1700000065999))})
 	sh, utc := renderRecord(t, r, shanghai), renderRecord(t, r, time.UTC)
 	want := [][2]string{{"2023-11-15 06:13:20", "2023-11-14 22:13:20"}, {"2023-11-15 06:13:25", "2023-11-14 22:13:25"}, {"2023-11-15 06:14:25", "2023-11-14 22:14:25"}}
 	got := [][2]string{{sh.CallStartTime, utc.CallStartTime}, {sh.AnswerTime, utc.AnswerTime}, {sh.CallEndTime, utc.CallEndTime}}

@@ -37,8 +37,8 @@ func TestDispositionRoundTrip(t *testing.T) {
 		{"inbound", func(r *cdr.Record) { r.Direction = cdr.DirectionInbound }},
 		{"outbound", func(r *cdr.Record) { r.Direction = cdr.DirectionOutbound }},
 		{"unknown direction", func(r *cdr.Record) {}},
-		{"ringing", func(r *cdr.Record) { r.Direction, r.RingAt = cdr.DirectionInbound, ptr(int64(1700000001000)) }},
-		{"queued", func(r *cdr.Record) { r.Direction, r.QueuedAt = cdr.DirectionInbound, ptr(int64(1700000001000)) }},
+		{"ringing", func(r *cdr.Record) { r.Direction, r.RingAt = cdr.DirectionInbound, new(int64(1700000001000)) }},
+		{"queued", func(r *cdr.Record) { r.Direction, r.QueuedAt = cdr.DirectionInbound, new(int64(1700000001000)) }},
 		{"AI agent", func(r *cdr.Record) { r.Agents = []cdr.Agent{{Kind: cdr.AgentAI, Name: "bot"}} }},
 	}
 	for _, d := range cdr.Dispositions {
@@ -65,7 +65,7 @@ func TestDispositionRoundTrip(t *testing.T) {
 
 // The render column picks the codes (b2) names.
 func TestForeignEndStatus(t *testing.T) {
-	ring, queued := ptr(int64(1700000001000)), ptr(int64(1700000001000))
+	ring, queued := new(int64(1700000001000)), new(int64(1700000001000))
 	ai := []cdr.Agent{{Kind: cdr.AgentAI}}
 	for _, tt := range []struct {
 		r    cdr.Record

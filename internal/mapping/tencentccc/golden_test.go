@@ -18,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the
 // nativeRecords are voice records of a native PBX, built from scratch, that
 // DescribeTelCdr must list in its own shape (record model §5).
 func nativeRecords() map[string]*cdr.Record {
-	at := func(s int64) *int64 { return ptr(1700000000000 + s*1000) }
+	at := func(s int64) *int64 { return new(1700000000000 + s*1000) }
 	return map[string]*cdr.Record{
 		// Answered inbound call: agent, two queues (the first id is not an
 		// integer: R7), a recording, an IVR key and a CSAT score given
@@ -32,10 +32,10 @@ func nativeRecords() map[string]*cdr.Record {
 			Agents: []cdr.Agent{{ID: "a.chen", Name: "Chen An", Email: "a.chen@acme.example", StaffNumber: "0042",
 				Extension: "8042", Role: "supervisor", Groups: []string{"Sales", "VIP"}}},
 			Queues:       []cdr.Queue{{ID: "sales-01", Name: "Sales"}, {ID: "42", Name: "Overflow"}},
-			IVRS:         ptr(int64(10)),
-			Satisfaction: &cdr.Satisfaction{Score: ptr(5), Raw: "5", Channel: "sms", Offered: true},
-			Recordings:   []cdr.Recording{{URL: "https://pbx.example/rec/1001.wav", DurationS: ptr(int64(300))}},
-			IVRKeys:      []cdr.IVRKey{{Key: "1", Label: "Sales", At: ptr(int64(1700000005000))}},
+			IVRS:         new(int64(10)),
+			Satisfaction: &cdr.Satisfaction{Score: new(5), Raw: "5", Channel: "sms", Offered: true},
+			Recordings:   []cdr.Recording{{URL: "https://pbx.example/rec/1001.wav", DurationS: new(int64(300))}},
+			IVRKeys:      []cdr.IVRKey{{Key: "1", Label: "Sales", At: new(int64(1700000005000))}},
 			Participants: []cdr.Participant{{Seq: 0, Role: cdr.RoleAgent, Email: "a.chen@acme.example", AnswerAt: at(25), EndAt: at(325), QueueID: "42"},
 				{Seq: 1, Role: cdr.RoleCallee, Address: "13800000000"}},
 			Tags: []string{"vip"}, Note: "callback requested",
@@ -43,7 +43,7 @@ func nativeRecords() map[string]*cdr.Record {
 		// Abandoned while queued: EndStatus 103 (queued_at, no ring_at).
 		"abandoned_in_queue": {
 			Channel: cdr.ChannelVoice, Source: cdr.SourceNative, SourceID: "pbx-1002", StartAt: 1700000100000,
-			QueuedAt: ptr(int64(1700000108000)), EndAt: ptr(int64(1700000160000)),
+			QueuedAt: new(int64(1700000108000)), EndAt: new(int64(1700000160000)),
 			Direction: cdr.DirectionInbound, Disposition: cdr.DispositionAbandoned, HangupBy: cdr.HangupByCustomer,
 			Caller: cdr.Party{Address: "02066668888"}, Callee: cdr.Party{Address: "4008001234"},
 			Queues: []cdr.Queue{{ID: "7", Name: "Support"}},
@@ -51,7 +51,7 @@ func nativeRecords() map[string]*cdr.Record {
 		// Outbound, not answered: EndStatus 202, no AcceptTimestamp.
 		"outbound_no_answer": {
 			Channel: cdr.ChannelVoice, Source: cdr.SourceNative, SourceID: "pbx-1003", StartAt: 1700000200000,
-			RingAt: ptr(int64(1700000202000)), EndAt: ptr(int64(1700000232000)), TalkS: ptr(int64(0)),
+			RingAt: new(int64(1700000202000)), EndAt: new(int64(1700000232000)), TalkS: new(int64(0)),
 			Direction: cdr.DirectionOutbound, Disposition: cdr.DispositionNoAnswer, HangupBy: cdr.HangupBySystem,
 			Caller: cdr.Party{Address: "4008001234"}, Callee: cdr.Party{Address: "138****5678"},
 			Agents: []cdr.Agent{{Kind: cdr.AgentAI, ID: "77", Name: "Dialer bot"}, {ID: "b.li", Name: "Li Bo", Role: "3"}},
@@ -63,10 +63,10 @@ func nativeRecords() map[string]*cdr.Record {
 		// A protected caller; a recording that exists but has no URL.
 		"protected_party": {
 			Channel: cdr.ChannelVoice, Source: cdr.SourceNative, SourceID: "pbx-1005", StartAt: 1700000400000,
-			AnswerAt: ptr(int64(1700000405000)), EndAt: ptr(int64(1700000465000)),
+			AnswerAt: new(int64(1700000405000)), EndAt: new(int64(1700000465000)),
 			Direction: cdr.DirectionInbound, Disposition: cdr.DispositionTransferred, HangupBy: cdr.HangupByAgent,
 			Caller: cdr.Party{ProtectedID: "pc_5f0c8a2e"}, Callee: cdr.Party{Address: "4008001234"},
-			Recordings: []cdr.Recording{{Kind: cdr.RecordingMain, DurationS: ptr(int64(60))},
+			Recordings: []cdr.Recording{{Kind: cdr.RecordingMain, DurationS: new(int64(60))},
 				{Kind: cdr.RecordingVoicemail, URL: "https://pbx.example/vm/1.wav"}},
 		},
 	}

@@ -100,7 +100,7 @@ func TestIngestSatisfactionMap(t *testing.T) {
 		survey string
 		want   *cdr.Satisfaction
 	}{
-		{`[{"Key":"1","Label":"ok"}]`, &cdr.Satisfaction{Score: ptr(4), Raw: "1", Label: "ok", Channel: "ivr", Offered: true}},
+		{`[{"Key":"1","Label":"ok"}]`, &cdr.Satisfaction{Score: new(4), Raw: "1", Label: "ok", Channel: "ivr", Offered: true}},
 		{`[{"Key":"noInput"},{"Key":"2"}]`, &cdr.Satisfaction{Raw: "2", Channel: "ivr", Offered: true}}, // unmapped
 		{`[{"Key":"9"}]`, &cdr.Satisfaction{Raw: "9", Channel: "ivr", Offered: true}},                   // 7 is out of 1–5
 		{`[{"Key":"noInput"}]`, &cdr.Satisfaction{Channel: "ivr", Offered: true}},

@@ -113,8 +113,8 @@ func build(r *cdr.Record) *TelCdrInfo {
 		Time:           start, StartTimestamp: start,
 		QueuedTimestamp: seconds(r.QueuedAt), RingTimestamp: seconds(r.RingAt),
 		AcceptTimestamp: seconds(r.AnswerAt), EndedTimestamp: seconds(r.EndAt),
-		Direction: ptr(renderDirection[direction(r)]), CallType: ptr(callType(r)),
-		Duration: ptr(deref(r.TalkS)), IVRDuration: ptr(deref(r.IVRS)),
+		Direction: new(renderDirection[direction(r)]), CallType: new(callType(r)),
+		Duration: new(deref(r.TalkS)), IVRDuration: new(deref(r.IVRS)),
 		HungUpSide: renderHungUpSide[r.HangupBy],
 		Remark:     r.Note,
 		SeatUser:   SeatUserInfo{SkillGroupNameList: []string{}},
@@ -194,8 +194,6 @@ func deref(p *int64) int64 {
 	}
 	return *p
 }
-
-func ptr[T any](v T) *T { return &v }
 
 func nonNil[T any](s []T) []T {
 	if s == nil {

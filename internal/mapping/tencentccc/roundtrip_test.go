@@ -139,10 +139,10 @@ var edgeCases = []struct {
 	  {"Sequence":2,"Type":"outboundSeat","Mail":"c@x","TransferFrom":"b@x","TransferFromType":"staffPhoneSeat","EndStatusString":"notAnswer","EndedTimestamp":1700000099}]}`,
 		func(t *testing.T, r *cdr.Record) {
 			want := []cdr.Participant{
-				{Seq: 0, Role: "agent", Type: "staffSeat", Email: "a@x", TransferTo: "b@x", TransferToType: "staffSeat", StartAt: ptr(int64(1700000001000))},
+				{Seq: 0, Role: "agent", Type: "staffSeat", Email: "a@x", TransferTo: "b@x", TransferToType: "staffSeat", StartAt: new(int64(1700000001000))},
 				{Seq: 1, Role: "agent", Type: "staffPhoneSeat", Email: "b@x", Address: "008613900000000", TransferFrom: "a@x", TransferFromType: "staffSeat",
 					TransferTo: "c@x", TransferToType: "outboundSeat", QueueID: "7", RecordingID: "r2", RecordingURL: "u2", RecordingCopyURL: "c2"},
-				{Seq: 2, Role: "agent", Type: "outboundSeat", Email: "c@x", TransferFrom: "b@x", TransferFromType: "staffPhoneSeat", StatusRaw: "notAnswer", EndAt: ptr(int64(1700000099000))},
+				{Seq: 2, Role: "agent", Type: "outboundSeat", Email: "c@x", TransferFrom: "b@x", TransferFromType: "staffPhoneSeat", StatusRaw: "notAnswer", EndAt: new(int64(1700000099000))},
 			}
 			if d := cmp.Diff(want, r.Participants); d != "" {
 				t.Errorf("participants (-want +got):\n%s", d)
@@ -151,7 +151,7 @@ var edgeCases = []struct {
 	{"survey noInput", `{"SessionId":"s-1","Time":1700000000,"EndStatus":1,
 	  "PostIVRKeyPressedEx":[{"Key":"noInput","Label":"","Timestamp":1700000100000},{"Key":"2","Label":"Neutral","Timestamp":1700000105000}]}`,
 		func(t *testing.T, r *cdr.Record) {
-			want := &cdr.Satisfaction{Score: ptr(3), Raw: "2", Label: "Neutral", Channel: "ivr", Offered: true}
+			want := &cdr.Satisfaction{Score: new(3), Raw: "2", Label: "Neutral", Channel: "ivr", Offered: true}
 			if d := cmp.Diff(want, r.Satisfaction); d != "" || len(r.IVRKeys) != 2 || r.IVRKeys[0].Key != "noInput" {
 				t.Errorf("satisfaction (-want +got):\n%s\nkeys %+v", d, r.IVRKeys)
 			}

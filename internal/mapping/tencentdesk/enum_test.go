@@ -48,7 +48,7 @@ func TestEndStatusBothWays(t *testing.T) {
 func TestRenderOwnSourceWithoutRaw(t *testing.T) {
 	r := mustPrepare(t, &cdr.Record{Channel: cdr.ChannelChat, Source: cdr.SourceTencentDesk, SourceID: "s-9", StartAt: 1730443136000,
 		Disposition: cdr.DispositionAnswered, DispositionRaw: "AgentTimeout", HangupBy: cdr.HangupBySystem,
-		Satisfaction: &cdr.Satisfaction{Score: ptr(5), Raw: "1"}})
+		Satisfaction: &cdr.Satisfaction{Score: new(5), Raw: "1"}})
 	if in := renderRecord(t, r); in.SessionId != "s-9" || in.EndStatus != "AgentTimeout" || in.SatisfactionSelected != 1 {
 		t.Errorf("%+v", in)
 	}

@@ -22,22 +22,22 @@ func nativeRecords() map[string]*cdr.Record {
 		// an id), two queues, a score with a label.
 		"user_ended": {
 			Channel: cdr.ChannelChat, Source: cdr.SourceNative, SourceID: "chat-3001", StartAt: 1730443136789,
-			EndAt: ptr(int64(1730443436000)), Disposition: cdr.DispositionAnswered, HangupBy: cdr.HangupByCustomer,
+			EndAt: new(int64(1730443436000)), Disposition: cdr.DispositionAnswered, HangupBy: cdr.HangupByCustomer,
 			Caller:       cdr.Party{Address: "web-user-77", Name: "访客 \"77\""},
 			Agents:       []cdr.Agent{{Name: "Li", Email: "li@acme.example"}, {ID: "wang@acme.example"}},
 			Queues:       []cdr.Queue{{ID: "42", Name: "Sales"}, {ID: "43"}},
-			Satisfaction: &cdr.Satisfaction{Score: ptr(4), Raw: "good", Label: "Good"},
+			Satisfaction: &cdr.Satisfaction{Score: new(4), Raw: "good", Label: "Good"},
 		},
 		// The chatbot handled it; the hangup side does not matter.
 		"chatbot": {
 			Channel: cdr.ChannelChat, Source: cdr.SourceNative, SourceID: "chat-3002", StartAt: 1730443200000,
-			TotalS: ptr(int64(45)), Disposition: cdr.DispositionSelfService, HangupBy: cdr.HangupByCustomer,
+			TotalS: new(int64(45)), Disposition: cdr.DispositionSelfService, HangupBy: cdr.HangupByCustomer,
 			Caller: cdr.Party{Address: "app-user-1"}, Agents: []cdr.Agent{{Kind: cdr.AgentAI, ID: "bot-1"}},
 		},
 		// Answered with no hangup side, offered but not rated.
 		"answered_unknown_side": {
 			Channel: cdr.ChannelChat, Source: cdr.SourceNative, SourceID: "chat-3003", StartAt: 1730443300000,
-			TotalS: ptr(int64(0)), Disposition: cdr.DispositionAnswered, DispositionRaw: "closed",
+			TotalS: new(int64(0)), Disposition: cdr.DispositionAnswered, DispositionRaw: "closed",
 			Caller: cdr.Party{ProtectedID: "pe_9"}, Satisfaction: &cdr.Satisfaction{Offered: true},
 		},
 		// Only the required fields.

@@ -9,8 +9,6 @@ import (
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
 
-func ptr[T any](v T) *T { return &v }
-
 func mustIngest(tb testing.TB, raw string) *cdr.Record {
 	tb.Helper()
 	r, err := Ingest(json.RawMessage(raw), nil)

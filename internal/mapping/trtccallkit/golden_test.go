@@ -17,23 +17,23 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the
 // nativeRecords are rtc records of a native app-call system that
 // get_records_by_filter must list in its own shape (record model §5).
 func nativeRecords() map[string]*cdr.Record {
-	at := func(s int64) *int64 { return ptr(1700000000000 + s*1000) }
+	at := func(s int64) *int64 { return new(1700000000000 + s*1000) }
 	return map[string]*cdr.Record{
 		// A group video call with three callee participants and an agent
 		// leg that is not a callee; times with milliseconds.
 		"group_video": {
 			Channel: cdr.ChannelRTC, Source: cdr.SourceNative, SourceID: "app-2001", StartAt: 1700000000250,
-			AnswerAt: ptr(int64(1700000004999)), EndAt: at(600), Direction: cdr.DirectionInternal,
+			AnswerAt: new(int64(1700000004999)), EndAt: at(600), Direction: cdr.DirectionInternal,
 			CallType: cdr.CallTypeConference, Media: cdr.MediaVideo, Disposition: cdr.DispositionTransferred,
 			Caller: cdr.Party{Address: "u_alice", Name: "Alice"}, Callee: cdr.Party{Address: "u_bob"},
-			ParticipantCount: ptr(int64(4)), RoomID: "room-7",
+			ParticipantCount: new(int64(4)), RoomID: "room-7",
 			Participants: []cdr.Participant{{Seq: 0, Role: cdr.RoleCallee, ID: "u_bob"}, {Seq: 1, Role: cdr.RoleAgent, ID: "agent-9"},
 				{Seq: 2, Role: cdr.RoleCallee, Address: "u_carol"}, {Seq: 3, Role: cdr.RoleCallee, ID: "u_dave"}},
 		},
 		// A one-to-one audio call the caller cancelled; callee only as an address.
 		"cancelled_audio": {
 			Channel: cdr.ChannelRTC, Source: cdr.SourceNative, SourceID: "app-2002", StartAt: 1700000100000,
-			EndAt: ptr(int64(1700000112000)), Direction: cdr.DirectionOutbound, CallType: cdr.CallTypePrivacy,
+			EndAt: new(int64(1700000112000)), Direction: cdr.DirectionOutbound, CallType: cdr.CallTypePrivacy,
 			Media: cdr.MediaAudio, Disposition: cdr.DispositionAbandoned, HangupBy: cdr.HangupByCustomer,
 			Caller: cdr.Party{Address: "u_eve"}, Callee: cdr.Party{Address: "u_frank"},
 		},

@@ -49,11 +49,11 @@ func TestRoundTripSeed(t *testing.T) {
 		want := &cdr.Record{
 			Tenant: "acme", Channel: cdr.ChannelRTC, Source: cdr.SourceTRTCCallKit, SourceID: id,
 			ID: cdr.RecordID("acme", cdr.SourceTRTCCallKit, id), Version: 1700000000000,
-			StartAt: start, AnswerAt: ptr(start), EndAt: ptr(int64(1689150030000)),
+			StartAt: start, AnswerAt: new(start), EndAt: new(int64(1689150030000)),
 			Direction: cdr.DirectionInternal, CallType: cdr.CallTypeDirect, Media: cdr.MediaVideo,
 			Disposition: cdr.DispositionFailed, DispositionRaw: "offline", HangupBy: cdr.HangupByUnknown,
 			Caller: cdr.Party{Address: "123"}, Callee: cdr.Party{Address: "111"}, RoomID: "456",
-			TalkS: ptr((1689150030000 - start) / 1000), TotalS: ptr((1689150030000 - start) / 1000),
+			TalkS: new((1689150030000 - start) / 1000), TotalS: new((1689150030000 - start) / 1000),
 			Participants: []cdr.Participant{{Seq: 0, Role: "callee", ID: "111"}, {Seq: 1, Role: "callee", ID: "123"}},
 		}
 		got := withoutRaw(r)
