@@ -97,7 +97,7 @@ func ingest(b *testing.B, s cdr.Store, n int) time.Duration {
 	return elapsed
 }
 
-func openBench(b *testing.B, path string) *Store {
+func openBench(b *testing.B, path string) *SQLite {
 	s, err := OpenSQLite(context.Background(), path, Options{})
 	if err != nil {
 		b.Fatal(err)

@@ -166,7 +166,7 @@ func migrateFile(ctx context.Context, conn *sql.Conn, d *dialect, name string, v
 }
 
 var (
-	_ cdr.SchemaVersioner = (*Store)(nil)
+	_ cdr.SchemaVersioner = (*SQLite)(nil)
 	_ cdr.SchemaVersioner = (*Postgres)(nil)
 )
 

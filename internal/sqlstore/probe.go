@@ -7,7 +7,7 @@ import (
 )
 
 var (
-	_ cdr.WriteProber = (*Store)(nil)
+	_ cdr.WriteProber = (*SQLite)(nil)
 	_ cdr.WriteProber = (*Postgres)(nil)
 )
 
@@ -32,7 +32,7 @@ var (
 //
 // The probe goes through the writer connection, so it waits for a write in
 // progress: give it a context with a deadline.
-func (s *Store) ProbeWrite(ctx context.Context) error {
+func (s *SQLite) ProbeWrite(ctx context.Context) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return formatError(err)

@@ -10,7 +10,7 @@ import (
 var pruneBatch = 5000
 
 var (
-	_ cdr.Pruner = (*Store)(nil)
+	_ cdr.Pruner = (*SQLite)(nil)
 	_ cdr.Pruner = (*Postgres)(nil)
 )
 
@@ -44,7 +44,7 @@ func (s *reader) Tenants(ctx context.Context) ([]cdr.TenantID, error) {
 // Prune deletes t's records that started before before, oldest first, in
 // transactions of pruneBatch records along records_start, with their
 // record_index entries.
-func (s *Store) Prune(ctx context.Context, t cdr.TenantID, before int64) (int64, error) {
+func (s *SQLite) Prune(ctx context.Context, t cdr.TenantID, before int64) (int64, error) {
 	if t.IsZero() {
 		return 0, cdr.ErrNoTenant
 	}

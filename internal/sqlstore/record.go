@@ -23,7 +23,7 @@ var batchSize = 5000
 // UpsertRecords writes recs for tenant t under the version rule of §2, in
 // transactions of at most batchSize records. Records with the same key
 // apply in input order.
-func (s *Store) UpsertRecords(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, opt cdr.UpsertOptions) (res cdr.UpsertResult, err error) {
+func (s *SQLite) UpsertRecords(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, opt cdr.UpsertOptions) (res cdr.UpsertResult, err error) {
 	return upsert(ctx, t, recs, opt, s.now, s.terms, s.log, false, s.upsertBatch)
 }
 
@@ -149,7 +149,7 @@ func (p *pipeline) get(i int) (*row, error) {
 	return &p.rows[i], nil
 }
 
-func (s *Store) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, p *pipeline, off int, now int64, dryRun bool) (res cdr.UpsertResult, err error) {
+func (s *SQLite) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, p *pipeline, off int, now int64, dryRun bool) (res cdr.UpsertResult, err error) {
 	db := s.write
 	if dryRun {
 		db = s.db

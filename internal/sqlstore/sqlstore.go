@@ -22,8 +22,8 @@ import (
 	"github.com/mattn/go-sqlite3"
 )
 
-// Store is a cdr.Store on SQLite.
-type Store struct {
+// SQLite is a cdr.Store on SQLite (its twin on PostgreSQL is Postgres).
+type SQLite struct {
 	reader         // a pool of query-only connections
 	write  *sql.DB // one connection
 	now    func() time.Time
@@ -34,7 +34,7 @@ type Store struct {
 	pageSize int
 }
 
-var _ cdr.Store = (*Store)(nil)
+var _ cdr.Store = (*SQLite)(nil)
 
 // Options tunes Open.
 type Options struct {
@@ -60,7 +60,7 @@ type Options struct {
 	// connection), for tests of a full database: a write that needs a page
 	// beyond the cap fails as a full disk does (unavailable). SQLite never
 	// sets the cap below the database's current size, so 1 means "no
-	// growth". 0 means no cap. See also Store.SetMaxPageCount.
+	// growth". 0 means no cap. See also SQLite.SetMaxPageCount.
 	MaxPageCount int64
 }
 
@@ -76,7 +76,7 @@ func (opt *Options) logger() *slog.Logger {
 // brings its schema up to date. The database file is made readable by its
 // owner only (privateFiles). Opening a database whose schema is current
 // writes nothing.
-func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
+func OpenSQLite(ctx context.Context, path string, opt Options) (*SQLite, error) {
 	if path == "" {
 		return nil, errors.New("sqlstore: empty SQLite path")
 	}
@@ -105,7 +105,7 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	s := &Store{reader: reader{d: sqliteDialect}, now: opt.Now, terms: opt.Terms, log: log}
+	s := &SQLite{reader: reader{d: sqliteDialect}, now: opt.Now, terms: opt.Terms, log: log}
 	var err error
 	// synchronous=FULL: a committed transaction survives power loss, not
 	// only a crash of the process; an acknowledged record is never lost.
@@ -204,7 +204,7 @@ func dsn(path string, cacheMiB int, extra url.Values) string {
 // a write that needs a new page fails with SQLITE_FULL, as on a full disk:
 // the domain error unavailable. Tests use it to fill the database; see
 // Options.MaxPageCount.
-func (s *Store) SetMaxPageCount(ctx context.Context, n int64) (int64, error) {
+func (s *SQLite) SetMaxPageCount(ctx context.Context, n int64) (int64, error) {
 	if n <= 0 {
 		n = noPageLimit
 	}
@@ -219,7 +219,7 @@ func (s *Store) SetMaxPageCount(ctx context.Context, n int64) (int64, error) {
 const noPageLimit = 4294967294
 
 // Close closes both pools.
-func (s *Store) Close() error {
+func (s *SQLite) Close() error {
 	return errors.Join(s.db.Close(), s.write.Close())
 }
 

@@ -57,7 +57,7 @@ var Postgres = Backend{Name: "postgres", open: func(t testing.TB, opt sqlstore.O
 
 // OpenSQLite opens a new, empty SQLite store in t's temporary directory,
 // closed when t ends.
-func OpenSQLite(t testing.TB, opt sqlstore.Options) *sqlstore.Store {
+func OpenSQLite(t testing.TB, opt sqlstore.Options) *sqlstore.SQLite {
 	t.Helper()
 	if opt.CacheMiB == 0 {
 		opt.CacheMiB = 4
