@@ -54,7 +54,7 @@ admin: {tokens: [{name: ops, token: %s}]}
 	return cfg, acme, globexToken
 }
 
-// One tenant's valid credentials and the long inputs of the bounds probe,
+// One tenant's valid credentials and the long inputs of internal/hostile,
 // twenty at a time, through every API: each is refused with its API's
 // parameter error, nothing is logged as an internal error, and another
 // tenant is served all along.

@@ -59,8 +59,8 @@ func numbers(n int) []string {
 	return out
 }
 
-// Cases returns the hostile requests: the findings of the input-bounds
-// probe, each over a bound by far.
+// Cases returns the hostile requests: inputs that cost seconds and
+// gigabytes before every input was bounded, each over a bound by far.
 func Cases() []Case {
 	window := func(extra string) string {
 		now := time.Now().Unix()
