@@ -68,7 +68,7 @@ func (r *UpsertResult) Merge(o UpsertResult) {
 }
 
 // A store may do more than Store: each further capability is an interface
-// of its own below, which the concrete store implements and which is passed
+// of its own below (and SyncState, in sync.go), which the concrete store implements and which is passed
 // explicitly, as a value, to the code that needs it (cmd/cdrhub's openStore
 // returns each beside the Store). A capability is never found by a type
 // assertion on a Store: a decorator (metrics.InstrumentStore, the health

@@ -40,7 +40,7 @@ func capabilityMethods(t *testing.T, root string) (ifaces map[string]bool, metho
 			})
 		}
 	}
-	if !ifaces["Store"] || !ifaces["Pruner"] || !ifaces["WriteProber"] {
+	if !ifaces["Store"] || !ifaces["Pruner"] || !ifaces["WriteProber"] || !ifaces["SyncState"] {
 		t.Fatalf("interfaces of internal/cdr: %v", ifaces)
 	}
 	return ifaces, methods
