@@ -97,6 +97,12 @@ func Open(t testing.TB, opt sqlstore.Options) cdr.Store {
 	return current.Open(t, opt)
 }
 
+// OpenSubject opens a store as Open does, with its capabilities.
+func OpenSubject(t testing.TB, opt sqlstore.Options) Subject {
+	t.Helper()
+	return current.OpenSubject(t, opt)
+}
+
 // Main runs a package's tests once on SQLite and once more on PostgreSQL,
 // for packages whose tests reach a store through Open. Call it from
 // TestMain: os.Exit(storetest.Main(m)). Without a PostgreSQL test server

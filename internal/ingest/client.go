@@ -1,0 +1,100 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/cdrhub/cdrhub/internal/ingest/tencentccc"
+)
+
+// Kind is what the engine does about a vendor error.
+type Kind int
+
+// The kinds of vendor errors.
+const (
+	// Transient: retry the same request with backoff.
+	Transient Kind = iota + 1
+	// Throttled: the vendor's rate limit; back off, retry.
+	Throttled
+	// Auth: the credentials are refused; stop the source.
+	Auth
+	// Invalid: the request cannot succeed as it is; no retry.
+	Invalid
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Transient:
+		return "transient"
+	case Throttled:
+		return "throttled"
+	case Auth:
+		return "auth"
+	case Invalid:
+		return "invalid"
+	}
+	return "unknown"
+}
+
+// Client is a vendor's record query as the engine drives it, for one
+// tenant's credentials. Windows are half-open, [from, to), with bounds in
+// whole seconds.
+type Client interface {
+	// Count returns the number of records in the window.
+	Count(ctx context.Context, from, to time.Time) (int, error)
+	// Page returns page n (from 0) of PageSize records of the window, the
+	// vendor's count of the window's records and when the answer arrived.
+	Page(ctx context.Context, from, to time.Time, n int) (records []json.RawMessage, total int, fetchedAt time.Time, err error)
+	// PageSize is the size of a full page.
+	PageSize() int
+	// MaxWindow is the longest window the vendor accepts.
+	MaxWindow() time.Duration
+	// Kind classifies an error of Count or Page; 0 for the caller's own
+	// context ending or an error of no kind.
+	Kind(err error) Kind
+	// Key names a raw record in logs (the vendor's id), "" when it has none.
+	Key(raw json.RawMessage) string
+}
+
+// TencentCCC adapts the Tencent CCC DescribeTelCdr client.
+func TencentCCC(c *tencentccc.Client) Client { return tencentClient{c} }
+
+type tencentClient struct{ c *tencentccc.Client }
+
+func (t tencentClient) Count(ctx context.Context, from, to time.Time) (int, error) {
+	return t.c.Count(ctx, from, to)
+}
+
+func (t tencentClient) Page(ctx context.Context, from, to time.Time, n int) ([]json.RawMessage, int, time.Time, error) {
+	p, err := t.c.Page(ctx, from, to, n)
+	return p.Records, p.TotalCount, p.FetchedAt, err
+}
+
+func (tencentClient) PageSize() int { return tencentccc.PageSize }
+
+// MaxWindow is a second under the API's bound: the client refuses a
+// window of 90 days or more.
+func (tencentClient) MaxWindow() time.Duration { return tencentccc.MaxWindow - time.Second }
+
+func (tencentClient) Kind(err error) Kind {
+	switch tencentccc.KindOf(err) {
+	case tencentccc.Transient:
+		return Transient
+	case tencentccc.Throttled:
+		return Throttled
+	case tencentccc.Auth:
+		return Auth
+	case tencentccc.Invalid:
+		return Invalid
+	}
+	return 0
+}
+
+func (tencentClient) Key(raw json.RawMessage) string {
+	var v struct{ SessionId string }
+	if json.Unmarshal(raw, &v) != nil {
+		return ""
+	}
+	return v.SessionId
+}

@@ -1,0 +1,391 @@
+// Package ingest is the sync engine: it pulls closed time windows of one
+// tenant's records of one vendor source from the vendor's record query
+// (a Client) into the store, verifying each window by counting it before
+// and after reading it, and keeps its progress in cdr.SyncState
+// (docs/design.md, Sync engine). internal/ingest/<vendor> are the vendor
+// clients.
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/mapping"
+)
+
+// Defaults of a Job's zero values.
+const (
+	DefaultMaxWindowRecords = 5000
+	DefaultRetries          = 5
+	DefaultBackoffBase      = time.Second
+	DefaultBackoffMax       = time.Minute
+	// MaxRereads is how often a window whose count moved is read again
+	// before it is recorded failed.
+	MaxRereads = 3
+)
+
+// Error codes of failed windows and of a source's last error.
+const (
+	CodeCountMoved = "count_moved" // the count did not hold over MaxRereads re-reads
+	CodeStore      = "store"       // the store refused a write
+)
+
+// Job is one run over one tenant's source.
+type Job struct {
+	Tenant  cdr.TenantID
+	Source  cdr.Source
+	Client  Client
+	Decoder mapping.Decoder // the tenant's Decoder of Source
+	Store   cdr.Store
+	State   cdr.SyncState
+
+	// From is where the first run starts, before any checkpoint.
+	From time.Time
+	// Lookback is how far before the checkpoint each run starts again,
+	// to pick up records the vendor changed since.
+	Lookback time.Duration
+	// Settle is how long a window stays open after its end: a run reads
+	// up to now − Settle.
+	Settle time.Duration
+	// MaxWindowRecords: a window counted above it is split in halves,
+	// down to one second; DefaultMaxWindowRecords when 0.
+	MaxWindowRecords int
+	// Retries bounds the retries of one request on Throttled and
+	// Transient errors; DefaultRetries when 0.
+	Retries int
+	// The backoff before retry i (from 0) is BackoffBase·2^i capped at
+	// BackoffMax, less up to half of it at random.
+	BackoffBase, BackoffMax time.Duration
+
+	Now    func() time.Time                                 // time.Now when nil
+	Sleep  func(ctx context.Context, d time.Duration) error // a timer honouring ctx when nil
+	Logger *slog.Logger                                     // discarded when nil
+}
+
+// Result is what a run did.
+type Result struct {
+	Windows []cdr.SyncWindow // the audit rows recorded, in order
+	// Totals of the windows' upserts.
+	Inserted, Updated, Unchanged, Rejected int
+	// Checkpoint is the source's checkpoint after the run (ms).
+	Checkpoint int64
+	// Failed: a window was recorded failed, or the source stopped on an
+	// error it set as the source's last error.
+	Failed bool
+}
+
+// stop ends a run early: the window it happened in is recorded failed
+// with code, and the error set as the source's last error.
+type stop struct {
+	code string
+	err  error
+}
+
+func (s *stop) Error() string { return s.err.Error() }
+func (s *stop) Unwrap() error { return s.err }
+
+type run struct {
+	Job
+	res Result
+	cur int64 // the contiguous checkpoint: a window from at or before it advances it
+}
+
+// Run reads the closed windows of j's source from checkpoint − Lookback
+// (or From) to now − Settle, window by window, and records each. It
+// returns an error when the run stopped before the end: a window failed
+// (Result.Failed), the context ended, or the state could not be written.
+func Run(ctx context.Context, j Job) (Result, error) {
+	r := &run{Job: j}
+	r.defaults()
+	if err := cdr.CheckSyncSource(j.Source); err != nil {
+		return r.res, err
+	}
+	if j.Client == nil || j.Decoder == nil || j.Store == nil || j.State == nil {
+		return r.res, errors.New("ingest: a job needs a client, a decoder, a store and a sync state")
+	}
+	cp, err := j.State.Checkpoint(ctx, j.Tenant, j.Source)
+	if err != nil {
+		return r.res, err
+	}
+	r.res.Checkpoint = cp
+	var start time.Time
+	if cp > 0 {
+		r.cur = cp
+		start = time.UnixMilli(cp).Add(-j.Lookback)
+	} else {
+		start = j.From
+		r.cur = start.Truncate(time.Second).UnixMilli()
+	}
+	start = start.Truncate(time.Second)
+	end := r.Now().Add(-j.Settle).Truncate(time.Second)
+	maxWin := j.Client.MaxWindow().Truncate(time.Second)
+	if maxWin < time.Second {
+		return r.res, errors.New("ingest: the client's longest window is under a second")
+	}
+	for from := start; from.Before(end); {
+		to := from.Add(maxWin)
+		if to.After(end) {
+			to = end
+		}
+		if err := r.window(ctx, from, to); err != nil {
+			return r.res, r.fail(ctx, err)
+		}
+		from = to
+	}
+	if err := j.State.ClearSyncError(ctx, j.Tenant, j.Source); err != nil {
+		return r.res, err
+	}
+	return r.res, nil
+}
+
+func (r *run) defaults() {
+	if r.MaxWindowRecords <= 0 {
+		r.MaxWindowRecords = DefaultMaxWindowRecords
+	}
+	if r.Retries <= 0 {
+		r.Retries = DefaultRetries
+	}
+	if r.BackoffBase <= 0 {
+		r.BackoffBase = DefaultBackoffBase
+	}
+	if r.BackoffMax <= 0 {
+		r.BackoffMax = DefaultBackoffMax
+	}
+	if r.Now == nil {
+		r.Now = time.Now
+	}
+	if r.Sleep == nil {
+		r.Sleep = sleep
+	}
+	if r.Logger == nil {
+		r.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// fail sets a stopped run's error as the source's last error.
+func (r *run) fail(ctx context.Context, err error) error {
+	var s *stop
+	if !errors.As(err, &s) || ctx.Err() != nil {
+		return err
+	}
+	r.res.Failed = true
+	e := cdr.SyncError{Code: s.code, Message: message(s.err), At: r.Now().UnixMilli()}
+	if serr := r.State.SetSyncError(ctx, r.Tenant, r.Source, e); serr != nil {
+		return errors.Join(err, serr)
+	}
+	return err
+}
+
+func message(err error) string {
+	m := err.Error()
+	if len(m) > cdr.MaxSyncMessageLen {
+		m = strings.ToValidUTF8(m[:cdr.MaxSyncMessageLen-3], "")
+	}
+	return m
+}
+
+// window reads [from, to): counts it, splits it when it holds more than
+// MaxWindowRecords, else reads and verifies it.
+func (r *run) window(ctx context.Context, from, to time.Time) error {
+	w := cdr.SyncWindow{Source: r.Source, From: from.UnixMilli(), To: to.UnixMilli(), StartedAt: r.Now().UnixMilli()}
+	count, err := r.count(ctx, from, to)
+	if err != nil {
+		return r.record(ctx, &w, err)
+	}
+	if count > r.MaxWindowRecords && to.Sub(from) > time.Second {
+		mid := from.Add((to.Sub(from) / 2).Truncate(time.Second))
+		if err := r.window(ctx, from, mid); err != nil {
+			return err
+		}
+		return r.window(ctx, mid, to)
+	}
+	for reread := 0; ; reread++ {
+		w.VendorCount = count
+		read, err := r.read(ctx, &w, from, to, count)
+		if err != nil {
+			return r.record(ctx, &w, err)
+		}
+		again, err := r.count(ctx, from, to)
+		if err != nil {
+			return r.record(ctx, &w, err)
+		}
+		if again == count && read == count {
+			w.VendorCount = again
+			return r.record(ctx, &w, nil)
+		}
+		r.Logger.Warn("sync window moved while read", "tenant", r.Tenant.String(), "source", r.Source,
+			"from", w.From, "to", w.To, "count", count, "read", read, "recount", again, "reread", reread)
+		if reread == MaxRereads {
+			w.VendorCount = again
+			return r.record(ctx, &w, &stop{CodeCountMoved, fmt.Errorf(
+				"window [%d, %d): the vendor's count moved from %d to %d (%d read) over %d re-reads", w.From, w.To, count, again, read, MaxRereads)})
+		}
+		count = again
+	}
+}
+
+// read pages through the window, upserting every page, until count
+// records are read or a page is short; it returns the records read.
+func (r *run) read(ctx context.Context, w *cdr.SyncWindow, from, to time.Time, count int) (int, error) {
+	size, read := r.Client.PageSize(), 0
+	for n := 0; read < count; n++ {
+		var recs []json.RawMessage
+		var fetched time.Time
+		err := r.retry(ctx, func() error {
+			var err error
+			recs, _, fetched, err = r.Client.Page(ctx, from, to, n)
+			return err
+		})
+		if err != nil {
+			return read, err
+		}
+		w.Pages++
+		read += len(recs)
+		if err := r.upsert(ctx, w, recs, fetched); err != nil {
+			return read, err
+		}
+		if len(recs) < size {
+			break
+		}
+	}
+	return read, nil
+}
+
+// upsert decodes a page's records and writes them with the page's fetch
+// time as their version. A record that does not decode, or is invalid,
+// is counted rejected and logged.
+func (r *run) upsert(ctx context.Context, w *cdr.SyncWindow, raws []json.RawMessage, fetched time.Time) error {
+	version := fetched.UnixMilli()
+	recs := make([]*cdr.Record, 0, len(raws))
+	for _, raw := range raws {
+		rec, err := r.Decoder.Decode(raw)
+		if err == nil {
+			rec.Version, rec.VersionSet = version, true
+			err = rec.Prepare(r.Tenant, version)
+		}
+		if err != nil {
+			w.Rejected++
+			r.res.Rejected++
+			r.Logger.Warn("sync record rejected", "tenant", r.Tenant.String(), "source", r.Source,
+				"key", r.Client.Key(raw), "err", err)
+			continue
+		}
+		recs = append(recs, rec)
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	res, err := r.Store.UpsertRecords(ctx, r.Tenant, recs, cdr.UpsertOptions{Now: r.Now().UnixMilli()})
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &stop{CodeStore, err}
+	}
+	w.Inserted += res.Inserted
+	w.Updated += res.Updated
+	w.Unchanged += res.Unchanged
+	r.res.Inserted += res.Inserted
+	r.res.Updated += res.Updated
+	r.res.Unchanged += res.Unchanged
+	return nil
+}
+
+func (r *run) count(ctx context.Context, from, to time.Time) (int, error) {
+	var n int
+	err := r.retry(ctx, func() error {
+		var err error
+		n, err = r.Client.Count(ctx, from, to)
+		return err
+	})
+	return n, err
+}
+
+// retry calls fn until it succeeds, retrying Throttled and Transient
+// errors up to Retries times after a backoff. The error of a vendor
+// request that failed for good is a *stop of its kind.
+func (r *run) retry(ctx context.Context, fn func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := fn()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		kind := r.Client.Kind(err)
+		if (kind == Throttled || kind == Transient) && attempt < r.Retries {
+			d := r.backoff(attempt)
+			r.Logger.Info("sync request retried", "tenant", r.Tenant.String(), "source", r.Source,
+				"kind", kind.String(), "attempt", attempt+1, "after", d, "err", err)
+			if err := r.Sleep(ctx, d); err != nil {
+				return err
+			}
+			continue
+		}
+		code := kind.String()
+		if kind == 0 {
+			code = "error"
+		}
+		return &stop{code, err}
+	}
+}
+
+// backoff is the wait before retry attempt: BackoffBase·2^attempt capped
+// at BackoffMax, less a random part of up to half.
+func (r *run) backoff(attempt int) time.Duration {
+	d := r.BackoffMax
+	if attempt < 30 && r.BackoffBase<<attempt < r.BackoffMax {
+		d = r.BackoffBase << attempt
+	}
+	return d - time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+// record writes w's audit row: verified when cause is nil, advancing the
+// checkpoint when w starts at or before it; failed otherwise, when cause
+// stops the run (not on the context ending: nothing is written then).
+// It returns cause, or the state's error.
+func (r *run) record(ctx context.Context, w *cdr.SyncWindow, cause error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var s *stop
+	if cause != nil && !errors.As(cause, &s) {
+		return cause
+	}
+	w.FinishedAt = max(r.Now().UnixMilli(), w.StartedAt)
+	advance := false
+	if cause == nil {
+		w.Outcome = cdr.WindowVerified
+		advance = w.From <= r.cur
+	} else {
+		w.Outcome, w.ErrorCode, w.ErrorMessage = cdr.WindowFailed, s.code, message(s.err)
+	}
+	if err := r.State.RecordWindow(ctx, r.Tenant, *w, advance); err != nil {
+		return errors.Join(cause, err)
+	}
+	r.res.Windows = append(r.res.Windows, *w)
+	if advance {
+		r.cur = max(r.cur, w.To)
+		r.res.Checkpoint = max(r.res.Checkpoint, w.To)
+	}
+	return cause
+}
