@@ -46,6 +46,7 @@ var syncBase = time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
 // start_at (ms) of every voice record of tenant "acme" it holds.
 type upstream struct {
 	srv    *httptest.Server
+	store  cdr.Store
 	starts []int64
 	raws   map[string]string // SessionId → the Tencent records as ingested
 }
@@ -64,7 +65,7 @@ func newUpstream(t *testing.T, rps float64, burst int) *upstream {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := &upstream{srv: httptest.NewServer(httpserver.Routes(httpserver.Ready{DB: store}, nil, slog.New(slog.DiscardHandler), httpserver.APIs{TencentCCC: api}))}
+	u := &upstream{store: store, srv: httptest.NewServer(httpserver.Routes(httpserver.Ready{DB: store}, nil, slog.New(slog.DiscardHandler), httpserver.APIs{TencentCCC: api}))}
 	t.Cleanup(u.srv.Close)
 	u.seed(t, store)
 	return u

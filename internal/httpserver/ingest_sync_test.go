@@ -1,0 +1,165 @@
+package httpserver_test
+
+// The sync engine (internal/ingest) closed loop: the real Tencent CCC
+// client pulling from cdrhub's own DescribeTelCdr into another store.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/ingest"
+	tcclient "github.com/cdrhub/cdrhub/internal/ingest/tencentccc"
+	"github.com/cdrhub/cdrhub/internal/mapping"
+	tcmap "github.com/cdrhub/cdrhub/internal/mapping/tencentccc"
+	"github.com/cdrhub/cdrhub/internal/sqlstore"
+	"github.com/cdrhub/cdrhub/internal/storetest"
+)
+
+func TestSyncClosedLoop(t *testing.T) {
+	u := newUpstream(t, 1000, 1000)
+	acme := cdr.MustTenantID("acme")
+	down := storetest.OpenSubject(t, sqlstore.Options{CacheMiB: 4})
+	ctx := context.Background()
+
+	// The client signs with the real clock (the upstream checks it) moved
+	// a second on per run, so that each run's versions are newer.
+	var shift time.Duration
+	c, err := tcclient.New(tcclient.Config{Endpoint: u.srv.URL, SecretID: syncID, SecretKey: syncKey, SdkAppID: syncApp,
+		Timeout: 10 * time.Second, Now: func() time.Time { return time.Now().Add(shift) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := syncBase.Add(6 * time.Hour)
+	end := now.Add(-time.Minute)
+	job := ingest.Job{
+		Tenant: acme, Source: cdr.SourceTencentCCC, Client: ingest.TencentCCC(c),
+		Decoder: mapping.NewFormats(mapping.Tenant{}).Decoders[cdr.SourceTencentCCC],
+		Store:   down.Store, State: down.SyncState,
+		From: syncBase.Add(-time.Hour), Lookback: 8 * time.Hour, Settle: time.Minute,
+		MaxWindowRecords: 100, // the 243 records take several windows
+		Now:              func() time.Time { return now },
+		Sleep:            func(ctx context.Context, d time.Duration) error { t.Errorf("slept %v", d); return nil },
+	}
+	run := func() ingest.Result {
+		t.Helper()
+		shift += time.Second
+		res, err := ingest.Run(ctx, job)
+		if err != nil || res.Failed || res.Rejected != 0 {
+			t.Fatalf("Run: %+v, %v", res, err)
+		}
+		if res.Checkpoint != end.UnixMilli() {
+			t.Errorf("checkpoint %d, want %d", res.Checkpoint, end.UnixMilli())
+		}
+		return res
+	}
+
+	// served is every voice record of the window as the upstream serves it.
+	served := func() map[string]string {
+		t.Helper()
+		out := map[string]string{}
+		n, err := c.Count(ctx, job.From, end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for number := range tcclient.PageCount(n) {
+			p, err := c.Page(ctx, job.From, end, number)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, raw := range p.Records {
+				var info struct{ SessionId string }
+				if err := json.Unmarshal(raw, &info); err != nil {
+					t.Fatal(err)
+				}
+				out[info.SessionId] = string(raw)
+			}
+		}
+		if len(out) != len(u.starts) {
+			t.Fatalf("the upstream serves %d records, holds %d", len(out), len(u.starts))
+		}
+		return out
+	}
+	// check: the downstream holds each served record exactly once, raw as served.
+	check := func(want map[string]string) {
+		t.Helper()
+		recs, total, err := down.FindRecords(ctx, acme, cdr.Filter{Count: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != len(want) || len(recs) != len(want) {
+			t.Fatalf("downstream holds %d records, want %d", total, len(want))
+		}
+		seen := map[string]bool{}
+		for _, r := range recs {
+			if r.Source != cdr.SourceTencentCCC || seen[r.SourceID] {
+				t.Errorf("record %s: source %s, seen before %v", r.ID, r.Source, seen[r.SourceID])
+			}
+			seen[r.SourceID] = true
+			full, err := down.FindRecordByID(ctx, acme, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(full.Raw) != want[r.SourceID] {
+				t.Errorf("%s: raw\n %s\nserved\n %s", r.SourceID, full.Raw, want[r.SourceID])
+			}
+		}
+	}
+
+	first := run()
+	if first.Inserted != len(u.starts) || first.Updated != 0 || first.Unchanged != 0 {
+		t.Errorf("first run: inserted %d, updated %d, unchanged %d; want %d inserted", first.Inserted, first.Updated, first.Unchanged, len(u.starts))
+	}
+	if len(first.Windows) < 3 {
+		t.Errorf("first run: %d windows; want the window split", len(first.Windows))
+	}
+	check(served())
+
+	second := run()
+	if second.Inserted != 0 || second.Updated != 0 || second.Unchanged != len(u.starts) {
+		t.Errorf("second run: inserted %d, updated %d, unchanged %d; want all %d unchanged", second.Inserted, second.Updated, second.Unchanged, len(u.starts))
+	}
+
+	// A Tencent record changed upstream, inside the look-back.
+	raw := json.RawMessage(fmt.Sprintf(`{"SessionId":"tc-sync-3","Caller":"13800001111","Callee":"02066668888","Time":%d,"Direction":0,"CallType":2,`+
+		`"Duration":75,"EndStatus":1,"EndStatusString":"ok","SeatUser":{"UserId":"agent@acme","Name":"Ann"},"Remark":"changed"}`, syncBase.Unix()+3*1700+30))
+	rec, err := tcmap.Ingest(raw, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := u.store.UpsertRecords(ctx, acme, []*cdr.Record{rec}, cdr.UpsertOptions{}); err != nil || res.Updated != 1 {
+		t.Fatalf("upstream change: %+v, %v", res, err)
+	}
+	third := run()
+	if third.Inserted != 0 || third.Updated != 1 || third.Unchanged != len(u.starts)-1 {
+		t.Errorf("third run: inserted %d, updated %d, unchanged %d; want one updated", third.Inserted, third.Updated, third.Unchanged)
+	}
+	want := served()
+	if want["tc-sync-3"] != string(raw) {
+		t.Errorf("the upstream serves %s", want["tc-sync-3"])
+	}
+	check(want)
+
+	ws, err := down.SyncState.SyncWindows(ctx, acme, cdr.SourceTencentCCC, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(first.Windows) + len(second.Windows) + len(third.Windows); len(ws) != n {
+		t.Errorf("%d audit rows, the runs recorded %d", len(ws), n)
+	}
+	for _, w := range ws {
+		if w.Outcome != cdr.WindowVerified || w.ErrorCode != "" {
+			t.Errorf("audit row %+v", w)
+		}
+	}
+	if cp, err := down.SyncState.Checkpoint(ctx, acme, cdr.SourceTencentCCC); err != nil || cp != end.UnixMilli() {
+		t.Errorf("checkpoint %d, %v; want %d", cp, err, end.UnixMilli())
+	}
+	ss, err := down.SyncState.SyncSources(ctx, acme)
+	if err != nil || len(ss) != 1 || ss[0].LastError != nil || ss[0].WindowsVerified != int64(len(ws)) {
+		t.Errorf("status %+v, %v", ss, err)
+	}
+}
