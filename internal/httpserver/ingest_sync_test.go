@@ -36,7 +36,7 @@ func TestSyncClosedLoop(t *testing.T) {
 	now := syncBase.Add(6 * time.Hour)
 	end := now.Add(-time.Minute)
 	job := ingest.Job{
-		Tenant: acme, Source: cdr.SourceTencentCCC, Client: ingest.TencentCCC(c),
+		Tenant: acme, Source: cdr.SourceTencentCCC, Client: c.Engine(),
 		Decoder: mapping.NewFormats(mapping.Tenant{}).Decoders[cdr.SourceTencentCCC],
 		Store:   down.Store, State: down.SyncState,
 		From: syncBase.Add(-time.Hour), Lookback: 8 * time.Hour, Settle: time.Minute,

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"time"
-
-	"github.com/cdrhub/cdrhub/internal/ingest/tencentccc"
 )
 
 // Kind is what the engine does about a vendor error.
@@ -55,46 +53,4 @@ type Client interface {
 	Kind(err error) Kind
 	// Key names a raw record in logs (the vendor's id), "" when it has none.
 	Key(raw json.RawMessage) string
-}
-
-// TencentCCC adapts the Tencent CCC DescribeTelCdr client.
-func TencentCCC(c *tencentccc.Client) Client { return tencentClient{c} }
-
-type tencentClient struct{ c *tencentccc.Client }
-
-func (t tencentClient) Count(ctx context.Context, from, to time.Time) (int, error) {
-	return t.c.Count(ctx, from, to)
-}
-
-func (t tencentClient) Page(ctx context.Context, from, to time.Time, n int) ([]json.RawMessage, int, time.Time, error) {
-	p, err := t.c.Page(ctx, from, to, n)
-	return p.Records, p.TotalCount, p.FetchedAt, err
-}
-
-func (tencentClient) PageSize() int { return tencentccc.PageSize }
-
-// MaxWindow is a second under the API's bound: the client refuses a
-// window of 90 days or more.
-func (tencentClient) MaxWindow() time.Duration { return tencentccc.MaxWindow - time.Second }
-
-func (tencentClient) Kind(err error) Kind {
-	switch tencentccc.KindOf(err) {
-	case tencentccc.Transient:
-		return Transient
-	case tencentccc.Throttled:
-		return Throttled
-	case tencentccc.Auth:
-		return Auth
-	case tencentccc.Invalid:
-		return Invalid
-	}
-	return 0
-}
-
-func (tencentClient) Key(raw json.RawMessage) string {
-	var v struct{ SessionId string }
-	if json.Unmarshal(raw, &v) != nil {
-		return ""
-	}
-	return v.SessionId
 }

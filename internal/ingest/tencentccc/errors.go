@@ -8,43 +8,30 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/cdrhub/cdrhub/internal/ingest"
 )
 
-// Kind is what the engine does about an error.
-type Kind int
+// Kind is the engine's classification of an error (ingest.Kind). This
+// client's errors are:
+//   - Transient: HTTP 5xx, InternalError*, ServiceUnavailable, network
+//     errors, timeouts, and answers that are not the API's: a body that is
+//     not JSON, too long, or without its fields (TotalCount, TelCdrList,
+//     RequestId).
+//   - Throttled: RequestLimitExceeded* and HTTP 429.
+//   - Auth: AuthFailure*, UnauthorizedOperation*, IpNotInWhitelist,
+//     IpInBlacklist.
+//   - Invalid: every other vendor code, any other HTTP status, a window
+//     refused before sending.
+type Kind = ingest.Kind
 
-// The kinds of errors.
+// The kinds, as the engine names them.
 const (
-	// Transient: retry with backoff. HTTP 5xx, InternalError*,
-	// ServiceUnavailable, network errors, timeouts, and answers that are
-	// not the API's: a body that is not JSON, too long, or without its
-	// fields (TotalCount, TelCdrList, RequestId).
-	Transient Kind = iota + 1
-	// Throttled: the rate limit; wait, then retry. RequestLimitExceeded*
-	// and HTTP 429.
-	Throttled
-	// Auth: the credentials are refused; stop the source, do not retry.
-	// AuthFailure*, UnauthorizedOperation*, IpNotInWhitelist, IpInBlacklist.
-	Auth
-	// Invalid: the request was built wrong (every other vendor code, any
-	// other HTTP status, a window refused before sending); retrying the
-	// same request cannot help.
-	Invalid
+	Transient = ingest.Transient
+	Throttled = ingest.Throttled
+	Auth      = ingest.Auth
+	Invalid   = ingest.Invalid
 )
-
-func (k Kind) String() string {
-	switch k {
-	case Transient:
-		return "transient"
-	case Throttled:
-		return "throttled"
-	case Auth:
-		return "auth"
-	case Invalid:
-		return "invalid"
-	}
-	return fmt.Sprintf("Kind(%d)", int(k))
-}
 
 // ErrWindow is wrapped by the error of a window refused before sending.
 var ErrWindow = errors.New("invalid window")
