@@ -8,7 +8,8 @@
 //   - usersig: Tencent IM UserSig (TLS sig v2)
 //   - laaffic: the laaffic-family MD5 Sign
 //
-// This package holds what they share.
+// This package holds what they share: the key lookup (Keys) and the
+// signed-header name check.
 package auth
 
 import "strings"
@@ -27,4 +28,20 @@ func IsLowerToken(s string) bool {
 		}
 	}
 	return true
+}
+
+// Keys finds the secret of a public key id (a SecretId, an AccessKeyId).
+// The caller also remembers which tenant the id belongs to; a tenant may
+// hold several, for rotation.
+type Keys interface {
+	Lookup(id string) (secret string, ok bool)
+}
+
+// KeyMap is a Keys backed by a map from id to secret.
+type KeyMap map[string]string
+
+// Lookup implements Keys.
+func (m KeyMap) Lookup(id string) (string, bool) {
+	s, ok := m[id]
+	return s, ok
 }

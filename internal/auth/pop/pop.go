@@ -31,22 +31,15 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/cdrhub/cdrhub/internal/auth"
 )
 
-// Keys finds the AccessKeySecret of an AccessKeyId. The caller also
-// remembers which tenant the AccessKeyId belongs to.
-type Keys interface {
-	Lookup(accessKeyID string) (secret string, ok bool)
-}
+// Keys finds the secret of a key id (AccessKeyId → AccessKeySecret).
+type Keys = auth.Keys
 
-// KeyMap is a Keys backed by a map from AccessKeyId to AccessKeySecret.
-type KeyMap map[string]string
-
-// Lookup implements Keys.
-func (m KeyMap) Lookup(accessKeyID string) (string, bool) {
-	s, ok := m[accessKeyID]
-	return s, ok
-}
+// KeyMap is a Keys backed by a map.
+type KeyMap = auth.KeyMap
 
 // Scheme names the signature scheme of a verified request.
 type Scheme string

@@ -27,6 +27,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/cdrhub/cdrhub/internal/auth"
 )
 
 // Credential is one SecretId and its SecretKey.
@@ -34,20 +36,11 @@ type Credential struct {
 	SecretID, SecretKey string
 }
 
-// Keys finds the SecretKey of a SecretId. The caller also remembers which
-// tenant the SecretId belongs to; a tenant may hold several for rotation.
-type Keys interface {
-	Lookup(secretID string) (secretKey string, ok bool)
-}
+// Keys finds the secret of a key id (SecretId → SecretKey).
+type Keys = auth.Keys
 
-// KeyMap is a Keys backed by a map from SecretId to SecretKey.
-type KeyMap map[string]string
-
-// Lookup implements Keys.
-func (m KeyMap) Lookup(secretID string) (string, bool) {
-	k, ok := m[secretID]
-	return k, ok
-}
+// KeyMap is a Keys backed by a map.
+type KeyMap = auth.KeyMap
 
 // Scheme names the signature scheme of a verified request.
 type Scheme string
