@@ -15,6 +15,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/api/imrest"
 	"github.com/cdrhub/cdrhub/internal/auth/usersig"
 	"github.com/cdrhub/cdrhub/internal/httpx"
+	"github.com/cdrhub/cdrhub/internal/httpx/httpxtest"
 )
 
 // signed is the URL of a request by admin with a valid UserSig of app.
@@ -170,31 +171,16 @@ func TestAccessLogPrincipal(t *testing.T) {
 		}
 	}
 	e.srv.Close() // every access line is written
-	lines := map[string]map[string]any{}
-	for _, l := range strings.Split(strings.TrimSpace(e.logs.String()), "\n") {
-		for _, s := range secrets {
-			if strings.Contains(l, s) {
-				t.Errorf("log line holds a UserSig or key: %s", l)
-			}
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(l), &m); err != nil {
-			t.Fatalf("log line is not JSON: %s", l)
-		}
-		if m["msg"] == "request" {
-			lines[m["request_id"].(string)] = m
-		}
-	}
+	lines := httpxtest.AccessLog(t, e.logs.String(), secrets...)
 	for i, tt := range tests {
-		m, ok := lines[ids[i]]
+		got, ok := lines[ids[i]]
 		if !ok {
 			t.Errorf("%s: no access line for request %q", tt.name, ids[i])
 			continue
 		}
-		got := [2]any{m["tenant"], m["principal"]}
-		want := [2]any{nil, nil}
+		want := httpxtest.Who{}
 		if tt.principal != "" {
-			want = [2]any{tt.tenant, tt.principal}
+			want = httpxtest.Who{Tenant: tt.tenant, Principal: tt.principal}
 		}
 		if got != want {
 			t.Errorf("%s: tenant, principal = %q, want %q", tt.name, got, want)

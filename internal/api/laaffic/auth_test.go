@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cdrhub/cdrhub/internal/httpx/httpxtest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -92,20 +93,20 @@ func TestAuthBeforeBody(t *testing.T) {
 func TestAccessLogPrincipal(t *testing.T) {
 	e := newEnv(t, 1000, 1000, nil)
 	now := time.Now().Unix()
-	type who struct{ Tenant, Principal any }
+	type who = httpxtest.Who
 	tests := []struct {
 		name, path, key, secret string
 		ts                      int64
 		body                    string
 		status                  string
-		want                    who // nil for no such attribute
+		want                    who // "" for no such attribute
 	}{
-		{"answered", "/voice/ccRecordQuery", acmeKey, acmeSecret, now, query(""), "0", who{"acme", acmeKey}},
-		{"answered, cc/record/query", "/v3/cc/record/query", globexKey, globexSecret, now, body(true, "", "", nil), "0", who{"globex", globexKey}},
-		{"parameter error", "/v3/voice/ccRecordQuery", acmeKey, acmeSecret, now, body(false, "", "", map[string]any{"seatNameList": numbered(101, 3)}), "-22", who{"acme", acmeKey}},
-		{"before 2000", "/v3/voice/ccRecordQuery", acmeKey, acmeSecret, now, body(false, "1969-12-31T23:00:00Z", "1969-12-31T23:59:59Z", nil), "-22", who{"acme", acmeKey}},
-		{"stale Timestamp, Sign verified", "/voice/ccRecordQuery", acmeKey, acmeSecret, now - 3600, query(""), "-16", who{"acme", acmeKey}},
-		{"address refused, Sign verified", "/voice/ccRecordQuery", lockedKey, lockedSecret, now, query(""), "-2", who{"initech", lockedKey}},
+		{"answered", "/voice/ccRecordQuery", acmeKey, acmeSecret, now, query(""), "0", who{Tenant: "acme", Principal: acmeKey}},
+		{"answered, cc/record/query", "/v3/cc/record/query", globexKey, globexSecret, now, body(true, "", "", nil), "0", who{Tenant: "globex", Principal: globexKey}},
+		{"parameter error", "/v3/voice/ccRecordQuery", acmeKey, acmeSecret, now, body(false, "", "", map[string]any{"seatNameList": numbered(101, 3)}), "-22", who{Tenant: "acme", Principal: acmeKey}},
+		{"before 2000", "/v3/voice/ccRecordQuery", acmeKey, acmeSecret, now, body(false, "1969-12-31T23:00:00Z", "1969-12-31T23:59:59Z", nil), "-22", who{Tenant: "acme", Principal: acmeKey}},
+		{"stale Timestamp, Sign verified", "/voice/ccRecordQuery", acmeKey, acmeSecret, now - 3600, query(""), "-16", who{Tenant: "acme", Principal: acmeKey}},
+		{"address refused, Sign verified", "/voice/ccRecordQuery", lockedKey, lockedSecret, now, query(""), "-2", who{Tenant: "initech", Principal: lockedKey}},
 		{"bad Sign", "/voice/ccRecordQuery", acmeKey, globexSecret, now, query(""), "-1", who{}},
 		{"unknown Api-Key", "/voice/ccRecordQuery", "nobody", acmeSecret, now, query(""), "-1", who{}},
 	}
@@ -121,28 +122,14 @@ func TestAccessLogPrincipal(t *testing.T) {
 		signs = append(signs, hex.EncodeToString(sum[:]))
 	}
 	e.srv.Close() // every access line is written
-	lines := map[string]map[string]any{}
-	for _, l := range strings.Split(strings.TrimSpace(e.logs.String()), "\n") {
-		for _, secret := range append(signs, acmeSecret, globexSecret, lockedSecret) {
-			if strings.Contains(strings.ToLower(l), secret) {
-				t.Errorf("log line holds a secret or a Sign: %s", l)
-			}
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(l), &m); err != nil {
-			t.Fatalf("log line is not JSON: %s", l)
-		}
-		if m["msg"] == "request" {
-			lines[m["request_id"].(string)] = m
-		}
-	}
+	lines := httpxtest.AccessLog(t, e.logs.String(), append(signs, acmeSecret, globexSecret, lockedSecret)...)
 	for i, tc := range tests {
-		m, ok := lines[ids[i]]
+		got, ok := lines[ids[i]]
 		if !ok {
 			t.Errorf("%s: no access line for request %q", tc.name, ids[i])
 			continue
 		}
-		if diff := cmp.Diff(tc.want, who{m["tenant"], m["principal"]}); diff != "" {
+		if diff := cmp.Diff(tc.want, got); diff != "" {
 			t.Errorf("%s: tenant and principal (-want +got):\n%s", tc.name, diff)
 		}
 	}

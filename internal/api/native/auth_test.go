@@ -11,6 +11,7 @@ import (
 
 	"github.com/cdrhub/cdrhub/internal/api/native"
 	"github.com/cdrhub/cdrhub/internal/httpx"
+	"github.com/cdrhub/cdrhub/internal/httpx/httpxtest"
 )
 
 // TestAuthBeforeBody sends upserts whose bodies never complete: a request
@@ -108,31 +109,16 @@ func TestAccessLogPrincipal(t *testing.T) {
 		ids[i] = resp.Header.Get(httpx.RequestIDHeader)
 	}
 	e.srv.Close() // every access line is written
-	lines := map[string]map[string]any{}
-	for _, l := range strings.Split(strings.TrimSpace(e.logs.String()), "\n") {
-		for _, sec := range []string{acmeToken, globexToken, adminToken} {
-			if strings.Contains(l, sec) {
-				t.Errorf("log line holds a token: %s", l)
-			}
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(l), &m); err != nil {
-			t.Fatalf("log line is not JSON: %s", l)
-		}
-		if m["msg"] == "request" {
-			lines[m["request_id"].(string)] = m
-		}
-	}
+	lines := httpxtest.AccessLog(t, e.logs.String(), acmeToken, globexToken, adminToken)
 	for i, tt := range tests {
-		m, ok := lines[ids[i]]
+		got, ok := lines[ids[i]]
 		if !ok {
 			t.Errorf("%s: no access line for request %q", tt.name, ids[i])
 			continue
 		}
-		got := [2]any{m["tenant"], m["principal"]}
-		want := [2]any{nil, nil}
+		want := httpxtest.Who{}
 		if tt.principal != "" {
-			want = [2]any{tt.tenant, tt.principal}
+			want = httpxtest.Who{Tenant: tt.tenant, Principal: tt.principal}
 		}
 		if got != want {
 			t.Errorf("%s: tenant, principal = %q, want %q", tt.name, got, want)
