@@ -1,7 +1,6 @@
 package imrest_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,6 +18,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/auth/usersig"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/httpserver"
+	"github.com/cdrhub/cdrhub/internal/httpx/httpxtest"
 	deskmap "github.com/cdrhub/cdrhub/internal/mapping/tencentdesk"
 	trtcmap "github.com/cdrhub/cdrhub/internal/mapping/trtccallkit"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
@@ -41,37 +40,8 @@ var base = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 type env struct {
 	srv   *httptest.Server
 	store cdr.Store
-	reads *atomic.Int64 // the API's reads of the store
-	logs  *syncBuffer   // the server's log, JSON lines
-}
-
-// countingStore counts the API's reads of the store.
-type countingStore struct {
-	cdr.Store
-	reads *atomic.Int64
-}
-
-func (s countingStore) FindRecords(ctx context.Context, t cdr.TenantID, f cdr.Filter) ([]*cdr.Record, int, error) {
-	s.reads.Add(1)
-	return s.Store.FindRecords(ctx, t, f)
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	reads *atomic.Int64     // the API's reads of the store
+	logs  *httpxtest.Buffer // the server's log, JSON lines
 }
 
 func terms(r *cdr.Record) []cdr.Term {
@@ -91,7 +61,7 @@ func newEnv(t *testing.T, rps float64, burst int) *env {
 		return &imrest.Block{Tenant: cdr.MustTenantID(tn), Admins: []string{admin}, RPS: rps, Burst: burst, ByCallIDRPS: rps, ByCallIDBurst: burst}
 	}
 	reads := new(atomic.Int64)
-	api, err := imrest.New(countingStore{store, reads}, []imrest.App{
+	api, err := imrest.New(storetest.CountReads(store, reads), []imrest.App{
 		{SdkAppID: acmeApp, Key: acmeKey, MaxUserSigLifetime: acmeMaxLifetime, CallKit: block("acme"), Desk: block("acme")},
 		{SdkAppID: globexApp, Key: globexKey, CallKit: block("globex")},
 		{SdkAppID: deskOnlyApp, Key: deskKey, Desk: block("initech")},
@@ -99,7 +69,7 @@ func newEnv(t *testing.T, rps float64, burst int) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &httpxtest.Buffer{}
 	srv := httptest.NewServer(httpserver.Routes(httpserver.Ready{DB: store}, nil, slog.New(slog.NewJSONHandler(logs, nil)), httpserver.APIs{IMREST: api}))
 	t.Cleanup(srv.Close)
 	for _, tn := range []string{"acme", "globex"} {

@@ -1,8 +1,6 @@
 package native_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,6 +16,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/api/native"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/httpserver"
+	"github.com/cdrhub/cdrhub/internal/httpx/httpxtest"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
 	"github.com/cdrhub/cdrhub/internal/storetest"
 	"github.com/google/go-cmp/cmp"
@@ -34,15 +32,15 @@ type env struct {
 	srv   *httptest.Server
 	store cdr.Store
 	api   *native.API
-	reads *atomic.Int64 // the API's reads of the store
-	logs  *syncBuffer   // the server's log, JSON lines
+	reads *atomic.Int64     // the API's reads of the store
+	logs  *httpxtest.Buffer // the server's log, JSON lines
 }
 
 func newEnv(t *testing.T, limits native.Limits) *env {
 	t.Helper()
 	store := storetest.Open(t, sqlstore.Options{CacheMiB: 4})
 	reads := new(atomic.Int64)
-	api, err := native.New(countingStore{store, reads}, []native.Token{
+	api, err := native.New(storetest.CountReads(store, reads), []native.Token{
 		{Name: "acme", Secret: acmeToken, Tenant: "acme"},
 		{Name: "globex", Secret: globexToken, Tenant: "globex"},
 		{Name: "ops", Secret: adminToken},
@@ -50,50 +48,11 @@ func newEnv(t *testing.T, limits native.Limits) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &httpxtest.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
 	srv := httptest.NewServer(httpserver.Routes(httpserver.Ready{DB: store}, nil, log, httpserver.APIs{Native: api}))
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, store: store, api: api, reads: reads, logs: logs}
-}
-
-// countingStore counts the reads of the store.
-type countingStore struct {
-	cdr.Store
-	reads *atomic.Int64
-}
-
-func (s countingStore) FindRecordByID(ctx context.Context, t cdr.TenantID, id string) (*cdr.Record, error) {
-	s.reads.Add(1)
-	return s.Store.FindRecordByID(ctx, t, id)
-}
-
-func (s countingStore) FindRecords(ctx context.Context, t cdr.TenantID, f cdr.Filter) ([]*cdr.Record, int, error) {
-	s.reads.Add(1)
-	return s.Store.FindRecords(ctx, t, f)
-}
-
-func (s countingStore) StreamRecords(ctx context.Context, t cdr.TenantID, f cdr.Filter, fn func([]byte, cdr.Cursor) error) error {
-	s.reads.Add(1)
-	return s.Store.StreamRecords(ctx, t, f, fn)
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // do sends a request and decodes the JSON response into out (if not nil).

@@ -2,8 +2,10 @@
 package httpxtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -37,4 +39,23 @@ func AccessLog(t testing.TB, logs string, secrets ...string) map[string]Who {
 		}
 	}
 	return out
+}
+
+// Buffer is a bytes.Buffer safe for a server's goroutines: where a test's
+// logger writes.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
