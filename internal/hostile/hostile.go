@@ -172,12 +172,13 @@ func imREST(path, body string) func(Target, time.Time) (*http.Request, error) {
 		if err != nil {
 			return nil, err
 		}
-		if strings.Contains(body, "%d") {
-			body = fmt.Sprintf(body, now.Unix()-86400, now.Unix())
+		b := body // each Build formats its own copy; cases are built concurrently
+		if strings.Contains(b, "%d") {
+			b = fmt.Sprintf(b, now.Unix()-86400, now.Unix())
 		}
 		q := url.Values{"sdkappid": {strconv.FormatUint(t.IMSdkAppID, 10)}, "identifier": {t.IMIdentifier},
 			"usersig": {sig}, "random": {"1"}, "contenttype": {"json"}}
-		req, err := http.NewRequest("POST", t.Base+path+"?"+q.Encode(), strings.NewReader(body))
+		req, err := http.NewRequest("POST", t.Base+path+"?"+q.Encode(), strings.NewReader(b))
 		if err != nil {
 			return nil, err
 		}
