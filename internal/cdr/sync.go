@@ -36,9 +36,13 @@ type SyncState interface {
 	SetSyncError(ctx context.Context, t TenantID, source Source, e SyncError) error
 	// ClearSyncError removes the source's last error, if any.
 	ClearSyncError(ctx context.Context, t TenantID, source Source) error
+	// RecordRun records the start, finish and outcome of t's source's
+	// last run, replacing the previous run's.
+	RecordRun(ctx context.Context, t TenantID, source Source, r SyncRun) error
 	// SyncSources returns the status of each of t's sources that has a
-	// window or an error recorded, ordered by source.
-	SyncSources(ctx context.Context, t TenantID) ([]SyncStatus, error)
+	// window, an error or a run recorded, ordered by source, with the
+	// source's lease when one is held and unexpired at now.
+	SyncSources(ctx context.Context, t TenantID, now time.Time) ([]SyncStatus, error)
 
 	// AcquireLease gives t's source's lease to h until now+ttl when it is
 	// free, expired, or already h's (which extends it), and returns the
@@ -145,13 +149,54 @@ func (e *SyncError) Check() error {
 	return checkSyncText(e.Code, e.Message)
 }
 
+// RunOutcome is how a sync run ended.
+type RunOutcome string
+
+const (
+	RunOK       RunOutcome = "ok"       // every window verified
+	RunFailed   RunOutcome = "failed"   // a window failed or the source stopped on an error
+	RunCanceled RunOutcome = "canceled" // the run was stopped (shutdown, a lost lease)
+)
+
+// RunOutcomes lists every run outcome.
+var RunOutcomes = []RunOutcome{RunOK, RunFailed, RunCanceled}
+
+// SyncRun is one run over a source.
+type SyncRun struct {
+	StartedAt  int64 // ms
+	FinishedAt int64 // ms
+	Outcome    RunOutcome
+}
+
+// Check refuses a run that finished before it started, started before
+// 1970 or has an unknown outcome, as invalid.
+func (r *SyncRun) Check() error {
+	switch {
+	case r.StartedAt < 0 || r.FinishedAt < r.StartedAt:
+		return Errorf(EINVALID, "sync run finished before it started")
+	case !Valid(r.Outcome, RunOutcomes):
+		return Errorf(EINVALID, "sync run outcome %q: want ok, failed or canceled", r.Outcome)
+	}
+	return nil
+}
+
+// SyncCounts are the totals of upserts of a source's windows: what the
+// upserts did (cdr.UpsertResult; stale records count as unchanged), and
+// records refused as invalid.
+type SyncCounts struct {
+	Inserted, Updated, Unchanged, Rejected int64
+}
+
 // SyncStatus is the state of one source, for a status endpoint.
 type SyncStatus struct {
 	Source          Source
 	Checkpoint      int64       // ms; 0 before the first verified window
 	LastError       *SyncError  // nil when there is none
 	LastWindow      *SyncWindow // the last recorded, nil before the first
+	LastRun         *SyncRun    // the last recorded, nil before the first
 	WindowsVerified int64       // windows recorded as verified
+	Records         SyncCounts  // over every window recorded
+	Lease           *Lease      // the lease in force, nil when none is
 }
 
 // LeaseHolder names a process that holds, or wants, a source's lease. Two

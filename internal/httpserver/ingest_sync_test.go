@@ -158,7 +158,7 @@ func TestSyncClosedLoop(t *testing.T) {
 	if cp, err := down.SyncState.Checkpoint(ctx, acme, cdr.SourceTencentCCC); err != nil || cp != end.UnixMilli() {
 		t.Errorf("checkpoint %d, %v; want %d", cp, err, end.UnixMilli())
 	}
-	ss, err := down.SyncState.SyncSources(ctx, acme)
+	ss, err := down.SyncState.SyncSources(ctx, acme, time.Now())
 	if err != nil || len(ss) != 1 || ss[0].LastError != nil || ss[0].WindowsVerified != int64(len(ws)) {
 		t.Errorf("status %+v, %v", ss, err)
 	}

@@ -167,7 +167,7 @@ func (e *env) checkpoint(t *testing.T) int64 {
 
 func (e *env) lastError(t *testing.T) *cdr.SyncError {
 	t.Helper()
-	ss, err := e.state.SyncSources(context.Background(), tenant)
+	ss, err := e.state.SyncSources(context.Background(), tenant, time.Now())
 	if err != nil || len(ss) != 1 {
 		t.Fatalf("SyncSources: %v, %v", ss, err)
 	}

@@ -13,7 +13,7 @@ var (
 	_ cdr.SyncState = (*Postgres)(nil)
 )
 
-// syncSQL is the sync engine's state (migration 0004) on either database:
+// syncSQL is the sync engine's state (migrations 0004 and 0005) on either database:
 // the same SQL, rebound for the dialect. Writes go through write (SQLite's
 // writer connection), reads through read.
 type syncSQL struct {
@@ -76,14 +76,24 @@ func (s *Postgres) ClearSyncError(ctx context.Context, t cdr.TenantID, source cd
 	return s.sync().clearError(ctx, t, source)
 }
 
-// SyncSources returns the status of each of t's sources.
-func (s *SQLite) SyncSources(ctx context.Context, t cdr.TenantID) ([]cdr.SyncStatus, error) {
-	return s.sync().sources(ctx, t)
+// RecordRun records the source's last run.
+func (s *SQLite) RecordRun(ctx context.Context, t cdr.TenantID, source cdr.Source, r cdr.SyncRun) error {
+	return s.sync().recordRun(ctx, t, source, r)
+}
+
+// RecordRun records the source's last run.
+func (s *Postgres) RecordRun(ctx context.Context, t cdr.TenantID, source cdr.Source, r cdr.SyncRun) error {
+	return s.sync().recordRun(ctx, t, source, r)
 }
 
 // SyncSources returns the status of each of t's sources.
-func (s *Postgres) SyncSources(ctx context.Context, t cdr.TenantID) ([]cdr.SyncStatus, error) {
-	return s.sync().sources(ctx, t)
+func (s *SQLite) SyncSources(ctx context.Context, t cdr.TenantID, now time.Time) ([]cdr.SyncStatus, error) {
+	return s.sync().sources(ctx, t, now)
+}
+
+// SyncSources returns the status of each of t's sources.
+func (s *Postgres) SyncSources(ctx context.Context, t cdr.TenantID, now time.Time) ([]cdr.SyncStatus, error) {
+	return s.sync().sources(ctx, t, now)
 }
 
 // AcquireLease gives the source's lease to h when it is free, expired or
@@ -178,12 +188,17 @@ func (s syncSQL) recordWindow(ctx context.Context, t cdr.TenantID, w cdr.SyncWin
 		w.StartedAt, w.FinishedAt, string(w.Outcome), null(w.ErrorCode), null(w.ErrorMessage)); err != nil {
 		return s.d.formatError(err)
 	}
-	if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO sync_sources (tenant_id, source, checkpoint, windows_verified)
-		VALUES (?, ?, ?, ?)
+	if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO sync_sources (tenant_id, source, checkpoint, windows_verified,
+			records_inserted, records_updated, records_unchanged, records_rejected)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (tenant_id, source) DO UPDATE SET
 			checkpoint = CASE WHEN excluded.checkpoint > sync_sources.checkpoint THEN excluded.checkpoint ELSE sync_sources.checkpoint END,
-			windows_verified = sync_sources.windows_verified + excluded.windows_verified`),
-		t.String(), string(w.Source), cp, verified); err != nil {
+			windows_verified = sync_sources.windows_verified + excluded.windows_verified,
+			records_inserted = sync_sources.records_inserted + excluded.records_inserted,
+			records_updated = sync_sources.records_updated + excluded.records_updated,
+			records_unchanged = sync_sources.records_unchanged + excluded.records_unchanged,
+			records_rejected = sync_sources.records_rejected + excluded.records_rejected`),
+		t.String(), string(w.Source), cp, verified, w.Inserted, w.Updated, w.Unchanged, w.Rejected); err != nil {
 		return s.d.formatError(err)
 	}
 	return s.d.formatError(tx.Commit())
@@ -257,58 +272,100 @@ func (s syncSQL) clearError(ctx context.Context, t cdr.TenantID, source cdr.Sour
 	return s.d.formatError(err)
 }
 
-func (s syncSQL) sources(ctx context.Context, t cdr.TenantID) ([]cdr.SyncStatus, error) {
+func (s syncSQL) recordRun(ctx context.Context, t cdr.TenantID, source cdr.Source, r cdr.SyncRun) error {
+	if err := checkKey(t, source); err != nil {
+		return err
+	}
+	if err := r.Check(); err != nil {
+		return err
+	}
+	_, err := s.write.ExecContext(ctx, s.d.rebind(`INSERT INTO sync_sources (tenant_id, source, run_started_at, run_finished_at, run_outcome)
+		VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (tenant_id, source) DO UPDATE SET
+			run_started_at = excluded.run_started_at, run_finished_at = excluded.run_finished_at, run_outcome = excluded.run_outcome`),
+		t.String(), string(source), r.StartedAt, r.FinishedAt, string(r.Outcome))
+	return s.d.formatError(err)
+}
+
+func (s syncSQL) sources(ctx context.Context, t cdr.TenantID, now time.Time) ([]cdr.SyncStatus, error) {
 	if t.IsZero() {
 		return nil, cdr.ErrNoTenant
 	}
-	// The last window of each source is its greatest id, one probe of
-	// sync_windows_source per source.
-	rows, err := s.read.QueryContext(ctx, s.d.rebind(`SELECT s.source, s.checkpoint, s.windows_verified,
-			s.error_code, s.error_message, s.error_at,
-			w.id, w.source, w.from_at, w.to_at, w.vendor_count, w.pages, w.inserted, w.updated, w.unchanged, w.rejected,
+	// The sources are those with a state row or a live lease; the last
+	// window of each is its greatest id, one probe of sync_windows_source
+	// per source.
+	at := now.UnixMilli()
+	rows, err := s.read.QueryContext(ctx, s.d.rebind(`SELECT k.source, s.checkpoint, s.windows_verified,
+			s.records_inserted, s.records_updated, s.records_unchanged, s.records_rejected,
+			s.error_code, s.error_message, s.error_at, s.run_started_at, s.run_finished_at, s.run_outcome,
+			l.holder_id, l.holder_host, l.holder_pid, l.acquired_at, l.expires_at,
+			w.id, w.from_at, w.to_at, w.vendor_count, w.pages, w.inserted, w.updated, w.unchanged, w.rejected,
 			w.started_at, w.finished_at, w.outcome, w.error_code, w.error_message
-		FROM sync_sources s
-		LEFT JOIN sync_windows w ON w.tenant_id = s.tenant_id AND w.id = (
-			SELECT max(id) FROM sync_windows WHERE tenant_id = s.tenant_id AND source = s.source)
-		WHERE s.tenant_id = ?
-		ORDER BY s.source`), t.String())
+		FROM (SELECT source FROM sync_sources WHERE tenant_id = ?
+			UNION SELECT source FROM sync_leases WHERE tenant_id = ? AND expires_at > ?) k
+		LEFT JOIN sync_sources s ON s.tenant_id = ? AND s.source = k.source
+		LEFT JOIN sync_leases l ON l.tenant_id = ? AND l.source = k.source AND l.expires_at > ?
+		LEFT JOIN sync_windows w ON w.tenant_id = ? AND w.id = (
+			SELECT max(id) FROM sync_windows WHERE tenant_id = ? AND source = k.source)
+		ORDER BY k.source`), t.String(), t.String(), at, t.String(), t.String(), at, t.String(), t.String())
 	if err != nil {
 		return nil, s.d.formatError(err)
 	}
 	defer rows.Close()
 	var out []cdr.SyncStatus
 	for rows.Next() {
-		var (
-			st                               cdr.SyncStatus
-			source                           string
-			errCode, errMsg                  sql.NullString
-			errAt                            sql.NullInt64
-			wID, wFrom, wTo, wStart, wFinish sql.NullInt64
-			wVendor, wPages                  sql.NullInt64
-			wIns, wUpd, wUnch, wRej          sql.NullInt64
-			wSource, wOutcome, wCode, wMsg   sql.NullString
-		)
-		if err := rows.Scan(&source, &st.Checkpoint, &st.WindowsVerified, &errCode, &errMsg, &errAt,
-			&wID, &wSource, &wFrom, &wTo, &wVendor, &wPages, &wIns, &wUpd, &wUnch, &wRej,
-			&wStart, &wFinish, &wOutcome, &wCode, &wMsg); err != nil {
+		st, err := scanStatus(rows)
+		if err != nil {
 			return nil, s.d.formatError(err)
-		}
-		st.Source = cdr.Source(source)
-		if errCode.Valid {
-			st.LastError = &cdr.SyncError{Code: errCode.String, Message: errMsg.String, At: errAt.Int64}
-		}
-		if wID.Valid {
-			st.LastWindow = &cdr.SyncWindow{
-				ID: wID.Int64, Source: cdr.Source(wSource.String), From: wFrom.Int64, To: wTo.Int64,
-				VendorCount: int(wVendor.Int64), Pages: int(wPages.Int64),
-				Inserted: int(wIns.Int64), Updated: int(wUpd.Int64), Unchanged: int(wUnch.Int64), Rejected: int(wRej.Int64),
-				StartedAt: wStart.Int64, FinishedAt: wFinish.Int64, Outcome: cdr.WindowOutcome(wOutcome.String),
-				ErrorCode: wCode.String, ErrorMessage: wMsg.String,
-			}
 		}
 		out = append(out, st)
 	}
 	return out, s.d.formatError(rows.Err())
+}
+
+// scanStatus scans a row of sources' query.
+func scanStatus(r scanner) (cdr.SyncStatus, error) {
+	var (
+		st                                       cdr.SyncStatus
+		source                                   string
+		cp, verified, ins, upd, unch, rej        sql.NullInt64
+		errCode, errMsg, runOutcome              sql.NullString
+		errAt, runStart, runFinish               sql.NullInt64
+		lID, lHost                               sql.NullString
+		lPID, lAcquired, lExpires                sql.NullInt64
+		wID, wFrom, wTo, wStart, wFinish         sql.NullInt64
+		wVendor, wPages, wIns, wUpd, wUnch, wRej sql.NullInt64
+		wOutcome, wCode, wMsg                    sql.NullString
+	)
+	if err := r.Scan(&source, &cp, &verified, &ins, &upd, &unch, &rej,
+		&errCode, &errMsg, &errAt, &runStart, &runFinish, &runOutcome,
+		&lID, &lHost, &lPID, &lAcquired, &lExpires,
+		&wID, &wFrom, &wTo, &wVendor, &wPages, &wIns, &wUpd, &wUnch, &wRej,
+		&wStart, &wFinish, &wOutcome, &wCode, &wMsg); err != nil {
+		return st, err
+	}
+	st.Source, st.Checkpoint, st.WindowsVerified = cdr.Source(source), cp.Int64, verified.Int64
+	st.Records = cdr.SyncCounts{Inserted: ins.Int64, Updated: upd.Int64, Unchanged: unch.Int64, Rejected: rej.Int64}
+	if errCode.Valid {
+		st.LastError = &cdr.SyncError{Code: errCode.String, Message: errMsg.String, At: errAt.Int64}
+	}
+	if runOutcome.Valid {
+		st.LastRun = &cdr.SyncRun{StartedAt: runStart.Int64, FinishedAt: runFinish.Int64, Outcome: cdr.RunOutcome(runOutcome.String)}
+	}
+	if lID.Valid {
+		st.Lease = &cdr.Lease{Holder: cdr.LeaseHolder{ID: lID.String, Host: lHost.String, PID: int(lPID.Int64)},
+			AcquiredAt: lAcquired.Int64, ExpiresAt: lExpires.Int64}
+	}
+	if wID.Valid {
+		st.LastWindow = &cdr.SyncWindow{
+			ID: wID.Int64, Source: st.Source, From: wFrom.Int64, To: wTo.Int64,
+			VendorCount: int(wVendor.Int64), Pages: int(wPages.Int64),
+			Inserted: int(wIns.Int64), Updated: int(wUpd.Int64), Unchanged: int(wUnch.Int64), Rejected: int(wRej.Int64),
+			StartedAt: wStart.Int64, FinishedAt: wFinish.Int64, Outcome: cdr.WindowOutcome(wOutcome.String),
+			ErrorCode: wCode.String, ErrorMessage: wMsg.String,
+		}
+	}
+	return st, nil
 }
 
 // checkLease checks what every lease change takes.

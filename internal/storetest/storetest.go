@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Subject) {
 	t.Run("Prune", func(t *testing.T) { s := subject(t); testPrune(t, s.Store, s.Pruner) })
 	t.Run("SyncCheckpoint", func(t *testing.T) { testSyncCheckpoint(t, subject(t).SyncState) })
 	t.Run("SyncErrors", func(t *testing.T) { testSyncErrors(t, subject(t).SyncState) })
+	t.Run("SyncRuns", func(t *testing.T) { testSyncRuns(t, subject(t).SyncState) })
 	t.Run("SyncLeases", func(t *testing.T) { testSyncLeases(t, subject(t).SyncState) })
 	t.Run("SyncLeaseRace", func(t *testing.T) { testSyncLeaseRace(t, subject(t).SyncState) })
 	t.Run("SyncZeroTenant", func(t *testing.T) { testSyncZeroTenant(t, subject(t).SyncState) })

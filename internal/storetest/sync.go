@@ -47,9 +47,10 @@ func windows(t *testing.T, s cdr.SyncState, tn cdr.TenantID, source cdr.Source, 
 	return ws
 }
 
+// sources returns tn's sources' status at base.
 func sources(t *testing.T, s cdr.SyncState, tn cdr.TenantID) []cdr.SyncStatus {
 	t.Helper()
-	st, err := s.SyncSources(ctx, tn)
+	st, err := s.SyncSources(ctx, tn, time.UnixMilli(base))
 	if err != nil {
 		t.Fatalf("SyncSources: %v", err)
 	}
@@ -122,8 +123,11 @@ func testSyncCheckpoint(t *testing.T, s cdr.SyncState) {
 	a := window(cdr.SourceAliyunCCC, base, base+5*minute)
 	record(t, s, tenant, a, true)
 	wantStatus := []cdr.SyncStatus{
-		{Source: cdr.SourceAliyunCCC, Checkpoint: a.To, WindowsVerified: 1, LastWindow: &a},
-		{Source: src, Checkpoint: w4.To, WindowsVerified: 4, LastWindow: &want[4]},
+		{Source: cdr.SourceAliyunCCC, Checkpoint: a.To, WindowsVerified: 1, LastWindow: &a,
+			Records: cdr.SyncCounts{Inserted: 3, Updated: 2, Unchanged: 1, Rejected: 1}},
+		// The counts are over every window, verified or failed.
+		{Source: src, Checkpoint: w4.To, WindowsVerified: 4, LastWindow: &want[4],
+			Records: cdr.SyncCounts{Inserted: 15, Updated: 10, Unchanged: 5, Rejected: 5}},
 	}
 	st := sources(t, s, tenant)
 	if len(st) == 2 {
@@ -230,6 +234,59 @@ func testSyncErrors(t *testing.T, s cdr.SyncState) {
 		if err := s.SetSyncError(ctx, tenant, src, e); cdr.ErrorCode(err) != cdr.EINVALID {
 			t.Errorf("SetSyncError(%.20q): %v, want invalid", e.Code, err)
 		}
+	}
+}
+
+// testSyncRuns: the last run replaces the one before; a source with a
+// live lease is listed, with its lease, before it has any other state;
+// nothing of it is another tenant's.
+func testSyncRuns(t *testing.T, s cdr.SyncState) {
+	src := cdr.SourceTencentCCC
+	h := cdr.LeaseHolder{ID: "h1", Host: "host-a", PID: 42}
+	l, ok, err := s.AcquireLease(ctx, tenant, src, h, 15*time.Second, time.UnixMilli(base-time.Second.Milliseconds()))
+	if err != nil || !ok {
+		t.Fatalf("AcquireLease: %v %v", ok, err)
+	}
+	want := []cdr.SyncStatus{{Source: src, Lease: &l}}
+	if diff := cmp.Diff(want, sources(t, s, tenant)); diff != "" {
+		t.Errorf("with a live lease only (-want +got):\n%s", diff)
+	}
+	if st := sources(t, s, other); len(st) != 0 {
+		t.Errorf("the other tenant sees %+v", st)
+	}
+	late, err := s.SyncSources(ctx, tenant, time.UnixMilli(l.ExpiresAt))
+	if err != nil || len(late) != 0 {
+		t.Errorf("at the lease's expiry: %+v %v, want no source", late, err)
+	}
+
+	r1 := cdr.SyncRun{StartedAt: base, FinishedAt: base + 900, Outcome: cdr.RunFailed}
+	r2 := cdr.SyncRun{StartedAt: base + 1000, FinishedAt: base + 1000, Outcome: cdr.RunOK}
+	for _, r := range []cdr.SyncRun{r1, r2} {
+		if err := s.RecordRun(ctx, tenant, src, r); err != nil {
+			t.Fatalf("RecordRun(%+v): %v", r, err)
+		}
+	}
+	want = []cdr.SyncStatus{{Source: src, LastRun: &r2, Lease: &l}}
+	if diff := cmp.Diff(want, sources(t, s, tenant)); diff != "" {
+		t.Errorf("after two runs (-want +got):\n%s", diff)
+	}
+	if st := sources(t, s, other); len(st) != 0 {
+		t.Errorf("the other tenant sees %+v", st)
+	}
+	for _, r := range []cdr.SyncRun{
+		{StartedAt: base, FinishedAt: base - 1, Outcome: cdr.RunOK},
+		{StartedAt: -1, FinishedAt: base, Outcome: cdr.RunOK},
+		{StartedAt: base, FinishedAt: base, Outcome: "done"},
+	} {
+		if err := s.RecordRun(ctx, tenant, src, r); cdr.ErrorCode(err) != cdr.EINVALID {
+			t.Errorf("RecordRun(%+v): %v, want invalid", r, err)
+		}
+	}
+	if err := s.RecordRun(ctx, tenant, cdr.SourceNative, r1); cdr.ErrorCode(err) != cdr.EINVALID {
+		t.Errorf("RecordRun of the native source: %v, want invalid", err)
+	}
+	if diff := cmp.Diff(want, sources(t, s, tenant)); diff != "" {
+		t.Errorf("after refused runs (-want +got):\n%s", diff)
 	}
 }
 
@@ -408,11 +465,14 @@ func testSyncZeroTenant(t *testing.T, s cdr.SyncState) {
 		"SyncWindows":    func() error { _, err := s.SyncWindows(ctx, zero, src, 0, 0); return err },
 		"SetSyncError":   func() error { return s.SetSyncError(ctx, zero, src, cdr.SyncError{Code: "x", At: base}) },
 		"ClearSyncError": func() error { return s.ClearSyncError(ctx, zero, src) },
-		"SyncSources":    func() error { _, err := s.SyncSources(ctx, zero); return err },
-		"AcquireLease":   func() error { _, _, err := s.AcquireLease(ctx, zero, src, h, time.Second, now); return err },
-		"RenewLease":     func() error { _, err := s.RenewLease(ctx, zero, src, h, time.Second, now); return err },
-		"ReleaseLease":   func() error { _, err := s.ReleaseLease(ctx, zero, src, h); return err },
-		"TakeOverLease":  func() error { _, err := s.TakeOverLease(ctx, zero, src, h, h, time.Second, now); return err },
+		"SyncSources":    func() error { _, err := s.SyncSources(ctx, zero, now); return err },
+		"RecordRun": func() error {
+			return s.RecordRun(ctx, zero, src, cdr.SyncRun{StartedAt: base, FinishedAt: base, Outcome: cdr.RunOK})
+		},
+		"AcquireLease":  func() error { _, _, err := s.AcquireLease(ctx, zero, src, h, time.Second, now); return err },
+		"RenewLease":    func() error { _, err := s.RenewLease(ctx, zero, src, h, time.Second, now); return err },
+		"ReleaseLease":  func() error { _, err := s.ReleaseLease(ctx, zero, src, h); return err },
+		"TakeOverLease": func() error { _, err := s.TakeOverLease(ctx, zero, src, h, h, time.Second, now); return err },
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, cdr.ErrNoTenant) {
