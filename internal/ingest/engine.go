@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/httpx"
 	"github.com/cdrhub/cdrhub/internal/mapping"
 )
 
@@ -48,6 +49,10 @@ type Job struct {
 
 	// From is where the first run starts, before any checkpoint.
 	From time.Time
+	// Oldest, when set, is the earliest time the vendor still serves: a
+	// run starts there at the earliest, whatever From, the checkpoint and
+	// Lookback say (records before it are gone from the vendor).
+	Oldest time.Time
 	// Lookback is how far before the checkpoint each run starts again,
 	// to pick up records the vendor changed since.
 	Lookback time.Duration
@@ -63,6 +68,13 @@ type Job struct {
 	// The backoff before retry i (from 0) is BackoffBase·2^i capped at
 	// BackoffMax, less up to half of it at random.
 	BackoffBase, BackoffMax time.Duration
+	// RPS and Burst size the token bucket every request of the run takes
+	// a token from, waiting for one when it is empty; no limit when RPS is
+	// 0.
+	RPS   float64
+	Burst int
+
+	Metrics *Metrics // nil records nothing
 
 	Now    func() time.Time                                 // time.Now when nil
 	Sleep  func(ctx context.Context, d time.Duration) error // a timer honouring ctx when nil
@@ -93,8 +105,9 @@ func (s *stop) Unwrap() error { return s.err }
 
 type run struct {
 	Job
-	res Result
-	cur int64 // the contiguous checkpoint: a window from at or before it advances it
+	res   Result
+	cur   int64 // the contiguous checkpoint: a window from at or before it advances it
+	limit *httpx.Limiter
 }
 
 // Run reads the closed windows of j's source from checkpoint − Lookback
@@ -123,7 +136,19 @@ func Run(ctx context.Context, j Job) (Result, error) {
 		start = j.From
 		r.cur = start.Truncate(time.Second).UnixMilli()
 	}
+	if start.Before(j.Oldest) {
+		start = j.Oldest
+	}
 	start = start.Truncate(time.Second)
+	if r.cur < start.UnixMilli() {
+		// The vendor no longer serves what lies between the checkpoint
+		// (or From) and its oldest record: nothing can verify it any
+		// more, so the contiguous checkpoint resumes where the vendor
+		// does.
+		r.Logger.Warn("sync records lost past the vendor's retention", "tenant", j.Tenant.String(), "source", j.Source,
+			"from", r.cur, "to", start.UnixMilli())
+		r.cur = start.UnixMilli()
+	}
 	end := r.Now().Add(-j.Settle).Truncate(time.Second)
 	maxWin := j.Client.MaxWindow().Truncate(time.Second)
 	if maxWin < time.Second {
@@ -167,6 +192,22 @@ func (r *run) defaults() {
 	if r.Logger == nil {
 		r.Logger = slog.New(slog.DiscardHandler)
 	}
+	if r.RPS > 0 {
+		r.limit = httpx.NewLimiter(r.RPS, max(r.Burst, 1))
+	}
+}
+
+// pace waits for a token of the rate limit, if there is one.
+func (r *run) pace(ctx context.Context) error {
+	if r.limit == nil {
+		return nil
+	}
+	for !r.limit.Allow(r.Now()) {
+		if err := r.Sleep(ctx, time.Duration(float64(time.Second)/r.RPS)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -284,6 +325,7 @@ func (r *run) upsert(ctx context.Context, w *cdr.SyncWindow, raws []json.RawMess
 		if err != nil {
 			w.Rejected++
 			r.res.Rejected++
+			r.Metrics.recordsAdd(r.Source, ClassRejected, 1)
 			r.Logger.Warn("sync record rejected", "tenant", r.Tenant.String(), "source", r.Source,
 				"key", r.Client.Key(raw), "err", err)
 			continue
@@ -306,6 +348,9 @@ func (r *run) upsert(ctx context.Context, w *cdr.SyncWindow, raws []json.RawMess
 	r.res.Inserted += res.Inserted
 	r.res.Updated += res.Updated
 	r.res.Unchanged += res.Unchanged
+	r.Metrics.recordsAdd(r.Source, ClassInserted, res.Inserted)
+	r.Metrics.recordsAdd(r.Source, ClassUpdated, res.Updated)
+	r.Metrics.recordsAdd(r.Source, ClassUnchanged, res.Unchanged)
 	return nil
 }
 
@@ -324,14 +369,24 @@ func (r *run) count(ctx context.Context, from, to time.Time) (int, error) {
 // request that failed for good is a *stop of its kind.
 func (r *run) retry(ctx context.Context, fn func() error) error {
 	for attempt := 0; ; attempt++ {
+		if err := r.pace(ctx); err != nil {
+			return err
+		}
 		err := fn()
 		if err == nil {
+			r.Metrics.request(r.Source, RequestOK)
 			return nil
 		}
 		if ctx.Err() != nil {
+			r.Metrics.request(r.Source, RequestError)
 			return ctx.Err()
 		}
 		kind := r.Client.Kind(err)
+		if kind == 0 {
+			r.Metrics.request(r.Source, RequestError)
+		} else {
+			r.Metrics.request(r.Source, kind.String())
+		}
 		if (kind == Throttled || kind == Transient) && attempt < r.Retries {
 			d := r.backoff(attempt)
 			r.Logger.Info("sync request retried", "tenant", r.Tenant.String(), "source", r.Source,

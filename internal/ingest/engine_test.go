@@ -401,3 +401,58 @@ func TestCancelKeepsCheckpoint(t *testing.T) {
 		t.Errorf("second run: %+v", res)
 	}
 }
+
+// A rate limit of 2 requests a second with bursts of 1 spaces the run's
+// requests half a second apart on its clock.
+func TestRateLimit(t *testing.T) {
+	f := &fake{size: 4, maxWin: 20 * time.Minute}
+	e := newEnv(t, f)
+	j := e.job()
+	j.RPS, j.Burst = 2, 1
+	var at []time.Time
+	f.fail = func(string, time.Time, time.Time) error { at = append(at, e.now); return nil }
+	j.Sleep = func(ctx context.Context, d time.Duration) error { e.now = e.now.Add(d); return nil }
+	start := e.now
+	res, err := ingest.Run(context.Background(), j)
+	if err != nil || res.Failed {
+		t.Fatalf("Run: %+v, %v", res, err)
+	}
+	if len(at) < 10 {
+		t.Fatalf("%d requests; want enough to measure", len(at))
+	}
+	for i := 1; i < len(at); i++ {
+		if gap := at[i].Sub(at[i-1]); gap < 500*time.Millisecond {
+			t.Errorf("request %d %v after the one before, want at least 500ms", i, gap)
+		}
+	}
+	if took := e.now.Sub(start); took > time.Duration(len(at))*time.Second {
+		t.Errorf("%d requests took %v: the limit waits too long", len(at), took)
+	}
+}
+
+// A checkpoint older than what the vendor still serves (Oldest) starts
+// the run at Oldest, and the checkpoint moves on from there: what lay
+// between is gone from the vendor.
+func TestOldestBoundsTheStart(t *testing.T) {
+	f := &fake{size: 4, maxWin: 3 * time.Hour}
+	f.recs = []fakeRec{telCdr("old", base.Add(-time.Hour), ""), telCdr("kept", base.Add(time.Hour), "")}
+	e := newEnv(t, f)
+	ctx := context.Background()
+	old := cdr.SyncWindow{Source: cdr.SourceTencentCCC, From: base.Add(-3 * time.Hour).UnixMilli(), To: base.Add(-2 * time.Hour).UnixMilli(),
+		StartedAt: 1, FinishedAt: 1, Outcome: cdr.WindowVerified}
+	if err := e.state.RecordWindow(ctx, tenant, old, true); err != nil {
+		t.Fatal(err)
+	}
+	j := e.job()
+	j.Oldest = base
+	res, err := ingest.Run(ctx, j)
+	if err != nil || res.Failed || res.Inserted != 1 {
+		t.Fatalf("Run: %+v, %v", res, err)
+	}
+	if end := e.now.Add(-time.Minute).UnixMilli(); e.checkpoint(t) != end {
+		t.Errorf("checkpoint %d, want %d", e.checkpoint(t), end)
+	}
+	if ws := e.windows(t); ws[1].From != base.UnixMilli() {
+		t.Errorf("the run started at %d, want Oldest %d", ws[1].From, base.UnixMilli())
+	}
+}
