@@ -31,6 +31,36 @@ const (
 	DefaultTimestampWindow = Duration(300 * time.Second)
 )
 
+// Sync defaults (SyncCommon). Endpoint and Horizon have per-vendor defaults:
+// DefaultTencentCCCEndpoint and the Default*Horizon constants.
+const (
+	DefaultSyncInterval         = Duration(5 * time.Minute)
+	DefaultSyncLookback         = Duration(48 * time.Hour)
+	DefaultSyncSettle           = Duration(2 * time.Minute)
+	DefaultSyncHorizonWarning   = Duration(24 * time.Hour)
+	DefaultSyncMaxWindowRecords = 5000
+	MaxSyncWindowRecords        = 100000
+	DefaultSyncRPS              = 10
+	DefaultSyncBurst            = 10
+
+	DefaultTencentCCCEndpoint = "https://ccc.tencentcloudapi.com"
+
+	DefaultTencentCCCHorizon  = Duration(180 * 24 * time.Hour)
+	DefaultTRTCCallKitHorizon = Duration(7 * 24 * time.Hour)
+	DefaultAliyunCCCHorizon   = Duration(180 * 24 * time.Hour)
+	DefaultLaafficHorizon     = Duration(60 * 24 * time.Hour)
+	DefaultTencentDeskHorizon = Duration(180 * 24 * time.Hour)
+)
+
+// Vendor blocks, by their YAML key (also their cdr.Source).
+const (
+	VendorTencentCCC  = "tencent_ccc"
+	VendorTRTCCallKit = "trtc_callkit"
+	VendorAliyunCCC   = "aliyun_ccc"
+	VendorLaaffic     = "laaffic"
+	VendorTencentDesk = "tencent_desk"
+)
+
 // Storage drivers.
 const (
 	DriverSQLite   = "sqlite"
@@ -128,25 +158,115 @@ type CallKitRateLimit struct {
 	ByCallID  RateLimit `yaml:"by_call_id"`
 }
 
-// Sync configures pulling records from the vendor. The credential fields
-// override the block's served credentials field by field; empty means the
-// served one. SecretKey is the TencentCloud key, or the IM key for B and E.
-type Sync struct {
-	Enabled  bool     `yaml:"enabled"`
-	Endpoint string   `yaml:"endpoint"`
-	Region   string   `yaml:"region"`
+// SyncCommon is what every vendor's sync block has: whether and how often
+// to pull records from the vendor into the store. ApplyDefaults fills the
+// unset fields, some with per-vendor defaults; Validate checks the ranges
+// whether or not the sync is enabled, and refuses enabled: true on a vendor
+// without a sync client (SyncSupported).
+type SyncCommon struct {
+	Enabled bool `yaml:"enabled"`
+	// Endpoint is the vendor API's base URL: http:// or https://, a host,
+	// no path, query, user info or fragment. Empty: no default for the
+	// vendor (only tencent_ccc has one).
+	Endpoint string `yaml:"endpoint"`
+	// Interval is the time between runs; at least 1s.
 	Interval Duration `yaml:"interval"`
+	// Lookback is how far back each run looks again, to catch late records.
 	Lookback Duration `yaml:"lookback"`
+	// Settle is how long a record is left to settle at the vendor before it
+	// is pulled. Nil (unset) takes DefaultSyncSettle; 0 is allowed and
+	// stays 0. Read it with SettleDuration.
+	Settle *Duration `yaml:"settle"`
+	// From is the earliest instant to sync; zero means Horizon before now,
+	// decided at run time. Not before 2000-01-01.
+	From Instant `yaml:"from"`
+	// Horizon is how long the vendor keeps records (per-vendor default).
+	Horizon Duration `yaml:"horizon"`
+	// HorizonWarning is the margin before Horizon at which records not yet
+	// pulled are reported as about to be lost.
+	HorizonWarning Duration `yaml:"horizon_warning"`
+	// RateLimit bounds the requests sent to the vendor.
+	RateLimit RateLimit `yaml:"rate_limit"`
+	// MaxWindowRecords bounds the records pulled for one query window;
+	// 1..MaxSyncWindowRecords.
+	MaxWindowRecords int `yaml:"max_window_records"`
+	// CAFile is a PEM file of CA certificates for verifying Endpoint.
+	// Relative paths are joined with the configuration file's directory;
+	// the file is not read here.
+	CAFile string `yaml:"ca_file"`
+}
 
-	SecretID            string `yaml:"secret_id"`
-	SecretKey           Secret `yaml:"secret_key"`
-	SecretKeyFile       string `yaml:"secret_key_file"`
+// SettleDuration returns Settle, or 0 if it is nil (after ApplyDefaults it
+// is not).
+func (s SyncCommon) SettleDuration() time.Duration {
+	if s.Settle == nil {
+		return 0
+	}
+	return s.Settle.Std()
+}
+
+// TencentCCCSync is tencent_ccc's sync block. The credential fields
+// override the block's served ones field by field (see
+// TencentCCC.SyncCredential).
+type TencentCCCSync struct {
+	SyncCommon    `yaml:",inline"`
+	Region        string `yaml:"region"` // optional
+	SecretID      string `yaml:"secret_id"`
+	SecretKey     Secret `yaml:"secret_key"`
+	SecretKeyFile string `yaml:"secret_key_file"`
+	// SDKAppID overrides the block's sdk_app_id as the scope of the pull.
+	SDKAppID int64 `yaml:"sdk_app_id"`
+}
+
+// TRTCCallKitSync is trtc_callkit's sync block; empty fields take the
+// block's (see TRTCCallKit.SyncCredential). SecretKey is the IM key.
+type TRTCCallKitSync struct {
+	SyncCommon    `yaml:",inline"`
+	SDKAppID      uint64 `yaml:"sdk_app_id"`
+	Identifier    string `yaml:"identifier"`
+	SecretKey     Secret `yaml:"secret_key"`
+	SecretKeyFile string `yaml:"secret_key_file"`
+}
+
+// AliyunCCCSync is aliyun_ccc's sync block; empty fields take the block's
+// (see AliyunCCC.SyncCredential).
+type AliyunCCCSync struct {
+	SyncCommon          `yaml:",inline"`
+	Region              string `yaml:"region"`
+	InstanceID          string `yaml:"instance_id"`
 	AccessKeyID         string `yaml:"access_key_id"`
 	AccessKeySecret     Secret `yaml:"access_key_secret"`
 	AccessKeySecretFile string `yaml:"access_key_secret_file"`
-	APIKey              string `yaml:"api_key"`
-	APISecret           Secret `yaml:"api_secret"`
-	APISecretFile       string `yaml:"api_secret_file"`
+}
+
+// LaafficSync is laaffic's sync block; empty fields take the block's (see
+// Laaffic.SyncCredential).
+type LaafficSync struct {
+	SyncCommon    `yaml:",inline"`
+	APIKey        string `yaml:"api_key"`
+	APISecret     Secret `yaml:"api_secret"`
+	APISecretFile string `yaml:"api_secret_file"`
+}
+
+// TencentDeskSync is tencent_desk's sync block; empty fields take the
+// block's (see TencentDesk.SyncCredential). SecretKey is the IM key.
+type TencentDeskSync struct {
+	SyncCommon    `yaml:",inline"`
+	SDKAppID      uint64 `yaml:"sdk_app_id"`
+	Identifier    string `yaml:"identifier"`
+	SecretKey     Secret `yaml:"secret_key"`
+	SecretKeyFile string `yaml:"secret_key_file"`
+}
+
+// SyncSupported reports whether sync has a client for the vendor block
+// named vendor (its YAML key, such as "tencent_ccc"). Validate refuses
+// enabled: true on the others.
+func SyncSupported(vendor string) bool {
+	switch vendor {
+	case VendorTencentCCC:
+		return true
+	}
+	return false
 }
 
 // TencentCCC is API A (Tencent Cloud Contact Center DescribeTelCdr).
@@ -155,7 +275,7 @@ type TencentCCC struct {
 	AllowToken  bool                `yaml:"allow_token"`
 	RateLimit   RateLimit           `yaml:"rate_limit"`
 	Credentials []TencentCredential `yaml:"credentials"`
-	Sync        Sync                `yaml:"sync"`
+	Sync        TencentCCCSync      `yaml:"sync"`
 	// ProtectedOnly lets the block's credentials call
 	// DescribeProtectedTelCdr only: DescribeTelCdr, which shows the
 	// numbers, is UnauthorizedOperation. X-TC-Action is not signed, so
@@ -178,7 +298,7 @@ type TRTCCallKit struct {
 	SecretKey        Secret           `yaml:"secret_key"`
 	SecretKeyFile    string           `yaml:"secret_key_file"`
 	RateLimit        CallKitRateLimit `yaml:"rate_limit"`
-	Sync             Sync             `yaml:"sync"`
+	Sync             TRTCCallKitSync  `yaml:"sync"`
 	// MaxUserSigLifetime, when set, refuses a UserSig whose TLS.expire is
 	// longer (70009); zero accepts any, as the vendor does. It belongs to
 	// the IM application, as the key does: a tencent_desk block sharing
@@ -191,7 +311,7 @@ type AliyunCCC struct {
 	InstanceID  string             `yaml:"instance_id"`
 	Credentials []AliyunCredential `yaml:"credentials"`
 	RateLimit   RateLimit          `yaml:"rate_limit"`
-	Sync        Sync               `yaml:"sync"`
+	Sync        AliyunCCCSync      `yaml:"sync"`
 }
 
 // AliyunCredential is an Alibaba Cloud AccessKey pair.
@@ -209,22 +329,88 @@ type Laaffic struct {
 	// IPAllow lists the CIDRs allowed to call; empty allows any address.
 	IPAllow []string `yaml:"ip_allow"`
 	// TimestampWindow is how stale a request's Timestamp may be; 0 means 300s.
-	TimestampWindow Duration  `yaml:"timestamp_window"`
-	RateLimit       RateLimit `yaml:"rate_limit"`
-	Sync            Sync      `yaml:"sync"`
+	TimestampWindow Duration    `yaml:"timestamp_window"`
+	RateLimit       RateLimit   `yaml:"rate_limit"`
+	Sync            LaafficSync `yaml:"sync"`
 }
 
 // TencentDesk is API E (Tencent Cloud Desk describe_im_cdr_list), keyed by
 // IM sdkappid; it may share its sdkappid and key with the tenant's TRTCCallKit.
 type TencentDesk struct {
-	SDKAppID         uint64    `yaml:"sdk_app_id"`
-	AdminIdentifiers []string  `yaml:"admin_identifiers"`
-	SecretKey        Secret    `yaml:"secret_key"`
-	SecretKeyFile    string    `yaml:"secret_key_file"`
-	RateLimit        RateLimit `yaml:"rate_limit"`
-	Sync             Sync      `yaml:"sync"`
+	SDKAppID         uint64          `yaml:"sdk_app_id"`
+	AdminIdentifiers []string        `yaml:"admin_identifiers"`
+	SecretKey        Secret          `yaml:"secret_key"`
+	SecretKeyFile    string          `yaml:"secret_key_file"`
+	RateLimit        RateLimit       `yaml:"rate_limit"`
+	Sync             TencentDeskSync `yaml:"sync"`
 	// MaxUserSigLifetime is as in TRTCCallKit.
 	MaxUserSigLifetime Duration `yaml:"max_usersig_lifetime"`
+}
+
+// SyncCredential returns the credentials and scope sync uses: each of the
+// sync block's fields when set, else the block's first credentials entry
+// and its sdk_app_id.
+func (b *TencentCCC) SyncCredential() (secretID string, secretKey Secret, sdkAppID int64) {
+	secretID, secretKey, sdkAppID = b.Sync.SecretID, b.Sync.SecretKey, b.Sync.SDKAppID
+	if len(b.Credentials) > 0 {
+		setDefault(&secretID, b.Credentials[0].SecretID)
+		if secretKey == "" {
+			secretKey = b.Credentials[0].SecretKey
+		}
+	}
+	if sdkAppID == 0 {
+		sdkAppID = b.SDKAppID
+	}
+	return secretID, secretKey, sdkAppID
+}
+
+// SyncCredential returns what sync uses: each of the sync block's fields
+// when set, else the block's sdk_app_id, first admin identifier and key.
+func (b *TRTCCallKit) SyncCredential() (sdkAppID uint64, identifier string, secretKey Secret) {
+	return imSyncCredential(b.Sync.SDKAppID, b.Sync.Identifier, b.Sync.SecretKey, b.SDKAppID, b.AdminIdentifiers, b.SecretKey)
+}
+
+// SyncCredential is as TRTCCallKit.SyncCredential.
+func (b *TencentDesk) SyncCredential() (sdkAppID uint64, identifier string, secretKey Secret) {
+	return imSyncCredential(b.Sync.SDKAppID, b.Sync.Identifier, b.Sync.SecretKey, b.SDKAppID, b.AdminIdentifiers, b.SecretKey)
+}
+
+func imSyncCredential(id uint64, ident string, key Secret, blockID uint64, admins []string, blockKey Secret) (uint64, string, Secret) {
+	if id == 0 {
+		id = blockID
+	}
+	if ident == "" && len(admins) > 0 {
+		ident = admins[0]
+	}
+	if key == "" {
+		key = blockKey
+	}
+	return id, ident, key
+}
+
+// SyncCredential returns what sync uses: each of the sync block's fields
+// when set, else the block's instance_id and first credentials entry.
+func (b *AliyunCCC) SyncCredential() (instanceID, accessKeyID string, accessKeySecret Secret) {
+	instanceID, accessKeyID, accessKeySecret = b.Sync.InstanceID, b.Sync.AccessKeyID, b.Sync.AccessKeySecret
+	setDefault(&instanceID, b.InstanceID)
+	if len(b.Credentials) > 0 {
+		setDefault(&accessKeyID, b.Credentials[0].AccessKeyID)
+		if accessKeySecret == "" {
+			accessKeySecret = b.Credentials[0].AccessKeySecret
+		}
+	}
+	return instanceID, accessKeyID, accessKeySecret
+}
+
+// SyncCredential returns what sync uses: each of the sync block's fields
+// when set, else the block's.
+func (b *Laaffic) SyncCredential() (apiKey string, apiSecret Secret) {
+	apiKey, apiSecret = b.Sync.APIKey, b.Sync.APISecret
+	setDefault(&apiKey, b.APIKey)
+	if apiSecret == "" {
+		apiSecret = b.APISecret
+	}
+	return apiKey, apiSecret
 }
 
 // Default returns the configuration used without a file: listen on :8080,
@@ -268,22 +454,51 @@ func (t *Tenant) applyDefaults() {
 	t.Satisfaction = sat
 	if b := t.TencentCCC; b != nil {
 		b.RateLimit.setDefaults(20, 20)
+		b.Sync.setDefaults(DefaultTencentCCCEndpoint, DefaultTencentCCCHorizon)
 	}
 	if b := t.TRTCCallKit; b != nil {
 		b.RateLimit.setDefaults(200, 200)
 		b.RateLimit.ByCallID.setDefaults(20, 20)
+		b.Sync.setDefaults("", DefaultTRTCCallKitHorizon)
 	}
 	if b := t.AliyunCCC; b != nil {
 		b.RateLimit.setDefaults(20, 20)
+		b.Sync.setDefaults("", DefaultAliyunCCCHorizon)
 	}
 	if b := t.Laaffic; b != nil {
 		b.RateLimit.setDefaults(20, 20)
 		if b.TimestampWindow == 0 {
 			b.TimestampWindow = DefaultTimestampWindow
 		}
+		b.Sync.setDefaults("", DefaultLaafficHorizon)
 	}
 	if b := t.TencentDesk; b != nil {
 		b.RateLimit.setDefaults(20, 20)
+		b.Sync.setDefaults("", DefaultTencentDeskHorizon)
+	}
+}
+
+// setDefaults fills s's unset fields; endpoint and horizon are the vendor's
+// defaults ("" for no default endpoint).
+func (s *SyncCommon) setDefaults(endpoint string, horizon Duration) {
+	setDefault(&s.Endpoint, endpoint)
+	setDurationDefault(&s.Interval, DefaultSyncInterval)
+	setDurationDefault(&s.Lookback, DefaultSyncLookback)
+	if s.Settle == nil {
+		d := DefaultSyncSettle
+		s.Settle = &d
+	}
+	setDurationDefault(&s.Horizon, horizon)
+	setDurationDefault(&s.HorizonWarning, DefaultSyncHorizonWarning)
+	s.RateLimit.setDefaults(DefaultSyncRPS, DefaultSyncBurst)
+	if s.MaxWindowRecords == 0 {
+		s.MaxWindowRecords = DefaultSyncMaxWindowRecords
+	}
+}
+
+func setDurationDefault(d *Duration, def Duration) {
+	if *d == 0 {
+		*d = def
 	}
 }
 

@@ -27,6 +27,22 @@ func mustParseFile(t testing.TB, name string) Config {
 	return c
 }
 
+// durp returns a pointer to d as a Duration.
+func durp(d time.Duration) *Duration {
+	v := Duration(d)
+	return &v
+}
+
+// defaultSync is a SyncCommon with every default applied, spelt out here
+// rather than taken from the constants.
+func defaultSync(endpoint string, horizon time.Duration) SyncCommon {
+	return SyncCommon{Endpoint: endpoint, Interval: Duration(5 * time.Minute), Lookback: Duration(48 * time.Hour),
+		Settle: durp(2 * time.Minute), Horizon: Duration(horizon), HorizonWarning: Duration(24 * time.Hour),
+		RateLimit: RateLimit{RPS: 10, Burst: 10}, MaxWindowRecords: 5000}
+}
+
+const day = 24 * time.Hour
+
 func TestParseFull(t *testing.T) {
 	got := mustParseFile(t, "testdata/full.yaml")
 	imKey, imFile := Secret("im-secret-key-S3cr3tI"), secretPath("acme_im_key")
@@ -53,26 +69,36 @@ func TestParseFull(t *testing.T) {
 				RateLimit: RateLimit{RPS: 20, Burst: 20},
 				Credentials: []TencentCredential{{SecretID: "AKIDz8krbsEXAMPLE",
 					SecretKey: "tc-secret-key-S3cr3tT", SecretKeyFile: secretPath("acme_tc_key")}},
-				Sync: Sync{Enabled: true, Endpoint: "https://ccc.tencentcloudapi.com", Region: "ap-guangzhou",
+				Sync: TencentCCCSync{
+					SyncCommon: SyncCommon{Enabled: true, Endpoint: "https://ccc.tencentcloudapi.com",
+						Interval: Duration(5 * time.Minute), Lookback: Duration(48 * time.Hour), Settle: durp(0),
+						From:    Instant(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)),
+						Horizon: Duration(180 * day), HorizonWarning: Duration(day),
+						RateLimit: RateLimit{RPS: 5, Burst: 5}, MaxWindowRecords: 2000},
+					Region:   "ap-guangzhou",
 					SecretID: "AKIDupstreamEXAMPLE", SecretKey: "tc-upstream-key-S3cr3tU",
-					SecretKeyFile: secretPath("acme_tc_up"),
-					Interval:      Duration(5 * time.Minute), Lookback: Duration(48 * time.Hour)},
+					SecretKeyFile: secretPath("acme_tc_up")},
 			},
 			TRTCCallKit: &TRTCCallKit{
 				SDKAppID: 1400000001, AdminIdentifiers: []string{"administrator"},
 				SecretKey: imKey, SecretKeyFile: imFile,
 				RateLimit: CallKitRateLimit{RateLimit: RateLimit{RPS: 200, Burst: 200},
 					ByCallID: RateLimit{RPS: 20, Burst: 20}},
-				Sync: Sync{Enabled: true, Endpoint: "https://callkit.trtc.tencent-cloud.com",
-					Interval: Duration(10 * time.Minute), Lookback: Duration(168 * time.Hour)},
+				Sync: TRTCCallKitSync{
+					SyncCommon: SyncCommon{Endpoint: "https://callkit.trtc.tencent-cloud.com",
+						Interval: Duration(10 * time.Minute), Lookback: Duration(168 * time.Hour), Settle: durp(2 * time.Minute),
+						Horizon: Duration(7 * day), HorizonWarning: Duration(day),
+						RateLimit: RateLimit{RPS: 10, Burst: 10}, MaxWindowRecords: 5000},
+					Identifier: "administrator"},
 			},
 			AliyunCCC: &AliyunCCC{
 				InstanceID: "ccc-test",
 				Credentials: []AliyunCredential{{AccessKeyID: "LTAI5tEXAMPLE",
 					AccessKeySecret: "ali-secret-S3cr3tC", AccessKeySecretFile: secretPath("acme_ali_secret")}},
 				RateLimit: RateLimit{RPS: 20, Burst: 20},
-				Sync: Sync{Enabled: true, Endpoint: "https://ccc.cn-shanghai.aliyuncs.com",
-					Interval: Duration(5 * time.Minute), Lookback: Duration(48 * time.Hour)},
+				Sync: AliyunCCCSync{
+					SyncCommon: defaultSync("https://ccc.cn-shanghai.aliyuncs.com", 180*day),
+					Region:     "cn-shanghai"},
 			},
 			Laaffic: &Laaffic{
 				APIKey: "bDqJFiq9", APISecret: "laaffic-secret-S3cr3tD",
@@ -80,11 +106,13 @@ func TestParseFull(t *testing.T) {
 				IPAllow:         []string{"203.0.113.0/24", "2001:db8::/32"},
 				TimestampWindow: Duration(300 * time.Second),
 				RateLimit:       RateLimit{RPS: 20, Burst: 20},
+				Sync:            LaafficSync{SyncCommon: defaultSync("", 60*day)},
 			},
 			TencentDesk: &TencentDesk{
 				SDKAppID: 1400000001, AdminIdentifiers: []string{"administrator"},
 				SecretKey: imKey, SecretKeyFile: imFile,
 				RateLimit: RateLimit{RPS: 20, Burst: 20},
+				Sync:      TencentDeskSync{SyncCommon: defaultSync("", 180*day)},
 			},
 		}},
 	}
@@ -302,5 +330,104 @@ tenants:
 	want := []any{true, Duration(24 * time.Hour), Duration(24 * time.Hour), false, Duration(0)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// Every vendor's sync block takes its defaults; an explicit settle: 0s
+// stays 0, and ApplyDefaults does not change a parsed configuration.
+func TestParseSyncDefaults(t *testing.T) {
+	c, err := Parse([]byte(`
+tenants:
+  - id: a
+    tencent_ccc: {sdk_app_id: 1, credentials: [{secret_id: AKIDa, secret_key: k}], sync: {enabled: true}}
+    trtc_callkit: {sdk_app_id: 7, admin_identifiers: [admin], secret_key: k}
+    aliyun_ccc: {instance_id: i, credentials: [{access_key_id: x, access_key_secret: y}], sync: {settle: 0s}}
+    laaffic: {api_key: k, api_secret: s, sync: {settle: 90s, lookback: 1h}}
+    tencent_desk: {sdk_app_id: 8, admin_identifiers: [admin], secret_key: k, sync: {settle: null}}
+`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn := &c.Tenants[0]
+	ccc := defaultSync("https://ccc.tencentcloudapi.com", 180*day)
+	ccc.Enabled = true
+	ali := defaultSync("", 180*day)
+	ali.Settle = durp(0)
+	laa := defaultSync("", 60*day)
+	laa.Settle, laa.Lookback = durp(90*time.Second), Duration(time.Hour)
+	want := []SyncCommon{ccc, defaultSync("", 7*day), ali, laa, defaultSync("", 180*day)}
+	got := func() []SyncCommon {
+		return []SyncCommon{tn.TencentCCC.Sync.SyncCommon, tn.TRTCCallKit.Sync.SyncCommon,
+			tn.AliyunCCC.Sync.SyncCommon, tn.Laaffic.Sync.SyncCommon, tn.TencentDesk.Sync.SyncCommon}
+	}
+	if diff := cmp.Diff(want, got()); diff != "" {
+		t.Errorf("sync defaults (-want +got):\n%s", diff)
+	}
+	c.ApplyDefaults()
+	if diff := cmp.Diff(want, got()); diff != "" {
+		t.Errorf("after a second ApplyDefaults (-want +got):\n%s", diff)
+	}
+	for i, wantSettle := range []time.Duration{2 * time.Minute, 2 * time.Minute, 0, 90 * time.Second, 2 * time.Minute} {
+		if s := got()[i].SettleDuration(); s != wantSettle {
+			t.Errorf("sync %d SettleDuration() = %v, want %v", i, s, wantSettle)
+		}
+	}
+	if s := (SyncCommon{}).SettleDuration(); s != 0 {
+		t.Errorf("nil SettleDuration() = %v, want 0", s)
+	}
+}
+
+// ca_file is joined with the configuration file's directory, like the TLS
+// paths; absolute paths stay as they are. The file is not read.
+func TestParseSyncCAFile(t *testing.T) {
+	c, err := Parse([]byte(`
+tenants:
+  - id: a
+    tencent_ccc: {sdk_app_id: 1, credentials: [{secret_id: AKIDa, secret_key: k}], sync: {ca_file: ca/upstream.pem}}
+    laaffic: {api_key: k, api_secret: s, sync: {ca_file: /etc/ssl/laaffic.pem}}
+    trtc_callkit: {sdk_app_id: 7, admin_identifiers: [admin], secret_key: k, sync: {ca_file: ../ca.pem}}
+`), "/etc/cdrhub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn := &c.Tenants[0]
+	got := []string{tn.TencentCCC.Sync.CAFile, tn.Laaffic.Sync.CAFile, tn.TRTCCallKit.Sync.CAFile}
+	want := []string{filepath.Join("/etc/cdrhub", "ca", "upstream.pem"), "/etc/ssl/laaffic.pem", filepath.Join("/etc", "ca.pem")}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ca_file (-want +got):\n%s", diff)
+	}
+}
+
+// Each vendor's sync secrets are read from *_file like the served ones.
+func TestParseSyncSecretFiles(t *testing.T) {
+	c, err := Parse([]byte(`
+tenants:
+  - id: a
+    tencent_ccc: {sdk_app_id: 1, credentials: [{secret_id: AKIDa, secret_key: k}], sync: {secret_key_file: secrets/acme_tc_up}}
+    trtc_callkit: {sdk_app_id: 7, admin_identifiers: [admin], secret_key: k, sync: {secret_key_file: secrets/acme_im_key}}
+    aliyun_ccc: {instance_id: i, credentials: [{access_key_id: x, access_key_secret: y}], sync: {access_key_secret_file: secrets/acme_ali_secret}}
+    laaffic: {api_key: k, api_secret: s, sync: {api_secret_file: secrets/acme_laaffic_secret}}
+    tencent_desk: {sdk_app_id: 8, admin_identifiers: [admin], secret_key: k, sync: {secret_key_file: secrets/acme_im_key}}
+`), "testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn := &c.Tenants[0]
+	got := []string{
+		tn.TencentCCC.Sync.SecretKey.Reveal(), tn.TencentCCC.Sync.SecretKeyFile,
+		tn.TRTCCallKit.Sync.SecretKey.Reveal(), tn.TRTCCallKit.Sync.SecretKeyFile,
+		tn.AliyunCCC.Sync.AccessKeySecret.Reveal(), tn.AliyunCCC.Sync.AccessKeySecretFile,
+		tn.Laaffic.Sync.APISecret.Reveal(), tn.Laaffic.Sync.APISecretFile,
+		tn.TencentDesk.Sync.SecretKey.Reveal(), tn.TencentDesk.Sync.SecretKeyFile,
+	}
+	want := []string{
+		"tc-upstream-key-S3cr3tU", secretPath("acme_tc_up"),
+		"im-secret-key-S3cr3tI", secretPath("acme_im_key"),
+		"ali-secret-S3cr3tC", secretPath("acme_ali_secret"),
+		"laaffic-secret-S3cr3tD", secretPath("acme_laaffic_secret"),
+		"im-secret-key-S3cr3tI", secretPath("acme_im_key"),
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("sync secrets (-want +got):\n%s", diff)
 	}
 }

@@ -75,9 +75,10 @@ func load(path string, getenv func(string) string) (Config, error) {
 
 // Parse decodes a cdrhub.yaml document, fills defaults, reads the *_file
 // secrets, and validates. Unknown keys are errors. Relative *_file paths
-// (secrets and server.tls) are taken relative to baseDir, which should be the
-// configuration file's directory; storage.path stays relative to the working
-// directory. Parse does not apply environment overrides.
+// (secrets, server.tls and the sync blocks' ca_file) are taken relative to
+// baseDir, which should be the configuration file's directory; storage.path
+// stays relative to the working directory. Parse does not apply environment
+// overrides.
 func Parse(data []byte, baseDir string) (Config, error) {
 	c, err := decode(data, baseDir)
 	if err != nil {
@@ -137,7 +138,7 @@ type resolver struct {
 }
 
 // resolveFiles reads every *_file secret into its inline field and rebases
-// the TLS paths. It fails if a secret is given both inline and as a file.
+// the TLS paths and the sync blocks' ca_file. It fails if a secret is given both inline and as a file.
 func (c *Config) resolveFiles(baseDir string) error {
 	r := &resolver{baseDir: baseDir}
 	r.secret("storage.dsn", &c.Storage.DSN, &c.Storage.DSNFile)
@@ -157,26 +158,36 @@ func (r *resolver) tenant(p string, t *Tenant) {
 			cr := &b.Credentials[i]
 			r.secret(fmt.Sprintf("%s.tencent_ccc.credentials[%d].secret_key", p, i), &cr.SecretKey, &cr.SecretKeyFile)
 		}
-		r.sync(p+".tencent_ccc.sync", &b.Sync)
+		q := p + ".tencent_ccc.sync"
+		r.secret(q+".secret_key", &b.Sync.SecretKey, &b.Sync.SecretKeyFile)
+		r.syncFiles(&b.Sync.SyncCommon)
 	}
 	if b := t.TRTCCallKit; b != nil {
 		r.secret(p+".trtc_callkit.secret_key", &b.SecretKey, &b.SecretKeyFile)
-		r.sync(p+".trtc_callkit.sync", &b.Sync)
+		q := p + ".trtc_callkit.sync"
+		r.secret(q+".secret_key", &b.Sync.SecretKey, &b.Sync.SecretKeyFile)
+		r.syncFiles(&b.Sync.SyncCommon)
 	}
 	if b := t.AliyunCCC; b != nil {
 		for i := range b.Credentials {
 			cr := &b.Credentials[i]
 			r.secret(fmt.Sprintf("%s.aliyun_ccc.credentials[%d].access_key_secret", p, i), &cr.AccessKeySecret, &cr.AccessKeySecretFile)
 		}
-		r.sync(p+".aliyun_ccc.sync", &b.Sync)
+		q := p + ".aliyun_ccc.sync"
+		r.secret(q+".access_key_secret", &b.Sync.AccessKeySecret, &b.Sync.AccessKeySecretFile)
+		r.syncFiles(&b.Sync.SyncCommon)
 	}
 	if b := t.Laaffic; b != nil {
 		r.secret(p+".laaffic.api_secret", &b.APISecret, &b.APISecretFile)
-		r.sync(p+".laaffic.sync", &b.Sync)
+		q := p + ".laaffic.sync"
+		r.secret(q+".api_secret", &b.Sync.APISecret, &b.Sync.APISecretFile)
+		r.syncFiles(&b.Sync.SyncCommon)
 	}
 	if b := t.TencentDesk; b != nil {
 		r.secret(p+".tencent_desk.secret_key", &b.SecretKey, &b.SecretKeyFile)
-		r.sync(p+".tencent_desk.sync", &b.Sync)
+		q := p + ".tencent_desk.sync"
+		r.secret(q+".secret_key", &b.Sync.SecretKey, &b.Sync.SecretKeyFile)
+		r.syncFiles(&b.Sync.SyncCommon)
 	}
 }
 
@@ -186,10 +197,9 @@ func (r *resolver) tokens(p string, ts []Token) {
 	}
 }
 
-func (r *resolver) sync(p string, s *Sync) {
-	r.secret(p+".secret_key", &s.SecretKey, &s.SecretKeyFile)
-	r.secret(p+".access_key_secret", &s.AccessKeySecret, &s.AccessKeySecretFile)
-	r.secret(p+".api_secret", &s.APISecret, &s.APISecretFile)
+// syncFiles rebases a sync block's ca_file, which is not read here.
+func (r *resolver) syncFiles(s *SyncCommon) {
+	s.CAFile = r.join(s.CAFile)
 }
 
 // secret resolves one secret whose inline field is at path field. On success

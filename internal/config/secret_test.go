@@ -35,11 +35,24 @@ func TestConfigRedacted(t *testing.T) {
 	c := mustParseFile(t, "testdata/full.yaml")
 	c.Storage = Storage{Driver: DriverPostgres, DSN: "postgres://u:pw-S3cr3t@db/cdrhub"}
 	tn := &c.Tenants[0]
+	// Every sync block's secret (tencent_ccc's comes from full.yaml).
+	tn.TRTCCallKit.Sync.SecretKey = "ck-sync-S3cr3t"
+	tn.AliyunCCC.Sync.AccessKeySecret = "ali-sync-S3cr3t"
+	tn.Laaffic.Sync.APISecret = "laaffic-sync-S3cr3t"
+	tn.TencentDesk.Sync.SecretKey = "desk-sync-S3cr3t"
 	outputs := map[string]string{}
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%d", "%x", "%q"} {
 		outputs["fmt "+verb+" Config"] = fmt.Sprintf(verb, c)
 		outputs["fmt "+verb+" *Config"] = fmt.Sprintf(verb, &c)
+		outputs["fmt "+verb+" Tenant"] = fmt.Sprintf(verb, *tn)
+		outputs["fmt "+verb+" *Tenant"] = fmt.Sprintf(verb, tn)
 		outputs["fmt "+verb+" *TencentCCC"] = fmt.Sprintf(verb, tn.TencentCCC)
+		outputs["fmt "+verb+" *TRTCCallKit"] = fmt.Sprintf(verb, tn.TRTCCallKit)
+		outputs["fmt "+verb+" *AliyunCCC"] = fmt.Sprintf(verb, tn.AliyunCCC)
+		outputs["fmt "+verb+" *Laaffic"] = fmt.Sprintf(verb, tn.Laaffic)
+		outputs["fmt "+verb+" *TencentDesk"] = fmt.Sprintf(verb, tn.TencentDesk)
+		outputs["fmt "+verb+" syncs"] = fmt.Sprintf(verb, []any{tn.TencentCCC.Sync, tn.TRTCCallKit.Sync,
+			tn.AliyunCCC.Sync, tn.Laaffic.Sync, tn.TencentDesk.Sync})
 		outputs["fmt "+verb+" credentials"] = fmt.Sprintf(verb, tn.AliyunCCC.Credentials)
 	}
 	for name, h := range map[string]func(*bytes.Buffer) slog.Handler{
@@ -49,6 +62,7 @@ func TestConfigRedacted(t *testing.T) {
 		var buf bytes.Buffer
 		slog.New(h(&buf)).Info("loaded", "config", c, "pconfig", &c, "tenant", *tn,
 			"ccc", tn.TencentCCC, "key", tn.TencentCCC.Credentials[0].SecretKey,
+			"syncs", []any{tn.TencentCCC.Sync, tn.TRTCCallKit.Sync, tn.AliyunCCC.Sync, tn.Laaffic.Sync, tn.TencentDesk.Sync},
 			slog.Group("g", "dsn", c.Storage.DSN, "token", c.Admin.Tokens[0]))
 		outputs["slog "+name] = buf.String()
 	}
@@ -63,6 +77,14 @@ func TestConfigRedacted(t *testing.T) {
 	}
 	outputs["yaml"] = string(ym)
 	outputs["error"] = fmt.Errorf("wrapped %v %s", tn.Laaffic, tn.Laaffic.APISecret).Error()
+	// The secrets set above are in the configuration: the outputs would
+	// show them if redaction failed.
+	for _, want := range []Secret{tn.TencentCCC.Sync.SecretKey, tn.TRTCCallKit.Sync.SecretKey,
+		tn.AliyunCCC.Sync.AccessKeySecret, tn.Laaffic.Sync.APISecret, tn.TencentDesk.Sync.SecretKey} {
+		if !strings.Contains(want.Reveal(), marker) {
+			t.Fatalf("sync secret %q lacks the marker", want.Reveal())
+		}
+	}
 
 	for name, out := range outputs {
 		if strings.Contains(out, marker) || strings.Contains(out, "pw-") {

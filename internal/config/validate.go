@@ -6,8 +6,10 @@ import (
 	"maps"
 	"math"
 	"net/netip"
+	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
@@ -31,7 +33,12 @@ var (
 	ErrTLSPair             = errors.New("tls needs both cert_file and key_file")
 	ErrSecretConflict      = errors.New("secret given both inline and as a file")
 	ErrSecretFile          = errors.New("unreadable secret file")
+	ErrSyncUnsupported     = errors.New("sync is not supported for this vendor")
+	ErrInvalidEndpoint     = errors.New("invalid endpoint")
 )
+
+// minSyncFrom is the earliest sync.from accepted.
+var minSyncFrom = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // ValidationError reports one problem with the configuration. Field is the
 // YAML path, such as tenants[1].tencent_ccc.credentials[0].secret_key.
@@ -165,12 +172,82 @@ func (v *validator) rateLimit(field string, r RateLimit) {
 	}
 }
 
-func (v *validator) sync(field string, s *Sync) {
-	if s.Interval < 0 {
-		v.fail(field+".interval", ErrInvalidValue, "negative duration")
+// syncCommon checks the fields every sync block has. The ranges are
+// checked whether or not the block is enabled; enabling it needs a client
+// for vendor (SyncSupported) and an endpoint.
+func (v *validator) syncCommon(p, vendor string, s *SyncCommon) {
+	switch {
+	case s.Enabled && !SyncSupported(vendor):
+		v.errs = append(v.errs, &ValidationError{Field: p + ".enabled", Err: ErrSyncUnsupported,
+			Msg: fmt.Sprintf("sync from %s is not supported", vendor)})
+	case s.Enabled && s.Endpoint == "":
+		v.fail(p+".endpoint", ErrRequired, "")
+	}
+	if s.Endpoint != "" {
+		if msg := checkEndpoint(s.Endpoint); msg != "" {
+			v.fail(p+".endpoint", ErrInvalidEndpoint, msg)
+		}
+	}
+	if s.Interval < Duration(time.Second) {
+		v.fail(p+".interval", ErrInvalidValue, "at least 1s")
 	}
 	if s.Lookback < 0 {
-		v.fail(field+".lookback", ErrInvalidValue, "negative duration")
+		v.fail(p+".lookback", ErrInvalidValue, "negative duration")
+	}
+	if s.Settle != nil && *s.Settle < 0 {
+		v.fail(p+".settle", ErrInvalidValue, "negative duration")
+	}
+	if !s.From.IsZero() && s.From.Time().Before(minSyncFrom) {
+		v.fail(p+".from", ErrInvalidValue, fmt.Sprintf("%s is before 2000-01-01T00:00:00Z", s.From))
+	}
+	if s.Horizon <= 0 {
+		v.fail(p+".horizon", ErrInvalidValue, "must be > 0")
+	}
+	if s.HorizonWarning < 0 {
+		v.fail(p+".horizon_warning", ErrInvalidValue, "negative duration")
+	}
+	v.rateLimit(p+".rate_limit", s.RateLimit)
+	if n := s.MaxWindowRecords; n < 1 || n > MaxSyncWindowRecords {
+		v.fail(p+".max_window_records", ErrInvalidValue, fmt.Sprintf("%d not in 1..%d", n, MaxSyncWindowRecords))
+	}
+}
+
+// checkEndpoint returns what is wrong with a sync endpoint, or "". The
+// message never repeats the value, which might hold a password.
+func checkEndpoint(s string) string {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || u.Opaque != "" || (u.Scheme != "https" && u.Scheme != "http"):
+		return "want an https:// or http:// URL"
+	case u.User != nil:
+		return "must not hold user info"
+	case u.Hostname() == "":
+		return "no host"
+	case u.Path != "" && u.Path != "/", u.RawPath != "":
+		return "must have no path"
+	case u.RawQuery != "" || u.ForceQuery || strings.ContainsRune(s, '#'):
+		return "must have no query or fragment"
+	}
+	return ""
+}
+
+// tencentCCCSync checks tencent_ccc's sync block. When it is enabled the
+// effective credentials must be complete; they are whenever the block
+// itself validates.
+func (v *validator) tencentCCCSync(p string, b *TencentCCC) {
+	s := &b.Sync
+	v.syncCommon(p, VendorTencentCCC, &s.SyncCommon)
+	if s.SDKAppID < 0 {
+		v.fail(p+".sdk_app_id", ErrInvalidValue, "must be >= 0 (0: the block's sdk_app_id)")
+	}
+	if !s.Enabled {
+		return
+	}
+	id, key, app := b.SyncCredential()
+	v.required(p+".secret_id", id == "")
+	v.required(p+".secret_key", key == "")
+	if app <= 0 && s.SDKAppID >= 0 {
+		v.fail(p+".sdk_app_id", ErrRequired, "a positive SdkAppId")
 	}
 }
 
@@ -191,7 +268,7 @@ func (v *validator) tenant(p string, i int, t *Tenant) {
 		v.imApp(q, i, b.SDKAppID, b.AdminIdentifiers, b.SecretKey, b.MaxUserSigLifetime)
 		v.rateLimit(q+".rate_limit", b.RateLimit.RateLimit)
 		v.rateLimit(q+".rate_limit.by_call_id", b.RateLimit.ByCallID)
-		v.sync(q+".sync", &b.Sync)
+		v.syncCommon(q+".sync", VendorTRTCCallKit, &b.Sync.SyncCommon)
 	}
 	if b := t.AliyunCCC; b != nil {
 		v.aliyunCCC(p+".aliyun_ccc", b)
@@ -203,7 +280,7 @@ func (v *validator) tenant(p string, i int, t *Tenant) {
 		q := p + ".tencent_desk"
 		v.imApp(q, i, b.SDKAppID, b.AdminIdentifiers, b.SecretKey, b.MaxUserSigLifetime)
 		v.rateLimit(q+".rate_limit", b.RateLimit)
-		v.sync(q+".sync", &b.Sync)
+		v.syncCommon(q+".sync", VendorTencentDesk, &b.Sync.SyncCommon)
 	}
 }
 
@@ -221,7 +298,7 @@ func (v *validator) tencentCCC(p string, b *TencentCCC) {
 		v.unique("SecretId", cr.SecretID, q+".secret_id", ErrDuplicateKey, true)
 	}
 	v.rateLimit(p+".rate_limit", b.RateLimit)
-	v.sync(p+".sync", &b.Sync)
+	v.tencentCCCSync(p+".sync", b)
 }
 
 func (v *validator) aliyunCCC(p string, b *AliyunCCC) {
@@ -235,7 +312,7 @@ func (v *validator) aliyunCCC(p string, b *AliyunCCC) {
 		v.unique("AccessKeyId", cr.AccessKeyID, q+".access_key_id", ErrDuplicateKey, true)
 	}
 	v.rateLimit(p+".rate_limit", b.RateLimit)
-	v.sync(p+".sync", &b.Sync)
+	v.syncCommon(p+".sync", VendorAliyunCCC, &b.Sync.SyncCommon)
 }
 
 func (v *validator) laaffic(p string, b *Laaffic) {
@@ -247,7 +324,7 @@ func (v *validator) laaffic(p string, b *Laaffic) {
 		v.fail(p+".timestamp_window", ErrInvalidValue, "must be > 0")
 	}
 	v.rateLimit(p+".rate_limit", b.RateLimit)
-	v.sync(p+".sync", &b.Sync)
+	v.syncCommon(p+".sync", VendorLaaffic, &b.Sync.SyncCommon)
 }
 
 // imApp checks a trtc_callkit or tencent_desk block. They share the IM

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // validConfig returns a valid two-tenant configuration with every block,
@@ -109,6 +111,12 @@ func TestValidateRules(t *testing.T) {
 			"tenants[0].tencent_ccc.rate_limit.burst", ErrInvalidRateLimit},
 		{"sync negative interval", func(c *Config) { c.Tenants[0].TencentCCC.Sync.Interval = -1 },
 			"tenants[0].tencent_ccc.sync.interval", ErrInvalidValue},
+		{"sync negative sdk_app_id", func(c *Config) { c.Tenants[0].TencentCCC.Sync.SDKAppID = -1 },
+			"tenants[0].tencent_ccc.sync.sdk_app_id", ErrInvalidValue},
+		{"sync enabled without endpoint", func(c *Config) {
+			c.Tenants[0].TencentCCC.Sync.Enabled = true
+			c.Tenants[0].TencentCCC.Sync.Endpoint = ""
+		}, "tenants[0].tencent_ccc.sync.endpoint", ErrRequired},
 		// B and E
 		{"callkit no secret_key", func(c *Config) { c.Tenants[1].TRTCCallKit.SecretKey = "" },
 			"tenants[1].trtc_callkit.secret_key", ErrRequired},
@@ -274,5 +282,200 @@ func TestValidTenantID(t *testing.T) {
 		if got := validTenantID(id); got != want {
 			t.Errorf("validTenantID(%q) = %v, want %v", id, got, want)
 		}
+	}
+}
+
+// Every sync field at and just over its bounds, on every vendor's block
+// (the ranges are checked whether or not sync is enabled).
+func TestValidateSync(t *testing.T) {
+	at := func(y int, m time.Month, d, ms int) Instant {
+		return Instant(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond))
+	}
+	commons := map[string]func(c *Config) *SyncCommon{
+		"tencent_ccc":  func(c *Config) *SyncCommon { return &c.Tenants[1].TencentCCC.Sync.SyncCommon },
+		"trtc_callkit": func(c *Config) *SyncCommon { return &c.Tenants[1].TRTCCallKit.Sync.SyncCommon },
+		"aliyun_ccc":   func(c *Config) *SyncCommon { return &c.Tenants[1].AliyunCCC.Sync.SyncCommon },
+		"laaffic":      func(c *Config) *SyncCommon { return &c.Tenants[1].Laaffic.Sync.SyncCommon },
+		"tencent_desk": func(c *Config) *SyncCommon { return &c.Tenants[1].TencentDesk.Sync.SyncCommon },
+	}
+	tests := []struct {
+		name  string
+		edit  func(s *SyncCommon)
+		field string // "" when valid
+		want  error
+	}{
+		{"defaults", func(s *SyncCommon) {}, "", nil},
+		{"interval 1s", func(s *SyncCommon) { s.Interval = Duration(time.Second) }, "", nil},
+		{"interval under 1s", func(s *SyncCommon) { s.Interval = Duration(time.Second - 1) }, "interval", ErrInvalidValue},
+		{"lookback 0", func(s *SyncCommon) { s.Lookback = 0 }, "", nil},
+		{"lookback negative", func(s *SyncCommon) { s.Lookback = -1 }, "lookback", ErrInvalidValue},
+		{"settle 0", func(s *SyncCommon) { s.Settle = durp(0) }, "", nil},
+		{"settle nil", func(s *SyncCommon) { s.Settle = nil }, "", nil},
+		{"settle negative", func(s *SyncCommon) { s.Settle = durp(-1) }, "settle", ErrInvalidValue},
+		{"from 2000", func(s *SyncCommon) { s.From = at(2000, 1, 1, 0) }, "", nil},
+		{"from before 2000", func(s *SyncCommon) { s.From = at(2000, 1, 1, -1) }, "from", ErrInvalidValue},
+		{"from Unix 0", func(s *SyncCommon) { s.From = Instant(time.UnixMilli(0)) }, "from", ErrInvalidValue},
+		{"horizon 1ns", func(s *SyncCommon) { s.Horizon = 1 }, "", nil},
+		{"horizon 0", func(s *SyncCommon) { s.Horizon = 0 }, "horizon", ErrInvalidValue},
+		{"horizon negative", func(s *SyncCommon) { s.Horizon = -1 }, "horizon", ErrInvalidValue},
+		{"horizon_warning 0", func(s *SyncCommon) { s.HorizonWarning = 0 }, "", nil},
+		{"horizon_warning negative", func(s *SyncCommon) { s.HorizonWarning = -1 }, "horizon_warning", ErrInvalidValue},
+		{"rate_limit smallest", func(s *SyncCommon) { s.RateLimit = RateLimit{RPS: 0.001, Burst: 1} }, "", nil},
+		{"rate_limit rps 0", func(s *SyncCommon) { s.RateLimit.RPS = 0 }, "rate_limit.rps", ErrInvalidRateLimit},
+		{"rate_limit burst 0", func(s *SyncCommon) { s.RateLimit.Burst = 0 }, "rate_limit.burst", ErrInvalidRateLimit},
+		{"max_window_records 1", func(s *SyncCommon) { s.MaxWindowRecords = 1 }, "", nil},
+		{"max_window_records 0", func(s *SyncCommon) { s.MaxWindowRecords = 0 }, "max_window_records", ErrInvalidValue},
+		{"max_window_records 100000", func(s *SyncCommon) { s.MaxWindowRecords = 100000 }, "", nil},
+		{"max_window_records 100001", func(s *SyncCommon) { s.MaxWindowRecords = 100001 }, "max_window_records", ErrInvalidValue},
+		{"endpoint http", func(s *SyncCommon) { s.Endpoint = "http://127.0.0.1:8080" }, "", nil},
+		{"endpoint slash", func(s *SyncCommon) { s.Endpoint = "https://ccc.example.com/" }, "", nil},
+		{"endpoint IPv6", func(s *SyncCommon) { s.Endpoint = "https://[2001:db8::1]:8443" }, "", nil},
+		{"endpoint ftp", func(s *SyncCommon) { s.Endpoint = "ftp://ccc.example.com" }, "endpoint", ErrInvalidEndpoint},
+		{"endpoint no scheme", func(s *SyncCommon) { s.Endpoint = "ccc.example.com" }, "endpoint", ErrInvalidEndpoint},
+		{"endpoint opaque", func(s *SyncCommon) { s.Endpoint = "https:ccc.example.com" }, "endpoint", ErrInvalidEndpoint},
+		{"endpoint no host", func(s *SyncCommon) { s.Endpoint = "https://" }, "endpoint", ErrInvalidEndpoint},
+		{"endpoint port only", func(s *SyncCommon) { s.Endpoint = "https://:443" }, "endpoint", ErrInvalidEndpoint},
+		{"endpoint path", func(s *SyncCommon) { s.Endpoint = "https://ccc.example.com/v1" }, "endpoint", ErrInvalidEndpoint},
+		{"endpoint query", func(s *SyncCommon) { s.Endpoint = "https://ccc.example.com/?a=1" }, "endpoint", ErrInvalidEndpoint},
+		{"endpoint empty query", func(s *SyncCommon) { s.Endpoint = "https://ccc.example.com?" }, "endpoint", ErrInvalidEndpoint},
+		{"endpoint fragment", func(s *SyncCommon) { s.Endpoint = "https://ccc.example.com#" }, "endpoint", ErrInvalidEndpoint},
+		{"endpoint user info", func(s *SyncCommon) { s.Endpoint = "https://u:pw-S3cr3t@ccc.example.com" },
+			"endpoint", ErrInvalidEndpoint},
+		{"endpoint bad port", func(s *SyncCommon) { s.Endpoint = "https://ccc.example.com:https" }, "endpoint", ErrInvalidEndpoint},
+	}
+	for vendor, common := range commons {
+		for _, tt := range tests {
+			t.Run(vendor+"/"+tt.name, func(t *testing.T) {
+				c := validConfig()
+				tt.edit(common(&c))
+				err := c.Validate()
+				if tt.field == "" {
+					if err != nil {
+						t.Fatalf("Validate() = %v, want nil", err)
+					}
+					return
+				}
+				field := "tenants[1]." + vendor + ".sync." + tt.field
+				var ve *ValidationError
+				if !errors.As(err, &ve) || ve.Field != field || !errors.Is(err, tt.want) {
+					t.Fatalf("Validate() = %v, want %s: %v", err, field, tt.want)
+				}
+				if strings.Contains(err.Error(), "S3cr3t") {
+					t.Errorf("error reveals a secret: %v", err)
+				}
+			})
+		}
+	}
+}
+
+// enabled: true is refused on every vendor without a sync client, and
+// accepted on tencent_ccc.
+func TestValidateSyncSupported(t *testing.T) {
+	if !SyncSupported("tencent_ccc") {
+		t.Error(`SyncSupported("tencent_ccc") = false`)
+	}
+	for _, vendor := range []string{"trtc_callkit", "aliyun_ccc", "laaffic", "tencent_desk", "native", ""} {
+		if SyncSupported(vendor) {
+			t.Errorf("SyncSupported(%q) = true", vendor)
+		}
+	}
+	c := validConfig()
+	c.Tenants[0].TencentCCC.Sync.Enabled = true
+	if err := c.Validate(); err != nil {
+		t.Fatalf("tencent_ccc sync enabled: %v", err)
+	}
+	for vendor, enable := range map[string]func(tn *Tenant){
+		"trtc_callkit": func(tn *Tenant) { tn.TRTCCallKit.Sync.Enabled = true },
+		"aliyun_ccc":   func(tn *Tenant) { tn.AliyunCCC.Sync.Enabled = true },
+		"laaffic":      func(tn *Tenant) { tn.Laaffic.Sync.Enabled = true },
+		"tencent_desk": func(tn *Tenant) { tn.TencentDesk.Sync.Enabled = true },
+	} {
+		t.Run(vendor, func(t *testing.T) {
+			c := validConfig()
+			enable(&c.Tenants[0])
+			c.Tenants[0].TencentCCC.Sync.Enabled = true
+			err := c.Validate()
+			var ve *ValidationError
+			if !errors.As(err, &ve) || !errors.Is(err, ErrSyncUnsupported) {
+				t.Fatalf("Validate() = %v, want ErrSyncUnsupported", err)
+			}
+			want := "config: tenants[0]." + vendor + ".sync.enabled: sync from " + vendor + " is not supported"
+			if err.Error() != want {
+				t.Errorf("Error() = %q\nwant      %q", err, want)
+			}
+		})
+	}
+}
+
+// With sync enabled, tencent_ccc's effective credentials come field by
+// field from the sync block or else the served block.
+func TestTencentCCCSyncCredential(t *testing.T) {
+	b := &TencentCCC{SDKAppID: 1400000000,
+		Credentials: []TencentCredential{{SecretID: "AKIDserved", SecretKey: "served-S3cr3t"}, {SecretID: "AKID2", SecretKey: "k2"}}}
+	check := func(wantID string, wantKey Secret, wantApp int64) {
+		t.Helper()
+		id, key, app := b.SyncCredential()
+		if id != wantID || key.Reveal() != wantKey.Reveal() || app != wantApp {
+			t.Errorf("SyncCredential() = %q, %q, %d; want %q, %q, %d", id, key.Reveal(), app, wantID, wantKey.Reveal(), wantApp)
+		}
+	}
+	check("AKIDserved", "served-S3cr3t", 1400000000)
+	b.Sync.SecretKey = "up-S3cr3t"
+	check("AKIDserved", "up-S3cr3t", 1400000000)
+	b.Sync.SecretID, b.Sync.SDKAppID = "AKIDup", 1400000009
+	check("AKIDup", "up-S3cr3t", 1400000009)
+	b.Credentials = nil
+	b.Sync = TencentCCCSync{}
+	check("", "", 1400000000)
+
+	// Validation of an enabled sync relies on the effective values.
+	c := validConfig()
+	b = c.Tenants[1].TencentCCC
+	b.Sync.Enabled = true
+	b.Credentials = nil
+	err := c.Validate()
+	var fields []string
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		fields = append(fields, e.(*ValidationError).Field)
+	}
+	want := "tenants[1].tencent_ccc.credentials,tenants[1].tencent_ccc.sync.secret_id,tenants[1].tencent_ccc.sync.secret_key"
+	if got := strings.Join(fields, ","); got != want {
+		t.Errorf("fields = %s\nwant %s", got, want)
+	}
+	b.Sync.SecretID, b.Sync.SecretKey = "AKIDup", "up-S3cr3t"
+	if err := c.Validate(); err == nil || strings.Contains(err.Error(), "sync") {
+		t.Errorf("Validate() = %v, want only the block's credentials error", err)
+	}
+}
+
+// The other vendors' sync credentials default to the block's, field by field.
+func TestOtherSyncCredentials(t *testing.T) {
+	c := validConfig()
+	tn := &c.Tenants[0]
+	type triple struct {
+		A, B any
+		C    string
+	}
+	get := func() []triple {
+		ckID, ckIdent, ckKey := tn.TRTCCallKit.SyncCredential()
+		dkID, dkIdent, dkKey := tn.TencentDesk.SyncCredential()
+		inst, akID, akSecret := tn.AliyunCCC.SyncCredential()
+		apiKey, apiSecret := tn.Laaffic.SyncCredential()
+		return []triple{{ckID, ckIdent, ckKey.Reveal()}, {dkID, dkIdent, dkKey.Reveal()},
+			{inst, akID, akSecret.Reveal()}, {apiKey, nil, apiSecret.Reveal()}}
+	}
+	served := []triple{{uint64(1400000001), "administrator", "acme-im-S3cr3t"}, {uint64(1400000001), "administrator", "acme-im-S3cr3t"},
+		{"ccc-acme", "LTAIacme", "acme-ali-S3cr3t"}, {"acmeKey", nil, "acme-laaffic-S3cr3t"}}
+	if diff := cmp.Diff(served, get()); diff != "" {
+		t.Errorf("served (-want +got):\n%s", diff)
+	}
+	tn.TRTCCallKit.Sync.Identifier = "puller"
+	tn.TencentDesk.Sync.SDKAppID = 7
+	tn.AliyunCCC.Sync.AccessKeySecret = "up-S3cr3t"
+	tn.Laaffic.Sync.APIKey = "upKey"
+	over := []triple{{uint64(1400000001), "puller", "acme-im-S3cr3t"}, {uint64(7), "administrator", "acme-im-S3cr3t"},
+		{"ccc-acme", "LTAIacme", "up-S3cr3t"}, {"upKey", nil, "acme-laaffic-S3cr3t"}}
+	if diff := cmp.Diff(over, get()); diff != "" {
+		t.Errorf("overridden (-want +got):\n%s", diff)
 	}
 }
