@@ -24,6 +24,8 @@ type APIs struct {
 	AliyunCCC  *aliyunccc.API  // "/": Alibaba Cloud POP
 	IMREST     *imrest.API     // TRTC TUICallKit and Tencent Desk
 	Laaffic    *laaffic.API    // the laaffic-family record query
+	// Sync reports the sync sources on GET /api/v1/sync (with Native).
+	Sync native.SyncReporter
 }
 
 // Pinger reports whether the database answers.
@@ -73,8 +75,11 @@ func table(ready Ready, reg *metrics.Registry, apis APIs) []route {
 			route{pattern: "POST /api/v1/records", api: "native", action: "upsert_records", handler: n.UpsertRecords()},
 			route{pattern: "GET /api/v1/records", api: "native", action: "list_records", handler: n.ListRecords()},
 			route{pattern: "GET /api/v1/records/{id}", api: "native", action: "get_record", handler: n.GetRecord()},
-			route{pattern: "/api/v1/", api: "native", action: "no_route", handler: n.NoRoute()},
 		)
+		if apis.Sync != nil {
+			rs = append(rs, route{pattern: "GET /api/v1/sync", api: "native", action: "sync_status", handler: n.SyncStatus(apis.Sync)})
+		}
+		rs = append(rs, route{pattern: "/api/v1/", api: "native", action: "no_route", handler: n.NoRoute()})
 	}
 	if im := apis.IMREST; im != nil {
 		// TUICallKit's paths with and without /v1, as clients use both.

@@ -20,6 +20,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/api/laaffic"
 	"github.com/cdrhub/cdrhub/internal/api/native"
 	"github.com/cdrhub/cdrhub/internal/api/tencentccc"
+	"github.com/cdrhub/cdrhub/internal/ingest"
 	"github.com/cdrhub/cdrhub/internal/metrics"
 	"github.com/google/go-cmp/cmp"
 )
@@ -52,7 +53,7 @@ func allAPIs(t *testing.T) APIs {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return APIs{Native: n, TencentCCC: tc, AliyunCCC: ali, IMREST: im, Laaffic: l}
+	return APIs{Native: n, TencentCCC: tc, AliyunCCC: ali, IMREST: im, Laaffic: l, Sync: &ingest.Runner{}}
 }
 
 // formatTable writes the table as testdata/routes.golden holds it.

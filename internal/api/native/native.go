@@ -123,6 +123,13 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 // records them for the access log: the token's name, admin:<name> for an
 // admin token, never the token.
 func (a *API) authenticate(r *http.Request) (cdr.TenantID, error) {
+	return a.authenticateFor(r, false)
+}
+
+// authenticateFor is authenticate, except that with anyTenant an admin
+// token without ?tenant= is no error: it returns the zero tenant, for a
+// route that then acts for every tenant.
+func (a *API) authenticateFor(r *http.Request, anyTenant bool) (cdr.TenantID, error) {
 	auth := r.Header.Get("Authorization")
 	scheme, tok, ok := strings.Cut(auth, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
@@ -143,6 +150,9 @@ func (a *API) authenticate(r *http.Request) (cdr.TenantID, error) {
 	// An admin acts for no tenant until it names a known one.
 	principal := "admin:" + p.name
 	httpx.SetPrincipal(r.Context(), "", principal)
+	if asked == "" && anyTenant && !r.URL.Query().Has("tenant") {
+		return cdr.TenantID{}, nil
+	}
 	if asked == "" {
 		return cdr.TenantID{}, cdr.Errorf(cdr.EINVALID, "tenant required: an admin token needs ?tenant=<id>")
 	}
