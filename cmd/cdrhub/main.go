@@ -4,6 +4,7 @@
 // Usage:
 //
 //	cdrhub serve [--config FILE] [--listen ADDR] [--demo]
+//	cdrhub sync [--config FILE] [--tenant ID] [--source SOURCE] [--from T] [--to T] [--status]
 //	cdrhub import|export [flags]
 //	cdrhub migrate [--config FILE]
 //	cdrhub prune --before DATE [--tenant ID] [--dry-run] [--config FILE]
@@ -42,7 +43,11 @@ func main() {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "cdrhub:", err)
 		}
-		os.Exit(2)
+		code := 2
+		if e, ok := errors.AsType[*exitError](err); ok {
+			code = e.code
+		}
+		os.Exit(code)
 	}
 }
 
@@ -60,6 +65,7 @@ type environ struct {
 
 var commands = []command{
 	{"serve", "run the service", runServe},
+	{"sync", "pull records from the vendors' clouds once, or print the sync status", runSync},
 	{"import", "import records from NDJSON or JSON files", runImport},
 	{"export", "export records as NDJSON or CSV", runExport},
 	{"migrate", "bring the database schema up to date", runMigrate},

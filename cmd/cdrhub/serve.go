@@ -111,9 +111,13 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 		return err
 	}
 	laff.EnforceLookback = cfg.Compat.EnforceLookback
+	runner, err := newRunner(cfg, store, db.sync, reg, log)
+	if err != nil {
+		return err
+	}
 	tlsFiles := httpserver.TLSFiles{CertFile: cfg.Server.TLS.CertFile, KeyFile: cfg.Server.TLS.KeyFile}
 	routes := httpserver.Routes(httpserver.Ready{DB: dbHealth, Writes: dbHealth}, reg, log,
-		httpserver.APIs{Native: api, TencentCCC: tencent, AliyunCCC: aliyun, IMREST: im, Laaffic: laff})
+		httpserver.APIs{Native: api, TencentCCC: tencent, AliyunCCC: aliyun, IMREST: im, Laaffic: laff, Sync: runner})
 	srv, err := httpserver.Listen(cfg.Server.Listen, routes, tlsFiles, log)
 	if err != nil {
 		return err
@@ -125,7 +129,18 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 	if withDemo {
 		printDemo(env, srv.Addr(), cfg.Server.TLS.Enabled(), creds)
 	}
-	return srv.Serve(ctx, shutdownGrace)
+	// Sync runs until ctx ends, as the listener does; a run in progress
+	// then stops and records how far it got before the store closes.
+	syncCtx, stopSync := context.WithCancel(ctx)
+	synced := make(chan struct{})
+	go func() {
+		defer close(synced)
+		runner.Loop(syncCtx)
+	}()
+	err = srv.Serve(ctx, shutdownGrace)
+	stopSync()
+	<-synced
+	return err
 }
 
 // database is an opened store: the cdr.Store and each capability beside it
@@ -137,6 +152,7 @@ type database struct {
 	pruner cdr.Pruner
 	prober cdr.WriteProber
 	schema cdr.SchemaVersioner
+	sync   cdr.SyncState
 }
 
 func openStore(ctx context.Context, st config.Storage, opt sqlstore.Options, log *slog.Logger) (*database, error) {
@@ -147,7 +163,7 @@ func openStore(ctx context.Context, st config.Storage, opt sqlstore.Options, log
 		if err != nil {
 			return nil, err
 		}
-		return &database{store: s, pruner: s, prober: s, schema: s}, nil
+		return &database{store: s, pruner: s, prober: s, schema: s, sync: s}, nil
 	case "postgres":
 		// The DSN may hold a password: it is not logged.
 		log.Info("opening database", "driver", "postgres")
@@ -155,7 +171,7 @@ func openStore(ctx context.Context, st config.Storage, opt sqlstore.Options, log
 		if err != nil {
 			return nil, err
 		}
-		return &database{store: s, pruner: s, prober: s, schema: s}, nil
+		return &database{store: s, pruner: s, prober: s, schema: s, sync: s}, nil
 	}
 	return nil, fmt.Errorf("storage.driver %q: want sqlite or postgres", st.Driver)
 }

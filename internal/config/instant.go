@@ -88,3 +88,14 @@ func (i Instant) MarshalYAML() (any, error) {
 
 // MarshalText writes i as RFC 3339 ("" if unset).
 func (i Instant) MarshalText() ([]byte, error) { return []byte(i.String()), nil }
+
+// ParseInstant parses an instant as the configuration writes it, Unix
+// milliseconds or RFC 3339, for the commands' flags. It refuses a time
+// before 2000-01-01 as the configuration does.
+func ParseInstant(s string) (Instant, error) {
+	t, ok := parseInstant(false, s)
+	if !ok || t.Before(minSyncFrom) {
+		return Instant{}, fmt.Errorf("%q: want Unix milliseconds or RFC 3339 (2026-06-01T00:00:00Z), from 2000 on", s)
+	}
+	return Instant(t), nil
+}

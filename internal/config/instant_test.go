@@ -90,3 +90,24 @@ func TestInstantMarshal(t *testing.T) {
 		t.Error("Equal")
 	}
 }
+
+func TestParseInstant(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want time.Time
+		ok   bool
+	}{
+		{"1780272000000", time.UnixMilli(1780272000000).UTC(), true},
+		{"2026-06-01T08:00:00+08:00", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), true},
+		{"946684800000", time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), true},
+		{"946684799999", time.Time{}, false},
+		{"2026-06-01", time.Time{}, false},
+		{"", time.Time{}, false},
+		{"-5", time.Time{}, false},
+	} {
+		got, err := ParseInstant(tt.in)
+		if (err == nil) != tt.ok || tt.ok && !got.Time().Equal(tt.want) {
+			t.Errorf("ParseInstant(%q) = %v, %v; want %v (ok %v)", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}

@@ -49,6 +49,12 @@ type Job struct {
 
 	// From is where the first run starts, before any checkpoint.
 	From time.Time
+	// Start and End, when set, bound the run to [Start, End) instead of
+	// [checkpoint − Lookback, now − Settle): a re-read of that range,
+	// audited like any run, which still moves the checkpoint only forward
+	// and only when the range starts at or before it. End is capped at
+	// now − Settle.
+	Start, End time.Time
 	// Oldest, when set, is the earliest time the vendor still serves: a
 	// run starts there at the earliest, whatever From, the checkpoint and
 	// Lookback say (records before it are gone from the vendor).
@@ -75,10 +81,18 @@ type Job struct {
 	Burst int
 
 	Metrics *Metrics // nil records nothing
+	// Progress, when set, is called after each page is written and after
+	// each window is recorded, with the run's totals so far.
+	Progress func(Progress)
 
 	Now    func() time.Time                                 // time.Now when nil
 	Sleep  func(ctx context.Context, d time.Duration) error // a timer honouring ctx when nil
 	Logger *slog.Logger                                     // discarded when nil
+}
+
+// Progress is how far a run is.
+type Progress struct {
+	Windows, Pages, Records int // records read, whatever their upserts did
 }
 
 // Result is what a run did.
@@ -100,7 +114,7 @@ type stop struct {
 	err  error
 }
 
-func (s *stop) Error() string { return s.err.Error() }
+func (s *stop) Error() string { return s.code + ": " + s.err.Error() }
 func (s *stop) Unwrap() error { return s.err }
 
 type run struct {
@@ -108,6 +122,7 @@ type run struct {
 	res   Result
 	cur   int64 // the contiguous checkpoint: a window from at or before it advances it
 	limit *httpx.Limiter
+	prog  Progress
 }
 
 // Run reads the closed windows of j's source from checkpoint − Lookback
@@ -129,10 +144,17 @@ func Run(ctx context.Context, j Job) (Result, error) {
 	}
 	r.res.Checkpoint = cp
 	var start time.Time
-	if cp > 0 {
+	switch {
+	case !j.Start.IsZero():
+		start = j.Start
+		r.cur = cp
+		if cp == 0 {
+			r.cur = start.Truncate(time.Second).UnixMilli()
+		}
+	case cp > 0:
 		r.cur = cp
 		start = time.UnixMilli(cp).Add(-j.Lookback)
-	} else {
+	default:
 		start = j.From
 		r.cur = start.Truncate(time.Second).UnixMilli()
 	}
@@ -149,7 +171,11 @@ func Run(ctx context.Context, j Job) (Result, error) {
 			"from", r.cur, "to", start.UnixMilli())
 		r.cur = start.UnixMilli()
 	}
-	end := r.Now().Add(-j.Settle).Truncate(time.Second)
+	end := r.Now().Add(-j.Settle)
+	if !j.End.IsZero() && j.End.Before(end) {
+		end = j.End
+	}
+	end = end.Truncate(time.Second)
 	maxWin := j.Client.MaxWindow().Truncate(time.Second)
 	if maxWin < time.Second {
 		return r.res, errors.New("ingest: the client's longest window is under a second")
@@ -194,6 +220,12 @@ func (r *run) defaults() {
 	}
 	if r.RPS > 0 {
 		r.limit = httpx.NewLimiter(r.RPS, max(r.Burst, 1))
+	}
+}
+
+func (r *run) progress() {
+	if r.Progress != nil {
+		r.Progress(r.prog)
 	}
 }
 
@@ -303,6 +335,9 @@ func (r *run) read(ctx context.Context, w *cdr.SyncWindow, from, to time.Time, c
 		if err := r.upsert(ctx, w, recs, fetched); err != nil {
 			return read, err
 		}
+		r.prog.Pages++
+		r.prog.Records += len(recs)
+		r.progress()
 		if len(recs) < size {
 			break
 		}
@@ -438,6 +473,8 @@ func (r *run) record(ctx context.Context, w *cdr.SyncWindow, cause error) error 
 		return errors.Join(cause, err)
 	}
 	r.res.Windows = append(r.res.Windows, *w)
+	r.prog.Windows++
+	r.progress()
 	if advance {
 		r.cur = max(r.cur, w.To)
 		r.res.Checkpoint = max(r.res.Checkpoint, w.To)

@@ -120,7 +120,7 @@ func (r *Runner) RunOnce(ctx context.Context, src Source) (Result, error) {
 		return Result{}, err
 	}
 	started := r.now()
-	j.Now, j.Sleep, j.Logger, j.Metrics = r.now, r.sleep, log, r.Metrics
+	j.Now, j.Sleep, j.Logger, j.Metrics = r.now, r.sleep, r.logger(), r.Metrics
 	if src.Horizon > 0 {
 		j.Oldest = started.Add(-src.Horizon + HorizonMargin)
 		if j.From.IsZero() {
@@ -134,6 +134,7 @@ func (r *Runner) RunOnce(ctx context.Context, src Source) (Result, error) {
 		r.renew(runCtx, cancel, j.Tenant, j.Source, ttl, every, log)
 	}()
 	res, err := Run(runCtx, j)
+	canceled := runCtx.Err() != nil
 	cancel(nil)
 	<-renewed
 
@@ -146,7 +147,7 @@ func (r *Runner) RunOnce(ctx context.Context, src Source) (Result, error) {
 	}
 	outcome := cdr.RunOK
 	switch {
-	case err != nil && runCtx.Err() != nil:
+	case err != nil && canceled:
 		outcome = cdr.RunCanceled
 		if cause := context.Cause(runCtx); cause != nil && !errors.Is(cause, context.Canceled) {
 			err = cause

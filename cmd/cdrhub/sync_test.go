@@ -1,0 +1,391 @@
+package main
+
+// Sync end to end, process against process: an upstream cdrhub serving
+// DescribeTelCdr, a fault-injecting proxy, and the cdrhub sync command of
+// a downstream whose database is SQLite or PostgreSQL; a downstream serve
+// (sync disabled) answers the same queries from the same database.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/dbtest"
+	"github.com/cdrhub/cdrhub/internal/faultproxy"
+	tcclient "github.com/cdrhub/cdrhub/internal/ingest/tencentccc"
+	"github.com/cdrhub/cdrhub/internal/sqlstore"
+	"github.com/google/go-cmp/cmp"
+)
+
+// The upstream's and the downstream's Tencent credentials: the downstream
+// serves its own, and pulls with the upstream's.
+const (
+	syncApp                = 1400000301
+	upSecretID, upKey      = "AKIDupstream000000001", "upstream-secret-key-0001"
+	downSecretID, downKey  = "AKIDdownstream0000001", "downstream-secret-key-01"
+	syncToken, syncUpToken = "sync-down-token", "sync-up-token"
+)
+
+type syncRig struct {
+	dir      string
+	up       *process
+	down     *process // serve over the downstream database, sync disabled
+	proxy    *faultproxy.Proxy
+	cfg      string // the downstream configuration, sync enabled
+	from     time.Time
+	storage  string // the downstream storage block
+	sqlite   string // the downstream SQLite path; "" on PostgreSQL
+	dsn      string // the downstream PostgreSQL DSN; "" on SQLite
+	inserted int    // records inserted upstream by faults
+}
+
+// newSyncRig starts the upstream and the proxy, and writes the downstream
+// configuration over SQLite (dsn "") or PostgreSQL.
+func newSyncRig(t *testing.T, dsn string) *syncRig {
+	t.Helper()
+	dir := t.TempDir()
+	r := &syncRig{dir: dir, from: time.Now().Add(-4 * time.Hour).Truncate(time.Second), dsn: dsn}
+	upCfg := filepath.Join(dir, "up.yaml")
+	writeFile(t, upCfg, fmt.Sprintf(`server: {listen: "127.0.0.1:0"}
+storage: {driver: sqlite, path: %q}
+tenants:
+  - id: up
+    native: {tokens: [{name: seed, token: %s}]}
+    tencent_ccc: {sdk_app_id: %d, credentials: [{secret_id: %s, secret_key: %s}], rate_limit: {rps: 10000, burst: 10000}}
+`, filepath.Join(dir, "up", "cdrhub.db"), syncUpToken, syncApp, upSecretID, upKey))
+	r.up = start(t, "--config", upCfg)
+	var err error
+	if r.proxy, err = faultproxy.New("http://" + r.up.addr); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.proxy.Close() })
+	if dsn == "" {
+		r.sqlite = filepath.Join(dir, "down", "cdrhub.db")
+		r.storage = fmt.Sprintf("{driver: sqlite, path: %q}", r.sqlite)
+	} else {
+		r.storage = fmt.Sprintf("{driver: postgres, dsn: %q}", dsn)
+	}
+	r.cfg = filepath.Join(dir, "down.yaml")
+	writeFile(t, r.cfg, r.downConfig(true))
+	return r
+}
+
+func (r *syncRig) downConfig(enabled bool) string {
+	return fmt.Sprintf(`server: {listen: "127.0.0.1:0"}
+storage: %s
+tenants:
+  - id: down
+    native: {tokens: [{name: check, token: %s}]}
+    tencent_ccc:
+      sdk_app_id: %d
+      credentials: [{secret_id: %s, secret_key: %s}]
+      rate_limit: {rps: 10000, burst: 10000}
+      sync: {enabled: %v, endpoint: %q, secret_id: %s, secret_key: %s, settle: 0s, lookback: 6h,
+             from: %d, rate_limit: {rps: 2000, burst: 2000}, max_window_records: 50}
+`, r.storage, syncToken, syncApp, downSecretID, downKey, enabled, r.proxy.URL(), upSecretID, upKey, r.from.UnixMilli())
+}
+
+// serveDown starts the downstream serve, sync disabled, once.
+func (r *syncRig) serveDown(t *testing.T) {
+	t.Helper()
+	if r.down != nil {
+		return
+	}
+	path := filepath.Join(r.dir, "down-serve.yaml")
+	writeFile(t, path, r.downConfig(false))
+	r.down = start(t, "--config", path)
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func tencentRecord(id string, at time.Time, remark string) string {
+	return fmt.Sprintf(`{"SessionId":%q,"Caller":"13800001111","Callee":"02066668888","Time":%d,"Direction":0,"CallType":2,`+
+		`"Duration":60,"EndStatus":1,"EndStatusString":"ok","Remark":%q}`, id, at.Unix(), remark)
+}
+
+// post upserts NDJSON records upstream, in format.
+func (r *syncRig) post(t testing.TB, format, ndjson string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", "http://"+r.up.addr+"/api/v1/records?format="+format, strings.NewReader(ndjson))
+	req.Header.Set("Authorization", "Bearer "+syncUpToken)
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("seed: HTTP %d", resp.StatusCode)
+	}
+}
+
+// seed writes n Tencent records and n native records of each channel
+// upstream, between from and a minute ago.
+func (r *syncRig) seed(t *testing.T, n int) {
+	t.Helper()
+	span := time.Since(r.from) - time.Minute
+	var tc, native strings.Builder
+	for i := range n {
+		at := r.from.Add(time.Duration(rand.Int64N(int64(span))))
+		fmt.Fprintln(&tc, tencentRecord(fmt.Sprintf("tc-%d", i), at, ""))
+		for j, ch := range []string{"voice", "rtc", "chat"} {
+			fmt.Fprintf(&native, `{"channel":%q,"source":"native","source_id":"n-%d-%d","start_at":%d,"caller":{"address":"+8613900%06d"},"callee":{"address":"+862066668888"}}`+"\n",
+				ch, i, j, at.Add(time.Duration(j)*time.Second).UnixMilli(), i)
+		}
+	}
+	r.post(t, "tencent_ccc", tc.String())
+	r.post(t, "native", native.String())
+}
+
+// insertInto returns a fault action that inserts a Tencent record
+// upstream at the start of the window of the request it fires on.
+func (r *syncRig) insertInto(t *testing.T) (faultproxy.Match, func()) {
+	var mu sync.Mutex
+	var window struct{ StartTimeStamp int64 }
+	when := func(n int, req *http.Request, body []byte) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return json.Unmarshal(body, &window) == nil && window.StartTimeStamp > 0
+	}
+	insert := func() {
+		mu.Lock()
+		at := time.Unix(window.StartTimeStamp, 0)
+		r.inserted++
+		id := fmt.Sprintf("late-%d", r.inserted)
+		mu.Unlock()
+		r.post(t, "tencent_ccc", tencentRecord(id, at, "inserted while read")+"\n")
+	}
+	return when, insert
+}
+
+// laterThan matches the requests after the nth.
+func laterThan(n int) faultproxy.Match {
+	return func(i int, _ *http.Request, _ []byte) bool { return i > n }
+}
+
+// sync runs cdrhub sync with the downstream configuration and returns its
+// exit status and output.
+func (r *syncRig) sync(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, append([]string{"sync", "--config", r.cfg, "--log-level", "info"}, args...)...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err = cmd.Run()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode(), out.String()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0, out.String()
+}
+
+// served is every record a server's DescribeTelCdr lists in the synced
+// range, by SessionId, as served.
+func served(t *testing.T, addr, id, key string, from, to time.Time) map[string]string {
+	t.Helper()
+	c, err := tcclient.New(tcclient.Config{Endpoint: "http://" + addr, SecretID: id, SecretKey: key, SdkAppID: syncApp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	out := map[string]string{}
+	n, err := c.Count(ctx, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for number := range tcclient.PageCount(n) {
+		p, err := c.Page(ctx, from, to, number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, raw := range p.Records {
+			var info struct{ SessionId string }
+			if err := json.Unmarshal(raw, &info); err != nil {
+				t.Fatal(err)
+			}
+			if _, dup := out[info.SessionId]; dup {
+				t.Errorf("%s listed twice", info.SessionId)
+			}
+			out[info.SessionId] = string(raw)
+		}
+	}
+	if len(out) != n {
+		t.Errorf("listed %d records, counted %d", len(out), n)
+	}
+	return out
+}
+
+// storedCount is how many records the downstream tenant holds.
+func (r *syncRig) storedCount(t *testing.T) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", "http://"+r.down.addr+"/api/v1/records?limit=1&count=true", nil)
+	req.Header.Set("Authorization", "Bearer "+syncToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct{ Total int }
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	return body.Total
+}
+
+// equal checks that the downstream answers DescribeTelCdr over the synced
+// range as the upstream does, and holds each record once.
+func (r *syncRig) equal(t *testing.T, to time.Time) {
+	t.Helper()
+	r.serveDown(t)
+	from := r.from.Add(-12 * time.Hour) // before any window a look-back reads
+	want := served(t, r.up.addr, upSecretID, upKey, from, to)
+	got := served(t, r.down.addr, downSecretID, downKey, from, to)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("downstream DescribeTelCdr differs from upstream (-up +down):\n%s", diff)
+	}
+	if n := r.storedCount(t); n != len(want) {
+		t.Errorf("downstream holds %d records, upstream serves %d", n, len(want))
+	}
+}
+
+// state reads the downstream's sync state from its database.
+func (r *syncRig) state(t *testing.T) (int64, []cdr.SyncWindow) {
+	t.Helper()
+	ctx := context.Background()
+	var st interface {
+		cdr.SyncState
+		Close() error
+	}
+	var err error
+	if r.dsn == "" {
+		st, err = sqlstore.OpenSQLite(ctx, r.sqlite, sqlstore.Options{Lean: true})
+	} else {
+		st, err = sqlstore.OpenPostgres(ctx, r.dsn, sqlstore.Options{Lean: true})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	down := cdr.MustTenantID("down")
+	cp, err := st.Checkpoint(ctx, down, cdr.SourceTencentCCC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []cdr.SyncWindow
+	for after := int64(0); ; {
+		ws, err := st.SyncWindows(ctx, down, cdr.SourceTencentCCC, after, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ws) == 0 {
+			return cp, all
+		}
+		all = append(all, ws...)
+		after = ws[len(ws)-1].ID
+	}
+}
+
+// syncDatabases runs fn on a downstream SQLite database, then PostgreSQL.
+func syncDatabases(t *testing.T, fn func(t *testing.T, dsn string)) {
+	if raceEnabled {
+		t.Skip("process end-to-end test: runs without -race")
+	}
+	t.Run("sqlite", func(t *testing.T) { fn(t, "") })
+	t.Run("postgres", func(t *testing.T) { fn(t, dbtest.Postgres(t)) })
+}
+
+func TestSyncThroughFaults(t *testing.T) {
+	syncDatabases(t, testSyncThroughFaults)
+}
+
+func testSyncThroughFaults(t *testing.T, dsn string) {
+	r := newSyncRig(t, dsn)
+	r.seed(t, 150)
+	throttled := []byte(`{"Response":{"Error":{"Code":"RequestLimitExceeded","Message":"request limit exceeded"},"RequestId":"f-1"}}`)
+	json := http.Header{"Content-Type": {"application/json"}}
+	when, insert := r.insertInto(t)
+	r.proxy.SetFaults(
+		faultproxy.Fault{Name: "throttled", When: faultproxy.Nth(2, 3), Action: faultproxy.Respond(200, json, throttled)},
+		faultproxy.Fault{Name: "502", When: faultproxy.Nth(5), Action: faultproxy.Respond(502, nil, []byte("bad gateway"))},
+		faultproxy.Fault{Name: "slow", When: faultproxy.Nth(7), Action: faultproxy.Delay(300 * time.Millisecond)},
+		faultproxy.Fault{Name: "dropped", When: faultproxy.Nth(9), Action: faultproxy.Drop()},
+		faultproxy.Fault{Name: "dropped after forward", When: faultproxy.Nth(11), Action: faultproxy.DropAfterForward()},
+		faultproxy.Fault{Name: "truncated", When: faultproxy.Nth(13), Action: faultproxy.Truncate(20)},
+		faultproxy.Fault{Name: "inserted mid-window", Action: faultproxy.Before(insert),
+			When: faultproxy.And(faultproxy.And(laterThan(15), faultproxy.BodyContains(`"PageSize":100`)), faultproxy.Times(2, when))},
+	)
+	code, out := r.sync(t)
+	if code != 0 || !strings.Contains(out, "sync down/tencent_ccc: ok") {
+		t.Fatalf("sync: exit %d\n%s", code, out)
+	}
+	for _, f := range []string{"throttled", "502", "slow", "dropped", "dropped after forward", "truncated", "inserted mid-window"} {
+		if r.proxy.Injected()[f] == 0 {
+			t.Errorf("fault %q never fired (%d requests)", f, r.proxy.Requests())
+		}
+	}
+	cp, ws := r.state(t)
+	moved := 0
+	for _, w := range ws {
+		if w.Outcome != cdr.WindowVerified {
+			t.Errorf("window %+v not verified", w)
+		}
+		if w.VendorCount != w.Inserted+w.Updated+w.Unchanged+w.Rejected {
+			moved++ // read again after the count moved: the audit row holds both reads
+		}
+	}
+	if moved == 0 {
+		t.Errorf("no window shows a re-read, though %d records were inserted mid-window: %+v\n%s", r.inserted, ws, out)
+	}
+	r.equal(t, time.Now().Truncate(time.Second))
+
+	// A record changed upstream inside the look-back is updated; the
+	// others are read again unchanged.
+	r.proxy.SetFaults()
+	r.post(t, "tencent_ccc", tencentRecord("tc-7", r.from.Add(time.Hour), "changed")+"\n")
+	code, out = r.sync(t)
+	if code != 0 || !strings.Contains(out, "1 updated") {
+		t.Fatalf("sync after a change: exit %d\n%s", code, out)
+	}
+	r.equal(t, time.Now().Truncate(time.Second))
+
+	// A window that never settles: every request inserts a record into
+	// it. The run fails with status 1 and the checkpoint stays.
+	cp, _ = r.state(t)
+	r.proxy.SetFaults(faultproxy.Fault{Name: "never settles", When: when, Action: faultproxy.Before(insert)})
+	code, out = r.sync(t)
+	if code != 1 || !strings.Contains(out, "count_moved") {
+		t.Fatalf("sync of a window that never settles: exit %d, want 1\n%s", code, out)
+	}
+	if after, ws := r.state(t); after != cp || ws[len(ws)-1].Outcome != cdr.WindowFailed || ws[len(ws)-1].ErrorCode != "count_moved" {
+		t.Errorf("checkpoint %d → %d, last window %+v; want the checkpoint kept and the window failed", cp, after, ws[len(ws)-1])
+	}
+	r.proxy.SetFaults()
+	if code, out = r.sync(t); code != 0 {
+		t.Fatalf("sync once settled: exit %d\n%s", code, out)
+	}
+	r.equal(t, time.Now().Truncate(time.Second))
+}
