@@ -4,13 +4,18 @@ package httpserver_test
 // client pulling from cdrhub's own DescribeTelCdr into another store.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/faultproxy"
+	"github.com/cdrhub/cdrhub/internal/httpx/httpxtest"
 	"github.com/cdrhub/cdrhub/internal/ingest"
 	tcclient "github.com/cdrhub/cdrhub/internal/ingest/tencentccc"
 	"github.com/cdrhub/cdrhub/internal/mapping"
@@ -161,5 +166,82 @@ func TestSyncClosedLoop(t *testing.T) {
 	ss, err := down.SyncState.SyncSources(ctx, acme, time.Now())
 	if err != nil || len(ss) != 1 || ss[0].LastError != nil || ss[0].WindowsVerified != int64(len(ws)) {
 		t.Errorf("status %+v, %v", ss, err)
+	}
+}
+
+// Bad answers from the vendor: each is recorded on the source's status
+// with its code, a record that cannot be kept is counted and logged with
+// its key, the checkpoint stays, and the upstream keeps serving; once the
+// answers are good again a run verifies everything and clears the error.
+func TestSyncBadAnswers(t *testing.T) {
+	u := newUpstream(t, 1000, 1000)
+	acme := cdr.MustTenantID("acme")
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name     string
+		fault    faultproxy.Action
+		code     string // the source's last error
+		message  string // in its message
+		rejected int
+	}{
+		{"not JSON", faultproxy.Respond(200, nil, []byte("<html>gateway</html>")), "transient", "not DescribeTelCdr's", 0},
+		{"no list", faultproxy.Rewrite(func(status int, body []byte) (int, []byte) {
+			return status, []byte(`{"Response":{"TotalCount":3,"RequestId":"r"}}`)
+		}), "transient", "", 0},
+		{"an error code", faultproxy.Respond(200, nil, []byte(`{"Response":{"Error":{"Code":"InvalidParameterValue.InstanceNotExist","Message":"no such app"},"RequestId":"r"}}`)),
+			"invalid", "InvalidParameterValue.InstanceNotExist", 0},
+		{"a record that fails ingest", faultproxy.Rewrite(func(status int, body []byte) (int, []byte) {
+			return status, bytes.Replace(body, []byte(`"SessionId":"tc-sync-3"`), []byte(`"SessionId":"tc-sync-3","Time":"soon"`), 1)
+		}), "rejected", `"tc-sync-3"`, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			down := storetest.OpenSubject(t, sqlstore.Options{CacheMiB: 4})
+			p, err := faultproxy.New(u.srv.URL, faultproxy.Fault{Name: tt.name, Action: tt.fault})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			c, err := tcclient.New(tcclient.Config{Endpoint: p.URL(), SecretID: syncID, SecretKey: syncKey, SdkAppID: syncApp, Timeout: 10 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var logs httpxtest.Buffer
+			now := syncBase.Add(6 * time.Hour)
+			job := ingest.Job{
+				Tenant: acme, Source: cdr.SourceTencentCCC, Client: c.Engine(),
+				Decoder: mapping.NewFormats(mapping.Tenant{}).Decoders[cdr.SourceTencentCCC],
+				Store:   down.Store, State: down.SyncState,
+				From: syncBase.Add(-time.Hour), Lookback: time.Hour, Settle: time.Minute,
+				Now:    func() time.Time { return now },
+				Sleep:  func(ctx context.Context, d time.Duration) error { return nil },
+				Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
+			}
+			res, _ := ingest.Run(ctx, job)
+			if !res.Failed || res.Rejected != tt.rejected {
+				t.Errorf("run: %+v; want failed with %d rejected", res, tt.rejected)
+			}
+			st, err := down.SyncState.SyncSources(ctx, acme, now)
+			if err != nil || len(st) != 1 || st[0].LastError == nil {
+				t.Fatalf("status %+v, %v", st, err)
+			}
+			if e := st[0].LastError; e.Code != tt.code || !strings.Contains(e.Message, tt.message) || strings.Contains(e.Message, syncKey) {
+				t.Errorf("last error %+v; want code %s and %q in the message", e, tt.code, tt.message)
+			}
+			if st[0].Checkpoint != 0 {
+				t.Errorf("checkpoint %d; want none", st[0].Checkpoint)
+			}
+			if tt.rejected > 0 && !strings.Contains(logs.String(), `"key":"tc-sync-3"`) {
+				t.Errorf("the rejected record's key is not logged:\n%s", logs.String())
+			}
+			// The upstream served meanwhile, and once its answers are good
+			// the source verifies everything.
+			p.SetFaults()
+			if res, err := ingest.Run(ctx, job); err != nil || res.Failed || res.Checkpoint != now.Add(-time.Minute).UnixMilli() {
+				t.Fatalf("run once the answers are good: %+v, %v", res, err)
+			}
+			if st, _ := down.SyncState.SyncSources(ctx, acme, now); st[0].LastError != nil {
+				t.Errorf("the error stays after a good run: %+v", st[0].LastError)
+			}
+		})
 	}
 }

@@ -36,6 +36,7 @@ const (
 const (
 	CodeCountMoved = "count_moved" // the count did not hold over MaxRereads re-reads
 	CodeStore      = "store"       // the store refused a write
+	CodeRejected   = "rejected"    // a record of the window did not decode or was invalid
 )
 
 // Job is one run over one tenant's source.
@@ -123,6 +124,10 @@ type run struct {
 	cur   int64 // the contiguous checkpoint: a window from at or before it advances it
 	limit *httpx.Limiter
 	prog  Progress
+	// firstReject is why the first record refused in the current window
+	// was; rejected is the first window failed on refused records.
+	firstReject error
+	rejected    *stop
 }
 
 // Run reads the closed windows of j's source from checkpoint − Lookback
@@ -189,6 +194,14 @@ func Run(ctx context.Context, j Job) (Result, error) {
 			return r.res, r.fail(ctx, err)
 		}
 		from = to
+	}
+	if r.rejected != nil {
+		// The run read every window, but one held a record it could not
+		// keep: the source's error says so until a run keeps them all.
+		if err := r.fail(ctx, r.rejected); err != r.rejected {
+			return r.res, err
+		}
+		return r.res, nil
 	}
 	if err := j.State.ClearSyncError(ctx, j.Tenant, j.Source); err != nil {
 		return r.res, err
@@ -279,6 +292,7 @@ func message(err error) string {
 // MaxWindowRecords, else reads and verifies it.
 func (r *run) window(ctx context.Context, from, to time.Time) error {
 	w := cdr.SyncWindow{Source: r.Source, From: from.UnixMilli(), To: to.UnixMilli(), StartedAt: r.Now().UnixMilli()}
+	r.firstReject = nil
 	count, err := r.count(ctx, from, to)
 	if err != nil {
 		return r.record(ctx, &w, err)
@@ -302,6 +316,9 @@ func (r *run) window(ctx context.Context, from, to time.Time) error {
 		}
 		if again == count && read == count {
 			w.VendorCount = again
+			if w.Rejected > 0 {
+				return r.recordRejected(ctx, &w)
+			}
 			return r.record(ctx, &w, nil)
 		}
 		r.Logger.Warn("sync window moved while read", "tenant", r.Tenant.String(), "source", r.Source,
@@ -313,6 +330,23 @@ func (r *run) window(ctx context.Context, from, to time.Time) error {
 		}
 		count = again
 	}
+}
+
+// recordRejected records a window that was read in full, but whose
+// records were not all kept, failed: the run goes on to the next window,
+// but the checkpoint stays before this one, so that every run reads it
+// again until its records are kept.
+func (r *run) recordRejected(ctx context.Context, w *cdr.SyncWindow) error {
+	s := &stop{CodeRejected, fmt.Errorf("window [%d, %d): %d of its %d records refused, the first: %w",
+		w.From, w.To, w.Rejected, w.VendorCount, r.firstReject)}
+	if err := r.record(ctx, w, s); err != s {
+		return err
+	}
+	r.res.Failed = true
+	if r.rejected == nil {
+		r.rejected = s
+	}
+	return nil
 }
 
 // read pages through the window, upserting every page, until count
@@ -361,8 +395,11 @@ func (r *run) upsert(ctx context.Context, w *cdr.SyncWindow, raws []json.RawMess
 			w.Rejected++
 			r.res.Rejected++
 			r.Metrics.recordsAdd(r.Source, ClassRejected, 1)
-			r.Logger.Warn("sync record rejected", "tenant", r.Tenant.String(), "source", r.Source,
-				"key", r.Client.Key(raw), "err", err)
+			key := r.Client.Key(raw)
+			r.Logger.Warn("sync record rejected", "tenant", r.Tenant.String(), "source", r.Source, "key", key, "err", err)
+			if r.firstReject == nil {
+				r.firstReject = fmt.Errorf("record %q: %w", key, err)
+			}
 			continue
 		}
 		recs = append(recs, rec)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -346,22 +347,36 @@ func TestAuthStops(t *testing.T) {
 	}
 }
 
+// A record that cannot be kept is counted and logged; the run reads on,
+// but the window fails and the checkpoint stays before it, with the
+// source's error naming the record.
 func TestRejectedRecordDoesNotStop(t *testing.T) {
 	f := &fake{size: 4, maxWin: time.Hour}
 	for i := range 6 {
-		f.recs = append(f.recs, telCdr(fmt.Sprintf("s%d", i), base.Add(time.Duration(i)*time.Minute), ""))
+		f.recs = append(f.recs, telCdr(fmt.Sprintf("s%d", i), base.Add(time.Duration(i)*time.Minute+90*time.Minute), ""))
 	}
 	f.recs = append(f.recs, fakeRec{base.Add(30 * time.Minute).Unix(), json.RawMessage(`{"SessionId":"broken","Time":"soon"}`)})
 	e := newEnv(t, f)
 	res, err := ingest.Run(context.Background(), e.job())
-	if err != nil || res.Failed {
-		t.Fatalf("Run: %+v, %v", res, err)
+	if err != nil || !res.Failed {
+		t.Fatalf("Run: %+v, %v; want it read to the end, failed", res, err)
 	}
 	if res.Rejected != 1 || res.Inserted != 6 || e.stored(t) != 6 {
 		t.Errorf("rejected %d, inserted %d, stored %d", res.Rejected, res.Inserted, e.stored(t))
 	}
-	if w := e.windows(t); w[0].Rejected != 1 || w[0].VendorCount != 7 || w[0].Outcome != cdr.WindowVerified {
-		t.Errorf("window %+v", w[0])
+	ws := e.windows(t)
+	if w := ws[0]; w.Rejected != 1 || w.VendorCount != 1 || w.Outcome != cdr.WindowFailed || w.ErrorCode != "rejected" ||
+		!strings.Contains(w.ErrorMessage, `"broken"`) {
+		t.Errorf("window %+v", w)
+	}
+	if w := ws[1]; w.Outcome != cdr.WindowVerified || w.Inserted != 6 {
+		t.Errorf("the next window %+v; want it read and verified", w)
+	}
+	if cp := e.checkpoint(t); cp != 0 {
+		t.Errorf("checkpoint %d, want none: the first window failed", cp)
+	}
+	if le := e.lastError(t); le == nil || le.Code != "rejected" || !strings.Contains(le.Message, `"broken"`) {
+		t.Errorf("last error %+v", le)
 	}
 }
 
