@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -388,4 +389,114 @@ func testSyncThroughFaults(t *testing.T, dsn string) {
 		t.Fatalf("sync once settled: exit %d\n%s", code, out)
 	}
 	r.equal(t, time.Now().Truncate(time.Second))
+}
+
+func TestSyncCrash(t *testing.T) {
+	syncDatabases(t, testSyncCrash)
+}
+
+// The downstream cdrhub sync is killed with SIGKILL at random points and
+// started again, at least 10 times: the checkpoint never moves backwards
+// nor past a window not verified, no record is stored twice, and a last
+// run leaves the downstream equal to the upstream.
+func testSyncCrash(t *testing.T, dsn string) {
+	r := newSyncRig(t, dsn)
+	r.seed(t, 600)
+	r.proxy.SetFaults(faultproxy.Fault{Name: "slow", Action: faultproxy.Delay(10 * time.Millisecond)})
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last int64
+	kills, runs, moved := 0, 0, 0
+	for kills < 10 {
+		runs++
+		if runs > 40 {
+			t.Fatalf("%d runs, only %d killed", runs, kills)
+		}
+		cmd := exec.Command(bin, "sync", "--config", r.cfg)
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("sync ended on its own: %v\n%s", err, out.String())
+			}
+		case <-time.After(time.Duration(50+rand.IntN(1500)) * time.Millisecond):
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-done
+			kills++
+		}
+		cp, ws := r.state(t)
+		if cp < last {
+			t.Fatalf("run %d: the checkpoint moved back from %d to %d", runs, last, cp)
+		}
+		if cp > last {
+			moved++
+		}
+		last = cp
+		checkContiguous(t, r.from.UnixMilli(), cp, ws)
+		if n, want := r.stored(t), 1200; n > want {
+			t.Fatalf("run %d: %d records stored, the upstream has %d", runs, n, want)
+		}
+	}
+	if moved < 2 {
+		t.Errorf("the checkpoint moved in %d of %d runs: the kills came too early to test much", moved, runs)
+	}
+	r.proxy.SetFaults()
+	if code, out := r.sync(t); code != 0 {
+		t.Fatalf("the run after %d kills: exit %d\n%s", kills, code, out)
+	}
+	r.equal(t, time.Now().Truncate(time.Second))
+}
+
+// checkContiguous fails unless the verified windows cover [from, cp)
+// without a gap: the checkpoint is never past a window not verified.
+func checkContiguous(t *testing.T, from, cp int64, ws []cdr.SyncWindow) {
+	t.Helper()
+	if cp == 0 {
+		return
+	}
+	reach := from
+	for changed := true; changed; {
+		changed = false
+		for _, w := range ws {
+			if w.Outcome == cdr.WindowVerified && w.From <= reach && w.To > reach {
+				reach, changed = w.To, true
+			}
+		}
+	}
+	if reach < cp {
+		t.Fatalf("checkpoint %d past the verified windows, which reach %d from %d", cp, reach, from)
+	}
+}
+
+// stored counts the downstream tenant's records in its database.
+func (r *syncRig) stored(t *testing.T) int {
+	t.Helper()
+	ctx := context.Background()
+	var st interface {
+		cdr.Store
+	}
+	var err error
+	if r.dsn == "" {
+		st, err = sqlstore.OpenSQLite(ctx, r.sqlite, sqlstore.Options{Lean: true})
+	} else {
+		st, err = sqlstore.OpenPostgres(ctx, r.dsn, sqlstore.Options{Lean: true})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_, n, err := st.FindRecords(ctx, cdr.MustTenantID("down"), cdr.Filter{Count: true, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

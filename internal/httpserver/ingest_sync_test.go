@@ -245,3 +245,51 @@ func TestSyncBadAnswers(t *testing.T) {
 		})
 	}
 }
+
+// A range of 190 days is read in windows under the API's 90 days, each
+// verified, and every record of it arrives, including those far apart.
+func TestSyncSplitsLongRanges(t *testing.T) {
+	u := newUpstream(t, 1000, 1000)
+	acme := cdr.MustTenantID("acme")
+	ctx := context.Background()
+	var old []*cdr.Record
+	for i, days := range []int{185, 120, 91, 89, 30} {
+		old = append(old, &cdr.Record{Channel: cdr.ChannelVoice, Source: cdr.SourceNative, SourceID: fmt.Sprintf("old-%d", i),
+			StartAt: syncBase.Add(-time.Duration(days) * 24 * time.Hour).UnixMilli(), Caller: cdr.Party{Address: "+86 20 6666 8888"}})
+	}
+	if _, err := u.store.UpsertRecords(ctx, acme, old, cdr.UpsertOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	down := storetest.OpenSubject(t, sqlstore.Options{CacheMiB: 4})
+	c, err := tcclient.New(tcclient.Config{Endpoint: u.srv.URL, SecretID: syncID, SecretKey: syncKey, SdkAppID: syncApp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := syncBase.Add(6 * time.Hour)
+	from := syncBase.Add(-190 * 24 * time.Hour)
+	res, err := ingest.Run(ctx, ingest.Job{
+		Tenant: acme, Source: cdr.SourceTencentCCC, Client: c.Engine(),
+		Decoder: mapping.NewFormats(mapping.Tenant{}).Decoders[cdr.SourceTencentCCC],
+		Store:   down.Store, State: down.SyncState, From: from, Settle: time.Minute,
+		Now: func() time.Time { return now },
+	})
+	if err != nil || res.Failed {
+		t.Fatalf("Run: %+v, %v", res, err)
+	}
+	if want := len(u.starts) + len(old); res.Inserted != want {
+		t.Errorf("inserted %d, want %d", res.Inserted, want)
+	}
+	at, long := from.UnixMilli(), 0
+	for _, w := range res.Windows {
+		if w.From != at || w.Outcome != cdr.WindowVerified || time.Duration(w.To-w.From)*time.Millisecond >= tcclient.MaxWindow {
+			t.Errorf("window [%s, %s) %s", time.UnixMilli(w.From).UTC(), time.UnixMilli(w.To).UTC(), w.Outcome)
+		}
+		if time.Duration(w.To-w.From)*time.Millisecond > 80*24*time.Hour {
+			long++
+		}
+		at = w.To
+	}
+	if at != now.Add(-time.Minute).UnixMilli() || long < 2 {
+		t.Errorf("windows end at %d with %d of over 80 days; want them to reach the end, most of the range in long windows", at, long)
+	}
+}
