@@ -190,16 +190,18 @@ func (s *SQLite) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.Re
 			if err := w.replace(ctx, st.PK, rw); err != nil {
 				return res, err
 			}
+			delete(w.bumps, st.PK) // the row now holds its own, newer version
 			st.Version, st.Hash = r.Version, r.Hash
 		case bump:
-			if err := w.exec(ctx, `UPDATE records SET version = ? WHERE pk = ?`, r.Version, st.PK); err != nil {
-				return res, err
-			}
+			w.bump(st.PK, r.Version)
 			st.Version = r.Version
 		}
 	}
 	if dryRun {
 		return res, nil
+	}
+	if err := w.flushBumps(ctx); err != nil {
+		return res, err
 	}
 	return res, formatError(tx.Commit())
 }
@@ -260,6 +262,43 @@ type writer struct {
 	insertStmt *sql.Stmt
 	updateStmt *sql.Stmt
 	indexStmt  *sql.Stmt
+	// bumps are the rows whose content is unchanged but whose version
+	// moves (a sync look-back's re-read), written together by flushBumps.
+	bumps map[int64]int64 // pk → version
+}
+
+// bump records that row pk's version moves to version, with nothing else
+// of it.
+func (w *writer) bump(pk, version int64) {
+	if w.bumps == nil {
+		w.bumps = map[int64]int64{}
+	}
+	w.bumps[pk] = version
+}
+
+// maxBumpArgs bounds the parameters of one UPDATE of flushBumps.
+const maxBumpArgs = 500
+
+// flushBumps writes the pending version moves: one UPDATE per version
+// and up to maxBumpArgs rows, usually one for a whole page, whose
+// records share their fetch time as version.
+func (w *writer) flushBumps(ctx context.Context) error {
+	byVersion := map[int64][]any{}
+	for pk, v := range w.bumps {
+		byVersion[v] = append(byVersion[v], pk)
+	}
+	for v, pks := range byVersion {
+		for len(pks) > 0 {
+			n := min(len(pks), maxBumpArgs)
+			args := append([]any{v}, pks[:n]...)
+			if err := w.exec(ctx, `UPDATE records SET version = ? WHERE pk IN (`+placeholders(n)+`)`, args...); err != nil {
+				return err
+			}
+			pks = pks[n:]
+		}
+	}
+	w.bumps = nil
+	return nil
 }
 
 func (w *writer) close() {
