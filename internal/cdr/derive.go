@@ -145,8 +145,20 @@ func (r *Record) ComputeHash() error {
 }
 
 // canonicalJSON re-encodes a JSON document with object keys sorted and
-// insignificant whitespace removed, keeping number literals as written.
+// insignificant whitespace removed, keeping number literals as written:
+// what encoding/json writes for the document decoded into an any with
+// numbers as json.Number (canonicalSlow), byte for byte, as content hashes
+// depend on it. canonicalFast writes it without building the value; what
+// it does not take (invalid JSON, deep nesting) goes the slow way.
 func canonicalJSON(doc []byte) ([]byte, error) {
+	if out, ok := canonicalFast(doc); ok {
+		return out, nil
+	}
+	return canonicalSlow(doc)
+}
+
+// canonicalSlow is canonicalJSON by encoding/json.
+func canonicalSlow(doc []byte) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.UseNumber()
 	var v any
