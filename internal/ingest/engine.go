@@ -350,41 +350,96 @@ func (r *run) recordRejected(ctx context.Context, w *cdr.SyncWindow) error {
 }
 
 // read pages through the window, upserting every page, until count
-// records are read or a page is short; it returns the records read.
-func (r *run) read(ctx context.Context, w *cdr.SyncWindow, from, to time.Time, count int) (int, error) {
-	size, read := r.Client.PageSize(), 0
-	for n := 0; read < count; n++ {
-		var recs []json.RawMessage
-		var fetched time.Time
-		err := r.retry(ctx, func() error {
-			var err error
-			recs, _, fetched, err = r.Client.Page(ctx, from, to, n)
-			return err
-		})
+// records are read or a page is short; it returns the records read. The
+// next page is asked for while a page is decoded, and the records are
+// written in batches while the pages after them are read, so that the
+// vendor's time and the store's overlap. It returns once every write has
+// ended.
+func (r *run) read(ctx context.Context, w *cdr.SyncWindow, from, to time.Time, count int) (read int, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	size := r.Client.PageSize()
+	var batch []*cdr.Record     // decoded, not yet written
+	var writing <-chan upserted // the write in flight, nil when none
+	var next <-chan page        // the page asked for, nil when none
+	defer func() {
+		// Nothing is left running: on an error the fetch and the write in
+		// flight end with the context; their own errors come second.
 		if err != nil {
-			return read, err
+			cancel()
+		}
+		if next != nil {
+			<-next
+		}
+		if werr := r.written(w, writing); err == nil {
+			err = werr
+		}
+		cancel()
+	}()
+	next = r.fetch(ctx, from, to, 0)
+	for n := 0; ; n++ {
+		p := <-next
+		next = nil
+		if p.err != nil {
+			return read, p.err
 		}
 		w.Pages++
-		read += len(recs)
-		if err := r.upsert(ctx, w, recs, fetched); err != nil {
-			return read, err
+		read += len(p.recs)
+		more := len(p.recs) == size && read < count
+		if more {
+			next = r.fetch(ctx, from, to, n+1)
+		}
+		batch = r.decode(w, batch, p.recs, p.at)
+		if !more || len(batch) >= writeBatch {
+			err := r.written(w, writing)
+			writing = nil
+			if err != nil {
+				return read, err
+			}
+			writing = r.upsert(ctx, batch)
+			batch = nil
 		}
 		r.prog.Pages++
-		r.prog.Records += len(recs)
+		r.prog.Records += len(p.recs)
 		r.progress()
-		if len(recs) < size {
-			break
+		if !more {
+			return read, nil
 		}
 	}
-	return read, nil
 }
 
-// upsert decodes a page's records and writes them with the page's fetch
-// time as their version. A record that does not decode, or is invalid,
-// is counted rejected and logged.
-func (r *run) upsert(ctx context.Context, w *cdr.SyncWindow, raws []json.RawMessage, fetched time.Time) error {
+// writeBatch is how many records read collects, from consecutive pages,
+// before it writes them in one upsert: fewer, larger transactions. One
+// batch is written while the next pages are fetched and decoded.
+const writeBatch = 1000
+
+// page is a page of a window as fetched.
+type page struct {
+	recs []json.RawMessage
+	at   time.Time
+	err  error
+}
+
+// fetch asks for page n of the window, with retries, and delivers it on
+// the channel it returns.
+func (r *run) fetch(ctx context.Context, from, to time.Time, n int) <-chan page {
+	ch := make(chan page, 1)
+	go func() {
+		var p page
+		p.err = r.retry(ctx, func() error {
+			var err error
+			p.recs, _, p.at, err = r.Client.Page(ctx, from, to, n)
+			return err
+		})
+		ch <- p
+	}()
+	return ch
+}
+
+// decode appends a page's records to batch, each decoded and prepared
+// with the page's fetch time as its version. A record that does not
+// decode, or is invalid, is counted rejected and logged.
+func (r *run) decode(w *cdr.SyncWindow, batch []*cdr.Record, raws []json.RawMessage, fetched time.Time) []*cdr.Record {
 	version := fetched.UnixMilli()
-	recs := make([]*cdr.Record, 0, len(raws))
 	for _, raw := range raws {
 		rec, err := r.Decoder.Decode(raw)
 		if err == nil {
@@ -402,18 +457,46 @@ func (r *run) upsert(ctx context.Context, w *cdr.SyncWindow, raws []json.RawMess
 			}
 			continue
 		}
-		recs = append(recs, rec)
+		batch = append(batch, rec)
 	}
-	if len(recs) == 0 {
+	return batch
+}
+
+// upserted is what a write did.
+type upserted struct {
+	res cdr.UpsertResult
+	err error
+}
+
+// upsert writes decoded records, in the background: the channel delivers
+// what the write did.
+func (r *run) upsert(ctx context.Context, recs []*cdr.Record) <-chan upserted {
+	ch := make(chan upserted, 1)
+	go func() {
+		var u upserted
+		if len(recs) > 0 {
+			u.res, u.err = r.Store.UpsertRecords(ctx, r.Tenant, recs, cdr.UpsertOptions{Now: r.Now().UnixMilli()})
+		}
+		if u.err != nil && ctx.Err() != nil {
+			u.err = ctx.Err()
+		} else if u.err != nil {
+			u.err = &stop{CodeStore, u.err}
+		}
+		ch <- u
+	}()
+	return ch
+}
+
+// written waits for the write in flight, if any, and counts what it did.
+func (r *run) written(w *cdr.SyncWindow, writing <-chan upserted) error {
+	if writing == nil {
 		return nil
 	}
-	res, err := r.Store.UpsertRecords(ctx, r.Tenant, recs, cdr.UpsertOptions{Now: r.Now().UnixMilli()})
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return &stop{CodeStore, err}
+	u := <-writing
+	if u.err != nil {
+		return u.err
 	}
+	res := u.res
 	w.Inserted += res.Inserted
 	w.Updated += res.Updated
 	w.Unchanged += res.Unchanged
