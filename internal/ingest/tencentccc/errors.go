@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -115,8 +114,72 @@ func statusKind(status int) Kind {
 // envelope is the API 3.0 answer. Response's members are decoded one by
 // one, each with its exact type; members the client does not read
 // (TelCdrs, fields the vendor adds) are left alone.
+// envelope is an answer as decode reads it, in one pass of encoding/json:
+// each member of Response kept raw, to be checked on its own, the list
+// split into its records. Members it does not name are ignored, at every
+// level.
 type envelope struct {
-	Response map[string]json.RawMessage `json:"Response"`
+	Response *struct {
+		RequestId  json.RawMessage
+		Error      json.RawMessage
+		TotalCount json.RawMessage
+		TelCdrList rawList
+	}
+}
+
+// rawList is a JSON array kept as its elements, each raw.
+type rawList struct {
+	set  bool // the member was there, null or not
+	list []json.RawMessage
+}
+
+// UnmarshalJSON splits an array, which encoding/json has already checked,
+// into its elements, copied once: null is no list.
+func (l *rawList) UnmarshalJSON(b []byte) error {
+	l.set = true
+	if string(b) == "null" {
+		return nil
+	}
+	if len(b) < 2 || b[0] != '[' {
+		return errors.New("TelCdrList is not an array")
+	}
+	b = bytes.Clone(b)
+	l.list = []json.RawMessage{}
+	depth, inString, start := 0, false, -1
+	for i := 1; i < len(b)-1; i++ {
+		switch c := b[i]; {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+			if start < 0 {
+				start = i
+			}
+		case c == '{' || c == '[':
+			depth++
+			if start < 0 {
+				start = i
+			}
+		case c == '}' || c == ']':
+			depth--
+		case c == ',' && depth == 0:
+			l.list = append(l.list, bytes.TrimSpace(b[start:i]))
+			start = -1
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		default:
+			if start < 0 {
+				start = i
+			}
+		}
+	}
+	if start >= 0 {
+		l.list = append(l.list, bytes.TrimSpace(b[start:len(b)-1]))
+	}
+	return nil
 }
 
 type vendorError struct {
@@ -141,17 +204,18 @@ func decode(status int, body []byte, size int) (Page, error) {
 		return fail(kind, "the answer is not DescribeTelCdr's: "+format, args...)
 	}
 	var env envelope
-	if err := strictUnmarshal(body, &env); err != nil {
+	if err := json.Unmarshal(body, &env); err != nil {
 		return malformed("%v", err)
 	}
-	if env.Response == nil {
+	resp := env.Response
+	if resp == nil {
 		return malformed("no Response object")
 	}
 	var reqID string
-	if raw, ok := env.Response["RequestId"]; !ok || strictUnmarshal(raw, &reqID) != nil || reqID == "" {
+	if resp.RequestId == nil || json.Unmarshal(resp.RequestId, &reqID) != nil || reqID == "" {
 		return malformed("no RequestId string")
 	}
-	if raw, ok := env.Response["Error"]; ok {
+	if raw := resp.Error; raw != nil {
 		var ve vendorError
 		// Members beyond Code and Message are tolerated: the code matters.
 		if err := json.Unmarshal(raw, &ve); err != nil || ve.Code == "" {
@@ -167,15 +231,13 @@ func decode(status int, body []byte, size int) (Page, error) {
 		return Page{}, &Error{Kind: statusKind(status), Status: status, RequestID: reqID, Message: "an answer without an Error"}
 	}
 	var total int64
-	raw, ok := env.Response["TotalCount"]
-	if !ok || string(raw) == "null" || strictUnmarshal(raw, &total) != nil || total < 0 {
+	if raw := resp.TotalCount; raw == nil || string(raw) == "null" || json.Unmarshal(raw, &total) != nil || total < 0 {
 		return malformed("no TotalCount of 0 or more")
 	}
-	var list []json.RawMessage
-	raw, ok = env.Response["TelCdrList"]
-	if !ok || strictUnmarshal(raw, &list) != nil {
+	if !resp.TelCdrList.set {
 		return malformed("no TelCdrList array")
 	}
+	list := resp.TelCdrList.list
 	if len(list) > size {
 		return malformed("%d records on a page of %d", len(list), size)
 	}
@@ -191,18 +253,4 @@ func decode(status int, body []byte, size int) (Page, error) {
 		list = []json.RawMessage{} // null: no records
 	}
 	return Page{TotalCount: int(total), Records: list, RequestID: reqID}, nil
-}
-
-// strictUnmarshal decodes one JSON value into v: no unknown fields in v's
-// structs, no trailing data.
-func strictUnmarshal(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("data after the JSON value")
-	}
-	return nil
 }
