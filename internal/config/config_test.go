@@ -403,7 +403,7 @@ func TestParseSyncSecretFiles(t *testing.T) {
 	c, err := Parse([]byte(`
 tenants:
   - id: a
-    tencent_ccc: {sdk_app_id: 1, credentials: [{secret_id: AKIDa, secret_key: k}], sync: {secret_key_file: secrets/acme_tc_up}}
+    tencent_ccc: {sdk_app_id: 1, credentials: [{secret_id: AKIDa, secret_key: k}], sync: {secret_id: AKIDup, secret_key_file: secrets/acme_tc_up}}
     trtc_callkit: {sdk_app_id: 7, admin_identifiers: [admin], secret_key: k, sync: {secret_key_file: secrets/acme_im_key}}
     aliyun_ccc: {instance_id: i, credentials: [{access_key_id: x, access_key_secret: y}], sync: {access_key_secret_file: secrets/acme_ali_secret}}
     laaffic: {api_key: k, api_secret: s, sync: {api_secret_file: secrets/acme_laaffic_secret}}

@@ -240,6 +240,11 @@ func (v *validator) tencentCCCSync(p string, b *TencentCCC) {
 	if s.SDKAppID < 0 {
 		v.fail(p+".sdk_app_id", ErrInvalidValue, "must be >= 0 (0: the block's sdk_app_id)")
 	}
+	// A key pair is overridden whole: one half paired with the other of
+	// the served credential would be refused by the vendor at every run.
+	if (s.SecretID == "") != (s.SecretKey == "") {
+		v.fail(p+".secret_id", ErrInvalidValue, "give secret_id and secret_key (or secret_key_file) together, or neither")
+	}
 	if !s.Enabled {
 		return
 	}

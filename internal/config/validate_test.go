@@ -113,6 +113,10 @@ func TestValidateRules(t *testing.T) {
 			"tenants[0].tencent_ccc.sync.interval", ErrInvalidValue},
 		{"sync negative sdk_app_id", func(c *Config) { c.Tenants[0].TencentCCC.Sync.SDKAppID = -1 },
 			"tenants[0].tencent_ccc.sync.sdk_app_id", ErrInvalidValue},
+		{"sync secret_id without its key", func(c *Config) { c.Tenants[0].TencentCCC.Sync.SecretID = "AKIDother" },
+			"tenants[0].tencent_ccc.sync.secret_id", ErrInvalidValue},
+		{"sync secret_key without its id", func(c *Config) { c.Tenants[0].TencentCCC.Sync.SecretKey = "other-key" },
+			"tenants[0].tencent_ccc.sync.secret_id", ErrInvalidValue},
 		{"sync enabled without endpoint", func(c *Config) {
 			c.Tenants[0].TencentCCC.Sync.Enabled = true
 			c.Tenants[0].TencentCCC.Sync.Endpoint = ""
