@@ -6,16 +6,20 @@ package main
 // (sync disabled) answers the same queries from the same database.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -207,8 +211,12 @@ func (r *syncRig) sync(t *testing.T, args ...string) (int, string) {
 // served is every record a server's DescribeTelCdr lists in the synced
 // range, by SessionId, as served.
 func served(t *testing.T, addr, id, key string, from, to time.Time) map[string]string {
+	return servedApp(t, addr, id, key, syncApp, from, to)
+}
+
+func servedApp(t *testing.T, addr, id, key string, app int64, from, to time.Time) map[string]string {
 	t.Helper()
-	c, err := tcclient.New(tcclient.Config{Endpoint: "http://" + addr, SecretID: id, SecretKey: key, SdkAppID: syncApp})
+	c, err := tcclient.New(tcclient.Config{Endpoint: "http://" + addr, SecretID: id, SecretKey: key, SdkAppID: app})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -499,4 +507,154 @@ func (r *syncRig) stored(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// The README's mirror of the demo works as written: the configuration of
+// "Try it against the demo", with the demo's credentials, address and a
+// temporary database put in, syncs every voice call of a running
+// serve --demo, and the mirror's DescribeTelCdr answers as the demo's.
+func TestSyncReadmeMirror(t *testing.T) {
+	if raceEnabled {
+		t.Skip("process end-to-end test: runs without -race")
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(readme), "<!-- mirror.yaml")
+	_, block, ok2 := strings.Cut(after, "```yaml\n")
+	block, _, ok3 := strings.Cut(block, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README: no mirror.yaml block")
+	}
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	demo := exec.Command(bin, "serve", "--demo", "--listen", "127.0.0.1:0")
+	demo.Dir = dir
+	demo.Env = []string{"PATH=" + os.Getenv("PATH")}
+	stdout, _ := demo.StdoutPipe()
+	demo.Stderr = io.Discard
+	if err := demo.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer demo.Process.Kill()
+	var addr, id, key string
+	sc := bufio.NewScanner(stdout)
+	banner := regexp.MustCompile(`Tencent CCC \(API 3\.0 at http://([^/]+)/\): SdkAppId \d+, SecretId (\S+), SecretKey (\S+)`)
+	for sc.Scan() {
+		if m := banner.FindStringSubmatch(sc.Text()); m != nil {
+			addr, id, key = m[1], m[2], m[3]
+			break
+		}
+	}
+	go io.Copy(io.Discard, stdout)
+	if addr == "" {
+		t.Fatal("the demo printed no Tencent credentials")
+	}
+	cfg := strings.NewReplacer("DEMO_SECRET_ID", id, "DEMO_SECRET_KEY", key,
+		"http://localhost:8080", "http://"+addr, "127.0.0.1:8081", "127.0.0.1:0",
+		"./mirror-data/cdrhub.db", filepath.Join(dir, "mirror", "cdrhub.db")).Replace(block)
+	path := filepath.Join(dir, "mirror.yaml")
+	writeFile(t, path, cfg)
+	out, err := exec.Command(bin, "sync", "--config", path).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "sync mirror/tencent_ccc: ok") {
+		t.Fatalf("cdrhub sync: %v\n%s", err, out)
+	}
+	mirror := start(t, "--config", path)
+	// The demo's calls span 90 days: two windows under the API's 90.
+	now := time.Now().Truncate(time.Second)
+	mid, from := now.Add(-60*24*time.Hour), now.Add(-120*24*time.Hour)
+	want := servedApp(t, addr, id, key, demoSdkAppID, from, mid)
+	got := servedApp(t, mirror.addr, "AKIDmirror00000000001", "mirror-secret-key", demoSdkAppID, from, mid)
+	maps.Copy(want, servedApp(t, addr, id, key, demoSdkAppID, mid, now))
+	maps.Copy(got, servedApp(t, mirror.addr, "AKIDmirror00000000001", "mirror-secret-key", demoSdkAppID, mid, now))
+	if len(want) < 1000 {
+		t.Errorf("the demo serves %d Tencent records; want its voice calls", len(want))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("the mirror's DescribeTelCdr differs from the demo's (-demo +mirror):\n%s", diff)
+	}
+}
+
+// serve runs an enabled source within 10 s of start-up, reports it on
+// GET /api/v1/sync and in the metrics, and stops cleanly on SIGTERM.
+func TestServeSyncs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("process end-to-end test: runs without -race")
+	}
+	r := newSyncRig(t, "")
+	r.seed(t, 40)
+	started := time.Now()
+	p := start(t, "--config", r.cfg)
+	status := func() map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "http://"+p.addr+"/api/v1/sync", nil)
+		req.Header.Set("Authorization", "Bearer "+syncToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body struct{ Sources []map[string]any }
+		if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&body) != nil || len(body.Sources) != 1 {
+			t.Fatalf("GET /api/v1/sync: HTTP %d %+v", resp.StatusCode, body)
+		}
+		return body.Sources[0]
+	}
+	var s map[string]any
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		s = status()
+		if run, _ := s["last_run"].(map[string]any); run != nil && run["outcome"] == "ok" && s["state"] == "idle" {
+			if at := time.UnixMilli(int64(run["started_at"].(float64))); at.Sub(started) > 11*time.Second {
+				t.Errorf("the first run started %v after start-up, want within 10 s", at.Sub(started))
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no run within 20 s: %v\n%s", s, p.stderr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if rec, _ := s["records"].(map[string]any); rec["inserted"] != float64(80) || s["enabled"] != true || s["checkpoint"].(float64) == 0 {
+		t.Errorf("status %v: want 80 records inserted", s)
+	}
+	resp, err := http.Get("http://" + p.addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`cdrhub_sync_runs_total{vendor="tencent_ccc",outcome="ok"} 1`,
+		`cdrhub_sync_records_total{vendor="tencent_ccc",class="inserted"} 80`,
+		`cdrhub_sync_checkpoint_age_seconds{vendor="tencent_ccc"}`,
+		`cdrhub_sync_horizon_seconds{vendor="tencent_ccc"}`,
+	} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(string(metrics), "tenant=") || strings.Contains(string(metrics), `"down"`) {
+		t.Errorf("a sync metric names a tenant")
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v\n%s", err, p.stderr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("still running 10 s after SIGTERM")
+	}
+	for _, line := range strings.Split(p.stderr.String(), "\n") {
+		if strings.Contains(line, "level=ERROR") {
+			t.Errorf("logged an error: %s", line)
+		}
+		if strings.Contains(line, upKey) || strings.Contains(line, downKey) {
+			t.Errorf("logged a secret: %s", line)
+		}
+	}
 }

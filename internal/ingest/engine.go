@@ -356,38 +356,44 @@ func (r *run) recordRejected(ctx context.Context, w *cdr.SyncWindow) error {
 // vendor's time and the store's overlap. It returns once every write has
 // ended.
 func (r *run) read(ctx context.Context, w *cdr.SyncWindow, from, to time.Time, count int) (read int, err error) {
+	if count == 0 {
+		return 0, nil // the recount tells whether records came meanwhile
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	size := r.Client.PageSize()
-	var batch []*cdr.Record     // decoded, not yet written
-	var writing <-chan upserted // the write in flight, nil when none
-	var next <-chan page        // the page asked for, nil when none
+	last := (count+size-1)/size - 1 // the last page the count needs
+	var asked []<-chan page         // the pages asked for, in order
+	next := 0                       // the next page to ask for
+	var batch []*cdr.Record         // decoded, not yet written
+	var writing <-chan upserted     // the write in flight, nil when none
 	defer func() {
-		// Nothing is left running: on an error the fetch and the write in
-		// flight end with the context; their own errors come second.
-		if err != nil {
+		// Nothing is left running: pages asked for but not needed, and on
+		// an error the write in flight, end with the context; their own
+		// errors come second.
+		if err != nil || len(asked) > 0 {
 			cancel()
 		}
-		if next != nil {
-			<-next
+		for _, ch := range asked {
+			<-ch
 		}
 		if werr := r.written(w, writing); err == nil {
 			err = werr
 		}
 		cancel()
 	}()
-	next = r.fetch(ctx, from, to, 0)
 	for n := 0; ; n++ {
-		p := <-next
-		next = nil
+		for next <= last && len(asked) < prefetch {
+			asked = append(asked, r.fetch(ctx, from, to, next))
+			next++
+		}
+		p := <-asked[0]
+		asked = asked[1:]
 		if p.err != nil {
 			return read, p.err
 		}
 		w.Pages++
 		read += len(p.recs)
 		more := len(p.recs) == size && read < count
-		if more {
-			next = r.fetch(ctx, from, to, n+1)
-		}
 		batch = r.decode(w, batch, p.recs, p.at)
 		if !more || len(batch) >= writeBatch {
 			err := r.written(w, writing)
@@ -406,6 +412,9 @@ func (r *run) read(ctx context.Context, w *cdr.SyncWindow, from, to time.Time, c
 		}
 	}
 }
+
+// prefetch is how many pages read has asked for ahead, at most.
+const prefetch = 2
 
 // writeBatch is how many records read collects, from consecutive pages,
 // before it writes them in one upsert: fewer, larger transactions. One

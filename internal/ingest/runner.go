@@ -72,6 +72,9 @@ type Runner struct {
 
 	mu      sync.Mutex
 	stopped map[sourceKey]bool // sources stopped on an authentication error
+
+	gaugeMu sync.Mutex
+	warned  map[sourceKey]bool // sources whose near horizon was logged
 }
 
 type sourceKey struct {
@@ -259,6 +262,7 @@ func (r *Runner) loop(ctx context.Context, src Source) {
 		if ctx.Err() != nil {
 			return
 		}
+		r.refresh(ctx)
 		if r.isStopped(src.Job.Tenant, src.Job.Source) {
 			r.logger().Error("sync source stopped: the vendor refused its credentials; fix them and restart",
 				"tenant", src.Job.Tenant.String(), "source", src.Job.Source, "err", err)

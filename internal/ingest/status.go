@@ -18,7 +18,7 @@ const (
 )
 
 // SourceStatus is one source's status as GET /api/v1/sync answers it;
-// times are Unix ms (docs/api.md, Sync status).
+// times are Unix ms (README.md, Sync status).
 type SourceStatus struct {
 	Tenant          string         `json:"tenant"`
 	Source          string         `json:"source"`
@@ -149,9 +149,8 @@ func horizon(src Source, checkpoint int64, now time.Time) *HorizonStatus {
 // gaugeLoop refreshes the checkpoint age and horizon gauges, and warns of
 // sources whose horizon is near, every LeaseRenew until ctx ends.
 func (r *Runner) gaugeLoop(ctx context.Context) {
-	warned := map[sourceKey]bool{}
 	for {
-		r.refresh(ctx, warned)
+		r.refresh(ctx)
 		if r.sleep(ctx, durationOr(r.LeaseRenew, DefaultLeaseRenew)) != nil {
 			return
 		}
@@ -159,8 +158,15 @@ func (r *Runner) gaugeLoop(ctx context.Context) {
 }
 
 // refresh sets the gauges from the enabled sources' state: per vendor the
-// oldest checkpoint's age and the least horizon left.
-func (r *Runner) refresh(ctx context.Context, warned map[sourceKey]bool) {
+// oldest checkpoint's age and the least horizon left. Loop calls it every
+// LeaseRenew and after each run.
+func (r *Runner) refresh(ctx context.Context) {
+	r.gaugeMu.Lock()
+	defer r.gaugeMu.Unlock()
+	if r.warned == nil {
+		r.warned = map[sourceKey]bool{}
+	}
+	warned := r.warned
 	now := r.now()
 	age, left := map[cdr.Source]float64{}, map[cdr.Source]float64{}
 	tenants := map[cdr.TenantID]bool{}
