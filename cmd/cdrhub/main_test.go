@@ -220,13 +220,14 @@ func TestSIGTERMDrains(t *testing.T) {
 	}
 }
 
-// The demo prints a curl command that works as pasted.
-func TestDemoCurlWorks(t *testing.T) {
+// demoLine starts serve --demo in dir, stopped when the test ends, and
+// returns the submatches of the first line it prints that re matches.
+func demoLine(t *testing.T, dir string, re *regexp.Regexp) []string {
+	t.Helper()
 	bin, err := buildBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
 	cmd := exec.Command(bin, "serve", "--demo", "--listen", "127.0.0.1:0")
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
@@ -235,19 +236,22 @@ func TestDemoCurlWorks(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
-	var curl string
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
-		if line := strings.TrimSpace(sc.Text()); strings.HasPrefix(line, "curl ") {
-			curl = line
-			break
+		if m := re.FindStringSubmatch(sc.Text()); m != nil {
+			go io.Copy(io.Discard, stdout)
+			return m
 		}
 	}
-	if curl == "" {
-		t.Fatal("no curl command printed")
-	}
-	go io.Copy(io.Discard, stdout)
+	t.Fatalf("the demo printed no line matching %s", re)
+	return nil
+}
+
+// The demo prints a curl command that works as pasted.
+func TestDemoCurlWorks(t *testing.T) {
+	dir := t.TempDir()
+	curl := demoLine(t, dir, regexp.MustCompile(`^\s*(curl .*)$`))[1]
 	if _, err := exec.LookPath("sh"); err != nil {
 		t.Skip("no sh")
 	}

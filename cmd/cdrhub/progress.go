@@ -45,6 +45,11 @@ func isTerminal(w io.Writer) bool {
 // update redraws the line, if it is time: done records, at position pos of
 // the total (bytes read for an import, records for an export).
 func (p *progress) update(done, pos int64) {
+	p.redraw(func(now time.Time) string { return p.line(done, pos, now) })
+}
+
+// redraw replaces the progress line with line(now), if it is time.
+func (p *progress) redraw(line func(now time.Time) string) {
 	if !p.tty {
 		return
 	}
@@ -53,7 +58,7 @@ func (p *progress) update(done, pos int64) {
 		return
 	}
 	p.last = now
-	fmt.Fprintf(p.w, "\r%s\x1b[K", p.line(done, pos, now))
+	fmt.Fprintf(p.w, "\r%s\x1b[K", line(now))
 	p.drawn = true
 }
 

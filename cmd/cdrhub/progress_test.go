@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cdrhub/cdrhub/internal/ingest"
 )
 
 // fakeClock advances only when told.
@@ -107,5 +109,32 @@ func TestProgressNotTerminal(t *testing.T) {
 	p.finish("10 records", 10)
 	if got, want := out.String(), "export: 10 records in 10.8s (1/s)\n"; got != want {
 		t.Errorf("%q, want %q", got, want)
+	}
+}
+
+func TestProgressSync(t *testing.T) {
+	var out bytes.Buffer
+	clk := newFakeClock()
+	p := newSyncProgress(&out, true, clk.now, "acme/tencent_ccc")
+	clk.add(300 * time.Millisecond)
+	p.update(ingest.Progress{Windows: 1, Pages: 3, Records: 250})
+	if got, want := lastDrawn(&out), "sync acme/tencent_ccc: 1 windows, 3 pages, 250 records"; got != want {
+		t.Errorf("line %q, want %q", got, want)
+	}
+	clk.add(2 * time.Second)
+	p.update(ingest.Progress{Windows: 4, Pages: 50, Records: 4600})
+	if got, want := lastDrawn(&out), "sync acme/tencent_ccc: 4 windows, 50 pages, 4600 records, 2000 records/s"; got != want {
+		t.Errorf("line %q, want %q", got, want)
+	}
+	p.clear()
+	if !strings.HasSuffix(out.String(), "\r\x1b[K") {
+		t.Errorf("the line is not cleared: %q", out.String())
+	}
+	var quiet bytes.Buffer
+	q := newSyncProgress(&quiet, false, clk.now, "acme/tencent_ccc")
+	clk.add(time.Second)
+	q.update(ingest.Progress{Windows: 1})
+	if quiet.Len() != 0 {
+		t.Errorf("drawn off a terminal: %q", quiet.String())
 	}
 }

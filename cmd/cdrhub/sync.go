@@ -294,30 +294,16 @@ func picked(srcs []ingest.Source, t cdr.TenantID, source string) bool {
 // syncProgress shows how far a source's run is: on a terminal one line,
 // redrawn at most every redrawEvery.
 type syncProgress struct {
-	w           io.Writer
-	tty         bool
-	now         func() time.Time
-	name        string
-	start, last time.Time
-	drawn       bool
+	*progress
+	name string
 }
 
 func newSyncProgress(w io.Writer, tty bool, now func() time.Time, name string) *syncProgress {
-	t := now()
-	return &syncProgress{w: w, tty: tty, now: now, name: name, start: t, last: t}
+	return &syncProgress{newProgress(w, tty, now, "sync", false), name}
 }
 
 func (p *syncProgress) update(pr ingest.Progress) {
-	if !p.tty {
-		return
-	}
-	now := p.now()
-	if now.Sub(p.last) < redrawEvery {
-		return
-	}
-	p.last = now
-	fmt.Fprintf(p.w, "\r%s\x1b[K", p.line(pr, now))
-	p.drawn = true
+	p.redraw(func(now time.Time) string { return p.line(pr, now) })
 }
 
 func (p *syncProgress) line(pr ingest.Progress, now time.Time) string {
@@ -327,12 +313,3 @@ func (p *syncProgress) line(pr ingest.Progress, now time.Time) string {
 	}
 	return s
 }
-
-func (p *syncProgress) clear() {
-	if p.drawn {
-		io.WriteString(p.w, "\r\x1b[K")
-		p.drawn = false
-	}
-}
-
-func (p *syncProgress) elapsed() time.Duration { return p.now().Sub(p.start) }

@@ -6,7 +6,6 @@ package main
 // (sync disabled) answers the same queries from the same database.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -281,23 +280,34 @@ func (r *syncRig) equal(t *testing.T, to time.Time) {
 	}
 }
 
-// state reads the downstream's sync state from its database.
-func (r *syncRig) state(t *testing.T) (int64, []cdr.SyncWindow) {
+// open opens the downstream's database, while no process or another
+// runs over it.
+func (r *syncRig) open(t *testing.T) interface {
+	cdr.Store
+	cdr.SyncState
+} {
 	t.Helper()
-	ctx := context.Background()
 	var st interface {
+		cdr.Store
 		cdr.SyncState
-		Close() error
 	}
 	var err error
 	if r.dsn == "" {
-		st, err = sqlstore.OpenSQLite(ctx, r.sqlite, sqlstore.Options{Lean: true})
+		st, err = sqlstore.OpenSQLite(context.Background(), r.sqlite, sqlstore.Options{Lean: true})
 	} else {
-		st, err = sqlstore.OpenPostgres(ctx, r.dsn, sqlstore.Options{Lean: true})
+		st, err = sqlstore.OpenPostgres(context.Background(), r.dsn, sqlstore.Options{Lean: true})
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+// state reads the downstream's sync state from its database.
+func (r *syncRig) state(t *testing.T) (int64, []cdr.SyncWindow) {
+	t.Helper()
+	ctx := context.Background()
+	st := r.open(t)
 	defer st.Close()
 	down := cdr.MustTenantID("down")
 	cp, err := st.Checkpoint(ctx, down, cdr.SourceTencentCCC)
@@ -489,18 +499,7 @@ func checkContiguous(t *testing.T, from, cp int64, ws []cdr.SyncWindow) {
 func (r *syncRig) stored(t *testing.T) int {
 	t.Helper()
 	ctx := context.Background()
-	var st interface {
-		cdr.Store
-	}
-	var err error
-	if r.dsn == "" {
-		st, err = sqlstore.OpenSQLite(ctx, r.sqlite, sqlstore.Options{Lean: true})
-	} else {
-		st, err = sqlstore.OpenPostgres(ctx, r.dsn, sqlstore.Options{Lean: true})
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := r.open(t)
 	defer st.Close()
 	_, n, err := st.FindRecords(ctx, cdr.MustTenantID("down"), cdr.Filter{Count: true, Limit: 1})
 	if err != nil {
@@ -527,38 +526,18 @@ func TestSyncReadmeMirror(t *testing.T) {
 	if !ok || !ok2 || !ok3 {
 		t.Fatal("README: no mirror.yaml block")
 	}
-	bin, err := buildBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	demo := exec.Command(bin, "serve", "--demo", "--listen", "127.0.0.1:0")
-	demo.Dir = dir
-	demo.Env = []string{"PATH=" + os.Getenv("PATH")}
-	stdout, _ := demo.StdoutPipe()
-	demo.Stderr = io.Discard
-	if err := demo.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer demo.Process.Kill()
-	var addr, id, key string
-	sc := bufio.NewScanner(stdout)
-	banner := regexp.MustCompile(`Tencent CCC \(API 3\.0 at http://([^/]+)/\): SdkAppId \d+, SecretId (\S+), SecretKey (\S+)`)
-	for sc.Scan() {
-		if m := banner.FindStringSubmatch(sc.Text()); m != nil {
-			addr, id, key = m[1], m[2], m[3]
-			break
-		}
-	}
-	go io.Copy(io.Discard, stdout)
-	if addr == "" {
-		t.Fatal("the demo printed no Tencent credentials")
-	}
+	m := demoLine(t, dir, regexp.MustCompile(`Tencent CCC \(API 3\.0 at http://([^/]+)/\): SdkAppId \d+, SecretId (\S+), SecretKey (\S+)`))
+	addr, id, key := m[1], m[2], m[3]
 	cfg := strings.NewReplacer("DEMO_SECRET_ID", id, "DEMO_SECRET_KEY", key,
 		"http://localhost:8080", "http://"+addr, "127.0.0.1:8081", "127.0.0.1:0",
 		"./mirror-data/cdrhub.db", filepath.Join(dir, "mirror", "cdrhub.db")).Replace(block)
 	path := filepath.Join(dir, "mirror.yaml")
 	writeFile(t, path, cfg)
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
 	out, err := exec.Command(bin, "sync", "--config", path).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "sync mirror/tencent_ccc: ok") {
 		t.Fatalf("cdrhub sync: %v\n%s", err, out)
@@ -655,6 +634,39 @@ func TestServeSyncs(t *testing.T) {
 		}
 		if strings.Contains(line, upKey) || strings.Contains(line, downKey) {
 			t.Errorf("logged a secret: %s", line)
+		}
+	}
+}
+
+// cdrhub sync without an enabled source exits 2; --status lists the
+// configured sources; bad flags are refused before anything runs.
+func TestSyncCommand(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "cdrhub.yaml")
+	writeFile(t, cfg, fmt.Sprintf(`storage: {driver: sqlite, path: %q}
+tenants:
+  - id: acme
+    tencent_ccc: {sdk_app_id: 1400000009, credentials: [{secret_id: AKIDacme, secret_key: k}]}
+`, filepath.Join(dir, "cdrhub.db")))
+	command := func(args ...string) (string, error) {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), append([]string{"sync", "--config", cfg}, args...), &out, &errOut, func(string) string { return "" })
+		return out.String() + errOut.String(), err
+	}
+	out, err := command()
+	if e, ok := errors.AsType[*exitError](err); !ok || e.code != 2 || !strings.Contains(err.Error(), "no source is enabled") {
+		t.Errorf("sync without an enabled source: %v\n%s", err, out)
+	}
+	out, err = command("--status")
+	if err != nil || !strings.Contains(out, "TENANT") || !regexp.MustCompile(`acme\s+tencent_ccc\s+false\s+stopped`).MatchString(out) {
+		t.Errorf("sync --status: %v\n%s", err, out)
+	}
+	for _, args := range [][]string{
+		{"--from", "yesterday"}, {"--to", "1999-12-31T00:00:00Z"}, {"--source", "native"},
+		{"--from", "2026-06-02T00:00:00Z", "--to", "2026-06-01T00:00:00Z"}, {"--tenant", "initech"}, {"extra"},
+	} {
+		if _, err := command(args...); err == nil || errors.As(err, new(*exitError)) {
+			t.Errorf("sync %v: %v, want a usage error", args, err)
 		}
 	}
 }
