@@ -207,7 +207,8 @@ func (r *Runner) refresh(ctx context.Context) {
 }
 
 // warnHorizon logs, once while it lasts, that a source's oldest record
-// not yet verified expires at the vendor within its HorizonWarning.
+// not yet verified expires at the vendor within its HorizonWarning, and
+// once when that is over. It is a data alarm: readiness is not affected.
 func (r *Runner) warnHorizon(t cdr.TenantID, s cdr.Source, h *HorizonStatus, warned map[sourceKey]bool) {
 	k := sourceKey{t, s}
 	var warning time.Duration
@@ -217,9 +218,12 @@ func (r *Runner) warnHorizon(t cdr.TenantID, s cdr.Source, h *HorizonStatus, war
 		}
 	}
 	near := h.HoursLeft*float64(time.Hour) < float64(warning)
-	if near && !warned[k] {
+	switch {
+	case near && !warned[k]:
 		r.logger().Warn("sync horizon near: records not yet verified expire at the vendor soon",
 			"tenant", t.String(), "source", s, "oldest_unverified_at", h.OldestUnverifiedAt, "expires_at", h.ExpiresAt, "hours_left", h.HoursLeft)
+	case !near && warned[k]:
+		r.logger().Info("sync horizon recovered", "tenant", t.String(), "source", s, "hours_left", h.HoursLeft)
 	}
 	warned[k] = near
 }
