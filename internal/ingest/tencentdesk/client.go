@@ -1,0 +1,353 @@
+// Package tencentdesk is the sync engine's client of Tencent Cloud Desk's
+// chat-session query, describe_im_cdr_list (IM REST convention, contracts
+// §6), for one application's admin identifier: Count and Page of a closed
+// window, authenticated with a UserSig (internal/auth/usersig) in the
+// URL, every failure an *Error of a Kind the engine acts on. See
+// README.md.
+package tencentdesk
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cdrhub/cdrhub/internal/auth/usersig"
+)
+
+// The protocol's constants.
+const (
+	// DefaultEndpoint is the IM REST domain of the China site.
+	DefaultEndpoint = "https://console.tim.qq.com"
+	// Path is the query's path under the endpoint.
+	Path = "/v4/desk_http_svc/describe_im_cdr_list"
+	// PageSize is the size of every page Page asks for: Limit's largest.
+	PageSize = 100
+	// MaxWindow bounds a window: neither the vendor nor cdrhub documents
+	// a longest span, so the client keeps to the 90 days of Tencent's
+	// other record queries; a window [from, to) of 90 days or more is
+	// refused.
+	MaxWindow = 90 * 24 * time.Hour
+	// MaxBody is the most of a response body read; a page of 100 records
+	// takes some tens of kB.
+	MaxBody = 8 << 20
+	// DefaultTimeout bounds one request, connection to last byte.
+	DefaultTimeout = 30 * time.Second
+	// SigLifetime is the lifetime of the UserSig the client signs; it
+	// signs a new one once less than half of it is left.
+	SigLifetime = time.Hour
+	// maxOffset is the largest Offset cdrhub takes (2^40).
+	maxOffset = 1 << 40
+	// maxPage is the highest page number (from 0) Page asks for: its
+	// Offset is at most maxOffset.
+	maxPage = maxOffset / PageSize
+)
+
+// The bounds of a window the API takes: Unix seconds from 2000-01-01 to
+// 9999-12-31T23:59:59Z.
+var (
+	minTime = time.Unix(946684800, 0)
+	maxTime = time.Unix(253402300800, 0) // 10000-01-01: the exclusive end
+)
+
+// Config is one application's access to describe_im_cdr_list.
+type Config struct {
+	// Endpoint is the base URL with its scheme (https:// or http://) and
+	// no path; DefaultEndpoint when empty.
+	Endpoint string
+	// SdkAppID is the IM application (sdkappid) of the Desk.
+	SdkAppID uint64
+	// Identifier is an App administrator of the application, whose
+	// UserSig the client signs.
+	Identifier string
+	// Key is the application's IM secret key. It signs UserSigs and is
+	// never sent, logged or put in an error.
+	Key string
+	// CAFile is a PEM file of certificates trusted besides the system's.
+	CAFile string
+	// Timeout bounds each request; DefaultTimeout when zero.
+	Timeout time.Duration
+	// HTTPClient replaces the client New builds (a transport with the
+	// proxy of the environment, HTTPS_PROXY and NO_PROXY, and CAFile);
+	// Timeout still bounds each request. For tests.
+	HTTPClient *http.Client
+	// Now is the clock of the UserSigs and of Page.FetchedAt; time.Now
+	// when nil.
+	Now func() time.Time
+}
+
+// Client queries one application's chat sessions. It is safe for
+// concurrent use.
+type Client struct {
+	url     string // the endpoint and Path, no query
+	app     uint64
+	id, key string
+	timeout time.Duration
+	http    *http.Client
+	now     func() time.Time
+
+	mu       sync.Mutex
+	sig      string    // the current UserSig, "" before the first
+	sigIssue time.Time // its TLS.time
+}
+
+// New checks cfg and returns its client. Nothing is sent.
+func New(cfg Config) (*Client, error) {
+	if cfg.Endpoint == "" {
+		cfg.Endpoint = DefaultEndpoint
+	}
+	if err := check(cfg); err != nil {
+		return nil, err
+	}
+	u, _ := url.Parse(cfg.Endpoint) // checked
+	c := &Client{
+		url:     u.Scheme + "://" + u.Host + Path,
+		app:     cfg.SdkAppID,
+		id:      cfg.Identifier,
+		key:     cfg.Key,
+		timeout: cfg.Timeout,
+		http:    cfg.HTTPClient,
+		now:     cfg.Now,
+	}
+	if c.timeout == 0 {
+		c.timeout = DefaultTimeout
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.http == nil {
+		hc, err := httpClient(cfg.CAFile, c.timeout)
+		if err != nil {
+			return nil, err
+		}
+		c.http = hc
+	}
+	return c, nil
+}
+
+// check refuses a Config New cannot use. Its errors never name the key.
+func check(cfg Config) error {
+	u, err := url.Parse(cfg.Endpoint)
+	switch {
+	case err != nil:
+		return errors.New("tencentdesk: the endpoint is not a URL")
+	case u.Scheme != "https" && u.Scheme != "http":
+		return fmt.Errorf("tencentdesk: endpoint %q: the scheme must be https or http", cfg.Endpoint)
+	case u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "":
+		return fmt.Errorf("tencentdesk: endpoint %q: want a scheme and a host, nothing else", cfg.Endpoint)
+	case cfg.SdkAppID == 0:
+		return errors.New("tencentdesk: SdkAppID is required")
+	case cfg.Identifier == "" || cfg.Key == "":
+		return errors.New("tencentdesk: the admin identifier and the key are required")
+	case cfg.Timeout < 0:
+		return errors.New("tencentdesk: the timeout must not be negative")
+	}
+	// The identifier must be one Gen signs (length, UTF-8); its errors
+	// name neither the key nor a token.
+	if _, err := usersig.Gen(cfg.SdkAppID, cfg.Key, cfg.Identifier, SigLifetime, time.Unix(0, 0)); err != nil {
+		return fmt.Errorf("tencentdesk: %v", err)
+	}
+	return nil
+}
+
+// httpClient is Go's default transport with the environment's proxy, TLS
+// 1.2 or later and the certificates of caFile, following no redirect.
+func httpClient(caFile string, timeout time.Duration) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = http.ProxyFromEnvironment
+	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	if caFile != "" {
+		pool, err := caPool(caFile)
+		if err != nil {
+			return nil, err
+		}
+		tr.TLSClientConfig.RootCAs = pool
+	}
+	return &http.Client{Transport: tr, Timeout: timeout,
+		// A redirect is answered as it is: the URL carries the UserSig,
+		// which no other host gets.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, nil
+}
+
+// caPool returns the system's certificates with those of the PEM file.
+func caPool(file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("tencentdesk: CA file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("tencentdesk: CA file %s holds no PEM certificate", file)
+	}
+	return pool, nil
+}
+
+// userSig returns a UserSig valid at now: the current one while more than
+// half of its life is left (and it was not issued after now), else a new
+// one issued at now.
+func (c *Client) userSig(now time.Time) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sig != "" && !now.Before(c.sigIssue) && now.Sub(c.sigIssue) < SigLifetime/2 {
+		return c.sig, nil
+	}
+	now = now.Truncate(time.Second)
+	sig, err := usersig.Gen(c.app, c.key, c.id, SigLifetime, now)
+	if err != nil {
+		// Gen's errors name neither the key nor a token.
+		return "", &Error{Kind: Invalid, Message: "no UserSig", Err: err}
+	}
+	c.sig, c.sigIssue = sig, now
+	return sig, nil
+}
+
+// Page is one page of a window's records.
+type Page struct {
+	// TotalCount is the number of records in the window, on every page.
+	TotalCount int
+	// Records are the page's IMCdrInfo objects, byte for byte as served.
+	Records []json.RawMessage
+	// RequestID is the answer's RequestId, which newer IM REST APIs add;
+	// "" when it has none (cdrhub sends none).
+	RequestID string
+	// FetchedAt is when the answer arrived (Config.Now).
+	FetchedAt time.Time
+}
+
+// Count returns the number of records in the window [from, to): one
+// request for one record at Offset 0.
+func (c *Client) Count(ctx context.Context, from, to time.Time) (int, error) {
+	p, err := c.fetch(ctx, from, to, 1, 0)
+	if err != nil {
+		return 0, err
+	}
+	return p.TotalCount, nil
+}
+
+// Page returns page pageNumber (from 0) of PageSize records of the window
+// [from, to): Limit PageSize at Offset pageNumber·PageSize. The pages of a
+// window are PageCount(TotalCount).
+func (c *Client) Page(ctx context.Context, from, to time.Time, pageNumber int) (Page, error) {
+	if pageNumber < 0 || pageNumber > maxPage {
+		return Page{}, invalidRequest(fmt.Sprintf("the page number must be from 0 to %d", maxPage))
+	}
+	return c.fetch(ctx, from, to, PageSize, int64(pageNumber)*PageSize)
+}
+
+// PageCount is the number of pages of a window of total records.
+func PageCount(total int) int { return (total + PageSize - 1) / PageSize }
+
+// Window returns the StartTimestamp and EndTimestamp of the window
+// [from, to): Unix seconds, both inclusive, so the end is to − 1 s. The
+// bounds must be whole seconds, from 2000-01-01 to 10000-01-01, with from
+// before to and to − from under MaxWindow; otherwise the error is an
+// *Error of Kind Invalid wrapping ErrWindow.
+func Window(from, to time.Time) (start, end int64, err error) {
+	switch {
+	case from.Nanosecond() != 0 || to.Nanosecond() != 0:
+		return 0, 0, windowError("its bounds must be whole seconds")
+	case from.Before(minTime):
+		return 0, 0, windowError("it must not start before 2000-01-01T00:00:00Z")
+	case to.After(maxTime):
+		return 0, 0, windowError("it must end by 10000-01-01T00:00:00Z")
+	case !from.Before(to):
+		return 0, 0, windowError("it must end after it starts")
+	case to.Sub(from) >= MaxWindow:
+		return 0, 0, windowError("it must be shorter than 90 days")
+	}
+	return from.Unix(), to.Unix() - 1, nil
+}
+
+// cdrListBody is the request body: only the parameters the client sets,
+// in a fixed order.
+type cdrListBody struct {
+	StartTimestamp int64 `json:"StartTimestamp"`
+	EndTimestamp   int64 `json:"EndTimestamp"`
+	Limit          int   `json:"Limit"`
+	Offset         int64 `json:"Offset"`
+}
+
+// query is the URL's query: the IM REST parameters in their documented
+// order.
+func (c *Client) query(sig string) string {
+	return "?sdkappid=" + strconv.FormatUint(c.app, 10) + "&identifier=" + url.QueryEscape(c.id) +
+		"&usersig=" + url.QueryEscape(sig) + "&random=" + strconv.FormatUint(uint64(rand.Uint32()), 10) +
+		"&contenttype=json"
+}
+
+func (c *Client) fetch(ctx context.Context, from, to time.Time, limit int, offset int64) (Page, error) {
+	start, end, err := Window(from, to)
+	if err != nil {
+		return Page{}, err
+	}
+	body, err := json.Marshal(cdrListBody{start, end, limit, offset})
+	if err != nil {
+		return Page{}, err
+	}
+	sig, err := c.userSig(c.now())
+	if err != nil {
+		return Page{}, err
+	}
+	rctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodPost, c.url+c.query(sig), bytes.NewReader(body))
+	if err != nil {
+		return Page{}, &Error{Kind: Invalid, Message: "the request cannot be built", Err: redact(err)}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return Page{}, transportError(ctx, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
+	if err != nil {
+		return Page{}, transportError(ctx, err)
+	}
+	fetched := c.now()
+	if len(raw) > MaxBody {
+		return Page{}, &Error{Kind: Transient, Status: resp.StatusCode, Message: fmt.Sprintf("the response body exceeds %d bytes", MaxBody)}
+	}
+	p, err := decode(resp.StatusCode, raw, limit)
+	if err != nil {
+		return Page{}, err
+	}
+	p.FetchedAt = fetched
+	return p, nil
+}
+
+// transportError is the error of a request that got no whole answer: the
+// caller's own cancellation as it is, anything else (network, timeout)
+// Transient, its URL without the query (the UserSig).
+func transportError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return &Error{Kind: Transient, Message: "no answer", Err: redact(err)}
+}
+
+// redact returns err with the URL of a *url.Error cut at its query, where
+// the UserSig is.
+func redact(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	u, _, _ := strings.Cut(ue.URL, "?")
+	return &url.Error{Op: ue.Op, URL: u, Err: ue.Err}
+}
