@@ -45,7 +45,23 @@ func parseRecordTime(s string, loc *time.Location) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return t.UnixMilli(), nil
+	return earlier(t).UnixMilli(), nil
+}
+
+// earlier returns t, a wall clock time as time.ParseInLocation reads it,
+// at the earlier of its two instants when a DST change repeats it (as
+// java.time reads it): time.Date leaves the choice to the zone's sign.
+func earlier(t time.Time) time.Time {
+	start, _ := t.ZoneBounds()
+	if start.IsZero() {
+		return t
+	}
+	_, off := t.Zone()
+	_, prev := start.Add(-time.Second).Zone()
+	if e := t.Add(-time.Duration(prev-off) * time.Second); prev > off && e.Before(start) {
+		return e
+	}
+	return t
 }
 
 // formatTime formats a Unix ms time in loc, seconds truncated toward the
@@ -65,7 +81,8 @@ func formatTime(ms *int64, loc *time.Location) string {
 func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	loc = zone(loc)
 	if isRecordTime(s) {
-		return time.ParseInLocation(TimeLayout, s, loc)
+		t, err := time.ParseInLocation(TimeLayout, s, loc)
+		return earlier(t), err
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700"} {
 		if t, err := time.Parse(layout, s); err == nil {
@@ -73,7 +90,7 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 		}
 	}
 	if t, err := time.ParseInLocation("2006-01-02T15:04:05.999999999", s, loc); err == nil {
-		return t, nil
+		return earlier(t), nil
 	}
 	return time.Time{}, errors.New("laaffic: " + strconv.Quote(s) + " is not an ISO 8601 time or yyyy-MM-dd HH:mm:ss")
 }

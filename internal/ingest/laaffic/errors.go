@@ -1,0 +1,258 @@
+package laaffic
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/cdrhub/cdrhub/internal/ingest"
+)
+
+// Kind is the engine's classification of an error (ingest.Kind). This
+// client's errors are:
+//   - Transient: status -18 (server exception), HTTP 5xx and 408, network
+//     errors, timeouts, and answers that are not the API's: a body that is
+//     not JSON, too long, or without its fields (status, data.total,
+//     data.records).
+//   - Throttled: status -15 (query too frequently) and HTTP 429.
+//   - Auth: status -1 (bad key or sign), -2 (IP not allowed), -13 (user
+//     locked), -16 (Timestamp expired: the clock is off).
+//   - Invalid: every other status (-22 parameter, -25 time range, …), any
+//     other HTTP status, a window refused before sending.
+type Kind = ingest.Kind
+
+// The kinds, as the engine names them.
+const (
+	Transient = ingest.Transient
+	Throttled = ingest.Throttled
+	Auth      = ingest.Auth
+	Invalid   = ingest.Invalid
+)
+
+// ErrWindow is wrapped by the error of a window refused before sending.
+var ErrWindow = errors.New("invalid window")
+
+// Error is a failed request.
+type Error struct {
+	Kind Kind
+	// Code and Message are the vendor's status and reason, when it
+	// answered with a status other than "0".
+	Code, Message string
+	// Status is the HTTP status, when there was an answer.
+	Status int
+	// Err is the cause: a network error, ErrWindow.
+	Err error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("laaffic: " + e.Kind.String())
+	if e.Status != 0 && e.Status != http.StatusOK {
+		fmt.Fprintf(&b, ": HTTP %d", e.Status)
+	}
+	if e.Code != "" {
+		b.WriteString(": status " + e.Code)
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if e.Err != nil {
+		b.WriteString(": " + e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// KindOf returns the Kind of err's *Error, or 0 when it has none (the
+// caller's context ended).
+func KindOf(err error) Kind {
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.Kind
+	}
+	return 0
+}
+
+func invalidRequest(msg string) *Error { return &Error{Kind: Invalid, Message: msg} }
+
+func windowError(msg string) *Error {
+	return &Error{Kind: Invalid, Message: "the window is refused: " + msg, Err: ErrWindow}
+}
+
+// The statuses the client tells apart (api-contracts §1.6, §5.4).
+const (
+	statusOK          = "0"
+	statusAuth        = "-1"
+	statusIP          = "-2"
+	statusLocked      = "-13"
+	statusTooFrequent = "-15"
+	statusExpired     = "-16"
+	statusInternal    = "-18"
+)
+
+// codeKind classifies a vendor status other than "0".
+func codeKind(code string) Kind {
+	switch code {
+	case statusTooFrequent:
+		return Throttled
+	case statusAuth, statusIP, statusLocked, statusExpired:
+		return Auth
+	case statusInternal:
+		return Transient
+	}
+	return Invalid
+}
+
+// statusKind classifies an HTTP status other than 200 that carries no
+// vendor status.
+func statusKind(status int) Kind {
+	switch {
+	case status == http.StatusTooManyRequests:
+		return Throttled
+	case status >= 500, status == http.StatusRequestTimeout:
+		return Transient
+	}
+	return Invalid
+}
+
+// envelope is an answer as decode reads it, in one pass of encoding/json:
+// each member kept raw, to be checked on its own, the list split into its
+// records. Members it does not name are ignored, at every level.
+type envelope struct {
+	Status json.RawMessage `json:"status"`
+	Reason json.RawMessage `json:"reason"`
+	Data   *struct {
+		Total   json.RawMessage `json:"total"`
+		Records rawList         `json:"records"`
+	} `json:"data"`
+}
+
+// rawList is a JSON array kept as its elements, each raw.
+type rawList struct {
+	set  bool // the member was there, null or not
+	list []json.RawMessage
+}
+
+// UnmarshalJSON splits an array, which encoding/json has already checked,
+// into its elements, copied once: null is no list.
+func (l *rawList) UnmarshalJSON(b []byte) error {
+	l.set = true
+	if string(b) == "null" {
+		l.list = nil // a later member replaces an earlier one
+		return nil
+	}
+	if len(b) < 2 || b[0] != '[' {
+		return errors.New("records is not an array")
+	}
+	b = bytes.Clone(b)
+	l.list = []json.RawMessage{}
+	depth, inString, start := 0, false, -1
+	for i := 1; i < len(b)-1; i++ {
+		switch c := b[i]; {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+			if start < 0 {
+				start = i
+			}
+		case c == '{' || c == '[':
+			depth++
+			if start < 0 {
+				start = i
+			}
+		case c == '}' || c == ']':
+			depth--
+		case c == ',' && depth == 0:
+			l.list = append(l.list, bytes.TrimSpace(b[start:i]))
+			start = -1
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		default:
+			if start < 0 {
+				start = i
+			}
+		}
+	}
+	if start >= 0 {
+		l.list = append(l.list, bytes.TrimSpace(b[start:len(b)-1]))
+	}
+	return nil
+}
+
+// maxReason bounds the vendor's reason kept in an error.
+const maxReason = 256
+
+// decode reads an answer of HTTP status status to a request for pages of
+// size records.
+func decode(status int, body []byte, size int) (Page, error) {
+	fail := func(kind Kind, format string, args ...any) (Page, error) {
+		return Page{}, &Error{Kind: kind, Status: status, Message: fmt.Sprintf(format, args...)}
+	}
+	malformed := func(format string, args ...any) (Page, error) {
+		// A vendor that answers otherwise than 200 without the envelope
+		// is classified by its status; a 200 that is not the API's answer
+		// is Transient.
+		kind := Transient
+		if status != http.StatusOK {
+			kind = statusKind(status)
+		}
+		return fail(kind, "the answer is not ccRecordQuery's: "+format, args...)
+	}
+	var env envelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return malformed("%v", err)
+	}
+	var code string
+	if env.Status == nil || json.Unmarshal(env.Status, &code) != nil || code == "" {
+		return malformed("no status string")
+	}
+	if code != statusOK {
+		var reason string
+		_ = json.Unmarshal(env.Reason, &reason) // a reason of another type is none
+		if len(reason) > maxReason {
+			reason = strings.ToValidUTF8(reason[:maxReason], "") + "…"
+		}
+		kind := codeKind(code)
+		if status == http.StatusTooManyRequests {
+			kind = Throttled
+		}
+		return Page{}, &Error{Kind: kind, Code: code, Message: reason, Status: status}
+	}
+	if status != http.StatusOK {
+		return Page{}, &Error{Kind: statusKind(status), Status: status, Message: `an answer of status "0"`}
+	}
+	d := env.Data
+	if d == nil {
+		return malformed("no data object")
+	}
+	var total int64
+	if raw := d.Total; raw == nil || string(raw) == "null" || json.Unmarshal(raw, &total) != nil || total < 0 {
+		return malformed("no data.total of 0 or more")
+	}
+	if !d.Records.set {
+		return malformed("no data.records array")
+	}
+	list := d.Records.list
+	if len(list) > size {
+		return malformed("%d records on a page of %d", len(list), size)
+	}
+	if int64(len(list)) > total {
+		return malformed("%d records of a total of %d", len(list), total)
+	}
+	for i, rec := range list {
+		if len(rec) == 0 || rec[0] != '{' {
+			return malformed("data.records[%d] is not an object", i)
+		}
+	}
+	if list == nil {
+		list = []json.RawMessage{} // null: no records
+	}
+	return Page{TotalCount: int(total), Records: list}, nil
+}
