@@ -17,7 +17,11 @@ import (
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/config"
 	"github.com/cdrhub/cdrhub/internal/ingest"
+	aliclient "github.com/cdrhub/cdrhub/internal/ingest/aliyunccc"
+	laafficclient "github.com/cdrhub/cdrhub/internal/ingest/laaffic"
 	tcclient "github.com/cdrhub/cdrhub/internal/ingest/tencentccc"
+	deskclient "github.com/cdrhub/cdrhub/internal/ingest/tencentdesk"
+	callkitclient "github.com/cdrhub/cdrhub/internal/ingest/trtccallkit"
 	"github.com/cdrhub/cdrhub/internal/mapping"
 	"github.com/cdrhub/cdrhub/internal/metrics"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
@@ -48,12 +52,42 @@ func syncSources(cfg config.Config, store cdr.Store, state cdr.SyncState) ([]ing
 	for i := range cfg.Tenants {
 		tn := &cfg.Tenants[i]
 		t := cdr.MustTenantID(tn.ID)
-		if b := tn.TencentCCC; b != nil {
-			src, err := tencentSource(t, b, formats[t], store, state)
+		add := func(vendor string, src ingest.Source, err error) error {
 			if err != nil {
-				return nil, fmt.Errorf("tenants[%d].tencent_ccc.sync: %w", i, err)
+				return fmt.Errorf("tenants[%d].%s.sync: %w", i, vendor, err)
 			}
 			out = append(out, src)
+			return nil
+		}
+		if b := tn.TencentCCC; b != nil {
+			src, err := tencentSource(t, b, formats[t], store, state)
+			if err := add(config.VendorTencentCCC, src, err); err != nil {
+				return nil, err
+			}
+		}
+		if b := tn.AliyunCCC; b != nil {
+			src, err := aliyunSource(t, b, formats[t], store, state)
+			if err := add(config.VendorAliyunCCC, src, err); err != nil {
+				return nil, err
+			}
+		}
+		if b := tn.TRTCCallKit; b != nil {
+			src, err := callKitSource(t, b, formats[t], store, state)
+			if err := add(config.VendorTRTCCallKit, src, err); err != nil {
+				return nil, err
+			}
+		}
+		if b := tn.TencentDesk; b != nil {
+			src, err := deskSource(t, b, formats[t], store, state)
+			if err := add(config.VendorTencentDesk, src, err); err != nil {
+				return nil, err
+			}
+		}
+		if b := tn.Laaffic; b != nil {
+			src, err := laafficSource(tn, t, b, store, state)
+			if err := add(config.VendorLaaffic, src, err); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return out, nil
@@ -79,6 +113,82 @@ func tencentSource(t cdr.TenantID, b *config.TencentCCC, f mapping.Formats, stor
 	id, key, app := b.SyncCredential()
 	c, err := tcclient.New(tcclient.Config{Endpoint: b.Sync.Endpoint, Region: b.Sync.Region,
 		SecretID: id, SecretKey: key.Reveal(), SdkAppID: app, CAFile: b.Sync.CAFile})
+	if err != nil {
+		return src, err
+	}
+	src.Job.Client = c.Engine()
+	return src, nil
+}
+
+func aliyunSource(t cdr.TenantID, b *config.AliyunCCC, f mapping.Formats, store cdr.Store, state cdr.SyncState) (ingest.Source, error) {
+	src := syncSource(t, cdr.SourceAliyunCCC, b.Sync.SyncCommon, f, store, state)
+	// The API pages at most 100 pages of 100 records: a window must hold
+	// no more (the configuration refuses a larger max_window_records).
+	src.Job.MaxWindowRecords = min(src.Job.MaxWindowRecords, aliclient.MaxWindowRecords)
+	if !b.Sync.Enabled {
+		return src, nil
+	}
+	instance, id, secret := b.SyncCredential()
+	c, err := aliclient.New(aliclient.Config{Endpoint: b.Sync.Endpoint, Region: b.Sync.Region, AccessKeyID: id,
+		AccessKeySecret: secret.Reveal(), InstanceID: instance, CAFile: b.Sync.CAFile})
+	if err != nil {
+		return src, err
+	}
+	src.Job.Client = c.Engine()
+	return src, nil
+}
+
+func callKitSource(t cdr.TenantID, b *config.TRTCCallKit, f mapping.Formats, store cdr.Store, state cdr.SyncState) (ingest.Source, error) {
+	src := syncSource(t, cdr.SourceTRTCCallKit, b.Sync.SyncCommon, f, store, state)
+	if !b.Sync.Enabled {
+		return src, nil
+	}
+	app, identifier, key := b.SyncCredential()
+	c, err := callkitclient.New(callkitclient.Config{Endpoint: b.Sync.Endpoint, SdkAppID: app, Identifier: identifier,
+		Key: key.Reveal(), CAFile: b.Sync.CAFile})
+	if err != nil {
+		return src, err
+	}
+	src.Job.Client = c.Engine()
+	return src, nil
+}
+
+func deskSource(t cdr.TenantID, b *config.TencentDesk, f mapping.Formats, store cdr.Store, state cdr.SyncState) (ingest.Source, error) {
+	src := syncSource(t, cdr.SourceTencentDesk, b.Sync.SyncCommon, f, store, state)
+	if !b.Sync.Enabled {
+		return src, nil
+	}
+	app, identifier, key := b.SyncCredential()
+	c, err := deskclient.New(deskclient.Config{Endpoint: b.Sync.Endpoint, SdkAppID: app, Identifier: identifier,
+		Key: key.Reveal(), CAFile: b.Sync.CAFile})
+	if err != nil {
+		return src, err
+	}
+	src.Job.Client = c.Engine()
+	return src, nil
+}
+
+// laafficSource's records carry local times of the upstream account's
+// zone (sync.timezone, default the tenant's): its decoder reads them, and
+// its client writes the query's times, in that zone.
+func laafficSource(tn *config.Tenant, t cdr.TenantID, b *config.Laaffic, store cdr.Store, state cdr.SyncState) (ingest.Source, error) {
+	m := mappingTenant(tn)
+	zone := tn.Location()
+	if b.Sync.Timezone != "" {
+		loc, err := time.LoadLocation(b.Sync.Timezone)
+		if err != nil {
+			return ingest.Source{}, err
+		}
+		zone = loc
+	}
+	m.Location = zone
+	src := syncSource(t, cdr.SourceLaaffic, b.Sync.SyncCommon, mapping.NewFormats(m), store, state)
+	if !b.Sync.Enabled {
+		return src, nil
+	}
+	key, secret := b.SyncCredential()
+	c, err := laafficclient.New(laafficclient.Config{Endpoint: b.Sync.Endpoint, Path: b.Sync.Path, APIKey: key,
+		APISecret: secret.Reveal(), Location: zone, CAFile: b.Sync.CAFile})
 	if err != nil {
 		return src, err
 	}

@@ -670,3 +670,95 @@ tenants:
 		}
 	}
 }
+
+// Every vendor's API of an upstream cdrhub synced by one cdrhub sync, each
+// into its own downstream tenant: every voice record through Tencent CCC,
+// Alibaba CCC and laaffic, every rtc record through TUICallKit, every chat
+// through Desk, each once.
+func TestSyncEveryVendor(t *testing.T) {
+	if raceEnabled {
+		t.Skip("process end-to-end test: runs without -race")
+	}
+	dir := t.TempDir()
+	const n = 120
+	upCfg := filepath.Join(dir, "up.yaml")
+	writeFile(t, upCfg, fmt.Sprintf(`server: {listen: "127.0.0.1:0"}
+storage: {driver: sqlite, path: %q}
+tenants:
+  - id: up
+    timezone: America/New_York
+    native: {tokens: [{name: seed, token: %s}]}
+    tencent_ccc: {sdk_app_id: 1400000501, credentials: [{secret_id: AKIDup0000000000000501, secret_key: up-tc-key}], rate_limit: {rps: 1000, burst: 1000}}
+    aliyun_ccc: {instance_id: ccc-up, credentials: [{access_key_id: LTAIup000501, access_key_secret: up-ali-secret}], rate_limit: {rps: 1000, burst: 1000}}
+    trtc_callkit: {sdk_app_id: 1400000502, admin_identifiers: [administrator], secret_key: up-im-key-0000000000, rate_limit: {rps: 1000, burst: 1000}}
+    tencent_desk: {sdk_app_id: 1400000502, admin_identifiers: [administrator], secret_key: up-im-key-0000000000, rate_limit: {rps: 1000, burst: 1000}}
+    laaffic: {api_key: upkey, api_secret: up-laaffic-secret, rate_limit: {rps: 1000, burst: 1000}}
+`, filepath.Join(dir, "up", "cdrhub.db"), syncUpToken))
+	up := start(t, "--config", upCfg)
+	from := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
+	var seed strings.Builder
+	for i := range n {
+		for j, ch := range []string{"voice", "rtc", "chat"} {
+			fmt.Fprintf(&seed, `{"channel":%q,"source":"native","source_id":"n-%d-%d","start_at":%d,"caller":{"address":"+8613900%06d"},"callee":{"address":"+862066668888"}}`+"\n",
+				ch, i, j, from.Add(time.Duration(i)*time.Minute+time.Duration(j)*time.Second).UnixMilli(), i)
+		}
+	}
+	req, _ := http.NewRequest("POST", "http://"+up.addr+"/api/v1/records", strings.NewReader(seed.String()))
+	req.Header.Set("Authorization", "Bearer "+syncUpToken)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("seed: %v %v", resp, err)
+	}
+	base := "http://" + up.addr
+	sync := fmt.Sprintf(`enabled: true, endpoint: %q, settle: 0s, from: %d, rate_limit: {rps: 1000, burst: 1000}`, base, from.Add(-time.Hour).UnixMilli())
+	downCfg := filepath.Join(dir, "down.yaml")
+	writeFile(t, downCfg, fmt.Sprintf(`storage: {driver: sqlite, path: %q}
+tenants:
+  - id: d-tc
+    tencent_ccc: {sdk_app_id: 1400000501, credentials: [{secret_id: AKIDdown00000000000501, secret_key: k}],
+      sync: {%[2]s, secret_id: AKIDup0000000000000501, secret_key: up-tc-key}}
+  - id: d-ali
+    aliyun_ccc: {instance_id: ccc-up, credentials: [{access_key_id: LTAIdown0501, access_key_secret: k}],
+      sync: {%[2]s, access_key_id: LTAIup000501, access_key_secret: up-ali-secret}}
+  - id: d-callkit
+    trtc_callkit: {sdk_app_id: 1400000502, admin_identifiers: [administrator], secret_key: down-im-key-00000000,
+      sync: {%[2]s, secret_key: up-im-key-0000000000}}
+  - id: d-desk
+    tencent_desk: {sdk_app_id: 1400000503, admin_identifiers: [administrator], secret_key: down-im-key-00000000,
+      sync: {%[2]s, sdk_app_id: 1400000502, secret_key: up-im-key-0000000000}}
+  - id: d-laaffic
+    timezone: Asia/Tokyo
+    laaffic: {api_key: downkey, api_secret: k,
+      sync: {%[2]s, api_key: upkey, api_secret: up-laaffic-secret, timezone: America/New_York}}
+`, filepath.Join(dir, "down", "cdrhub.db"), sync))
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "sync", "--config", downCfg).CombinedOutput()
+	if err != nil {
+		t.Fatalf("cdrhub sync: %v\n%s", err, out)
+	}
+	st, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(dir, "down", "cdrhub.db"), sqlstore.Options{Lean: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for tenant, source := range map[string]cdr.Source{"d-tc": cdr.SourceTencentCCC, "d-ali": cdr.SourceAliyunCCC,
+		"d-callkit": cdr.SourceTRTCCallKit, "d-desk": cdr.SourceTencentDesk, "d-laaffic": cdr.SourceLaaffic} {
+		if !strings.Contains(string(out), "sync "+tenant+"/"+string(source)+": ok") {
+			t.Errorf("%s/%s did not sync:\n%s", tenant, source, out)
+		}
+		recs, total, err := st.FindRecords(context.Background(), cdr.MustTenantID(tenant), cdr.Filter{Count: true, Limit: 1000})
+		if err != nil || total != n {
+			t.Errorf("%s holds %d records, %v; want %d", tenant, total, err, n)
+			continue
+		}
+		seen := map[string]bool{}
+		for _, r := range recs {
+			if r.Source != source || seen[r.SourceID] {
+				t.Errorf("%s: record %s of source %s, seen before %v", tenant, r.SourceID, r.Source, seen[r.SourceID])
+			}
+			seen[r.SourceID] = true
+		}
+	}
+}

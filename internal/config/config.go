@@ -43,7 +43,16 @@ const (
 	DefaultSyncRPS              = 10
 	DefaultSyncBurst            = 10
 
-	DefaultTencentCCCEndpoint = "https://ccc.tencentcloudapi.com"
+	DefaultTencentCCCEndpoint  = "https://ccc.tencentcloudapi.com"
+	DefaultTRTCCallKitEndpoint = "https://callkit.trtc.tencent-cloud.com"
+	DefaultTencentDeskEndpoint = "https://console.tim.qq.com"
+	DefaultLaafficEndpoint     = "https://api.laaffic.com"
+	DefaultLaafficPath         = "/v3/voice/ccRecordQuery"
+	// MaxAliyunWindowRecords bounds aliyun_ccc's max_window_records: the
+	// API pages at most 100 pages of 100 records.
+	MaxAliyunWindowRecords = 10000
+	// DefaultTRTCCallKitSyncRPS is trtc_callkit's sync rate (and burst).
+	DefaultTRTCCallKitSyncRPS = 100
 
 	DefaultTencentCCCHorizon  = Duration(180 * 24 * time.Hour)
 	DefaultTRTCCallKitHorizon = Duration(7 * 24 * time.Hour)
@@ -246,6 +255,12 @@ type LaafficSync struct {
 	APIKey        string `yaml:"api_key"`
 	APISecret     Secret `yaml:"api_secret"`
 	APISecretFile string `yaml:"api_secret_file"`
+	// Path is the query's path at Endpoint: DefaultLaafficPath, or
+	// /voice/ccRecordQuery for itniotech.
+	Path string `yaml:"path"`
+	// Timezone is the upstream account's IANA zone, in which the query's
+	// times are written and the records' times read; empty: the tenant's.
+	Timezone string `yaml:"timezone"`
 }
 
 // TencentDeskSync is tencent_desk's sync block; empty fields take the
@@ -263,7 +278,7 @@ type TencentDeskSync struct {
 // enabled: true on the others.
 func SyncSupported(vendor string) bool {
 	switch vendor {
-	case VendorTencentCCC:
+	case VendorTencentCCC, VendorTRTCCallKit, VendorAliyunCCC, VendorLaaffic, VendorTencentDesk:
 		return true
 	}
 	return false
@@ -454,33 +469,34 @@ func (t *Tenant) applyDefaults() {
 	t.Satisfaction = sat
 	if b := t.TencentCCC; b != nil {
 		b.RateLimit.setDefaults(20, 20)
-		b.Sync.setDefaults(DefaultTencentCCCEndpoint, DefaultTencentCCCHorizon)
+		b.Sync.setDefaults(DefaultTencentCCCEndpoint, DefaultTencentCCCHorizon, DefaultSyncRPS)
 	}
 	if b := t.TRTCCallKit; b != nil {
 		b.RateLimit.setDefaults(200, 200)
 		b.RateLimit.ByCallID.setDefaults(20, 20)
-		b.Sync.setDefaults("", DefaultTRTCCallKitHorizon)
+		b.Sync.setDefaults(DefaultTRTCCallKitEndpoint, DefaultTRTCCallKitHorizon, DefaultTRTCCallKitSyncRPS)
 	}
 	if b := t.AliyunCCC; b != nil {
 		b.RateLimit.setDefaults(20, 20)
-		b.Sync.setDefaults("", DefaultAliyunCCCHorizon)
+		b.Sync.setDefaults("", DefaultAliyunCCCHorizon, DefaultSyncRPS) // the endpoint follows the region
 	}
 	if b := t.Laaffic; b != nil {
 		b.RateLimit.setDefaults(20, 20)
 		if b.TimestampWindow == 0 {
 			b.TimestampWindow = DefaultTimestampWindow
 		}
-		b.Sync.setDefaults("", DefaultLaafficHorizon)
+		b.Sync.setDefaults(DefaultLaafficEndpoint, DefaultLaafficHorizon, DefaultSyncRPS)
+		setDefault(&b.Sync.Path, DefaultLaafficPath)
 	}
 	if b := t.TencentDesk; b != nil {
 		b.RateLimit.setDefaults(20, 20)
-		b.Sync.setDefaults("", DefaultTencentDeskHorizon)
+		b.Sync.setDefaults(DefaultTencentDeskEndpoint, DefaultTencentDeskHorizon, DefaultSyncRPS)
 	}
 }
 
-// setDefaults fills s's unset fields; endpoint and horizon are the vendor's
-// defaults ("" for no default endpoint).
-func (s *SyncCommon) setDefaults(endpoint string, horizon Duration) {
+// setDefaults fills s's unset fields; endpoint, horizon and rps (also the
+// burst) are the vendor's defaults ("" for no default endpoint).
+func (s *SyncCommon) setDefaults(endpoint string, horizon Duration, rps int) {
 	setDefault(&s.Endpoint, endpoint)
 	setDurationDefault(&s.Interval, DefaultSyncInterval)
 	setDurationDefault(&s.Lookback, DefaultSyncLookback)
@@ -490,7 +506,7 @@ func (s *SyncCommon) setDefaults(endpoint string, horizon Duration) {
 	}
 	setDurationDefault(&s.Horizon, horizon)
 	setDurationDefault(&s.HorizonWarning, DefaultSyncHorizonWarning)
-	s.RateLimit.setDefaults(DefaultSyncRPS, DefaultSyncBurst)
+	s.RateLimit.setDefaults(float64(rps), rps)
 	if s.MaxWindowRecords == 0 {
 		s.MaxWindowRecords = DefaultSyncMaxWindowRecords
 	}

@@ -88,7 +88,7 @@ func TestParseFull(t *testing.T) {
 					SyncCommon: SyncCommon{Endpoint: "https://callkit.trtc.tencent-cloud.com",
 						Interval: Duration(10 * time.Minute), Lookback: Duration(168 * time.Hour), Settle: durp(2 * time.Minute),
 						Horizon: Duration(7 * day), HorizonWarning: Duration(day),
-						RateLimit: RateLimit{RPS: 10, Burst: 10}, MaxWindowRecords: 5000},
+						RateLimit: RateLimit{RPS: 100, Burst: 100}, MaxWindowRecords: 5000},
 					Identifier: "administrator"},
 			},
 			AliyunCCC: &AliyunCCC{
@@ -106,13 +106,13 @@ func TestParseFull(t *testing.T) {
 				IPAllow:         []string{"203.0.113.0/24", "2001:db8::/32"},
 				TimestampWindow: Duration(300 * time.Second),
 				RateLimit:       RateLimit{RPS: 20, Burst: 20},
-				Sync:            LaafficSync{SyncCommon: defaultSync("", 60*day)},
+				Sync:            LaafficSync{SyncCommon: defaultSync("https://api.laaffic.com", 60*day), Path: "/v3/voice/ccRecordQuery"},
 			},
 			TencentDesk: &TencentDesk{
 				SDKAppID: 1400000001, AdminIdentifiers: []string{"administrator"},
 				SecretKey: imKey, SecretKeyFile: imFile,
 				RateLimit: RateLimit{RPS: 20, Burst: 20},
-				Sync:      TencentDeskSync{SyncCommon: defaultSync("", 180*day)},
+				Sync:      TencentDeskSync{SyncCommon: defaultSync("https://console.tim.qq.com", 180*day)},
 			},
 		}},
 	}
@@ -353,9 +353,11 @@ tenants:
 	ccc.Enabled = true
 	ali := defaultSync("", 180*day)
 	ali.Settle = durp(0)
-	laa := defaultSync("", 60*day)
+	laa := defaultSync("https://api.laaffic.com", 60*day)
 	laa.Settle, laa.Lookback = durp(90*time.Second), Duration(time.Hour)
-	want := []SyncCommon{ccc, defaultSync("", 7*day), ali, laa, defaultSync("", 180*day)}
+	callkit := defaultSync("https://callkit.trtc.tencent-cloud.com", 7*day)
+	callkit.RateLimit = RateLimit{RPS: 100, Burst: 100}
+	want := []SyncCommon{ccc, callkit, ali, laa, defaultSync("https://console.tim.qq.com", 180*day)}
 	got := func() []SyncCommon {
 		return []SyncCommon{tn.TencentCCC.Sync.SyncCommon, tn.TRTCCallKit.Sync.SyncCommon,
 			tn.AliyunCCC.Sync.SyncCommon, tn.Laaffic.Sync.SyncCommon, tn.TencentDesk.Sync.SyncCommon}
@@ -405,8 +407,8 @@ tenants:
   - id: a
     tencent_ccc: {sdk_app_id: 1, credentials: [{secret_id: AKIDa, secret_key: k}], sync: {secret_id: AKIDup, secret_key_file: secrets/acme_tc_up}}
     trtc_callkit: {sdk_app_id: 7, admin_identifiers: [admin], secret_key: k, sync: {secret_key_file: secrets/acme_im_key}}
-    aliyun_ccc: {instance_id: i, credentials: [{access_key_id: x, access_key_secret: y}], sync: {access_key_secret_file: secrets/acme_ali_secret}}
-    laaffic: {api_key: k, api_secret: s, sync: {api_secret_file: secrets/acme_laaffic_secret}}
+    aliyun_ccc: {instance_id: i, credentials: [{access_key_id: x, access_key_secret: y}], sync: {access_key_id: LTAIup, access_key_secret_file: secrets/acme_ali_secret}}
+    laaffic: {api_key: k, api_secret: s, sync: {api_key: up, api_secret_file: secrets/acme_laaffic_secret}}
     tencent_desk: {sdk_app_id: 8, admin_identifiers: [admin], secret_key: k, sync: {secret_key_file: secrets/acme_im_key}}
 `), "testdata")
 	if err != nil {

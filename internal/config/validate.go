@@ -180,7 +180,7 @@ func (v *validator) syncCommon(p, vendor string, s *SyncCommon) {
 	case s.Enabled && !SyncSupported(vendor):
 		v.errs = append(v.errs, &ValidationError{Field: p + ".enabled", Err: ErrSyncUnsupported,
 			Msg: fmt.Sprintf("sync from %s is not supported", vendor)})
-	case s.Enabled && s.Endpoint == "":
+	case s.Enabled && s.Endpoint == "" && vendor != VendorAliyunCCC: // aliyun_ccc's follows its region
 		v.fail(p+".endpoint", ErrRequired, "")
 	}
 	if s.Endpoint != "" {
@@ -318,6 +318,16 @@ func (v *validator) aliyunCCC(p string, b *AliyunCCC) {
 	}
 	v.rateLimit(p+".rate_limit", b.RateLimit)
 	v.syncCommon(p+".sync", VendorAliyunCCC, &b.Sync.SyncCommon)
+	if b.Sync.Enabled && b.Sync.Endpoint == "" && b.Sync.Region == "" {
+		v.fail(p+".sync.region", ErrRequired, "a region (such as cn-shanghai), or an endpoint")
+	}
+	if b.Sync.MaxWindowRecords > MaxAliyunWindowRecords {
+		v.fail(p+".sync.max_window_records", ErrInvalidValue,
+			fmt.Sprintf("at most %d: the API pages at most 100 pages of 100", MaxAliyunWindowRecords))
+	}
+	if (b.Sync.AccessKeyID == "") != (b.Sync.AccessKeySecret == "") {
+		v.fail(p+".sync.access_key_id", ErrInvalidValue, "give access_key_id and access_key_secret (or access_key_secret_file) together, or neither")
+	}
 }
 
 func (v *validator) laaffic(p string, b *Laaffic) {
@@ -330,6 +340,17 @@ func (v *validator) laaffic(p string, b *Laaffic) {
 	}
 	v.rateLimit(p+".rate_limit", b.RateLimit)
 	v.syncCommon(p+".sync", VendorLaaffic, &b.Sync.SyncCommon)
+	if path := b.Sync.Path; path != "" && (!strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?# ")) {
+		v.fail(p+".sync.path", ErrInvalidValue, "a path from / without a query")
+	}
+	if tz := b.Sync.Timezone; tz != "" {
+		if _, err := loadLocation(tz); err != nil {
+			v.fail(p+".sync.timezone", ErrInvalidTimezone, strconv.Quote(tz))
+		}
+	}
+	if (b.Sync.APIKey == "") != (b.Sync.APISecret == "") {
+		v.fail(p+".sync.api_key", ErrInvalidValue, "give api_key and api_secret (or api_secret_file) together, or neither")
+	}
 }
 
 // imApp checks a trtc_callkit or tencent_desk block. They share the IM
