@@ -269,6 +269,12 @@ func TestLoopStopsSourceOnAuth(t *testing.T) {
 	for {
 		st, err := r.Status(context.Background(), tenant)
 		if err == nil && len(st) == 1 && st[0].State == ingest.StateFailed {
+			if st[0].LastRun == nil {
+				t.Fatalf("failed without a last run: %+v", st[0])
+			}
+			if st[0].LastRun == nil {
+				t.Fatalf("failed without a last run: %+v", st[0])
+			}
 			if e := st[0].LastRun.Error; e == nil || e.Code != "auth" {
 				t.Errorf("last error %+v, want auth", e)
 			}

@@ -67,6 +67,14 @@ type HorizonStatus struct {
 // longer configured), ordered by source.
 func (r *Runner) Status(ctx context.Context, t cdr.TenantID) ([]SourceStatus, error) {
 	now := r.now()
+	// Which sources stopped is read before the state: a source stops only
+	// after its run is recorded, so the state read then shows that run.
+	stopped := map[cdr.Source]bool{}
+	for _, src := range r.Sources {
+		if src.Job.Tenant == t && r.isStopped(t, src.Job.Source) {
+			stopped[src.Job.Source] = true
+		}
+	}
 	stored, err := r.State.SyncSources(ctx, t, now)
 	if err != nil {
 		return nil, err
@@ -82,11 +90,11 @@ func (r *Runner) Status(ctx context.Context, t cdr.TenantID) ([]SourceStatus, er
 			continue
 		}
 		seen[src.Job.Source] = true
-		out = append(out, r.status(src, byName[src.Job.Source], now))
+		out = append(out, r.status(src, byName[src.Job.Source], stopped[src.Job.Source], now))
 	}
 	for _, st := range stored {
 		if !seen[st.Source] {
-			out = append(out, r.status(Source{Job: Job{Tenant: t, Source: st.Source}}, st, now))
+			out = append(out, r.status(Source{Job: Job{Tenant: t, Source: st.Source}}, st, false, now))
 		}
 	}
 	slices.SortFunc(out, func(a, b SourceStatus) int {
@@ -101,7 +109,7 @@ func (r *Runner) Status(ctx context.Context, t cdr.TenantID) ([]SourceStatus, er
 	return out, nil
 }
 
-func (r *Runner) status(src Source, st cdr.SyncStatus, now time.Time) SourceStatus {
+func (r *Runner) status(src Source, st cdr.SyncStatus, stopped bool, now time.Time) SourceStatus {
 	s := SourceStatus{
 		Tenant: src.Job.Tenant.String(), Source: string(src.Job.Source), Enabled: src.Enabled,
 		Checkpoint: st.Checkpoint, WindowsVerified: st.WindowsVerified,
@@ -119,7 +127,7 @@ func (r *Runner) status(src Source, st cdr.SyncStatus, now time.Time) SourceStat
 		s.State = StateStopped
 	case st.Lease != nil:
 		s.State = StateRunning
-	case r.isStopped(src.Job.Tenant, src.Job.Source) || st.LastRun != nil && st.LastRun.Outcome == cdr.RunFailed:
+	case stopped || st.LastRun != nil && st.LastRun.Outcome == cdr.RunFailed:
 		s.State = StateFailed
 	default:
 		s.State = StateIdle
