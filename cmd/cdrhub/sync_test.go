@@ -671,16 +671,27 @@ tenants:
 	}
 }
 
-// Every vendor's API of an upstream cdrhub synced by one cdrhub sync, each
-// into its own downstream tenant: every voice record through Tencent CCC,
-// Alibaba CCC and laaffic, every rtc record through TUICallKit, every chat
-// through Desk, each once.
-func TestSyncEveryVendor(t *testing.T) {
-	if raceEnabled {
-		t.Skip("process end-to-end test: runs without -race")
-	}
+// everyVendor is an upstream cdrhub serving all five APIs of tenant up,
+// seeded with n native records of each channel, behind a fault proxy, and
+// a downstream configuration with one tenant per vendor, each syncing that
+// vendor's API through the proxy into a database on SQLite (dsn "") or
+// PostgreSQL.
+type everyVendor struct {
+	n      int
+	from   time.Time
+	proxy  *faultproxy.Proxy
+	cfg    string
+	sqlite string
+	dsn    string
+}
+
+// everyVendorSources are the downstream tenants and the source each syncs.
+var everyVendorSources = map[string]cdr.Source{"d-tc": cdr.SourceTencentCCC, "d-ali": cdr.SourceAliyunCCC,
+	"d-callkit": cdr.SourceTRTCCallKit, "d-desk": cdr.SourceTencentDesk, "d-laaffic": cdr.SourceLaaffic}
+
+func newEveryVendor(t *testing.T, n int, dsn string) *everyVendor {
+	t.Helper()
 	dir := t.TempDir()
-	const n = 120
 	upCfg := filepath.Join(dir, "up.yaml")
 	writeFile(t, upCfg, fmt.Sprintf(`server: {listen: "127.0.0.1:0"}
 storage: {driver: sqlite, path: %q}
@@ -688,19 +699,20 @@ tenants:
   - id: up
     timezone: America/New_York
     native: {tokens: [{name: seed, token: %s}]}
-    tencent_ccc: {sdk_app_id: 1400000501, credentials: [{secret_id: AKIDup0000000000000501, secret_key: up-tc-key}], rate_limit: {rps: 1000, burst: 1000}}
-    aliyun_ccc: {instance_id: ccc-up, credentials: [{access_key_id: LTAIup000501, access_key_secret: up-ali-secret}], rate_limit: {rps: 1000, burst: 1000}}
-    trtc_callkit: {sdk_app_id: 1400000502, admin_identifiers: [administrator], secret_key: up-im-key-0000000000, rate_limit: {rps: 1000, burst: 1000}}
-    tencent_desk: {sdk_app_id: 1400000502, admin_identifiers: [administrator], secret_key: up-im-key-0000000000, rate_limit: {rps: 1000, burst: 1000}}
-    laaffic: {api_key: upkey, api_secret: up-laaffic-secret, rate_limit: {rps: 1000, burst: 1000}}
+    tencent_ccc: {sdk_app_id: 1400000501, credentials: [{secret_id: AKIDup0000000000000501, secret_key: up-tc-key}], rate_limit: {rps: 10000, burst: 10000}}
+    aliyun_ccc: {instance_id: ccc-up, credentials: [{access_key_id: LTAIup000501, access_key_secret: up-ali-secret}], rate_limit: {rps: 10000, burst: 10000}}
+    trtc_callkit: {sdk_app_id: 1400000502, admin_identifiers: [administrator], secret_key: up-im-key-0000000000, rate_limit: {rps: 10000, burst: 10000}}
+    tencent_desk: {sdk_app_id: 1400000502, admin_identifiers: [administrator], secret_key: up-im-key-0000000000, rate_limit: {rps: 10000, burst: 10000}}
+    laaffic: {api_key: upkey, api_secret: up-laaffic-secret, rate_limit: {rps: 10000, burst: 10000}}
 `, filepath.Join(dir, "up", "cdrhub.db"), syncUpToken))
 	up := start(t, "--config", upCfg)
-	from := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
+	v := &everyVendor{n: n, from: time.Now().Add(-3 * time.Hour).Truncate(time.Second), dsn: dsn}
 	var seed strings.Builder
+	step := 2 * time.Hour / time.Duration(n)
 	for i := range n {
 		for j, ch := range []string{"voice", "rtc", "chat"} {
 			fmt.Fprintf(&seed, `{"channel":%q,"source":"native","source_id":"n-%d-%d","start_at":%d,"caller":{"address":"+8613900%06d"},"callee":{"address":"+862066668888"}}`+"\n",
-				ch, i, j, from.Add(time.Duration(i)*time.Minute+time.Duration(j)*time.Second).UnixMilli(), i)
+				ch, i, j, v.from.Add(time.Duration(i)*step+time.Duration(j)*time.Second).UnixMilli(), i)
 		}
 	}
 	req, _ := http.NewRequest("POST", "http://"+up.addr+"/api/v1/records", strings.NewReader(seed.String()))
@@ -708,10 +720,20 @@ tenants:
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("seed: %v %v", resp, err)
 	}
-	base := "http://" + up.addr
-	sync := fmt.Sprintf(`enabled: true, endpoint: %q, settle: 0s, from: %d, rate_limit: {rps: 1000, burst: 1000}`, base, from.Add(-time.Hour).UnixMilli())
-	downCfg := filepath.Join(dir, "down.yaml")
-	writeFile(t, downCfg, fmt.Sprintf(`storage: {driver: sqlite, path: %q}
+	var err error
+	if v.proxy, err = faultproxy.New("http://" + up.addr); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.proxy.Close() })
+	storage := fmt.Sprintf("{driver: postgres, dsn: %q}", dsn)
+	if dsn == "" {
+		v.sqlite = filepath.Join(dir, "down", "cdrhub.db")
+		storage = fmt.Sprintf("{driver: sqlite, path: %q}", v.sqlite)
+	}
+	sync := fmt.Sprintf(`enabled: true, endpoint: %q, settle: 0s, lookback: 6h, from: %d, rate_limit: {rps: 10000, burst: 10000}, max_window_records: 50`,
+		v.proxy.URL(), v.from.Add(-time.Hour).UnixMilli())
+	v.cfg = filepath.Join(dir, "down.yaml")
+	writeFile(t, v.cfg, fmt.Sprintf(`storage: %s
 tenants:
   - id: d-tc
     tencent_ccc: {sdk_app_id: 1400000501, credentials: [{secret_id: AKIDdown00000000000501, secret_key: k}],
@@ -729,29 +751,36 @@ tenants:
     timezone: Asia/Tokyo
     laaffic: {api_key: downkey, api_secret: k,
       sync: {%[2]s, api_key: upkey, api_secret: up-laaffic-secret, timezone: America/New_York}}
-`, filepath.Join(dir, "down", "cdrhub.db"), sync))
-	bin, err := buildBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "sync", "--config", downCfg).CombinedOutput()
-	if err != nil {
-		t.Fatalf("cdrhub sync: %v\n%s", err, out)
-	}
-	st, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(dir, "down", "cdrhub.db"), sqlstore.Options{Lean: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+`, storage, sync))
+	return v
+}
+
+// open opens the downstream database, while no process runs over it.
+func (v *everyVendor) open(t *testing.T) interface {
+	cdr.Store
+	cdr.SyncState
+} {
+	r := &syncRig{sqlite: v.sqlite, dsn: v.dsn}
+	return r.open(t)
+}
+
+// check verifies each downstream tenant against what the upstream holds:
+// when complete, every record of its channel once; else no more than that,
+// and none twice. It returns each source's checkpoint.
+func (v *everyVendor) check(t *testing.T, complete bool) map[string]int64 {
+	t.Helper()
+	st := v.open(t)
 	defer st.Close()
-	for tenant, source := range map[string]cdr.Source{"d-tc": cdr.SourceTencentCCC, "d-ali": cdr.SourceAliyunCCC,
-		"d-callkit": cdr.SourceTRTCCallKit, "d-desk": cdr.SourceTencentDesk, "d-laaffic": cdr.SourceLaaffic} {
-		if !strings.Contains(string(out), "sync "+tenant+"/"+string(source)+": ok") {
-			t.Errorf("%s/%s did not sync:\n%s", tenant, source, out)
+	ctx := context.Background()
+	cps := map[string]int64{}
+	for tenant, source := range everyVendorSources {
+		tn := cdr.MustTenantID(tenant)
+		recs, total, err := st.FindRecords(ctx, tn, cdr.Filter{Count: true, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
 		}
-		recs, total, err := st.FindRecords(context.Background(), cdr.MustTenantID(tenant), cdr.Filter{Count: true, Limit: 1000})
-		if err != nil || total != n {
-			t.Errorf("%s holds %d records, %v; want %d", tenant, total, err, n)
-			continue
+		if complete && total != v.n || total > v.n {
+			t.Errorf("%s holds %d records, want %s %d", tenant, total, map[bool]string{true: "", false: "at most"}[complete], v.n)
 		}
 		seen := map[string]bool{}
 		for _, r := range recs {
@@ -760,5 +789,88 @@ tenants:
 			}
 			seen[r.SourceID] = true
 		}
+		cp, err := st.Checkpoint(ctx, tn, source)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws, err := st.SyncWindows(ctx, tn, source, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkContiguous(t, v.from.Add(-time.Hour).UnixMilli(), cp, ws)
+		cps[tenant] = cp
 	}
+	return cps
+}
+
+// Every vendor's API of an upstream cdrhub synced by one cdrhub sync, each
+// into its own downstream tenant: every voice record through Tencent CCC,
+// Alibaba CCC and laaffic, every rtc record through TUICallKit, every chat
+// through Desk, each once; then again with cdrhub sync killed with SIGKILL
+// at random points at least 10 times, every source's checkpoint never
+// moving back nor past a window not verified, no record twice, and all of
+// them complete after a last run. On SQLite and PostgreSQL.
+func TestSyncEveryVendor(t *testing.T) {
+	syncDatabases(t, testSyncEveryVendor)
+}
+
+func testSyncEveryVendor(t *testing.T, dsn string) {
+	v := newEveryVendor(t, 300, dsn)
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Slow answers stretch the runs so that the kills land inside them.
+	v.proxy.SetFaults(faultproxy.Fault{Name: "slow", Action: faultproxy.Delay(4 * time.Millisecond)})
+	last := map[string]int64{}
+	kills, runs, moved := 0, 0, 0
+	for kills < 10 {
+		if runs++; runs > 40 {
+			t.Fatalf("%d runs, only %d killed", runs, kills)
+		}
+		cmd := exec.Command(bin, "sync", "--config", v.cfg)
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("sync ended on its own: %v\n%s", err, out.String())
+			}
+		case <-time.After(time.Duration(50+rand.IntN(2500)) * time.Millisecond):
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-done
+			kills++
+		}
+		progress := false
+		for tenant, cp := range v.check(t, false) {
+			if cp < last[tenant] {
+				t.Fatalf("run %d: %s's checkpoint moved back from %d to %d", runs, tenant, last[tenant], cp)
+			}
+			progress = progress || cp > last[tenant]
+			last[tenant] = cp
+		}
+		if progress {
+			moved++
+		}
+	}
+	if moved < 3 {
+		t.Errorf("checkpoints moved in %d of %d runs: the kills came too early to test much", moved, runs)
+	}
+	v.proxy.SetFaults()
+	out, err := exec.Command(bin, "sync", "--config", v.cfg).CombinedOutput()
+	if err != nil {
+		t.Fatalf("the run after %d kills: %v\n%s", kills, err, out)
+	}
+	for tenant, source := range everyVendorSources {
+		if !strings.Contains(string(out), "sync "+tenant+"/"+string(source)+": ok") {
+			t.Errorf("%s/%s did not sync:\n%s", tenant, source, out)
+		}
+	}
+	v.check(t, true)
 }
