@@ -54,3 +54,10 @@ type Client interface {
 	// Key names a raw record in logs (the vendor's id), "" when it has none.
 	Key(raw json.RawMessage) string
 }
+
+// RetryAfter is an error of a vendor that said how long to wait before the
+// next request (a rate-limit header): the engine's backoff after it is at
+// least that long, though never above Job.BackoffMax.
+type RetryAfter interface {
+	RetryAfter() time.Duration
+}

@@ -553,6 +553,10 @@ func (r *run) retry(ctx context.Context, fn func() error) error {
 		}
 		if (kind == Throttled || kind == Transient) && attempt < r.Retries {
 			d := r.backoff(attempt)
+			var ra RetryAfter
+			if errors.As(err, &ra) {
+				d = max(d, min(ra.RetryAfter(), r.BackoffMax))
+			}
 			r.Logger.Info("sync request retried", "tenant", r.Tenant.String(), "source", r.Source,
 				"kind", kind.String(), "attempt", attempt+1, "after", d, "err", err)
 			if err := r.Sleep(ctx, d); err != nil {

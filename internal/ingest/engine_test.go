@@ -32,6 +32,14 @@ type fakeErr struct{ kind ingest.Kind }
 
 func (e *fakeErr) Error() string { return "fake vendor: " + e.kind.String() }
 
+// waitErr is a throttling error that says how long to wait.
+type waitErr struct {
+	fakeErr
+	wait time.Duration
+}
+
+func (e *waitErr) RetryAfter() time.Duration { return e.wait }
+
 // fake is a scripted vendor: records by start second, newest first in
 // pages; fail, when set, answers each call (op "count" or "page") before
 // the data does; onCount runs after every Count.
@@ -113,6 +121,9 @@ func (f *fake) Key(raw json.RawMessage) string {
 }
 func (f *fake) Kind(err error) ingest.Kind {
 	if e, ok := errors.AsType[*fakeErr](err); ok {
+		return e.kind
+	}
+	if e, ok := errors.AsType[*waitErr](err); ok {
 		return e.kind
 	}
 	return 0
@@ -469,5 +480,29 @@ func TestOldestBoundsTheStart(t *testing.T) {
 	}
 	if ws := e.windows(t); ws[1].From != base.UnixMilli() {
 		t.Errorf("the run started at %d, want Oldest %d", ws[1].From, base.UnixMilli())
+	}
+}
+
+// A vendor that says how long to wait is waited for at least that long,
+// at most BackoffMax.
+func TestRetryAfterHonoured(t *testing.T) {
+	f := &fake{size: 4, maxWin: 3 * time.Hour}
+	waits := []time.Duration{7 * time.Second, 10 * time.Minute, 0}
+	n := 0
+	f.fail = func(op string, from, to time.Time) error {
+		if n < len(waits) {
+			n++
+			return &waitErr{fakeErr{ingest.Throttled}, waits[n-1]}
+		}
+		return nil
+	}
+	e := newEnv(t, f)
+	j := e.job()
+	j.BackoffBase, j.BackoffMax = time.Second, time.Minute
+	if res, err := ingest.Run(context.Background(), j); err != nil || res.Failed {
+		t.Fatalf("Run: %+v, %v", res, err)
+	}
+	if len(e.slept) != 3 || e.slept[0] != 7*time.Second || e.slept[1] != time.Minute || e.slept[2] > 4*time.Second {
+		t.Errorf("slept %v; want 7s (asked), 1m (asked 10m, capped), then the backoff alone", e.slept)
 	}
 }

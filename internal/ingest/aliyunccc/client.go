@@ -303,7 +303,7 @@ func (c *Client) fetch(ctx context.Context, from, to time.Time, size, number int
 	p, err := decode(resp.StatusCode, raw, size, number)
 	if err != nil {
 		if e, ok := errors.AsType[*Error](err); ok {
-			e.RetryAfter = retryAfter(resp.Header)
+			e.TimeLeft = retryAfter(resp.Header)
 		}
 		return Page{}, err
 	}

@@ -374,7 +374,7 @@ func TestRetryAfter(t *testing.T) {
 			f := newFake(t, false, answerWith(400, tc.header, errBody("Throttling.User", 400)))
 			_, err := newClient(t, f.srv.URL, nil).Count(context.Background(), from, to)
 			e, ok := errors.AsType[*aliyunccc.Error](err)
-			if !ok || e.Kind != aliyunccc.Throttled || e.RetryAfter != tc.want {
+			if !ok || e.Kind != aliyunccc.Throttled || e.TimeLeft != tc.want || e.RetryAfter() != tc.want {
 				t.Fatalf("error %v; want throttled, retry after %v", err, tc.want)
 			}
 		})

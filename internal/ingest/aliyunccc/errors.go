@@ -46,10 +46,11 @@ type Error struct {
 	Code, Message, RequestID string
 	// Status is the HTTP status, when there was an answer.
 	Status int
-	// RetryAfter is the longest TimeLeft of the answer's
+	// TimeLeft is the longest TimeLeft of the answer's
 	// x-ratelimit-user-api and x-ratelimit-user headers, as darabonba
-	// reads them; 0 without them. The engine does not use it yet.
-	RetryAfter time.Duration
+	// reads them; 0 without them. The engine waits at least that long
+	// before it asks again (RetryAfter).
+	TimeLeft time.Duration
 	// Err is the cause: a network error, ErrWindow.
 	Err error
 }
@@ -69,8 +70,8 @@ func (e *Error) Error() string {
 	if e.Err != nil {
 		b.WriteString(": " + e.Err.Error())
 	}
-	if e.RetryAfter > 0 {
-		fmt.Fprintf(&b, " (retry after %v)", e.RetryAfter)
+	if e.TimeLeft > 0 {
+		fmt.Fprintf(&b, " (retry after %v)", e.TimeLeft)
 	}
 	if e.RequestID != "" {
 		b.WriteString(" (RequestId " + e.RequestID + ")")
@@ -80,6 +81,10 @@ func (e *Error) Error() string {
 
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
+
+// RetryAfter is how long the vendor asked to wait before the next
+// request, 0 when it did not say (ingest.RetryAfter).
+func (e *Error) RetryAfter() time.Duration { return e.TimeLeft }
 
 // KindOf returns the Kind of err's *Error, or 0 when it has none (the
 // caller's context ended).
