@@ -8,20 +8,17 @@ package aliyunccc
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/auth/pop"
+	"github.com/cdrhub/cdrhub/internal/ingest/vendorhttp"
 )
 
 // The protocol's constants.
@@ -47,9 +44,6 @@ const (
 	// DefaultTimeout bounds one request, connection to last byte.
 	DefaultTimeout = 30 * time.Second
 )
-
-// minTime is the earliest StartTime the API takes (2000-01-01).
-var minTime = time.Unix(946684800, 0)
 
 // Config is one tenant's access to ListCallDetailRecords.
 type Config struct {
@@ -98,7 +92,7 @@ func New(cfg Config) (*Client, error) {
 		}
 		cfg.Endpoint = DefaultEndpoint(cfg.Region)
 	}
-	base, err := checkEndpoint(cfg.Endpoint)
+	base, err := vendorhttp.BaseURL("aliyunccc", cfg.Endpoint)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +104,7 @@ func New(cfg Config) (*Client, error) {
 	case cfg.Timeout < 0:
 		return nil, errors.New("aliyunccc: the timeout must not be negative")
 	}
-	c := &Client{url: base, id: cfg.AccessKeyID, secret: cfg.AccessKeySecret, instance: cfg.InstanceID,
+	c := &Client{url: base + "/", id: cfg.AccessKeyID, secret: cfg.AccessKeySecret, instance: cfg.InstanceID,
 		timeout: cfg.Timeout, http: cfg.HTTPClient, now: cfg.Now}
 	if c.timeout == 0 {
 		c.timeout = DefaultTimeout
@@ -119,7 +113,7 @@ func New(cfg Config) (*Client, error) {
 		c.now = time.Now
 	}
 	if c.http == nil {
-		if c.http, err = newHTTPClient(cfg.CAFile, c.timeout); err != nil {
+		if c.http, err = vendorhttp.NewClient("aliyunccc", cfg.CAFile, c.timeout); err != nil {
 			return nil, err
 		}
 	}
@@ -138,56 +132,6 @@ func validRegion(region string) bool {
 		}
 	}
 	return true
-}
-
-// checkEndpoint returns the base URL of endpoint, "scheme://host/".
-func checkEndpoint(endpoint string) (string, error) {
-	u, err := url.Parse(endpoint)
-	switch {
-	case err != nil:
-		return "", fmt.Errorf("aliyunccc: endpoint: %v", err)
-	case u.Scheme != "https" && u.Scheme != "http":
-		return "", fmt.Errorf("aliyunccc: endpoint %q: the scheme must be https or http", endpoint)
-	case u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "":
-		return "", fmt.Errorf("aliyunccc: endpoint %q: want a scheme and a host, nothing else", endpoint)
-	}
-	return u.Scheme + "://" + u.Host + "/", nil
-}
-
-// newHTTPClient returns a client with the environment's proxy, TLS 1.2 or
-// later, the certificates of caFile trusted besides the system's, and no
-// redirects followed.
-func newHTTPClient(caFile string, timeout time.Duration) (*http.Client, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.Proxy = http.ProxyFromEnvironment
-	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	if caFile != "" {
-		pool, err := caPool(caFile)
-		if err != nil {
-			return nil, err
-		}
-		tr.TLSClientConfig.RootCAs = pool
-	}
-	return &http.Client{Transport: tr, Timeout: timeout,
-		// A redirect is answered as it is: the signature names the
-		// endpoint's host, and a page is never worth a second host.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, nil
-}
-
-// caPool returns the system's certificates with those of the PEM file.
-func caPool(file string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("aliyunccc: CA file: %w", err)
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("aliyunccc: CA file %s holds no PEM certificate", file)
-	}
-	return pool, nil
 }
 
 // Page is one page of a window's records.
@@ -234,14 +178,10 @@ func PageCount(total int) int { return (total + PageSize - 1) / PageSize }
 // from before to and to − from under MaxWindow; otherwise the error is an
 // *Error of Kind Invalid wrapping ErrWindow.
 func Window(from, to time.Time) (start, end int64, err error) {
-	switch {
-	case from.Nanosecond()%int(time.Millisecond) != 0 || to.Nanosecond()%int(time.Millisecond) != 0:
-		return 0, 0, windowError("its bounds must be whole milliseconds")
-	case from.Before(minTime):
-		return 0, 0, windowError("it must not start before 2000-01-01T00:00:00Z")
-	case !from.Before(to):
-		return 0, 0, windowError("it must end after it starts")
-	case to.Sub(from) >= MaxWindow:
+	if fault := vendorhttp.WindowFault(from, to, time.Millisecond, false); fault != "" {
+		return 0, 0, windowError(fault)
+	}
+	if to.Sub(from) >= MaxWindow {
 		return 0, 0, windowError("it must be shorter than 90 days")
 	}
 	return from.UnixMilli(), to.UnixMilli() - 1, nil
@@ -287,38 +227,19 @@ func (c *Client) fetch(ctx context.Context, from, to time.Time, size, number int
 	if err != nil {
 		return Page{}, &Error{Kind: Invalid, Message: "the request cannot be built", Err: err}
 	}
-	resp, err := c.http.Do(req)
+	a, err := vendorhttp.Do(ctx, c.http, req, MaxBody, c.now)
 	if err != nil {
-		return Page{}, transportError(ctx, err)
+		return Page{}, fromFailure(err)
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
-	if err != nil {
-		return Page{}, transportError(ctx, err)
-	}
-	fetched := c.now()
-	if len(raw) > MaxBody {
-		return Page{}, &Error{Kind: Transient, Status: resp.StatusCode, Message: fmt.Sprintf("the response body exceeds %d bytes", MaxBody)}
-	}
-	p, err := decode(resp.StatusCode, raw, size, number)
+	p, err := decode(a.Status, a.Body, size, number)
 	if err != nil {
 		if e, ok := errors.AsType[*Error](err); ok {
-			e.TimeLeft = retryAfter(resp.Header)
+			e.TimeLeft = retryAfter(a.Header)
 		}
 		return Page{}, err
 	}
-	p.FetchedAt = fetched
+	p.FetchedAt = a.At
 	return p, nil
-}
-
-// transportError is the error of a request that got no whole answer: the
-// caller's own cancellation as it is, anything else (network, timeout)
-// Transient.
-func transportError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return &Error{Kind: Transient, Message: "no answer", Err: err}
 }
 
 // maxRetryAfter bounds a TimeLeft believed: a day.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/ingest"
+	"github.com/cdrhub/cdrhub/internal/ingest/vendorhttp"
 )
 
 // Kind is the engine's classification of an error (ingest.Kind). This
@@ -56,27 +57,14 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("aliyunccc: " + e.Kind.String())
-	if e.Status != 0 && e.Status != http.StatusOK {
-		fmt.Fprintf(&b, ": HTTP %d", e.Status)
-	}
-	if e.Code != "" {
-		b.WriteString(": " + e.Code)
-	}
-	if e.Message != "" {
-		b.WriteString(": " + e.Message)
-	}
-	if e.Err != nil {
-		b.WriteString(": " + e.Err.Error())
-	}
+	s := vendorhttp.ErrorText("aliyunccc", e.Kind, e.Status, e.Code, e.Message, e.Err)
 	if e.TimeLeft > 0 {
-		fmt.Fprintf(&b, " (retry after %v)", e.TimeLeft)
+		s += fmt.Sprintf(" (retry after %v)", e.TimeLeft)
 	}
 	if e.RequestID != "" {
-		b.WriteString(" (RequestId " + e.RequestID + ")")
+		s += " (RequestId " + e.RequestID + ")"
 	}
-	return b.String()
+	return s
 }
 
 // Unwrap returns the cause.
@@ -93,6 +81,16 @@ func KindOf(err error) Kind {
 		return e.Kind
 	}
 	return 0
+}
+
+// fromFailure returns an error of vendorhttp.Do as this client's: a
+// *vendorhttp.Failure as an *Error, the caller's own context error as it
+// is.
+func fromFailure(err error) error {
+	if f, ok := errors.AsType[*vendorhttp.Failure](err); ok {
+		return &Error{Kind: f.Kind, Status: f.Status, Message: f.Message, Err: f.Err}
+	}
+	return err
 }
 
 func invalidRequest(msg string) *Error { return &Error{Kind: Invalid, Message: msg} }
@@ -120,15 +118,13 @@ func codeKind(code string) (kind Kind, ok bool) {
 }
 
 // statusKind classifies an HTTP status other than 200 that carries no
-// known vendor code.
+// known vendor code: 503 is Throttled, as darabonba reads it, any other
+// as vendorhttp.StatusKind.
 func statusKind(status int) Kind {
-	switch {
-	case status == http.StatusTooManyRequests, status == http.StatusServiceUnavailable:
+	if status == http.StatusServiceUnavailable {
 		return Throttled
-	case status >= 500, status == http.StatusRequestTimeout:
-		return Transient
 	}
-	return Invalid
+	return vendorhttp.StatusKind(status)
 }
 
 // errorKind classifies a vendor error code answered with status: a known

@@ -8,19 +8,16 @@ package laaffic
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
 	lfauth "github.com/cdrhub/cdrhub/internal/auth/laaffic"
+	"github.com/cdrhub/cdrhub/internal/ingest/vendorhttp"
 )
 
 // The protocol's constants.
@@ -50,13 +47,6 @@ const (
 	// RequestIDHeader is the answer's header read as Page.RequestID (cdrhub
 	// sets it; the vendor's body has no request id).
 	RequestIDHeader = "X-Request-Id"
-)
-
-// The times the API takes: from 2000-01-01T00:00:00Z to
-// 9999-12-31T23:59:59Z.
-var (
-	minTime = time.Unix(946684800, 0)
-	maxTime = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
 // Config is one tenant's access to ccRecordQuery.
@@ -103,14 +93,10 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Path == "" {
 		cfg.Path = DefaultPath
 	}
-	u, err := url.Parse(cfg.Endpoint)
+	base, err := vendorhttp.BaseURL("laaffic", cfg.Endpoint)
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("laaffic: endpoint: %v", err)
-	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, fmt.Errorf("laaffic: endpoint %q: the scheme must be https or http", cfg.Endpoint)
-	case u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "":
-		return nil, fmt.Errorf("laaffic: endpoint %q: want a scheme and a host, nothing else", cfg.Endpoint)
+		return nil, err
 	case !validPath(cfg.Path):
 		return nil, fmt.Errorf("laaffic: path %q: want an absolute path, nothing else", cfg.Path)
 	case cfg.APIKey == "" || cfg.APISecret == "":
@@ -121,7 +107,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("laaffic: the timeout must not be negative")
 	}
 	c := &Client{
-		url:     u.Scheme + "://" + u.Host + cfg.Path,
+		url:     base + cfg.Path,
 		key:     cfg.APIKey,
 		sec:     cfg.APISecret,
 		loc:     cfg.Location,
@@ -136,20 +122,9 @@ func New(cfg Config) (*Client, error) {
 		c.now = time.Now
 	}
 	if c.http == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.Proxy = http.ProxyFromEnvironment
-		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-		if cfg.CAFile != "" {
-			pool, err := caPool(cfg.CAFile)
-			if err != nil {
-				return nil, err
-			}
-			tr.TLSClientConfig.RootCAs = pool
+		if c.http, err = vendorhttp.NewClient("laaffic", cfg.CAFile, c.timeout); err != nil {
+			return nil, err
 		}
-		c.http = &http.Client{Transport: tr, Timeout: c.timeout,
-			// A redirect is answered as it is: the headers are a bearer
-			// token, never worth sending to a second URL.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	return c, nil
 }
@@ -159,22 +134,6 @@ func validPath(p string) bool {
 	u, err := url.Parse(p)
 	return err == nil && strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") &&
 		u.Scheme == "" && u.Host == "" && u.RawQuery == "" && u.Fragment == "" && !strings.ContainsAny(p, "?# ")
-}
-
-// caPool returns the system's certificates with those of the PEM file.
-func caPool(file string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("laaffic: CA file: %w", err)
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("laaffic: CA file %s holds no PEM certificate", file)
-	}
-	return pool, nil
 }
 
 // Page is one page of a window's records.
@@ -222,16 +181,10 @@ func PageCount(total int) int { return (total + PageSize - 1) / PageSize }
 // MaxWindow; otherwise the error is an *Error of Kind Invalid wrapping
 // ErrWindow.
 func Window(from, to time.Time, loc *time.Location) (strTime, endTime string, err error) {
-	switch {
-	case from.Nanosecond() != 0 || to.Nanosecond() != 0:
-		return "", "", windowError("its bounds must be whole seconds")
-	case from.Before(minTime):
-		return "", "", windowError("it must not start before 2000-01-01T00:00:00Z")
-	case to.After(maxTime):
-		return "", "", windowError("it must end by 10000-01-01T00:00:00Z")
-	case !from.Before(to):
-		return "", "", windowError("it must end after it starts")
-	case to.Sub(from) > MaxWindow:
+	if fault := vendorhttp.WindowFault(from, to, time.Second, true); fault != "" {
+		return "", "", windowError(fault)
+	}
+	if to.Sub(from) > MaxWindow {
 		return "", "", windowError("it must be at most 31 days less a second")
 	}
 	return from.In(loc).Format(TimeLayout), to.Add(-time.Second).In(loc).Format(TimeLayout), nil
@@ -266,34 +219,15 @@ func (c *Client) fetch(ctx context.Context, from, to time.Time, size, number int
 	}
 	req.Header.Set("Content-Type", ContentType)
 	lfauth.SignRequest(req, c.key, c.sec, c.now())
-	resp, err := c.http.Do(req)
+	a, err := vendorhttp.Do(ctx, c.http, req, MaxBody, c.now)
 	if err != nil {
-		return Page{}, transportError(ctx, err)
+		return Page{}, fromFailure(err)
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
-	if err != nil {
-		return Page{}, transportError(ctx, err)
-	}
-	fetched := c.now()
-	if len(raw) > MaxBody {
-		return Page{}, &Error{Kind: Transient, Status: resp.StatusCode, Message: fmt.Sprintf("the response body exceeds %d bytes", MaxBody)}
-	}
-	p, err := decode(resp.StatusCode, raw, size)
+	p, err := decode(a.Status, a.Body, size)
 	if err != nil {
 		return Page{}, err
 	}
-	p.RequestID = resp.Header.Get(RequestIDHeader)
-	p.FetchedAt = fetched
+	p.RequestID = a.Header.Get(RequestIDHeader)
+	p.FetchedAt = a.At
 	return p, nil
-}
-
-// transportError is the error of a request that got no whole answer: the
-// caller's own cancellation as it is, anything else (network, timeout)
-// Transient. The URL of a *url.Error is the endpoint's, never a secret.
-func transportError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return &Error{Kind: Transient, Message: "no answer", Err: err}
 }

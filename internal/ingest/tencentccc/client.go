@@ -8,18 +8,13 @@ package tencentccc
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"net/url"
-	"os"
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/auth/tc3"
+	"github.com/cdrhub/cdrhub/internal/ingest/vendorhttp"
 )
 
 // The protocol's constants.
@@ -39,9 +34,6 @@ const (
 	// DefaultTimeout bounds one request, connection to last byte.
 	DefaultTimeout = 30 * time.Second
 )
-
-// minTime is the earliest StartTimeStamp the API takes (2000-01-01).
-var minTime = time.Unix(946684800, 0)
 
 // Config is one tenant's access to DescribeTelCdr.
 type Config struct {
@@ -81,14 +73,10 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Endpoint == "" {
 		cfg.Endpoint = DefaultEndpoint
 	}
-	u, err := url.Parse(cfg.Endpoint)
+	base, err := vendorhttp.BaseURL("tencentccc", cfg.Endpoint)
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("tencentccc: endpoint: %v", err)
-	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, fmt.Errorf("tencentccc: endpoint %q: the scheme must be https or http", cfg.Endpoint)
-	case u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "":
-		return nil, fmt.Errorf("tencentccc: endpoint %q: want a scheme and a host, nothing else", cfg.Endpoint)
+		return nil, err
 	case cfg.SecretID == "" || cfg.SecretKey == "":
 		return nil, errors.New("tencentccc: SecretId and SecretKey are required")
 	case cfg.SdkAppID <= 0:
@@ -97,7 +85,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("tencentccc: the timeout must not be negative")
 	}
 	c := &Client{
-		url:     u.Scheme + "://" + u.Host + "/",
+		url:     base + "/",
 		region:  cfg.Region,
 		cred:    tc3.Credential{SecretID: cfg.SecretID, SecretKey: cfg.SecretKey},
 		app:     cfg.SdkAppID,
@@ -112,38 +100,11 @@ func New(cfg Config) (*Client, error) {
 		c.now = time.Now
 	}
 	if c.http == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.Proxy = http.ProxyFromEnvironment
-		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-		if cfg.CAFile != "" {
-			pool, err := caPool(cfg.CAFile)
-			if err != nil {
-				return nil, err
-			}
-			tr.TLSClientConfig.RootCAs = pool
+		if c.http, err = vendorhttp.NewClient("tencentccc", cfg.CAFile, c.timeout); err != nil {
+			return nil, err
 		}
-		c.http = &http.Client{Transport: tr, Timeout: c.timeout,
-			// A redirect is answered as it is: the signature names the
-			// endpoint's host, and a page is never worth a second host.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	return c, nil
-}
-
-// caPool returns the system's certificates with those of the PEM file.
-func caPool(file string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("tencentccc: CA file: %w", err)
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("tencentccc: CA file %s holds no PEM certificate", file)
-	}
-	return pool, nil
 }
 
 // Page is one page of a window's records.
@@ -187,14 +148,10 @@ func PageCount(total int) int { return (total + PageSize - 1) / PageSize }
 // to − from under MaxWindow; otherwise the error is an *Error of Kind
 // Invalid wrapping ErrWindow.
 func Window(from, to time.Time) (start, end int64, err error) {
-	switch {
-	case from.Nanosecond() != 0 || to.Nanosecond() != 0:
-		return 0, 0, windowError("its bounds must be whole seconds")
-	case from.Before(minTime):
-		return 0, 0, windowError("it must not start before 2000-01-01T00:00:00Z")
-	case !from.Before(to):
-		return 0, 0, windowError("it must end after it starts")
-	case to.Sub(from) >= MaxWindow:
+	if fault := vendorhttp.WindowFault(from, to, time.Second, false); fault != "" {
+		return 0, 0, windowError(fault)
+	}
+	if to.Sub(from) >= MaxWindow {
 		return 0, 0, windowError("it must be shorter than 90 days")
 	}
 	return from.Unix(), to.Unix() - 1, nil
@@ -234,33 +191,14 @@ func (c *Client) fetch(ctx context.Context, from, to time.Time, size, number int
 	if err := tc3.SignTC3(req, body, c.cred, Service, c.now()); err != nil {
 		return Page{}, err
 	}
-	resp, err := c.http.Do(req)
+	a, err := vendorhttp.Do(ctx, c.http, req, MaxBody, c.now)
 	if err != nil {
-		return Page{}, transportError(ctx, err)
+		return Page{}, fromFailure(err)
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
-	if err != nil {
-		return Page{}, transportError(ctx, err)
-	}
-	fetched := c.now()
-	if len(raw) > MaxBody {
-		return Page{}, &Error{Kind: Transient, Status: resp.StatusCode, Message: fmt.Sprintf("the response body exceeds %d bytes", MaxBody)}
-	}
-	p, err := decode(resp.StatusCode, raw, size)
+	p, err := decode(a.Status, a.Body, size)
 	if err != nil {
 		return Page{}, err
 	}
-	p.FetchedAt = fetched
+	p.FetchedAt = a.At
 	return p, nil
-}
-
-// transportError is the error of a request that got no whole answer: the
-// caller's own cancellation as it is, anything else (network, timeout)
-// Transient.
-func transportError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return &Error{Kind: Transient, Message: "no answer", Err: err}
 }

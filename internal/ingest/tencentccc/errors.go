@@ -1,7 +1,6 @@
 package tencentccc
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cdrhub/cdrhub/internal/ingest"
+	"github.com/cdrhub/cdrhub/internal/ingest/vendorhttp"
 )
 
 // Kind is the engine's classification of an error (ingest.Kind). This
@@ -48,24 +48,11 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("tencentccc: " + e.Kind.String())
-	if e.Status != 0 && e.Status != http.StatusOK {
-		fmt.Fprintf(&b, ": HTTP %d", e.Status)
-	}
-	if e.Code != "" {
-		b.WriteString(": " + e.Code)
-	}
-	if e.Message != "" {
-		b.WriteString(": " + e.Message)
-	}
-	if e.Err != nil {
-		b.WriteString(": " + e.Err.Error())
-	}
+	s := vendorhttp.ErrorText("tencentccc", e.Kind, e.Status, e.Code, e.Message, e.Err)
 	if e.RequestID != "" {
-		b.WriteString(" (RequestId " + e.RequestID + ")")
+		s += " (RequestId " + e.RequestID + ")"
 	}
-	return b.String()
+	return s
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -77,6 +64,16 @@ func KindOf(err error) Kind {
 		return e.Kind
 	}
 	return 0
+}
+
+// fromFailure returns an error of vendorhttp.Do as this client's: a
+// *vendorhttp.Failure as an *Error, the caller's own context error as it
+// is.
+func fromFailure(err error) error {
+	if f, ok := errors.AsType[*vendorhttp.Failure](err); ok {
+		return &Error{Kind: f.Kind, Status: f.Status, Message: f.Message, Err: f.Err}
+	}
+	return err
 }
 
 func invalidRequest(msg string) *Error { return &Error{Kind: Invalid, Message: msg} }
@@ -99,18 +96,6 @@ func codeKind(code string) Kind {
 	return Invalid
 }
 
-// statusKind classifies an HTTP status other than 200 that carries no
-// vendor error.
-func statusKind(status int) Kind {
-	switch {
-	case status == http.StatusTooManyRequests:
-		return Throttled
-	case status >= 500, status == http.StatusRequestTimeout:
-		return Transient
-	}
-	return Invalid
-}
-
 // envelope is the API 3.0 answer. Response's members are decoded one by
 // one, each with its exact type; members the client does not read
 // (TelCdrs, fields the vendor adds) are left alone.
@@ -127,59 +112,12 @@ type envelope struct {
 	}
 }
 
-// rawList is a JSON array kept as its elements, each raw.
-type rawList struct {
-	set  bool // the member was there, null or not
-	list []json.RawMessage
-}
+// rawList is the answer's TelCdrList, kept as its elements.
+type rawList struct{ vendorhttp.RawList }
 
-// UnmarshalJSON splits an array, which encoding/json has already checked,
-// into its elements, copied once: null is no list.
+// UnmarshalJSON splits the array: null is no list.
 func (l *rawList) UnmarshalJSON(b []byte) error {
-	l.set = true
-	if string(b) == "null" {
-		return nil
-	}
-	if len(b) < 2 || b[0] != '[' {
-		return errors.New("TelCdrList is not an array")
-	}
-	b = bytes.Clone(b)
-	l.list = []json.RawMessage{}
-	depth, inString, start := 0, false, -1
-	for i := 1; i < len(b)-1; i++ {
-		switch c := b[i]; {
-		case inString:
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inString = false
-			}
-		case c == '"':
-			inString = true
-			if start < 0 {
-				start = i
-			}
-		case c == '{' || c == '[':
-			depth++
-			if start < 0 {
-				start = i
-			}
-		case c == '}' || c == ']':
-			depth--
-		case c == ',' && depth == 0:
-			l.list = append(l.list, bytes.TrimSpace(b[start:i]))
-			start = -1
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-		default:
-			if start < 0 {
-				start = i
-			}
-		}
-	}
-	if start >= 0 {
-		l.list = append(l.list, bytes.TrimSpace(b[start:len(b)-1]))
-	}
-	return nil
+	return l.Split(b, "TelCdrList")
 }
 
 type vendorError struct {
@@ -197,11 +135,7 @@ func decode(status int, body []byte, size int) (Page, error) {
 		// A vendor that answers otherwise than 200 without the envelope
 		// is classified by its status; a 200 that is not the API's answer
 		// is Transient.
-		kind := Transient
-		if status != http.StatusOK {
-			kind = statusKind(status)
-		}
-		return fail(kind, "the answer is not DescribeTelCdr's: "+format, args...)
+		return fail(vendorhttp.MalformedKind(status), "the answer is not DescribeTelCdr's: "+format, args...)
 	}
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
@@ -228,16 +162,16 @@ func decode(status int, body []byte, size int) (Page, error) {
 		return Page{}, &Error{Kind: kind, Code: ve.Code, Message: ve.Message, RequestID: reqID, Status: status}
 	}
 	if status != http.StatusOK {
-		return Page{}, &Error{Kind: statusKind(status), Status: status, RequestID: reqID, Message: "an answer without an Error"}
+		return Page{}, &Error{Kind: vendorhttp.StatusKind(status), Status: status, RequestID: reqID, Message: "an answer without an Error"}
 	}
 	var total int64
 	if raw := resp.TotalCount; raw == nil || string(raw) == "null" || json.Unmarshal(raw, &total) != nil || total < 0 {
 		return malformed("no TotalCount of 0 or more")
 	}
-	if !resp.TelCdrList.set {
+	if !resp.TelCdrList.Set {
 		return malformed("no TelCdrList array")
 	}
-	list := resp.TelCdrList.list
+	list := resp.TelCdrList.List
 	if len(list) > size {
 		return malformed("%d records on a page of %d", len(list), size)
 	}

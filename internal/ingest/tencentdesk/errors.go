@@ -1,16 +1,15 @@
 package tencentdesk
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/cdrhub/cdrhub/internal/auth/usersig"
 	"github.com/cdrhub/cdrhub/internal/ingest"
+	"github.com/cdrhub/cdrhub/internal/ingest/vendorhttp"
 )
 
 // Kind is the engine's classification of an error (ingest.Kind). This
@@ -65,24 +64,15 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("tencentdesk: " + e.Kind.String())
-	if e.Status != 0 && e.Status != http.StatusOK {
-		fmt.Fprintf(&b, ": HTTP %d", e.Status)
-	}
+	var code string
 	if e.Code != 0 {
-		b.WriteString(": " + strconv.Itoa(e.Code))
+		code = strconv.Itoa(e.Code)
 	}
-	if e.Message != "" {
-		b.WriteString(": " + e.Message)
-	}
-	if e.Err != nil {
-		b.WriteString(": " + e.Err.Error())
-	}
+	s := vendorhttp.ErrorText("tencentdesk", e.Kind, e.Status, code, e.Message, e.Err)
 	if e.RequestID != "" {
-		b.WriteString(" (RequestId " + e.RequestID + ")")
+		s += " (RequestId " + e.RequestID + ")"
 	}
-	return b.String()
+	return s
 }
 
 // Unwrap returns the cause.
@@ -95,6 +85,16 @@ func KindOf(err error) Kind {
 		return e.Kind
 	}
 	return 0
+}
+
+// fromFailure returns an error of vendorhttp.Do as this client's: a
+// *vendorhttp.Failure as an *Error (a cause's URL without its query), the caller's own context error as it
+// is.
+func fromFailure(err error) error {
+	if f, ok := errors.AsType[*vendorhttp.Failure](err); ok {
+		return &Error{Kind: f.Kind, Status: f.Status, Message: f.Message, Err: redact(f.Err)}
+	}
+	return err
 }
 
 func invalidRequest(msg string) *Error { return &Error{Kind: Invalid, Message: msg} }
@@ -119,18 +119,6 @@ func codeKind(code int) Kind {
 	return Invalid
 }
 
-// statusKind classifies an HTTP status other than 200 that carries no
-// vendor error.
-func statusKind(status int) Kind {
-	switch {
-	case status == http.StatusTooManyRequests:
-		return Throttled
-	case status >= 500, status == http.StatusRequestTimeout:
-		return Transient
-	}
-	return Invalid
-}
-
 // envelope is an answer as decode reads it, in one pass of encoding/json:
 // each member kept raw, to be checked on its own, the list split into its
 // records. Members it does not name (fields the vendor adds) are ignored.
@@ -143,64 +131,12 @@ type envelope struct {
 	IMCdrList    rawList         `json:"IMCdrList"`
 }
 
-// rawList is a JSON array kept as its elements, each raw.
-type rawList struct {
-	set  bool // the member was there, null or not
-	list []json.RawMessage
-}
+// rawList is the answer's IMCdrList, kept as its elements.
+type rawList struct{ vendorhttp.RawList }
 
-// UnmarshalJSON splits an array, which encoding/json has already checked,
-// into its elements, copied once: null is no list.
+// UnmarshalJSON splits the array: null is no list.
 func (l *rawList) UnmarshalJSON(b []byte) error {
-	l.set = true
-	if string(b) == "null" {
-		return nil
-	}
-	if len(b) < 2 || b[0] != '[' {
-		return errors.New("IMCdrList is not an array")
-	}
-	l.list = splitArray(bytes.Clone(b))
-	return nil
-}
-
-// splitArray returns the elements of a valid JSON array, each trimmed.
-func splitArray(b []byte) []json.RawMessage {
-	list := []json.RawMessage{}
-	depth, inString, start := 0, false, -1
-	for i := 1; i < len(b)-1; i++ {
-		switch c := b[i]; {
-		case inString:
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inString = false
-			}
-		case c == '"':
-			inString = true
-			if start < 0 {
-				start = i
-			}
-		case c == '{' || c == '[':
-			depth++
-			if start < 0 {
-				start = i
-			}
-		case c == '}' || c == ']':
-			depth--
-		case c == ',' && depth == 0:
-			list = append(list, bytes.TrimSpace(b[start:i]))
-			start = -1
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-		default:
-			if start < 0 {
-				start = i
-			}
-		}
-	}
-	if start >= 0 {
-		list = append(list, bytes.TrimSpace(b[start:len(b)-1]))
-	}
-	return list
+	return l.Split(b, "IMCdrList")
 }
 
 // intMember reads an integer member: a JSON number, or a string of one
@@ -237,11 +173,7 @@ func decode(status int, body []byte, size int) (Page, error) {
 		// A vendor that answers otherwise than 200 without the envelope
 		// is classified by its status; a 200 that is not the API's answer
 		// is Transient.
-		kind := Transient
-		if status != http.StatusOK {
-			kind = statusKind(status)
-		}
-		return Page{}, &Error{Kind: kind, Status: status, Message: fmt.Sprintf("the answer is not describe_im_cdr_list's: "+format, args...)}
+		return Page{}, &Error{Kind: vendorhttp.MalformedKind(status), Status: status, Message: fmt.Sprintf("the answer is not describe_im_cdr_list's: "+format, args...)}
 	}
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
@@ -262,7 +194,7 @@ func decode(status int, body []byte, size int) (Page, error) {
 		return Page{}, &Error{Kind: kind, Code: int(code), Message: msg, RequestID: reqID, Status: status}
 	}
 	if status != http.StatusOK {
-		return Page{}, &Error{Kind: statusKind(status), Status: status, RequestID: reqID, Message: "an answer without an error code"}
+		return Page{}, &Error{Kind: vendorhttp.StatusKind(status), Status: status, RequestID: reqID, Message: "an answer without an error code"}
 	}
 	return success(env, size, reqID, malformed)
 }
@@ -277,10 +209,10 @@ func success(env envelope, size int, reqID string, malformed func(string, ...any
 	if !ok || env.TotalCount[0] == '"' || total < 0 || total > 1<<40 {
 		return malformed("no TotalCount of 0 or more")
 	}
-	if !env.IMCdrList.set {
+	if !env.IMCdrList.Set {
 		return malformed("no IMCdrList array")
 	}
-	list := env.IMCdrList.list
+	list := env.IMCdrList.List
 	if len(list) > size {
 		return malformed("%d records on a page of %d", len(list), size)
 	}

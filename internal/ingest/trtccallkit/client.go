@@ -9,22 +9,19 @@ package trtccallkit
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/auth/usersig"
+	"github.com/cdrhub/cdrhub/internal/ingest/vendorhttp"
 )
 
 // The protocol's constants.
@@ -49,13 +46,6 @@ const (
 	// maxPage is the highest page number (from 0) Page asks for: cdrhub
 	// reads a page above 2^30 (from 1) as 2^30.
 	maxPage = 1<<30 - 1
-)
-
-// The bounds of a window the API takes: Unix seconds from 2000-01-01 to
-// 9999-12-31T23:59:59Z.
-var (
-	minTime = time.Unix(946684800, 0)
-	maxTime = time.Unix(253402300800, 0) // 10000-01-01: the exclusive end
 )
 
 // Config is one application's access to get_records_by_filter.
@@ -104,14 +94,13 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Endpoint == "" {
 		cfg.Endpoint = DefaultEndpoint
 	}
-	u, err := url.Parse(cfg.Endpoint)
+	base, err := vendorhttp.BaseURL("trtccallkit", cfg.Endpoint)
+	if _, perr := url.Parse(cfg.Endpoint); perr != nil {
+		err = errors.New("trtccallkit: the endpoint is not a URL") // not echoed
+	}
 	switch {
 	case err != nil:
-		return nil, errors.New("trtccallkit: the endpoint is not a URL")
-	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, fmt.Errorf("trtccallkit: endpoint %q: the scheme must be https or http", cfg.Endpoint)
-	case u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "":
-		return nil, fmt.Errorf("trtccallkit: endpoint %q: want a scheme and a host, nothing else", cfg.Endpoint)
+		return nil, err
 	case cfg.SdkAppID == 0:
 		return nil, errors.New("trtccallkit: SdkAppID is required")
 	case cfg.Identifier == "" || cfg.Key == "":
@@ -125,7 +114,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("trtccallkit: %v", err)
 	}
 	c := &Client{
-		url:     u.Scheme + "://" + u.Host + Path,
+		url:     base + Path,
 		app:     cfg.SdkAppID,
 		id:      cfg.Identifier,
 		key:     cfg.Key,
@@ -140,38 +129,11 @@ func New(cfg Config) (*Client, error) {
 		c.now = time.Now
 	}
 	if c.http == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.Proxy = http.ProxyFromEnvironment
-		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-		if cfg.CAFile != "" {
-			pool, err := caPool(cfg.CAFile)
-			if err != nil {
-				return nil, err
-			}
-			tr.TLSClientConfig.RootCAs = pool
+		if c.http, err = vendorhttp.NewClient("trtccallkit", cfg.CAFile, c.timeout); err != nil {
+			return nil, err
 		}
-		c.http = &http.Client{Transport: tr, Timeout: c.timeout,
-			// A redirect is answered as it is: the URL carries the
-			// UserSig, which no other host gets.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	return c, nil
-}
-
-// caPool returns the system's certificates with those of the PEM file.
-func caPool(file string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("trtccallkit: CA file: %w", err)
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("trtccallkit: CA file %s holds no PEM certificate", file)
-	}
-	return pool, nil
 }
 
 // userSig returns a UserSig valid at now: the current one while more than
@@ -235,16 +197,10 @@ func PageCount(total int) int { return (total + PageSize - 1) / PageSize }
 // before to and to − from under MaxWindow; otherwise the error is an
 // *Error of Kind Invalid wrapping ErrWindow.
 func Window(from, to time.Time) (start, end int64, err error) {
-	switch {
-	case from.Nanosecond() != 0 || to.Nanosecond() != 0:
-		return 0, 0, windowError("its bounds must be whole seconds")
-	case from.Before(minTime):
-		return 0, 0, windowError("it must not start before 2000-01-01T00:00:00Z")
-	case to.After(maxTime):
-		return 0, 0, windowError("it must end by 10000-01-01T00:00:00Z")
-	case !from.Before(to):
-		return 0, 0, windowError("it must end after it starts")
-	case to.Sub(from) >= MaxWindow:
+	if fault := vendorhttp.WindowFault(from, to, time.Second, true); fault != "" {
+		return 0, 0, windowError(fault)
+	}
+	if to.Sub(from) >= MaxWindow {
 		return 0, 0, windowError("it must be shorter than 7 days")
 	}
 	return from.Unix(), to.Unix() - 1, nil
@@ -287,35 +243,16 @@ func (c *Client) fetch(ctx context.Context, from, to time.Time, size, number int
 		return Page{}, &Error{Kind: Invalid, Message: "the request cannot be built", Err: redact(err)}
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.http.Do(req)
+	a, err := vendorhttp.Do(ctx, c.http, req, MaxBody, c.now)
 	if err != nil {
-		return Page{}, transportError(ctx, err)
+		return Page{}, fromFailure(err)
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
-	if err != nil {
-		return Page{}, transportError(ctx, err)
-	}
-	fetched := c.now()
-	if len(raw) > MaxBody {
-		return Page{}, &Error{Kind: Transient, Status: resp.StatusCode, Message: fmt.Sprintf("the response body exceeds %d bytes", MaxBody)}
-	}
-	p, err := decode(resp.StatusCode, raw, size)
+	p, err := decode(a.Status, a.Body, size)
 	if err != nil {
 		return Page{}, err
 	}
-	p.FetchedAt = fetched
+	p.FetchedAt = a.At
 	return p, nil
-}
-
-// transportError is the error of a request that got no whole answer: the
-// caller's own cancellation as it is, anything else (network, timeout)
-// Transient, its URL without the query (the UserSig).
-func transportError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return &Error{Kind: Transient, Message: "no answer", Err: redact(err)}
 }
 
 // redact returns err with the URL of a *url.Error cut at its query, where

@@ -1,16 +1,15 @@
 package trtccallkit
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/cdrhub/cdrhub/internal/auth/usersig"
 	"github.com/cdrhub/cdrhub/internal/ingest"
+	"github.com/cdrhub/cdrhub/internal/ingest/vendorhttp"
 )
 
 // Kind is the engine's classification of an error (ingest.Kind). This
@@ -66,24 +65,15 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("trtccallkit: " + e.Kind.String())
-	if e.Status != 0 && e.Status != http.StatusOK {
-		fmt.Fprintf(&b, ": HTTP %d", e.Status)
-	}
+	var code string
 	if e.Code != 0 {
-		b.WriteString(": " + strconv.Itoa(e.Code))
+		code = strconv.Itoa(e.Code)
 	}
-	if e.Message != "" {
-		b.WriteString(": " + e.Message)
-	}
-	if e.Err != nil {
-		b.WriteString(": " + e.Err.Error())
-	}
+	s := vendorhttp.ErrorText("trtccallkit", e.Kind, e.Status, code, e.Message, e.Err)
 	if e.RequestID != "" {
-		b.WriteString(" (requestId " + e.RequestID + ")")
+		s += " (requestId " + e.RequestID + ")"
 	}
-	return b.String()
+	return s
 }
 
 // Unwrap returns the cause.
@@ -96,6 +86,16 @@ func KindOf(err error) Kind {
 		return e.Kind
 	}
 	return 0
+}
+
+// fromFailure returns an error of vendorhttp.Do as this client's: a
+// *vendorhttp.Failure as an *Error (a cause's URL without its query), the caller's own context error as it
+// is.
+func fromFailure(err error) error {
+	if f, ok := errors.AsType[*vendorhttp.Failure](err); ok {
+		return &Error{Kind: f.Kind, Status: f.Status, Message: f.Message, Err: redact(f.Err)}
+	}
+	return err
 }
 
 func invalidRequest(msg string) *Error { return &Error{Kind: Invalid, Message: msg} }
@@ -120,18 +120,6 @@ func codeKind(code int) Kind {
 	return Invalid
 }
 
-// statusKind classifies an HTTP status other than 200 that carries no
-// vendor error.
-func statusKind(status int) Kind {
-	switch {
-	case status == http.StatusTooManyRequests:
-		return Throttled
-	case status >= 500, status == http.StatusRequestTimeout:
-		return Transient
-	}
-	return Invalid
-}
-
 // envelope is an answer as decode reads it, in one pass of encoding/json:
 // each member kept raw, to be checked on its own, the list split into its
 // records. Members it does not name (data.page, fields the vendor adds)
@@ -146,59 +134,12 @@ type envelope struct {
 	} `json:"data"`
 }
 
-// rawList is a JSON array kept as its elements, each raw.
-type rawList struct {
-	set  bool // the member was there, null or not
-	list []json.RawMessage
-}
+// rawList is the answer's callRecordList, kept as its elements.
+type rawList struct{ vendorhttp.RawList }
 
-// UnmarshalJSON splits an array, which encoding/json has already checked,
-// into its elements, copied once: null is no list.
+// UnmarshalJSON splits the array: null is no list.
 func (l *rawList) UnmarshalJSON(b []byte) error {
-	l.set = true
-	if string(b) == "null" {
-		return nil
-	}
-	if len(b) < 2 || b[0] != '[' {
-		return errors.New("callRecordList is not an array")
-	}
-	b = bytes.Clone(b)
-	l.list = []json.RawMessage{}
-	depth, inString, start := 0, false, -1
-	for i := 1; i < len(b)-1; i++ {
-		switch c := b[i]; {
-		case inString:
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inString = false
-			}
-		case c == '"':
-			inString = true
-			if start < 0 {
-				start = i
-			}
-		case c == '{' || c == '[':
-			depth++
-			if start < 0 {
-				start = i
-			}
-		case c == '}' || c == ']':
-			depth--
-		case c == ',' && depth == 0:
-			l.list = append(l.list, bytes.TrimSpace(b[start:i]))
-			start = -1
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-		default:
-			if start < 0 {
-				start = i
-			}
-		}
-	}
-	if start >= 0 {
-		l.list = append(l.list, bytes.TrimSpace(b[start:len(b)-1]))
-	}
-	return nil
+	return l.Split(b, "callRecordList")
 }
 
 // intMember reads an integer member: a JSON number, or a string of one
@@ -238,11 +179,7 @@ func decode(status int, body []byte, size int) (Page, error) {
 		// A vendor that answers otherwise than 200 without the envelope
 		// is classified by its status; a 200 that is not the API's answer
 		// is Transient.
-		kind := Transient
-		if status != http.StatusOK {
-			kind = statusKind(status)
-		}
-		return fail(kind, "the answer is not get_records_by_filter's: "+format, args...)
+		return fail(vendorhttp.MalformedKind(status), "the answer is not get_records_by_filter's: "+format, args...)
 	}
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
@@ -263,7 +200,7 @@ func decode(status int, body []byte, size int) (Page, error) {
 		return Page{}, &Error{Kind: kind, Code: int(code), Message: msg, RequestID: reqID, Status: status}
 	}
 	if status != http.StatusOK {
-		return Page{}, &Error{Kind: statusKind(status), Status: status, RequestID: reqID, Message: "an answer without an error code"}
+		return Page{}, &Error{Kind: vendorhttp.StatusKind(status), Status: status, RequestID: reqID, Message: "an answer without an error code"}
 	}
 	if code == CodeNoRecords {
 		return Page{Records: []json.RawMessage{}, RequestID: reqID}, nil
@@ -276,10 +213,10 @@ func decode(status int, body []byte, size int) (Page, error) {
 	if !ok || d.TotalNum[0] == '"' || total < 0 || total > 1<<40 {
 		return malformed("no totalNum of 0 or more")
 	}
-	if !d.CallRecordList.set {
+	if !d.CallRecordList.Set {
 		return malformed("no callRecordList array")
 	}
-	list := d.CallRecordList.list
+	list := d.CallRecordList.List
 	if len(list) > size {
 		return malformed("%d records on a page of %d", len(list), size)
 	}
