@@ -12,15 +12,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
-	"sync"
 	"time"
 
-	"github.com/cdrhub/cdrhub/internal/auth/usersig"
+	"github.com/cdrhub/cdrhub/internal/ingest/imauth"
 	"github.com/cdrhub/cdrhub/internal/ingest/vendorhttp"
 )
 
@@ -44,7 +39,7 @@ const (
 	DefaultTimeout = 30 * time.Second
 	// SigLifetime is the lifetime of the UserSig the client signs; it
 	// signs a new one once less than half of it is left.
-	SigLifetime = time.Hour
+	SigLifetime = imauth.SigLifetime
 	// maxOffset is the largest Offset cdrhub takes (2^40).
 	maxOffset = 1 << 40
 	// maxPage is the highest page number (from 0) Page asks for: its
@@ -82,15 +77,10 @@ type Config struct {
 // concurrent use.
 type Client struct {
 	url     string // the endpoint and Path, no query
-	app     uint64
-	id, key string
+	signer  *imauth.Signer
 	timeout time.Duration
 	http    *http.Client
 	now     func() time.Time
-
-	mu       sync.Mutex
-	sig      string    // the current UserSig, "" before the first
-	sigIssue time.Time // its TLS.time
 }
 
 // New checks cfg and returns its client. Nothing is sent.
@@ -101,12 +91,16 @@ func New(cfg Config) (*Client, error) {
 	if err := check(cfg); err != nil {
 		return nil, err
 	}
-	base, _ := vendorhttp.BaseURL("tencentdesk", cfg.Endpoint) // checked
+	base, _ := imauth.BaseURL("tencentdesk", cfg.Endpoint) // checked
+	// The identifier must be one Gen signs (length, UTF-8); its errors
+	// name neither the key nor a token.
+	signer, err := imauth.NewSigner(cfg.SdkAppID, cfg.Identifier, cfg.Key)
+	if err != nil {
+		return nil, fmt.Errorf("tencentdesk: %v", err)
+	}
 	c := &Client{
 		url:     base + Path,
-		app:     cfg.SdkAppID,
-		id:      cfg.Identifier,
-		key:     cfg.Key,
+		signer:  signer,
 		timeout: cfg.Timeout,
 		http:    cfg.HTTPClient,
 		now:     cfg.Now,
@@ -129,10 +123,7 @@ func New(cfg Config) (*Client, error) {
 
 // check refuses a Config New cannot use. Its errors never name the key.
 func check(cfg Config) error {
-	_, err := vendorhttp.BaseURL("tencentdesk", cfg.Endpoint)
-	if _, perr := url.Parse(cfg.Endpoint); perr != nil {
-		err = errors.New("tencentdesk: the endpoint is not a URL") // not echoed
-	}
+	_, err := imauth.BaseURL("tencentdesk", cfg.Endpoint)
 	switch {
 	case err != nil:
 		return err
@@ -143,31 +134,7 @@ func check(cfg Config) error {
 	case cfg.Timeout < 0:
 		return errors.New("tencentdesk: the timeout must not be negative")
 	}
-	// The identifier must be one Gen signs (length, UTF-8); its errors
-	// name neither the key nor a token.
-	if _, err := usersig.Gen(cfg.SdkAppID, cfg.Key, cfg.Identifier, SigLifetime, time.Unix(0, 0)); err != nil {
-		return fmt.Errorf("tencentdesk: %v", err)
-	}
 	return nil
-}
-
-// userSig returns a UserSig valid at now: the current one while more than
-// half of its life is left (and it was not issued after now), else a new
-// one issued at now.
-func (c *Client) userSig(now time.Time) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.sig != "" && !now.Before(c.sigIssue) && now.Sub(c.sigIssue) < SigLifetime/2 {
-		return c.sig, nil
-	}
-	now = now.Truncate(time.Second)
-	sig, err := usersig.Gen(c.app, c.key, c.id, SigLifetime, now)
-	if err != nil {
-		// Gen's errors name neither the key nor a token.
-		return "", &Error{Kind: Invalid, Message: "no UserSig", Err: err}
-	}
-	c.sig, c.sigIssue = sig, now
-	return sig, nil
 }
 
 // Page is one page of a window's records.
@@ -230,14 +197,6 @@ type cdrListBody struct {
 	Offset         int64 `json:"Offset"`
 }
 
-// query is the URL's query: the IM REST parameters in their documented
-// order.
-func (c *Client) query(sig string) string {
-	return "?sdkappid=" + strconv.FormatUint(c.app, 10) + "&identifier=" + url.QueryEscape(c.id) +
-		"&usersig=" + url.QueryEscape(sig) + "&random=" + strconv.FormatUint(uint64(rand.Uint32()), 10) +
-		"&contenttype=json"
-}
-
 func (c *Client) fetch(ctx context.Context, from, to time.Time, limit int, offset int64) (Page, error) {
 	start, end, err := Window(from, to)
 	if err != nil {
@@ -247,15 +206,16 @@ func (c *Client) fetch(ctx context.Context, from, to time.Time, limit int, offse
 	if err != nil {
 		return Page{}, err
 	}
-	sig, err := c.userSig(c.now())
+	query, err := c.signer.Query(c.now())
 	if err != nil {
-		return Page{}, err
+		// Gen's errors name neither the key nor a token.
+		return Page{}, &Error{Kind: Invalid, Message: "no UserSig", Err: err}
 	}
 	rctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(rctx, http.MethodPost, c.url+c.query(sig), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(rctx, http.MethodPost, c.url+query, bytes.NewReader(body))
 	if err != nil {
-		return Page{}, &Error{Kind: Invalid, Message: "the request cannot be built", Err: redact(err)}
+		return Page{}, &Error{Kind: Invalid, Message: "the request cannot be built", Err: imauth.Redact(err)}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	a, err := vendorhttp.Do(ctx, c.http, req, MaxBody, c.now)
@@ -268,15 +228,4 @@ func (c *Client) fetch(ctx context.Context, from, to time.Time, limit int, offse
 	}
 	p.FetchedAt = a.At
 	return p, nil
-}
-
-// redact returns err with the URL of a *url.Error cut at its query, where
-// the UserSig is.
-func redact(err error) error {
-	var ue *url.Error
-	if !errors.As(err, &ue) {
-		return err
-	}
-	u, _, _ := strings.Cut(ue.URL, "?")
-	return &url.Error{Op: ue.Op, URL: u, Err: ue.Err}
 }

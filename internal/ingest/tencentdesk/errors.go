@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/cdrhub/cdrhub/internal/auth/usersig"
 	"github.com/cdrhub/cdrhub/internal/ingest"
+	"github.com/cdrhub/cdrhub/internal/ingest/imauth"
 	"github.com/cdrhub/cdrhub/internal/ingest/vendorhttp"
 )
 
@@ -92,7 +92,7 @@ func KindOf(err error) Kind {
 // is.
 func fromFailure(err error) error {
 	if f, ok := errors.AsType[*vendorhttp.Failure](err); ok {
-		return &Error{Kind: f.Kind, Status: f.Status, Message: f.Message, Err: redact(f.Err)}
+		return &Error{Kind: f.Kind, Status: f.Status, Message: f.Message, Err: imauth.Redact(f.Err)}
 	}
 	return err
 }
@@ -106,15 +106,15 @@ func windowError(msg string) *Error {
 // codeKind classifies a vendor error code other than 0.
 func codeKind(code int) Kind {
 	switch code {
-	case CodeRateLimit, 60007, 60011, 60018, 60019:
+	case CodeRateLimit:
 		return Throttled
-	case CodeInternal, 60008, 60014:
+	case CodeInternal:
 		return Transient
-	case CodeNotDesk, 60004, 60005, 60006, usersig.CodeAdminRequired, 60016, 60020, 60021:
+	case CodeNotDesk:
 		return Auth
 	}
-	if code >= 70000 && code <= 79999 {
-		return Auth
+	if kind, ok := imauth.CodeKind(code); ok {
+		return kind
 	}
 	return Invalid
 }
@@ -139,33 +139,6 @@ func (l *rawList) UnmarshalJSON(b []byte) error {
 	return l.Split(b, "IMCdrList")
 }
 
-// intMember reads an integer member: a JSON number, or a string of one
-// (the IM REST overview types ErrorCode loosely).
-func intMember(raw json.RawMessage) (int64, bool) {
-	if len(raw) > 0 && raw[0] == '"' {
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return 0, false
-		}
-		raw = json.RawMessage(s)
-	}
-	n, err := strconv.ParseInt(string(raw), 10, 64)
-	return n, err == nil
-}
-
-// stringMember reads a member that is a string or an integer; "" when
-// absent or neither.
-func stringMember(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	if _, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
-		return string(raw)
-	}
-	return ""
-}
-
 // decode reads an answer of HTTP status status to a request for pages of
 // size records.
 func decode(status int, body []byte, size int) (Page, error) {
@@ -179,11 +152,11 @@ func decode(status int, body []byte, size int) (Page, error) {
 	if err := json.Unmarshal(body, &env); err != nil {
 		return malformed("%v", err)
 	}
-	code, ok := intMember(env.ErrorCode)
+	code, ok := imauth.IntMember(env.ErrorCode)
 	if !ok || code < 0 || code > 1<<31 {
 		return malformed("no ErrorCode integer")
 	}
-	reqID := stringMember(env.RequestID)
+	reqID := imauth.StringMember(env.RequestID)
 	if code != CodeOK {
 		var msg string
 		_ = json.Unmarshal(env.ErrorInfo, &msg) // the code matters
@@ -205,7 +178,7 @@ func success(env envelope, size int, reqID string, malformed func(string, ...any
 	if json.Unmarshal(env.ActionStatus, &action) != nil || action != "OK" {
 		return malformed("ErrorCode 0 without ActionStatus \"OK\"")
 	}
-	total, ok := intMember(env.TotalCount)
+	total, ok := imauth.IntMember(env.TotalCount)
 	if !ok || env.TotalCount[0] == '"' || total < 0 || total > 1<<40 {
 		return malformed("no TotalCount of 0 or more")
 	}

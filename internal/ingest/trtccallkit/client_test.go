@@ -157,42 +157,6 @@ func TestRequest(t *testing.T) {
 	}
 }
 
-// The UserSig is kept while more than half of its hour is left, then
-// signed anew; a clock gone back signs anew too.
-func TestUserSigRenewed(t *testing.T) {
-	f := newFake(t, false, answer(200, countPage))
-	base := time.Now().Truncate(time.Second)
-	now := base
-	c := newClient(t, f.srv.URL, func(c *trtccallkit.Config) { c.Now = func() time.Time { return now } })
-	issued := func() int64 {
-		t.Helper()
-		if _, err := c.Count(context.Background(), from, to); err != nil {
-			t.Fatal(err)
-		}
-		q := f.last.Load().query
-		claims, err := usersig.Parse(q.Get("usersig"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return claims.Time
-	}
-	for _, step := range []struct {
-		at   time.Duration
-		want time.Duration // TLS.time
-	}{
-		{0, 0},
-		{29*time.Minute + 59*time.Second, 0},
-		{30 * time.Minute, 30 * time.Minute},
-		{59 * time.Minute, 30 * time.Minute},
-		{10 * time.Minute, 10 * time.Minute}, // the clock went back
-	} {
-		now = base.Add(step.at)
-		if got := issued(); got != base.Add(step.want).Unix() {
-			t.Errorf("at +%v: TLS.time +%ds, want +%v", step.at, got-base.Unix(), step.want)
-		}
-	}
-}
-
 func TestWindow(t *testing.T) {
 	for _, tc := range []struct {
 		name       string

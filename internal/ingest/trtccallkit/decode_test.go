@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/cdrhub/cdrhub/internal/ingest/imauth"
 )
 
 // The list of a page is split as encoding/json splits it, whatever the
@@ -33,7 +35,7 @@ func FuzzDecode(f *testing.F) {
 		if err != nil || json.Unmarshal(body, &want) != nil {
 			return
 		}
-		if code, _ := intMember(want.ErrorCode); code == CodeNoRecords {
+		if code, _ := imauth.IntMember(want.ErrorCode); code == CodeNoRecords {
 			if len(p.Records) != 0 || p.TotalCount != 0 {
 				t.Fatalf("%q: 70011 read as %d records of %d", body, len(p.Records), p.TotalCount)
 			}

@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/cdrhub/cdrhub/internal/auth/usersig"
 	"github.com/cdrhub/cdrhub/internal/ingest"
+	"github.com/cdrhub/cdrhub/internal/ingest/imauth"
 	"github.com/cdrhub/cdrhub/internal/ingest/vendorhttp"
 )
 
@@ -93,7 +93,7 @@ func KindOf(err error) Kind {
 // is.
 func fromFailure(err error) error {
 	if f, ok := errors.AsType[*vendorhttp.Failure](err); ok {
-		return &Error{Kind: f.Kind, Status: f.Status, Message: f.Message, Err: redact(f.Err)}
+		return &Error{Kind: f.Kind, Status: f.Status, Message: f.Message, Err: imauth.Redact(f.Err)}
 	}
 	return err
 }
@@ -107,15 +107,13 @@ func windowError(msg string) *Error {
 // codeKind classifies a vendor error code other than 0 and 70011.
 func codeKind(code int) Kind {
 	switch code {
-	case CodeRateLimit, 60011, 60018, 60019:
-		return Throttled
-	case CodeInternal, 60008, 60014:
+	case CodeInternal:
 		return Transient
-	case CodeNoPackage, 60004, 60005, 60006, usersig.CodeAdminRequired, 60016, 60020, 60021:
+	case CodeNoPackage:
 		return Auth
 	}
-	if code >= 70000 && code <= 79999 {
-		return Auth
+	if kind, ok := imauth.CodeKind(code); ok {
+		return kind
 	}
 	return Invalid
 }
@@ -142,33 +140,6 @@ func (l *rawList) UnmarshalJSON(b []byte) error {
 	return l.Split(b, "callRecordList")
 }
 
-// intMember reads an integer member: a JSON number, or a string of one
-// (the REST overview types errorCode as a string).
-func intMember(raw json.RawMessage) (int64, bool) {
-	if len(raw) > 0 && raw[0] == '"' {
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return 0, false
-		}
-		raw = json.RawMessage(s)
-	}
-	n, err := strconv.ParseInt(string(raw), 10, 64)
-	return n, err == nil
-}
-
-// stringMember reads a member that is a string or a number (the REST
-// overview types requestId as an integer); "" when absent or neither.
-func stringMember(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	if _, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
-		return string(raw)
-	}
-	return ""
-}
-
 // decode reads an answer of HTTP status status to a request for pages of
 // size records.
 func decode(status int, body []byte, size int) (Page, error) {
@@ -185,11 +156,11 @@ func decode(status int, body []byte, size int) (Page, error) {
 	if err := json.Unmarshal(body, &env); err != nil {
 		return malformed("%v", err)
 	}
-	code, ok := intMember(env.ErrorCode)
+	code, ok := imauth.IntMember(env.ErrorCode)
 	if !ok || code < 0 || code > 1<<31 {
 		return malformed("no errorCode integer")
 	}
-	reqID := stringMember(env.RequestID)
+	reqID := imauth.StringMember(env.RequestID)
 	if code != CodeOK && code != CodeNoRecords {
 		var msg string
 		_ = json.Unmarshal(env.ErrorMessage, &msg) // the code matters
@@ -209,7 +180,7 @@ func decode(status int, body []byte, size int) (Page, error) {
 	if d == nil {
 		return malformed("no data object")
 	}
-	total, ok := intMember(d.TotalNum)
+	total, ok := imauth.IntMember(d.TotalNum)
 	if !ok || d.TotalNum[0] == '"' || total < 0 || total > 1<<40 {
 		return malformed("no totalNum of 0 or more")
 	}
