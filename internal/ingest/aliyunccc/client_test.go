@@ -3,23 +3,20 @@ package aliyunccc_test
 import (
 	"context"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/auth/pop"
 	"github.com/cdrhub/cdrhub/internal/ingest/aliyunccc"
+	"github.com/cdrhub/cdrhub/internal/ingest/vendorhttp/vendorhttptest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -36,11 +33,7 @@ var (
 
 // fake is a vendor that verifies each request's signature, and that its
 // nonce was never used, and answers with answer.
-type fake struct {
-	srv      *httptest.Server
-	requests atomic.Int32
-	last     atomic.Pointer[seen]
-}
+type fake = vendorhttptest.Server[seen]
 
 type seen struct {
 	method string
@@ -53,24 +46,12 @@ type seen struct {
 
 func newFake(t *testing.T, tlsServer bool, answer func(w http.ResponseWriter)) *fake {
 	t.Helper()
-	f := &fake{}
 	nonces := pop.NewNonceStore(pop.DefaultWindow, nil)
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.requests.Add(1)
-		body, _ := io.ReadAll(r.Body)
+	see := func(r *http.Request, body []byte) *seen {
 		res, err := pop.Verify(r, body, pop.KeyMap{keyID: keySecret}, time.Now(), pop.Options{Nonces: nonces})
-		f.last.Store(&seen{r.Method, r.Header.Clone(), r.URL.Query(), body, res, err})
-		answer(w)
-	})
-	f.srv = httptest.NewUnstartedServer(h)
-	f.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes of TestCAFile
-	if tlsServer {
-		f.srv.StartTLS()
-	} else {
-		f.srv.Start()
+		return &seen{r.Method, r.Header.Clone(), r.URL.Query(), body, res, err}
 	}
-	t.Cleanup(f.srv.Close)
-	return f
+	return vendorhttptest.New(t, tlsServer, see, answer)
 }
 
 func answer(status int, body string) func(w http.ResponseWriter) {
@@ -78,14 +59,12 @@ func answer(status int, body string) func(w http.ResponseWriter) {
 }
 
 func answerWith(status int, header http.Header, body string) func(w http.ResponseWriter) {
-	return func(w http.ResponseWriter) {
-		for k, v := range header {
-			w.Header()[k] = v
-		}
-		w.Header().Set("Content-Type", "application/json;charset=utf-8")
-		w.WriteHeader(status)
-		io.WriteString(w, body)
+	h := header.Clone()
+	if h == nil {
+		h = http.Header{}
 	}
+	h.Set("Content-Type", "application/json;charset=utf-8")
+	return vendorhttptest.Answer(status, h, body)
 }
 
 func newClient(t *testing.T, endpoint string, edit func(*aliyunccc.Config)) *aliyunccc.Client {
@@ -116,12 +95,12 @@ const (
 func TestRequest(t *testing.T) {
 	f := newFake(t, false, answer(200, laterPage))
 	now := time.Now().Truncate(time.Second)
-	c := newClient(t, f.srv.URL, func(c *aliyunccc.Config) { c.Now = func() time.Time { return now } })
+	c := newClient(t, f.URL, func(c *aliyunccc.Config) { c.Now = func() time.Time { return now } })
 	p, err := c.Page(context.Background(), from, to, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := f.last.Load()
+	got := f.Last()
 	if got.err != nil {
 		t.Fatalf("the signature does not verify: %v", got.err)
 	}
@@ -143,11 +122,11 @@ func TestRequest(t *testing.T) {
 	}
 	// The first page is PageNumber 1, with its records as served.
 	f = newFake(t, false, answer(200, page))
-	p, err = newClient(t, f.srv.URL, nil).Page(context.Background(), from, to, 0)
+	p, err = newClient(t, f.URL, nil).Page(context.Background(), from, to, 0)
 	if err != nil || p.TotalCount != 2 || len(p.Records) != 2 || string(p.Records[1]) != `{"ContactId":"b","AgentIds":"x"}` {
 		t.Fatalf("Page 0 = %+v, %v", p, err)
 	}
-	if n := f.last.Load().query.Get("PageNumber"); n != "1" {
+	if n := f.Last().query.Get("PageNumber"); n != "1" {
 		t.Errorf("Page 0 asked PageNumber %s", n)
 	}
 }
@@ -156,14 +135,14 @@ func TestRequest(t *testing.T) {
 // own, which the verifier's nonce store accepts.
 func TestCount(t *testing.T) {
 	f := newFake(t, false, answer(200, countPage))
-	c := newClient(t, f.srv.URL, nil)
+	c := newClient(t, f.URL, nil)
 	nonces := map[string]bool{}
 	for range 3 {
 		n, err := c.Count(context.Background(), from, to)
 		if err != nil || n != 2 {
 			t.Fatalf("Count = %d, %v; want 2", n, err)
 		}
-		got := f.last.Load()
+		got := f.Last()
 		if got.err != nil {
 			t.Fatalf("refused: %v", got.err)
 		}
@@ -216,7 +195,7 @@ func TestWindow(t *testing.T) {
 // sends nothing.
 func TestRefusedBeforeSending(t *testing.T) {
 	f := newFake(t, false, answer(200, page))
-	c := newClient(t, f.srv.URL, nil)
+	c := newClient(t, f.URL, nil)
 	ctx := context.Background()
 	long := from.Add(aliyunccc.MaxWindow)
 	if _, err := c.Count(ctx, from, long); !errors.Is(err, aliyunccc.ErrWindow) {
@@ -230,13 +209,13 @@ func TestRefusedBeforeSending(t *testing.T) {
 			t.Errorf("Page %d: %v", n, err)
 		}
 	}
-	if n := f.requests.Load(); n != 0 {
+	if n := f.Requests(); n != 0 {
 		t.Errorf("%d requests sent", n)
 	}
 	if _, err := c.Page(ctx, from, to, aliyunccc.MaxPages-1); err != nil {
 		t.Errorf("the last page: %v", err)
 	}
-	if got := f.last.Load().query.Get("PageNumber"); got != "100" {
+	if got := f.Last().query.Get("PageNumber"); got != "100" {
 		t.Errorf("the last page asked PageNumber %s", got)
 	}
 	if most := aliyunccc.MaxWindowRecords; most != 10000 {
@@ -316,7 +295,7 @@ func TestAnswers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t, false, answer(tc.status, tc.body))
-			_, err := newClient(t, f.srv.URL, nil).Page(context.Background(), from, to, 0)
+			_, err := newClient(t, f.URL, nil).Page(context.Background(), from, to, 0)
 			e, ok := errors.AsType[*aliyunccc.Error](err)
 			if !ok {
 				t.Fatalf("error %v, want an *Error", err)
@@ -341,16 +320,16 @@ func TestPageSize(t *testing.T) {
 		return `{"Code":"OK","RequestId":"r","Data":{"TotalCount":500,"List":[` + strings.Join(recs, ",") + `]}}`
 	}
 	f := newFake(t, false, answer(200, list(100)))
-	if p, err := newClient(t, f.srv.URL, nil).Page(context.Background(), from, to, 0); err != nil || len(p.Records) != 100 {
+	if p, err := newClient(t, f.URL, nil).Page(context.Background(), from, to, 0); err != nil || len(p.Records) != 100 {
 		t.Errorf("100 records: %d, %v", len(p.Records), err)
 	}
 	f = newFake(t, false, answer(200, list(101)))
-	if _, err := newClient(t, f.srv.URL, nil).Page(context.Background(), from, to, 0); aliyunccc.KindOf(err) != aliyunccc.Transient {
+	if _, err := newClient(t, f.URL, nil).Page(context.Background(), from, to, 0); aliyunccc.KindOf(err) != aliyunccc.Transient {
 		t.Errorf("101 records: %v", err)
 	}
 	// Count asks for one record: two are not its answer.
 	f = newFake(t, false, answer(200, list(2)))
-	if _, err := newClient(t, f.srv.URL, nil).Count(context.Background(), from, to); aliyunccc.KindOf(err) != aliyunccc.Transient {
+	if _, err := newClient(t, f.URL, nil).Count(context.Background(), from, to); aliyunccc.KindOf(err) != aliyunccc.Transient {
 		t.Errorf("Count answered with 2 records: %v", err)
 	}
 }
@@ -372,7 +351,7 @@ func TestRetryAfter(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t, false, answerWith(400, tc.header, errBody("Throttling.User", 400)))
-			_, err := newClient(t, f.srv.URL, nil).Count(context.Background(), from, to)
+			_, err := newClient(t, f.URL, nil).Count(context.Background(), from, to)
 			e, ok := errors.AsType[*aliyunccc.Error](err)
 			if !ok || e.Kind != aliyunccc.Throttled || e.TimeLeft != tc.want || e.RetryAfter() != tc.want {
 				t.Fatalf("error %v; want throttled, retry after %v", err, tc.want)
@@ -398,7 +377,7 @@ func TestAnswersTolerated(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t, false, answer(200, tc.body))
-			p, err := newClient(t, f.srv.URL, nil).Page(context.Background(), from, to, tc.number)
+			p, err := newClient(t, f.URL, nil).Page(context.Background(), from, to, tc.number)
 			if err != nil || p.TotalCount != tc.total || len(p.Records) != tc.n || p.Records == nil {
 				t.Fatalf("Page = %+v, %v; want %d of %d", p, err, tc.n, tc.total)
 			}
@@ -409,8 +388,8 @@ func TestAnswersTolerated(t *testing.T) {
 // No error holds the secret or the signature.
 func TestNoSecretInErrors(t *testing.T) {
 	f := newFake(t, false, answer(400, errBody("SignatureDoesNotMatch", 400)))
-	_, err := newClient(t, f.srv.URL, nil).Count(context.Background(), from, to)
-	sig := f.last.Load().header.Get("Authorization")
+	_, err := newClient(t, f.URL, nil).Count(context.Background(), from, to)
+	sig := f.Last().header.Get("Authorization")
 	_, sig, _ = strings.Cut(sig, "Signature=")
 	if err == nil || sig == "" || strings.Contains(err.Error(), keySecret) || strings.Contains(err.Error(), sig) {
 		t.Errorf("error %v (signature %q)", err, sig)
@@ -423,7 +402,7 @@ func TestNoAnswer(t *testing.T) {
 	release := make(chan struct{})
 	hang := newFake(t, false, func(w http.ResponseWriter) { <-release })
 	t.Cleanup(func() { close(release) }) // before the server closes
-	c := newClient(t, hang.srv.URL, func(c *aliyunccc.Config) { c.Timeout = 200 * time.Millisecond })
+	c := newClient(t, hang.URL, func(c *aliyunccc.Config) { c.Timeout = 200 * time.Millisecond })
 	start := time.Now()
 	_, err := c.Count(context.Background(), from, to)
 	if aliyunccc.KindOf(err) != aliyunccc.Transient {
@@ -435,7 +414,7 @@ func TestNoAnswer(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
-	_, err = newClient(t, hang.srv.URL, nil).Page(ctx, from, to, 0)
+	_, err = newClient(t, hang.URL, nil).Page(ctx, from, to, 0)
 	if !errors.Is(err, context.Canceled) || aliyunccc.KindOf(err) != 0 {
 		t.Errorf("cancelled: %v, want context.Canceled", err)
 	}
@@ -452,33 +431,26 @@ func TestNoAnswer(t *testing.T) {
 // refused without it.
 func TestCAFile(t *testing.T) {
 	f := newFake(t, true, answer(200, countPage))
-	file := filepath.Join(t.TempDir(), "ca.pem")
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.srv.Certificate().Raw})
-	if err := os.WriteFile(file, pemBytes, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	n, err := newClient(t, f.srv.URL, func(c *aliyunccc.Config) { c.CAFile = file }).Count(context.Background(), from, to)
+	file := vendorhttptest.CAFile(t, f.Server)
+	n, err := newClient(t, f.URL, func(c *aliyunccc.Config) { c.CAFile = file }).Count(context.Background(), from, to)
 	if err != nil || n != 2 {
 		t.Errorf("with the CA: %d, %v", n, err)
 	}
-	if got := f.last.Load(); got.err != nil {
+	if got := f.Last(); got.err != nil {
 		t.Errorf("the signature does not verify over TLS: %v", got.err)
 	}
-	before := f.requests.Load()
-	_, err = newClient(t, f.srv.URL, nil).Count(context.Background(), from, to)
+	before := f.Requests()
+	_, err = newClient(t, f.URL, nil).Count(context.Background(), from, to)
 	if aliyunccc.KindOf(err) != aliyunccc.Transient || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("without the CA: %v", err)
 	}
-	if f.requests.Load() != before {
+	if f.Requests() != before {
 		t.Error("a request arrived without the CA")
 	}
 }
 
 func TestNew(t *testing.T) {
-	noPEM := filepath.Join(t.TempDir(), "empty.pem")
-	if err := os.WriteFile(noPEM, []byte("not a certificate"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	noPEM := vendorhttptest.NotPEMFile(t)
 	ok := aliyunccc.Config{Region: "cn-shanghai", AccessKeyID: keyID, AccessKeySecret: keySecret, InstanceID: instance}
 	for _, tc := range []struct {
 		name string

@@ -3,22 +3,18 @@ package laaffic_test
 import (
 	"context"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
-	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	lfauth "github.com/cdrhub/cdrhub/internal/auth/laaffic"
 	"github.com/cdrhub/cdrhub/internal/ingest/laaffic"
+	"github.com/cdrhub/cdrhub/internal/ingest/vendorhttp/vendorhttptest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -43,11 +39,7 @@ func mustZone(name string) *time.Location {
 
 // fake is a vendor that verifies each request's headers and answers with
 // status and body.
-type fake struct {
-	srv      *httptest.Server
-	requests atomic.Int32
-	last     atomic.Pointer[seen]
-}
+type fake = vendorhttptest.Server[seen]
 
 type seen struct {
 	method, path string
@@ -58,36 +50,20 @@ type seen struct {
 
 func newFake(t *testing.T, tlsServer bool, answer func(w http.ResponseWriter)) *fake {
 	t.Helper()
-	f := &fake{}
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.requests.Add(1)
-		body, _ := io.ReadAll(r.Body)
+	see := func(r *http.Request, body []byte) *seen {
 		key, ts, sign := lfauth.Headers(r)
 		err := errors.New("unknown Api-Key")
 		if key == apiKey {
 			err = lfauth.Verify(key, apiSecret, ts, sign, time.Now(), 300*time.Second)
 		}
-		f.last.Store(&seen{r.Method, r.URL.RequestURI(), r.Header.Clone(), body, err})
-		answer(w)
-	})
-	f.srv = httptest.NewUnstartedServer(h)
-	f.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes of TestCAFile
-	if tlsServer {
-		f.srv.StartTLS()
-	} else {
-		f.srv.Start()
+		return &seen{r.Method, r.URL.RequestURI(), r.Header.Clone(), body, err}
 	}
-	t.Cleanup(f.srv.Close)
-	return f
+	return vendorhttptest.New(t, tlsServer, see, answer)
 }
 
 func answer(status int, body string) func(w http.ResponseWriter) {
-	return func(w http.ResponseWriter) {
-		w.Header().Set("Content-Type", "application/json;charset=utf-8")
-		w.Header().Set("X-Request-Id", "req-1")
-		w.WriteHeader(status)
-		io.WriteString(w, body)
-	}
+	header := http.Header{"Content-Type": {"application/json;charset=utf-8"}, "X-Request-Id": {"req-1"}}
+	return vendorhttptest.Answer(status, header, body)
 }
 
 func newClient(t *testing.T, endpoint string, edit func(*laaffic.Config)) *laaffic.Client {
@@ -113,12 +89,12 @@ const (
 func TestRequest(t *testing.T) {
 	f := newFake(t, false, answer(200, page))
 	now := time.Now().Truncate(time.Second)
-	c := newClient(t, f.srv.URL, func(c *laaffic.Config) { c.Now = func() time.Time { return now } })
+	c := newClient(t, f.URL, func(c *laaffic.Config) { c.Now = func() time.Time { return now } })
 	p, err := c.Page(context.Background(), from, to, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := f.last.Load()
+	got := f.Last()
 	if got.err != nil {
 		t.Fatalf("the headers do not verify: %v", got.err)
 	}
@@ -142,11 +118,11 @@ func TestRequest(t *testing.T) {
 	}
 
 	f = newFake(t, false, answer(200, countPage))
-	n, err := newClient(t, f.srv.URL, func(c *laaffic.Config) { c.Path = "/voice/ccRecordQuery" }).Count(context.Background(), from, to)
+	n, err := newClient(t, f.URL, func(c *laaffic.Config) { c.Path = "/voice/ccRecordQuery" }).Count(context.Background(), from, to)
 	if err != nil || n != 2 {
 		t.Fatalf("Count = %d, %v; want 2", n, err)
 	}
-	got = f.last.Load()
+	got = f.Last()
 	if !strings.HasPrefix(string(got.body), `{"current":1,"size":1,`) || got.path != "/voice/ccRecordQuery" {
 		t.Errorf("Count sent %s to %s, want page 1 of one record to /voice/ccRecordQuery", got.body, got.path)
 	}
@@ -202,7 +178,7 @@ func TestWindow(t *testing.T) {
 // A window refused, or a negative page, sends nothing.
 func TestRefusedBeforeSending(t *testing.T) {
 	f := newFake(t, false, answer(200, page))
-	c := newClient(t, f.srv.URL, nil)
+	c := newClient(t, f.URL, nil)
 	ctx := context.Background()
 	long := from.Add(laaffic.MaxWindow + time.Second)
 	if _, err := c.Count(ctx, from, long); !errors.Is(err, laaffic.ErrWindow) {
@@ -214,7 +190,7 @@ func TestRefusedBeforeSending(t *testing.T) {
 	if _, err := c.Page(ctx, from, to, -1); laaffic.KindOf(err) != laaffic.Invalid {
 		t.Errorf("Page -1: %v", err)
 	}
-	if n := f.requests.Load(); n != 0 {
+	if n := f.Requests(); n != 0 {
 		t.Errorf("%d requests sent", n)
 	}
 }
@@ -271,7 +247,7 @@ func TestAnswers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t, false, answer(tc.status, tc.body))
-			_, err := newClient(t, f.srv.URL, nil).Page(context.Background(), from, to, 0)
+			_, err := newClient(t, f.URL, nil).Page(context.Background(), from, to, 0)
 			e, ok := errors.AsType[*laaffic.Error](err)
 			if !ok {
 				t.Fatalf("error %v, want an *Error", err)
@@ -279,7 +255,7 @@ func TestAnswers(t *testing.T) {
 			if e.Kind != tc.kind || e.Code != tc.code {
 				t.Errorf("error %v: kind %v, code %q; want %v, %q", err, e.Kind, e.Code, tc.kind, tc.code)
 			}
-			sign := f.last.Load().header.Get("Sign")
+			sign := f.Last().header.Get("Sign")
 			if msg := err.Error(); strings.Contains(msg, apiSecret) || sign == "" || strings.Contains(msg, sign) {
 				t.Errorf("the error %q holds a secret", msg)
 			}
@@ -290,7 +266,7 @@ func TestAnswers(t *testing.T) {
 // A page of more records than asked for is not the API's.
 func TestCountPageTooLong(t *testing.T) {
 	f := newFake(t, false, answer(200, page))
-	_, err := newClient(t, f.srv.URL, nil).Count(context.Background(), from, to)
+	_, err := newClient(t, f.URL, nil).Count(context.Background(), from, to)
 	if laaffic.KindOf(err) != laaffic.Transient {
 		t.Errorf("two records on a page of one: %v, want transient", err)
 	}
@@ -310,7 +286,7 @@ func TestAnswersTolerated(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t, false, answer(200, tc.body))
-			p, err := newClient(t, f.srv.URL, nil).Page(context.Background(), from, to, 0)
+			p, err := newClient(t, f.URL, nil).Page(context.Background(), from, to, 0)
 			if err != nil || p.TotalCount != tc.total || len(p.Records) != tc.n || p.Records == nil {
 				t.Fatalf("Page = %+v, %v; want %d of %d", p, err, tc.n, tc.total)
 			}
@@ -324,7 +300,7 @@ func TestNoAnswer(t *testing.T) {
 	release := make(chan struct{})
 	hang := newFake(t, false, func(w http.ResponseWriter) { <-release })
 	t.Cleanup(func() { close(release) }) // before the server closes
-	c := newClient(t, hang.srv.URL, func(c *laaffic.Config) { c.Timeout = 200 * time.Millisecond })
+	c := newClient(t, hang.URL, func(c *laaffic.Config) { c.Timeout = 200 * time.Millisecond })
 	start := time.Now()
 	_, err := c.Count(context.Background(), from, to)
 	if laaffic.KindOf(err) != laaffic.Transient {
@@ -336,7 +312,7 @@ func TestNoAnswer(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
-	_, err = newClient(t, hang.srv.URL, nil).Count(ctx, from, to)
+	_, err = newClient(t, hang.URL, nil).Count(ctx, from, to)
 	if !errors.Is(err, context.Canceled) || laaffic.KindOf(err) != 0 {
 		t.Errorf("cancelled: %v, want context.Canceled", err)
 	}
@@ -353,24 +329,20 @@ func TestNoAnswer(t *testing.T) {
 // refused without it.
 func TestCAFile(t *testing.T) {
 	f := newFake(t, true, answer(200, countPage))
-	file := filepath.Join(t.TempDir(), "ca.pem")
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.srv.Certificate().Raw})
-	if err := os.WriteFile(file, pemBytes, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	n, err := newClient(t, f.srv.URL, func(c *laaffic.Config) { c.CAFile = file }).Count(context.Background(), from, to)
+	file := vendorhttptest.CAFile(t, f.Server)
+	n, err := newClient(t, f.URL, func(c *laaffic.Config) { c.CAFile = file }).Count(context.Background(), from, to)
 	if err != nil || n != 2 {
 		t.Errorf("with the CA: %d, %v", n, err)
 	}
-	if got := f.last.Load(); got.err != nil {
+	if got := f.Last(); got.err != nil {
 		t.Errorf("the headers do not verify over TLS: %v", got.err)
 	}
-	before := f.requests.Load()
-	_, err = newClient(t, f.srv.URL, nil).Count(context.Background(), from, to)
+	before := f.Requests()
+	_, err = newClient(t, f.URL, nil).Count(context.Background(), from, to)
 	if laaffic.KindOf(err) != laaffic.Transient || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("without the CA: %v", err)
 	}
-	if f.requests.Load() != before {
+	if f.Requests() != before {
 		t.Error("a request arrived without the CA")
 	}
 }
@@ -379,20 +351,17 @@ func TestCAFile(t *testing.T) {
 func TestRedirectNotFollowed(t *testing.T) {
 	other := newFake(t, false, answer(200, page))
 	f := newFake(t, false, func(w http.ResponseWriter) {
-		w.Header().Set("Location", other.srv.URL+"/v3/voice/ccRecordQuery")
+		w.Header().Set("Location", other.URL+"/v3/voice/ccRecordQuery")
 		w.WriteHeader(http.StatusTemporaryRedirect)
 	})
-	_, err := newClient(t, f.srv.URL, nil).Page(context.Background(), from, to, 0)
-	if laaffic.KindOf(err) != laaffic.Invalid || other.requests.Load() != 0 {
-		t.Errorf("redirect: %v, %d requests elsewhere", err, other.requests.Load())
+	_, err := newClient(t, f.URL, nil).Page(context.Background(), from, to, 0)
+	if laaffic.KindOf(err) != laaffic.Invalid || other.Requests() != 0 {
+		t.Errorf("redirect: %v, %d requests elsewhere", err, other.Requests())
 	}
 }
 
 func TestNew(t *testing.T) {
-	noPEM := filepath.Join(t.TempDir(), "empty.pem")
-	if err := os.WriteFile(noPEM, []byte("not a certificate"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	noPEM := vendorhttptest.NotPEMFile(t)
 	ok := laaffic.Config{APIKey: apiKey, APISecret: apiSecret, Location: shanghai}
 	for _, tc := range []struct {
 		name string

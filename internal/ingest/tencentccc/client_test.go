@@ -3,21 +3,17 @@ package tencentccc_test
 import (
 	"context"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
-	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/auth/tc3"
 	"github.com/cdrhub/cdrhub/internal/ingest/tencentccc"
+	"github.com/cdrhub/cdrhub/internal/ingest/vendorhttp/vendorhttptest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -34,11 +30,7 @@ var (
 
 // fake is a vendor that verifies each request's signature and answers
 // with status and body.
-type fake struct {
-	srv      *httptest.Server
-	requests atomic.Int32
-	last     atomic.Pointer[seen]
-}
+type fake = vendorhttptest.Server[seen]
 
 type seen struct {
 	header http.Header
@@ -49,31 +41,15 @@ type seen struct {
 
 func newFake(t *testing.T, tlsServer bool, answer func(w http.ResponseWriter)) *fake {
 	t.Helper()
-	f := &fake{}
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.requests.Add(1)
-		body, _ := io.ReadAll(r.Body)
+	see := func(r *http.Request, body []byte) *seen {
 		res, err := tc3.Verify(r, body, tc3.KeyMap{secretID: secretKey}, time.Now(), tc3.Options{Service: "ccc"})
-		f.last.Store(&seen{r.Header.Clone(), body, res, err})
-		answer(w)
-	})
-	f.srv = httptest.NewUnstartedServer(h)
-	f.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes of TestCAFile
-	if tlsServer {
-		f.srv.StartTLS()
-	} else {
-		f.srv.Start()
+		return &seen{r.Header.Clone(), body, res, err}
 	}
-	t.Cleanup(f.srv.Close)
-	return f
+	return vendorhttptest.New(t, tlsServer, see, answer)
 }
 
 func answer(status int, body string) func(w http.ResponseWriter) {
-	return func(w http.ResponseWriter) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		io.WriteString(w, body)
-	}
+	return vendorhttptest.Answer(status, nil, body)
 }
 
 func newClient(t *testing.T, endpoint string, edit func(*tencentccc.Config)) *tencentccc.Client {
@@ -99,7 +75,7 @@ const (
 func TestRequest(t *testing.T) {
 	f := newFake(t, false, answer(200, page))
 	now := time.Now().Truncate(time.Second)
-	c := newClient(t, f.srv.URL, func(c *tencentccc.Config) {
+	c := newClient(t, f.URL, func(c *tencentccc.Config) {
 		c.Region = "ap-guangzhou"
 		c.Now = func() time.Time { return now }
 	})
@@ -107,7 +83,7 @@ func TestRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := f.last.Load()
+	got := f.Last()
 	if got.err != nil {
 		t.Fatalf("the signature does not verify: %v", got.err)
 	}
@@ -130,11 +106,11 @@ func TestRequest(t *testing.T) {
 	}
 
 	f = newFake(t, false, answer(200, countPage))
-	n, err := newClient(t, f.srv.URL, nil).Count(context.Background(), from, to)
+	n, err := newClient(t, f.URL, nil).Count(context.Background(), from, to)
 	if err != nil || n != 2 {
 		t.Fatalf("Count = %d, %v; want 2", n, err)
 	}
-	if got := string(f.last.Load().body); !strings.Contains(got, `"PageSize":1,"PageNumber":0}`) {
+	if got := string(f.Last().body); !strings.Contains(got, `"PageSize":1,"PageNumber":0}`) {
 		t.Errorf("Count sent %s, want a page of one record", got)
 	}
 }
@@ -175,7 +151,7 @@ func TestWindow(t *testing.T) {
 // A window refused, or a negative page, sends nothing.
 func TestRefusedBeforeSending(t *testing.T) {
 	f := newFake(t, false, answer(200, page))
-	c := newClient(t, f.srv.URL, nil)
+	c := newClient(t, f.URL, nil)
 	ctx := context.Background()
 	long := from.Add(tencentccc.MaxWindow)
 	if _, err := c.Count(ctx, from, long); !errors.Is(err, tencentccc.ErrWindow) {
@@ -187,7 +163,7 @@ func TestRefusedBeforeSending(t *testing.T) {
 	if _, err := c.Page(ctx, from, to, -1); tencentccc.KindOf(err) != tencentccc.Invalid {
 		t.Errorf("Page -1: %v", err)
 	}
-	if n := f.requests.Load(); n != 0 {
+	if n := f.Requests(); n != 0 {
 		t.Errorf("%d requests sent", n)
 	}
 }
@@ -242,7 +218,7 @@ func TestAnswers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t, false, answer(tc.status, tc.body))
-			_, err := newClient(t, f.srv.URL, nil).Page(context.Background(), from, to, 0)
+			_, err := newClient(t, f.URL, nil).Page(context.Background(), from, to, 0)
 			e, ok := errors.AsType[*tencentccc.Error](err)
 			if !ok {
 				t.Fatalf("error %v, want an *Error", err)
@@ -267,7 +243,7 @@ func TestAnswersTolerated(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t, false, answer(200, tc.body))
-			p, err := newClient(t, f.srv.URL, nil).Page(context.Background(), from, to, 0)
+			p, err := newClient(t, f.URL, nil).Page(context.Background(), from, to, 0)
 			if err != nil || p.TotalCount != tc.total || len(p.Records) != tc.n || p.Records == nil {
 				t.Fatalf("Page = %+v, %v; want %d of %d", p, err, tc.n, tc.total)
 			}
@@ -281,7 +257,7 @@ func TestNoAnswer(t *testing.T) {
 	release := make(chan struct{})
 	hang := newFake(t, false, func(w http.ResponseWriter) { <-release })
 	t.Cleanup(func() { close(release) }) // before the server closes
-	c := newClient(t, hang.srv.URL, func(c *tencentccc.Config) { c.Timeout = 200 * time.Millisecond })
+	c := newClient(t, hang.URL, func(c *tencentccc.Config) { c.Timeout = 200 * time.Millisecond })
 	start := time.Now()
 	_, err := c.Count(context.Background(), from, to)
 	if tencentccc.KindOf(err) != tencentccc.Transient {
@@ -293,7 +269,7 @@ func TestNoAnswer(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
-	_, err = newClient(t, hang.srv.URL, nil).Count(ctx, from, to)
+	_, err = newClient(t, hang.URL, nil).Count(ctx, from, to)
 	if !errors.Is(err, context.Canceled) || tencentccc.KindOf(err) != 0 {
 		t.Errorf("cancelled: %v, want context.Canceled", err)
 	}
@@ -310,33 +286,26 @@ func TestNoAnswer(t *testing.T) {
 // refused without it.
 func TestCAFile(t *testing.T) {
 	f := newFake(t, true, answer(200, countPage))
-	file := filepath.Join(t.TempDir(), "ca.pem")
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.srv.Certificate().Raw})
-	if err := os.WriteFile(file, pemBytes, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	n, err := newClient(t, f.srv.URL, func(c *tencentccc.Config) { c.CAFile = file }).Count(context.Background(), from, to)
+	file := vendorhttptest.CAFile(t, f.Server)
+	n, err := newClient(t, f.URL, func(c *tencentccc.Config) { c.CAFile = file }).Count(context.Background(), from, to)
 	if err != nil || n != 2 {
 		t.Errorf("with the CA: %d, %v", n, err)
 	}
-	if got := f.last.Load(); got.err != nil {
+	if got := f.Last(); got.err != nil {
 		t.Errorf("the signature does not verify over TLS: %v", got.err)
 	}
-	before := f.requests.Load()
-	_, err = newClient(t, f.srv.URL, nil).Count(context.Background(), from, to)
+	before := f.Requests()
+	_, err = newClient(t, f.URL, nil).Count(context.Background(), from, to)
 	if tencentccc.KindOf(err) != tencentccc.Transient || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("without the CA: %v", err)
 	}
-	if f.requests.Load() != before {
+	if f.Requests() != before {
 		t.Error("a request arrived without the CA")
 	}
 }
 
 func TestNew(t *testing.T) {
-	noPEM := filepath.Join(t.TempDir(), "empty.pem")
-	if err := os.WriteFile(noPEM, []byte("not a certificate"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	noPEM := vendorhttptest.NotPEMFile(t)
 	ok := tencentccc.Config{SecretID: secretID, SecretKey: secretKey, SdkAppID: app}
 	for _, tc := range []struct {
 		name string

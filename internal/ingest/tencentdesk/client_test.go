@@ -3,23 +3,19 @@ package tencentdesk_test
 import (
 	"context"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
-	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/auth/usersig"
 	"github.com/cdrhub/cdrhub/internal/ingest/tencentdesk"
+	"github.com/cdrhub/cdrhub/internal/ingest/vendorhttp/vendorhttptest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -37,11 +33,7 @@ var (
 
 // fake is a vendor that verifies each request's UserSig and answers with
 // status and body.
-type fake struct {
-	srv      *httptest.Server
-	requests atomic.Int32
-	last     atomic.Pointer[seen]
-}
+type fake = vendorhttptest.Server[seen]
 
 type seen struct {
 	method, path string
@@ -55,33 +47,17 @@ type seen struct {
 
 func newFake(t *testing.T, tlsServer bool, answer func(w http.ResponseWriter)) *fake {
 	t.Helper()
-	f := &fake{}
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.requests.Add(1)
-		body, _ := io.ReadAll(r.Body)
+	see := func(r *http.Request, body []byte) *seen {
 		q := r.URL.Query()
 		id, _ := strconv.ParseUint(q.Get("sdkappid"), 10, 64)
 		c, err := usersig.Verify(q.Get("usersig"), id, q.Get("identifier"), key, time.Now())
-		f.last.Store(&seen{r.Method, r.URL.Path, q, r.URL.RawQuery, r.Header.Clone(), body, c, err})
-		answer(w)
-	})
-	f.srv = httptest.NewUnstartedServer(h)
-	f.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes of TestCAFile
-	if tlsServer {
-		f.srv.StartTLS()
-	} else {
-		f.srv.Start()
+		return &seen{r.Method, r.URL.Path, q, r.URL.RawQuery, r.Header.Clone(), body, c, err}
 	}
-	t.Cleanup(f.srv.Close)
-	return f
+	return vendorhttptest.New(t, tlsServer, see, answer)
 }
 
 func answer(status int, body string) func(w http.ResponseWriter) {
-	return func(w http.ResponseWriter) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		io.WriteString(w, body)
-	}
+	return vendorhttptest.Answer(status, nil, body)
 }
 
 func newClient(t *testing.T, endpoint string, edit func(*tencentdesk.Config)) *tencentdesk.Client {
@@ -109,12 +85,12 @@ const (
 func TestRequest(t *testing.T) {
 	f := newFake(t, false, answer(200, page))
 	now := time.Now().Truncate(time.Second)
-	c := newClient(t, f.srv.URL, func(c *tencentdesk.Config) { c.Now = func() time.Time { return now } })
+	c := newClient(t, f.URL, func(c *tencentdesk.Config) { c.Now = func() time.Time { return now } })
 	p, err := c.Page(context.Background(), from, to, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := f.last.Load()
+	got := f.Last()
 	if got.err != nil {
 		t.Fatalf("the UserSig does not verify: %v", got.err)
 	}
@@ -148,11 +124,11 @@ func TestRequest(t *testing.T) {
 	}
 
 	f = newFake(t, false, answer(200, countPage))
-	n, err := newClient(t, f.srv.URL, nil).Count(context.Background(), from, to)
+	n, err := newClient(t, f.URL, nil).Count(context.Background(), from, to)
 	if err != nil || n != 2 {
 		t.Fatalf("Count = %d, %v; want 2", n, err)
 	}
-	if got := string(f.last.Load().body); got != `{"StartTimestamp":1793491200,"EndTimestamp":1793577599,"Limit":1,"Offset":0}` {
+	if got := string(f.Last().body); got != `{"StartTimestamp":1793491200,"EndTimestamp":1793577599,"Limit":1,"Offset":0}` {
 		t.Errorf("Count sent %s, want one record at Offset 0", got)
 	}
 }
@@ -195,7 +171,7 @@ func TestWindow(t *testing.T) {
 // A window refused, or a page number out of range, sends nothing.
 func TestRefusedBeforeSending(t *testing.T) {
 	f := newFake(t, false, answer(200, page))
-	c := newClient(t, f.srv.URL, nil)
+	c := newClient(t, f.URL, nil)
 	ctx := context.Background()
 	long := from.Add(tencentdesk.MaxWindow)
 	if _, err := c.Count(ctx, from, long); !errors.Is(err, tencentdesk.ErrWindow) {
@@ -209,7 +185,7 @@ func TestRefusedBeforeSending(t *testing.T) {
 			t.Errorf("Page %d: %v", n, err)
 		}
 	}
-	if n := f.requests.Load(); n != 0 {
+	if n := f.Requests(); n != 0 {
 		t.Errorf("%d requests sent", n)
 	}
 }
@@ -287,7 +263,7 @@ func TestAnswers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t, false, answer(tc.status, tc.body))
-			_, err := newClient(t, f.srv.URL, nil).Page(context.Background(), from, to, 0)
+			_, err := newClient(t, f.URL, nil).Page(context.Background(), from, to, 0)
 			e, ok := errors.AsType[*tencentdesk.Error](err)
 			if !ok {
 				t.Fatalf("error %v, want an *Error", err)
@@ -305,7 +281,7 @@ func TestAnswers(t *testing.T) {
 // A page of more records than asked for is not the API's.
 func TestCountPageTooLong(t *testing.T) {
 	f := newFake(t, false, answer(200, page)) // 2 records for a page of 1
-	_, err := newClient(t, f.srv.URL, nil).Count(context.Background(), from, to)
+	_, err := newClient(t, f.URL, nil).Count(context.Background(), from, to)
 	if tencentdesk.KindOf(err) != tencentdesk.Transient || !strings.Contains(err.Error(), "2 records on a page of 1") {
 		t.Errorf("Count: %v", err)
 	}
@@ -329,7 +305,7 @@ func TestAnswersTolerated(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t, false, answer(200, tc.body))
-			p, err := newClient(t, f.srv.URL, nil).Page(context.Background(), from, to, 0)
+			p, err := newClient(t, f.URL, nil).Page(context.Background(), from, to, 0)
 			if err != nil || p.TotalCount != tc.total || len(p.Records) != tc.n || p.Records == nil || p.RequestID != tc.reqID {
 				t.Fatalf("Page = %+v, %v; want %d of %d, requestId %q", p, err, tc.n, tc.total, tc.reqID)
 			}
@@ -344,7 +320,7 @@ func TestNoAnswer(t *testing.T) {
 	release := make(chan struct{})
 	hang := newFake(t, false, func(w http.ResponseWriter) { <-release })
 	t.Cleanup(func() { close(release) }) // before the server closes
-	c := newClient(t, hang.srv.URL, func(c *tencentdesk.Config) { c.Timeout = 200 * time.Millisecond })
+	c := newClient(t, hang.URL, func(c *tencentdesk.Config) { c.Timeout = 200 * time.Millisecond })
 	start := time.Now()
 	_, err := c.Count(context.Background(), from, to)
 	if tencentdesk.KindOf(err) != tencentdesk.Transient {
@@ -357,7 +333,7 @@ func TestNoAnswer(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
-	_, err = newClient(t, hang.srv.URL, nil).Count(ctx, from, to)
+	_, err = newClient(t, hang.URL, nil).Count(ctx, from, to)
 	if !errors.Is(err, context.Canceled) || tencentdesk.KindOf(err) != 0 {
 		t.Errorf("cancelled: %v, want context.Canceled", err)
 	}
@@ -387,34 +363,27 @@ func noSecret(t *testing.T, err error) {
 // refused without it.
 func TestCAFile(t *testing.T) {
 	f := newFake(t, true, answer(200, countPage))
-	file := filepath.Join(t.TempDir(), "ca.pem")
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.srv.Certificate().Raw})
-	if err := os.WriteFile(file, pemBytes, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	n, err := newClient(t, f.srv.URL, func(c *tencentdesk.Config) { c.CAFile = file }).Count(context.Background(), from, to)
+	file := vendorhttptest.CAFile(t, f.Server)
+	n, err := newClient(t, f.URL, func(c *tencentdesk.Config) { c.CAFile = file }).Count(context.Background(), from, to)
 	if err != nil || n != 2 {
 		t.Errorf("with the CA: %d, %v", n, err)
 	}
-	if got := f.last.Load(); got.err != nil {
+	if got := f.Last(); got.err != nil {
 		t.Errorf("the UserSig does not verify over TLS: %v", got.err)
 	}
-	before := f.requests.Load()
-	_, err = newClient(t, f.srv.URL, nil).Count(context.Background(), from, to)
+	before := f.Requests()
+	_, err = newClient(t, f.URL, nil).Count(context.Background(), from, to)
 	if tencentdesk.KindOf(err) != tencentdesk.Transient || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("without the CA: %v", err)
 	}
 	noSecret(t, err)
-	if f.requests.Load() != before {
+	if f.Requests() != before {
 		t.Error("a request arrived without the CA")
 	}
 }
 
 func TestNew(t *testing.T) {
-	noPEM := filepath.Join(t.TempDir(), "empty.pem")
-	if err := os.WriteFile(noPEM, []byte("not a certificate"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	noPEM := vendorhttptest.NotPEMFile(t)
 	ok := tencentdesk.Config{SdkAppID: app, Identifier: admin, Key: key}
 	for _, tc := range []struct {
 		name string
