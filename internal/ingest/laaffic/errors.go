@@ -175,23 +175,9 @@ func decode(status int, body []byte, size int) (Page, error) {
 	if raw := d.Total; raw == nil || string(raw) == "null" || json.Unmarshal(raw, &total) != nil || total < 0 {
 		return malformed("no data.total of 0 or more")
 	}
-	if !d.Records.Set {
-		return malformed("no data.records array")
-	}
-	list := d.Records.List
-	if len(list) > size {
-		return malformed("%d records on a page of %d", len(list), size)
-	}
-	if int64(len(list)) > total {
-		return malformed("%d records of a total of %d", len(list), total)
-	}
-	for i, rec := range list {
-		if len(rec) == 0 || rec[0] != '{' {
-			return malformed("data.records[%d] is not an object", i)
-		}
-	}
-	if list == nil {
-		list = []json.RawMessage{} // null: no records
+	list, fault := d.Records.Records(size, total, "data.records", "total")
+	if fault != "" {
+		return malformed("%s", fault)
 	}
 	return Page{TotalCount: int(total), Records: list}, nil
 }

@@ -168,23 +168,9 @@ func decode(status int, body []byte, size int) (Page, error) {
 	if raw := resp.TotalCount; raw == nil || string(raw) == "null" || json.Unmarshal(raw, &total) != nil || total < 0 {
 		return malformed("no TotalCount of 0 or more")
 	}
-	if !resp.TelCdrList.Set {
-		return malformed("no TelCdrList array")
-	}
-	list := resp.TelCdrList.List
-	if len(list) > size {
-		return malformed("%d records on a page of %d", len(list), size)
-	}
-	if int64(len(list)) > total {
-		return malformed("%d records of a TotalCount of %d", len(list), total)
-	}
-	for i, rec := range list {
-		if len(rec) == 0 || rec[0] != '{' {
-			return malformed("TelCdrList[%d] is not an object", i)
-		}
-	}
-	if list == nil {
-		list = []json.RawMessage{} // null: no records
+	list, fault := resp.TelCdrList.Records(size, total, "TelCdrList", "TotalCount")
+	if fault != "" {
+		return malformed("%s", fault)
 	}
 	return Page{TotalCount: int(total), Records: list, RequestID: reqID}, nil
 }

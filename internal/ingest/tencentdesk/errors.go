@@ -182,23 +182,9 @@ func success(env envelope, size int, reqID string, malformed func(string, ...any
 	if !ok || env.TotalCount[0] == '"' || total < 0 || total > 1<<40 {
 		return malformed("no TotalCount of 0 or more")
 	}
-	if !env.IMCdrList.Set {
-		return malformed("no IMCdrList array")
-	}
-	list := env.IMCdrList.List
-	if len(list) > size {
-		return malformed("%d records on a page of %d", len(list), size)
-	}
-	if int64(len(list)) > total {
-		return malformed("%d records of a TotalCount of %d", len(list), total)
-	}
-	for i, rec := range list {
-		if len(rec) == 0 || rec[0] != '{' {
-			return malformed("IMCdrList[%d] is not an object", i)
-		}
-	}
-	if list == nil {
-		list = []json.RawMessage{} // null: no records
+	list, fault := env.IMCdrList.Records(size, total, "IMCdrList", "TotalCount")
+	if fault != "" {
+		return malformed("%s", fault)
 	}
 	return Page{TotalCount: int(total), Records: list, RequestID: reqID}, nil
 }

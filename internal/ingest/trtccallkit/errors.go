@@ -184,23 +184,9 @@ func decode(status int, body []byte, size int) (Page, error) {
 	if !ok || d.TotalNum[0] == '"' || total < 0 || total > 1<<40 {
 		return malformed("no totalNum of 0 or more")
 	}
-	if !d.CallRecordList.Set {
-		return malformed("no callRecordList array")
-	}
-	list := d.CallRecordList.List
-	if len(list) > size {
-		return malformed("%d records on a page of %d", len(list), size)
-	}
-	if int64(len(list)) > total {
-		return malformed("%d records of a totalNum of %d", len(list), total)
-	}
-	for i, rec := range list {
-		if len(rec) == 0 || rec[0] != '{' {
-			return malformed("callRecordList[%d] is not an object", i)
-		}
-	}
-	if list == nil {
-		list = []json.RawMessage{} // null: no records
+	list, fault := d.CallRecordList.Records(size, total, "callRecordList", "totalNum")
+	if fault != "" {
+		return malformed("%s", fault)
 	}
 	return Page{TotalCount: int(total), Records: list, RequestID: reqID}, nil
 }

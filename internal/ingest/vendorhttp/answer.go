@@ -34,6 +34,33 @@ func (l *RawList) Split(b []byte, name string) error {
 	return nil
 }
 
+// Records checks the list as the page of a request for size records of
+// a window of total: there (null is no records), of at most size and at
+// most total elements, each an object. It returns the records, never
+// nil, or else why the answer is not the API's, naming the list name and
+// the count totalName.
+func (l RawList) Records(size int, total int64, name, totalName string) ([]json.RawMessage, string) {
+	if !l.Set {
+		return nil, "no " + name + " array"
+	}
+	list := l.List
+	if len(list) > size {
+		return nil, fmt.Sprintf("%d records on a page of %d", len(list), size)
+	}
+	if int64(len(list)) > total {
+		return nil, fmt.Sprintf("%d records of a %s of %d", len(list), totalName, total)
+	}
+	for i, rec := range list {
+		if len(rec) == 0 || rec[0] != '{' {
+			return nil, fmt.Sprintf("%s[%d] is not an object", name, i)
+		}
+	}
+	if list == nil {
+		list = []json.RawMessage{} // null: no records
+	}
+	return list, ""
+}
+
 // splitArray returns the elements of a valid JSON array, each trimmed.
 func splitArray(b []byte) []json.RawMessage {
 	list := []json.RawMessage{}

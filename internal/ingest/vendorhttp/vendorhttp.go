@@ -2,9 +2,9 @@
 // clients (internal/ingest/<vendor>) share: the *http.Client they send
 // with, the check of an endpoint, one exchange read in bounded memory,
 // the classification of an HTTP status, the bounds of a window, a JSON
-// array kept as its raw elements, and the text of an error. Each client
-// keeps its own *Error type: what fails here is a *Failure, which it
-// converts in a line.
+// array kept as its raw elements and checked as a page, and the text of
+// an error. Each client keeps its own *Error type: what fails here is a
+// *Failure, which it converts in a line.
 package vendorhttp
 
 import (

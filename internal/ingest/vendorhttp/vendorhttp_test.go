@@ -260,3 +260,38 @@ func TestErrorText(t *testing.T) {
 		}
 	}
 }
+
+func TestRecords(t *testing.T) {
+	for _, tc := range []struct {
+		name, body  string
+		size        int
+		total       int64
+		want, fault string
+	}{
+		{"a page", `{"list":[{"a":1},{"b":2}]}`, 2, 5, `[{"a":1},{"b":2}]`, ""},
+		{"null", `{"list":null}`, 2, 0, `[]`, ""},
+		{"empty", `{"list":[]}`, 2, 0, `[]`, ""},
+		{"absent", `{}`, 2, 0, "", "no list array"},
+		{"over the page", `{"list":[{},{},{}]}`, 2, 5, "", "3 records on a page of 2"},
+		{"over the total", `{"list":[{},{}]}`, 2, 1, "", "2 records of a count of 1"},
+		{"not an object", `{"list":[{},[1]]}`, 2, 5, "", "list[1] is not an object"},
+	} {
+		var v struct{ List list }
+		if err := json.Unmarshal([]byte(tc.body), &v); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		got, fault := v.List.Records(tc.size, tc.total, "list", "count")
+		if fault != tc.fault {
+			t.Errorf("%s: fault %q, want %q", tc.name, fault, tc.fault)
+		}
+		if tc.fault != "" {
+			if got != nil {
+				t.Errorf("%s: records %s with a fault", tc.name, got)
+			}
+			continue
+		}
+		if b, _ := json.Marshal(got); got == nil || string(b) != tc.want {
+			t.Errorf("%s: records %s, want %s", tc.name, b, tc.want)
+		}
+	}
+}
