@@ -47,50 +47,104 @@ func (e *exitError) Unwrap() error { return e.err }
 // vendor with a sync client, enabled or not, each job over store and
 // state (docs/design.md, Sync runs).
 func syncSources(cfg config.Config, store cdr.Store, state cdr.SyncState) ([]ingest.Source, error) {
-	formats := vendorFormats(cfg)
 	var out []ingest.Source
 	for i := range cfg.Tenants {
 		tn := &cfg.Tenants[i]
 		t := cdr.MustTenantID(tn.ID)
-		add := func(vendor string, src ingest.Source, err error) error {
-			if err != nil {
-				return fmt.Errorf("tenants[%d].%s.sync: %w", i, vendor, err)
+		blocks, err := blockSyncs(tn)
+		if err != nil {
+			return nil, fmt.Errorf("tenants[%d]: %w", i, err)
+		}
+		for _, b := range blocks {
+			src := syncSource(t, b.source, b.sync, mapping.NewFormats(b.decoding), store, state)
+			if b.maxWindow > 0 {
+				src.Job.MaxWindowRecords = min(src.Job.MaxWindowRecords, b.maxWindow)
+			}
+			if b.sync.Enabled {
+				if src.Job.Client, err = b.client(); err != nil {
+					return nil, fmt.Errorf("tenants[%d].%s.sync: %w", i, b.source, err)
+				}
 			}
 			out = append(out, src)
-			return nil
-		}
-		if b := tn.TencentCCC; b != nil {
-			src, err := tencentSource(t, b, formats[t], store, state)
-			if err := add(config.VendorTencentCCC, src, err); err != nil {
-				return nil, err
-			}
-		}
-		if b := tn.AliyunCCC; b != nil {
-			src, err := aliyunSource(t, b, formats[t], store, state)
-			if err := add(config.VendorAliyunCCC, src, err); err != nil {
-				return nil, err
-			}
-		}
-		if b := tn.TRTCCallKit; b != nil {
-			src, err := callKitSource(t, b, formats[t], store, state)
-			if err := add(config.VendorTRTCCallKit, src, err); err != nil {
-				return nil, err
-			}
-		}
-		if b := tn.TencentDesk; b != nil {
-			src, err := deskSource(t, b, formats[t], store, state)
-			if err := add(config.VendorTencentDesk, src, err); err != nil {
-				return nil, err
-			}
-		}
-		if b := tn.Laaffic; b != nil {
-			src, err := laafficSource(tn, t, b, store, state)
-			if err := add(config.VendorLaaffic, src, err); err != nil {
-				return nil, err
-			}
 		}
 	}
 	return out, nil
+}
+
+// blockSync is one vendor block's sync: its settings, the settings of its
+// decoder, its client (built only when enabled) and the most records a
+// window of its API can page through (0: no bound).
+type blockSync struct {
+	source    cdr.Source
+	sync      config.SyncCommon
+	decoding  mapping.Tenant
+	client    func() (ingest.Client, error)
+	maxWindow int
+}
+
+// blockSyncs are the syncs of tn's vendor blocks, in the order of
+// cdrhub.yaml's keys.
+func blockSyncs(tn *config.Tenant) ([]blockSync, error) {
+	m := mappingTenant(tn)
+	var out []blockSync
+	if b := tn.TencentCCC; b != nil {
+		out = append(out, blockSync{source: cdr.SourceTencentCCC, sync: b.Sync.SyncCommon, decoding: m, client: func() (ingest.Client, error) {
+			id, key, app := b.SyncCredential()
+			return engine(tcclient.New(tcclient.Config{Endpoint: b.Sync.Endpoint, Region: b.Sync.Region,
+				SecretID: id, SecretKey: key.Reveal(), SdkAppID: app, CAFile: b.Sync.CAFile}))
+		}})
+	}
+	if b := tn.TRTCCallKit; b != nil {
+		out = append(out, blockSync{source: cdr.SourceTRTCCallKit, sync: b.Sync.SyncCommon, decoding: m, client: func() (ingest.Client, error) {
+			app, identifier, key := b.SyncCredential()
+			return engine(callkitclient.New(callkitclient.Config{Endpoint: b.Sync.Endpoint, SdkAppID: app, Identifier: identifier,
+				Key: key.Reveal(), CAFile: b.Sync.CAFile}))
+		}})
+	}
+	if b := tn.AliyunCCC; b != nil {
+		// The API pages at most 100 pages of 100 records: a window holds no
+		// more (the configuration refuses a larger max_window_records).
+		out = append(out, blockSync{source: cdr.SourceAliyunCCC, sync: b.Sync.SyncCommon, decoding: m, maxWindow: aliclient.MaxWindowRecords,
+			client: func() (ingest.Client, error) {
+				instance, id, secret := b.SyncCredential()
+				return engine(aliclient.New(aliclient.Config{Endpoint: b.Sync.Endpoint, Region: b.Sync.Region, AccessKeyID: id,
+					AccessKeySecret: secret.Reveal(), InstanceID: instance, CAFile: b.Sync.CAFile}))
+			}})
+	}
+	if b := tn.Laaffic; b != nil {
+		// Its records carry local times of the upstream account's zone
+		// (sync.timezone, default the tenant's): the decoder reads them,
+		// and the client writes the query's times, in that zone.
+		lm := m
+		if b.Sync.Timezone != "" {
+			loc, err := time.LoadLocation(b.Sync.Timezone)
+			if err != nil {
+				return nil, fmt.Errorf("laaffic.sync.timezone: %w", err)
+			}
+			lm.Location = loc
+		}
+		out = append(out, blockSync{source: cdr.SourceLaaffic, sync: b.Sync.SyncCommon, decoding: lm, client: func() (ingest.Client, error) {
+			key, secret := b.SyncCredential()
+			return engine(laafficclient.New(laafficclient.Config{Endpoint: b.Sync.Endpoint, Path: b.Sync.Path, APIKey: key,
+				APISecret: secret.Reveal(), Location: lm.Location, CAFile: b.Sync.CAFile}))
+		}})
+	}
+	if b := tn.TencentDesk; b != nil {
+		out = append(out, blockSync{source: cdr.SourceTencentDesk, sync: b.Sync.SyncCommon, decoding: m, client: func() (ingest.Client, error) {
+			app, identifier, key := b.SyncCredential()
+			return engine(deskclient.New(deskclient.Config{Endpoint: b.Sync.Endpoint, SdkAppID: app, Identifier: identifier,
+				Key: key.Reveal(), CAFile: b.Sync.CAFile}))
+		}})
+	}
+	return out, nil
+}
+
+// engine is a vendor client as the sync engine drives it.
+func engine[C interface{ Engine() ingest.Client }](c C, err error) (ingest.Client, error) {
+	if err != nil {
+		return nil, err
+	}
+	return c.Engine(), nil
 }
 
 // syncSource is a source's schedule and job, but its client.
@@ -103,97 +157,6 @@ func syncSource(t cdr.TenantID, source cdr.Source, s config.SyncCommon, f mappin
 			MaxWindowRecords: s.MaxWindowRecords, RPS: s.RateLimit.RPS, Burst: s.RateLimit.Burst,
 		},
 	}
-}
-
-func tencentSource(t cdr.TenantID, b *config.TencentCCC, f mapping.Formats, store cdr.Store, state cdr.SyncState) (ingest.Source, error) {
-	src := syncSource(t, cdr.SourceTencentCCC, b.Sync.SyncCommon, f, store, state)
-	if !b.Sync.Enabled {
-		return src, nil
-	}
-	id, key, app := b.SyncCredential()
-	c, err := tcclient.New(tcclient.Config{Endpoint: b.Sync.Endpoint, Region: b.Sync.Region,
-		SecretID: id, SecretKey: key.Reveal(), SdkAppID: app, CAFile: b.Sync.CAFile})
-	if err != nil {
-		return src, err
-	}
-	src.Job.Client = c.Engine()
-	return src, nil
-}
-
-func aliyunSource(t cdr.TenantID, b *config.AliyunCCC, f mapping.Formats, store cdr.Store, state cdr.SyncState) (ingest.Source, error) {
-	src := syncSource(t, cdr.SourceAliyunCCC, b.Sync.SyncCommon, f, store, state)
-	// The API pages at most 100 pages of 100 records: a window must hold
-	// no more (the configuration refuses a larger max_window_records).
-	src.Job.MaxWindowRecords = min(src.Job.MaxWindowRecords, aliclient.MaxWindowRecords)
-	if !b.Sync.Enabled {
-		return src, nil
-	}
-	instance, id, secret := b.SyncCredential()
-	c, err := aliclient.New(aliclient.Config{Endpoint: b.Sync.Endpoint, Region: b.Sync.Region, AccessKeyID: id,
-		AccessKeySecret: secret.Reveal(), InstanceID: instance, CAFile: b.Sync.CAFile})
-	if err != nil {
-		return src, err
-	}
-	src.Job.Client = c.Engine()
-	return src, nil
-}
-
-func callKitSource(t cdr.TenantID, b *config.TRTCCallKit, f mapping.Formats, store cdr.Store, state cdr.SyncState) (ingest.Source, error) {
-	src := syncSource(t, cdr.SourceTRTCCallKit, b.Sync.SyncCommon, f, store, state)
-	if !b.Sync.Enabled {
-		return src, nil
-	}
-	app, identifier, key := b.SyncCredential()
-	c, err := callkitclient.New(callkitclient.Config{Endpoint: b.Sync.Endpoint, SdkAppID: app, Identifier: identifier,
-		Key: key.Reveal(), CAFile: b.Sync.CAFile})
-	if err != nil {
-		return src, err
-	}
-	src.Job.Client = c.Engine()
-	return src, nil
-}
-
-func deskSource(t cdr.TenantID, b *config.TencentDesk, f mapping.Formats, store cdr.Store, state cdr.SyncState) (ingest.Source, error) {
-	src := syncSource(t, cdr.SourceTencentDesk, b.Sync.SyncCommon, f, store, state)
-	if !b.Sync.Enabled {
-		return src, nil
-	}
-	app, identifier, key := b.SyncCredential()
-	c, err := deskclient.New(deskclient.Config{Endpoint: b.Sync.Endpoint, SdkAppID: app, Identifier: identifier,
-		Key: key.Reveal(), CAFile: b.Sync.CAFile})
-	if err != nil {
-		return src, err
-	}
-	src.Job.Client = c.Engine()
-	return src, nil
-}
-
-// laafficSource's records carry local times of the upstream account's
-// zone (sync.timezone, default the tenant's): its decoder reads them, and
-// its client writes the query's times, in that zone.
-func laafficSource(tn *config.Tenant, t cdr.TenantID, b *config.Laaffic, store cdr.Store, state cdr.SyncState) (ingest.Source, error) {
-	m := mappingTenant(tn)
-	zone := tn.Location()
-	if b.Sync.Timezone != "" {
-		loc, err := time.LoadLocation(b.Sync.Timezone)
-		if err != nil {
-			return ingest.Source{}, err
-		}
-		zone = loc
-	}
-	m.Location = zone
-	src := syncSource(t, cdr.SourceLaaffic, b.Sync.SyncCommon, mapping.NewFormats(m), store, state)
-	if !b.Sync.Enabled {
-		return src, nil
-	}
-	key, secret := b.SyncCredential()
-	c, err := laafficclient.New(laafficclient.Config{Endpoint: b.Sync.Endpoint, Path: b.Sync.Path, APIKey: key,
-		APISecret: secret.Reveal(), Location: zone, CAFile: b.Sync.CAFile})
-	if err != nil {
-		return src, err
-	}
-	src.Job.Client = c.Engine()
-	return src, nil
 }
 
 // leaseHolder names this process in the sync leases: its host, its PID
