@@ -78,11 +78,13 @@ const (
 
 // Config is the whole of cdrhub.yaml.
 type Config struct {
-	Server  Server   `yaml:"server"`
-	Storage Storage  `yaml:"storage"`
-	Admin   Admin    `yaml:"admin"`
-	Compat  Compat   `yaml:"compat"`
-	Tenants []Tenant `yaml:"tenants"`
+	Server  Server  `yaml:"server"`
+	Storage Storage `yaml:"storage"`
+	Admin   Admin   `yaml:"admin"`
+	Compat  Compat  `yaml:"compat"`
+	// Recordings configures the recording archive (recordings.go).
+	Recordings Recordings `yaml:"recordings"`
+	Tenants    []Tenant   `yaml:"tenants"`
 }
 
 // Server configures the HTTP listener.
@@ -140,6 +142,8 @@ type Tenant struct {
 	// Satisfaction maps source → raw value → score 1..5. After ApplyDefaults
 	// it holds DefaultSatisfaction, with each source the file names replaced.
 	Satisfaction map[string]map[string]int `yaml:"satisfaction"`
+	// Recordings is the tenant's part of the recording archive.
+	Recordings TenantRecordings `yaml:"recordings"`
 
 	TencentCCC  *TencentCCC  `yaml:"tencent_ccc"`
 	TRTCCallKit *TRTCCallKit `yaml:"trtc_callkit"`
@@ -434,6 +438,8 @@ func Default() Config {
 	return Config{
 		Server:  Server{Listen: DefaultListen},
 		Storage: Storage{Driver: DriverSQLite, Path: DefaultSQLitePath},
+		Recordings: Recordings{Store: RecordingStoreDir, MaxFileBytes: DefaultMaxFileBytes,
+			Interval: DefaultRecordingsInterval},
 	}
 }
 
@@ -455,6 +461,7 @@ func (c *Config) ApplyDefaults() {
 	if c.Storage.Driver == DriverSQLite {
 		setDefault(&c.Storage.Path, DefaultSQLitePath)
 	}
+	c.Recordings.applyDefaults()
 	for i := range c.Tenants {
 		c.Tenants[i].applyDefaults()
 	}
@@ -467,6 +474,7 @@ func (t *Tenant) applyDefaults() {
 		sat[src] = m
 	}
 	t.Satisfaction = sat
+	t.Recordings.applyDefaults()
 	if b := t.TencentCCC; b != nil {
 		b.RateLimit.setDefaults(20, 20)
 		b.Sync.setDefaults(DefaultTencentCCCEndpoint, DefaultTencentCCCHorizon, DefaultSyncRPS)

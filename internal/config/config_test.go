@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -55,6 +56,10 @@ func TestParseFull(t *testing.T) {
 		Storage: Storage{Driver: "sqlite", Path: "./cdrhub-data/cdrhub.db"},
 		Admin: Admin{Tokens: []Token{{Name: "ops", Token: "admin-token-S3cr3tA",
 			TokenFile: secretPath("cdrhub_admin_token")}}},
+		Recordings: Recordings{Store: "dir", Path: "/var/lib/cdrhub/recordings",
+			SigningKey: "recordings-signing-key-S3cr3tR-0123456789abcdef", SigningKeyFile: secretPath("recordings_key"),
+			MaxBytesPerSecondPerHost: 10 << 20, MaxFileBytes: 512 << 20, Interval: Duration(10 * time.Minute),
+			Expire: map[string]Duration{"tencent_ccc": Duration(90 * day)}},
 		Tenants: []Tenant{{
 			ID: "acme", Name: "ACME Customer Care", Timezone: "Asia/Shanghai",
 			Native: Native{Tokens: []Token{{Name: "pbx-importer", Token: "native-token-S3cr3tN",
@@ -64,6 +69,8 @@ func TestParseFull(t *testing.T) {
 				"aliyun_ccc":   {"1": 5, "2": 3, "3": 1},
 				"tencent_desk": {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5},
 			},
+			Recordings: TenantRecordings{Archive: true, Concurrency: 8, Retention: Duration(365 * day),
+				LinkTTL: Duration(30 * time.Minute)},
 			TencentCCC: &TencentCCC{
 				SDKAppID:  1400000000,
 				RateLimit: RateLimit{RPS: 20, Burst: 20},
@@ -132,8 +139,11 @@ tenants:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(Default(), Config{Server: c.Server, Storage: c.Storage}); diff != "" {
-		t.Errorf("server/storage defaults (-want +got):\n%s", diff)
+	if diff := cmp.Diff(Default(), Config{Server: c.Server, Storage: c.Storage, Recordings: c.Recordings}); diff != "" {
+		t.Errorf("server/storage/recordings defaults (-want +got):\n%s", diff)
+	}
+	if got := c.RecordingsDir(); got != filepath.Join("cdrhub-data", "recordings") {
+		t.Errorf("RecordingsDir: %q", got)
 	}
 	tn := c.TenantByID("small")
 	if tn == nil || c.TenantByID("nope") != nil {
@@ -431,5 +441,27 @@ tenants:
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("sync secrets (-want +got):\n%s", diff)
+	}
+}
+
+func TestRecordingsDefaults(t *testing.T) {
+	c := Default()
+	c.Storage = Storage{Driver: DriverSQLite, Path: "/var/lib/cdrhub/db.sqlite"}
+	if got := c.RecordingsDir(); got != "/var/lib/cdrhub/recordings" {
+		t.Errorf("beside SQLite: %q", got)
+	}
+	c.Storage = Storage{Driver: DriverPostgres, DSN: "postgres://x"}
+	if got := c.RecordingsDir(); got != DefaultRecordingsDir {
+		t.Errorf("with PostgreSQL: %q", got)
+	}
+	c.Recordings.Path = "/srv/audio"
+	if got := c.RecordingsDir(); got != "/srv/audio" {
+		t.Errorf("recordings.path: %q", got)
+	}
+	c.Recordings.Expire = map[string]Duration{"laaffic": Duration(day)}
+	for src, want := range map[string]time.Duration{"tencent_ccc": 90 * day, "laaffic": day, "aliyun_ccc": day, "trtc_callkit": 0, "native": 0} {
+		if got := c.Recordings.ExpireAfter(cdr.Source(src)); got != want {
+			t.Errorf("ExpireAfter(%s) = %v, want %v", src, got, want)
+		}
 	}
 }

@@ -145,6 +145,7 @@ func (c *Config) resolveFiles(baseDir string) error {
 	c.Server.TLS.CertFile = r.join(c.Server.TLS.CertFile)
 	c.Server.TLS.KeyFile = r.join(c.Server.TLS.KeyFile)
 	r.tokens("admin.tokens", c.Admin.Tokens)
+	r.secret("recordings.signing_key", &c.Recordings.SigningKey, &c.Recordings.SigningKeyFile)
 	for i := range c.Tenants {
 		r.tenant(fmt.Sprintf("tenants[%d]", i), &c.Tenants[i])
 	}

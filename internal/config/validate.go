@@ -62,6 +62,7 @@ func (c *Config) Validate() error {
 	v.server(&c.Server)
 	v.storage(&c.Storage)
 	v.tokens("admin.tokens", c.Admin.Tokens)
+	v.recordings(&c.Recordings)
 	ids := map[string]int{}
 	for i := range c.Tenants {
 		t := &c.Tenants[i]
@@ -265,6 +266,7 @@ func (v *validator) tenant(p string, i int, t *Tenant) {
 	}
 	v.tokens(p+".native.tokens", t.Native.Tokens)
 	v.satisfaction(p+".satisfaction", t.Satisfaction)
+	v.tenantRecordings(p+".recordings", &t.Recordings)
 	if b := t.TencentCCC; b != nil {
 		v.tencentCCC(p+".tencent_ccc", b)
 	}
