@@ -40,10 +40,10 @@ func RecordingFiles(r *Record) []FileRef {
 		}
 	}
 	for i, rec := range r.Recordings {
-		if rec.URL != "" {
-			add(fmt.Sprintf("recordings[%d].url", i), rec.URL, rec.CopyURL, false)
-		} else {
+		if rec.URL == "" && rec.CopyURL != "" {
 			add(fmt.Sprintf("recordings[%d].copy_url", i), rec.CopyURL, "", false)
+		} else {
+			add(fmt.Sprintf("recordings[%d].url", i), rec.URL, rec.CopyURL, false)
 		}
 		if rec.TranscriptURL != "" {
 			add(fmt.Sprintf("recordings[%d].transcript_url", i), rec.TranscriptURL, "", true)
