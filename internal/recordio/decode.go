@@ -32,7 +32,8 @@ func (e *LineError) Error() string {
 
 // Decode decodes one native record strictly: unknown fields and wrong types
 // are errors that name the field, and a record over maxSize bytes is
-// too_large. The server-owned fields raw, created_at and updated_at are
+// too_large. The server-owned fields raw, created_at, updated_at and files
+// (the recording archive's state, which GET /api/v1/records/{id} adds) are
 // dropped. A version given, 0 included, sets VersionSet: only an absent (or
 // null) version becomes the receive time. The LineError's Line is left for
 // the caller to set.
@@ -48,7 +49,8 @@ func Decode(b []byte, maxSize int) (*cdr.Record, *LineError) {
 	// is told from an absent one.
 	w := struct {
 		*cdr.Record
-		Version *int64 `json:"version"`
+		Version *int64          `json:"version"`
+		Files   json.RawMessage `json:"files"`
 	}{Record: r}
 	if err := dec.Decode(&w); err != nil {
 		le := jsonLineError(err)

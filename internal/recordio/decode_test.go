@@ -19,6 +19,7 @@ func TestDecode(t *testing.T) {
 	}{
 		{"valid", `{` + base + `}`, 1000, nil},
 		{"server-owned fields dropped", `{` + base + `,"raw":{"x":1},"created_at":5,"updated_at":6}`, 1000, nil},
+		{"the archive's files dropped", `{` + base + `,"files":[{"n":0,"of":"recordings[0].url","archived":true}]}`, 1000, nil},
 		{"unknown field", `{` + base + `,"start_time":1}`, 1000, &LineError{Code: "invalid", Field: "start_time"}},
 		{"wrong type", `{` + base + `,"caller":{"address":12}}`, 1000, &LineError{Code: "invalid", Field: "caller.address"}},
 		{"wrong type in a list", `{"participants":[{"seq":"x"}]}`, 1000, &LineError{Code: "invalid", Field: "participants.seq"}},
