@@ -72,4 +72,13 @@ func ValidKey(key string) bool {
 	return keyPattern.MatchString(key)
 }
 
+// CheckKey returns nil for a key Key returns, else an error with code
+// invalid: what every backend answers for a key it refuses.
+func CheckKey(key string) error {
+	if !ValidKey(key) {
+		return cdr.Errorf(cdr.EINVALID, "blob: invalid key %q", key)
+	}
+	return nil
+}
+
 var keyPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}/[0-9a-f]{2}/[0-9a-f]{64}$`)
