@@ -27,7 +27,7 @@ import (
 // env is an archive under test: a SQLite store, a Dir, a file server and
 // an Archiver on a fake clock.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	store *sqlstore.SQLite
 	blobs *blob.Dir
 	clk   *fakeClock
@@ -38,6 +38,7 @@ type env struct {
 
 	mu       sync.Mutex
 	handlers map[string]http.HandlerFunc // by path
+	fallback http.HandlerFunc            // the other paths; 404 when nil
 	requests []string                    // paths, in order
 	hits     map[string]int
 }
@@ -59,7 +60,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	e := &env{
 		t:        t,
 		store:    storetest.OpenSQLite(t, sqlstore.Options{}),
@@ -75,6 +76,9 @@ func newEnv(t *testing.T) *env {
 		e.requests = append(e.requests, r.URL.Path)
 		e.hits[r.URL.Path]++
 		h := e.handlers[r.URL.Path]
+		if h == nil {
+			h = e.fallback
+		}
 		e.mu.Unlock()
 		if h == nil {
 			http.NotFound(w, r)
