@@ -21,6 +21,8 @@ type Subject struct {
 	Pruner      cdr.Pruner
 	WriteProber cdr.WriteProber
 	SyncState   cdr.SyncState
+	Archive     cdr.Archive
+	Secrets     cdr.Secrets
 }
 
 // Backend opens stores of one database for tests.
@@ -46,14 +48,14 @@ func (b Backend) OpenSubject(t testing.TB, opt sqlstore.Options) Subject {
 var SQLite = Backend{Name: "sqlite", open: func(t testing.TB, opt sqlstore.Options) Subject {
 	t.Helper()
 	s := OpenSQLite(t, opt)
-	return Subject{Store: s, Pruner: s, WriteProber: s, SyncState: s}
+	return Subject{Store: s, Pruner: s, WriteProber: s, SyncState: s, Archive: s, Secrets: s}
 }}
 
 // Postgres is a new schema on the shared PostgreSQL test server.
 var Postgres = Backend{Name: "postgres", open: func(t testing.TB, opt sqlstore.Options) Subject {
 	t.Helper()
 	s := OpenPostgres(t, opt)
-	return Subject{Store: s, Pruner: s, WriteProber: s, SyncState: s}
+	return Subject{Store: s, Pruner: s, WriteProber: s, SyncState: s, Archive: s, Secrets: s}
 }}
 
 // OpenSQLite opens a new, empty SQLite store in t's temporary directory,

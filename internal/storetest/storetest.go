@@ -49,6 +49,20 @@ func Run(t *testing.T, newStore func(t *testing.T) Subject) {
 	t.Run("SyncLeases", func(t *testing.T) { testSyncLeases(t, subject(t).SyncState) })
 	t.Run("SyncLeaseRace", func(t *testing.T) { testSyncLeaseRace(t, subject(t).SyncState) })
 	t.Run("SyncZeroTenant", func(t *testing.T) { testSyncZeroTenant(t, subject(t).SyncState) })
+	archive := func(name string, test func(*testing.T, cdr.Store, cdr.Archive)) {
+		t.Run(name, func(t *testing.T) { s := subject(t); test(t, s.Store, s.Archive) })
+	}
+	archive("ArchivePlan", testArchivePlan)
+	archive("ArchivePlanMark", testArchivePlanMark)
+	archive("ArchiveDue", testArchiveDue)
+	archive("ArchiveStates", testArchiveStates)
+	archive("ArchivePrune", testArchivePrune)
+	archive("ArchiveDelete", testArchiveDelete)
+	archive("ArchiveCounts", testArchiveCounts)
+	archive("ArchiveIsolation", testArchiveIsolation)
+	archive("ArchiveZeroTenant", testArchiveZeroTenant)
+	archive("ArchiveRace", testArchiveRace)
+	t.Run("Secrets", func(t *testing.T) { testSecrets(t, subject(t).Secrets) })
 }
 
 var (
