@@ -150,6 +150,11 @@ type Archive interface {
 	// enough behind the clock (a minute). Shadows are planned like any
 	// record.
 	PlanFiles(ctx context.Context, t TenantID, upTo int64, limit int, expires func(*Record) int64) (n int, err error)
+	// PlanRecord brings the rows of one record's files in line with it as
+	// PlanFiles does, whatever the mark, with ExpiresAt expiresAt: for an
+	// upload to a record the planner has not reached (or never will, for a
+	// tenant that does not archive).
+	PlanRecord(ctx context.Context, t TenantID, rec *Record, expiresAt int64) error
 	// DueFiles returns t's pending files with NextAttemptAt ≤ now, whose
 	// files have a URL or a CopyURL, the earliest ExpiresAt first (unknown
 	// last), then by the record's start and the file number; at most

@@ -75,6 +75,10 @@ func table(ready Ready, reg *metrics.Registry, apis APIs) []route {
 			route{pattern: "POST /api/v1/records", api: "native", action: "upsert_records", handler: n.UpsertRecords()},
 			route{pattern: "GET /api/v1/records", api: "native", action: "list_records", handler: n.ListRecords()},
 			route{pattern: "GET /api/v1/records/{id}", api: "native", action: "get_record", handler: n.GetRecord()},
+			// GET also takes HEAD. A GET with a signature needs no token.
+			route{pattern: "GET /api/v1/records/{id}/recordings/{n}", api: "native", action: "get_recording", handler: n.GetRecording()},
+			route{pattern: "PUT /api/v1/records/{id}/recordings/{n}", api: "native", action: "put_recording", handler: n.PutRecording()},
+			route{pattern: "POST /api/v1/records/{id}/recordings/{n}/link", api: "native", action: "link_recording", handler: n.LinkRecording()},
 		)
 		if apis.Sync != nil {
 			rs = append(rs, route{pattern: "GET /api/v1/sync", api: "native", action: "sync_status", handler: n.SyncStatus(apis.Sync)})

@@ -100,6 +100,15 @@ func SetPrincipal(ctx context.Context, tenant, principal string) {
 	}
 }
 
+// PrincipalOf returns what SetPrincipal recorded for ctx's request: "" for
+// both when no credential was verified or ctx has no label holder.
+func PrincipalOf(ctx context.Context) (tenant, principal string) {
+	if l := routeLabels(ctx); l != nil {
+		return l.Principal()
+	}
+	return "", ""
+}
+
 // Principal returns what SetPrincipal recorded: "" for both when no
 // credential was verified.
 func (l *RouteLabels) Principal() (tenant, principal string) {

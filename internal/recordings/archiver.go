@@ -347,11 +347,7 @@ func (r *run) archived(ctx context.Context, f cdr.ArchiveFile, sf cdr.StoredFile
 		return nil
 	}
 	// The file's previous copy, unless another row names it.
-	inUse, err := r.State.BlobInUse(ctx, r.t, prev)
-	if err == nil && !inUse {
-		err = r.Blobs.Delete(ctx, prev)
-	}
-	if err != nil {
+	if err := DeleteUnused(ctx, r.State, r.Blobs, r.t, prev); err != nil {
 		r.log.WarnContext(ctx, "recordings: deleting a replaced copy", "tenant", r.t.String(),
 			"record", f.RecordID, "n", f.N, "key", prev, "err", err)
 	}
@@ -520,4 +516,14 @@ func statusError(resp *http.Response) *Error {
 		reason = ReasonHTTP5xx
 	}
 	return newError(reason, "HTTP "+resp.Status, nil)
+}
+
+// DeleteUnused deletes t's blob under key unless a row of the archive still
+// names it: the previous copy of a file archived again.
+func DeleteUnused(ctx context.Context, state cdr.Archive, blobs blob.Store, t cdr.TenantID, key string) error {
+	inUse, err := state.BlobInUse(ctx, t, key)
+	if err != nil || inUse {
+		return err
+	}
+	return blobs.Delete(ctx, key)
 }

@@ -58,6 +58,16 @@ func (s *Postgres) PlanFiles(ctx context.Context, t cdr.TenantID, upTo int64, li
 	return s.archive().planFiles(ctx, t, upTo, limit, expires)
 }
 
+// PlanRecord brings the rows of one record's files in line with it.
+func (s *SQLite) PlanRecord(ctx context.Context, t cdr.TenantID, rec *cdr.Record, expiresAt int64) error {
+	return s.archive().planRecord(ctx, t, rec, expiresAt)
+}
+
+// PlanRecord brings the rows of one record's files in line with it.
+func (s *Postgres) PlanRecord(ctx context.Context, t cdr.TenantID, rec *cdr.Record, expiresAt int64) error {
+	return s.archive().planRecord(ctx, t, rec, expiresAt)
+}
+
 // DueFiles returns t's pending files due at now, in the order to fetch them.
 func (s *SQLite) DueFiles(ctx context.Context, t cdr.TenantID, now int64, limit int) ([]cdr.ArchiveFile, error) {
 	return s.archive().dueFiles(ctx, t, now, limit)
@@ -340,6 +350,24 @@ func (s archiveSQL) planFiles(ctx context.Context, t cdr.TenantID, upTo int64, l
 		return 0, err
 	}
 
+	if err := s.writePlanned(ctx, tx, t, recs); err != nil {
+		return 0, err
+	}
+	last := recs[len(recs)-1]
+	if _, err := tx.ExecContext(ctx, s.d.rebind(`UPDATE archive_marks SET updated_at = ?, record_id = ? WHERE tenant_id = ?`),
+		last.updatedAt, last.id, t.String()); err != nil {
+		return 0, s.d.formatError(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, s.d.formatError(err)
+	}
+	return len(recs), nil
+}
+
+// writePlanned brings the rows of recs' files in line with their records
+// (fileUpsert), planChunk rows a statement, and deletes the pending rows of
+// numbers past a record's files.
+func (s archiveSQL) writePlanned(ctx context.Context, tx *sql.Tx, t cdr.TenantID, recs []plannedRecord) error {
 	// The rows, in record order, planChunk at a time.
 	var args []any
 	flush := func() error {
@@ -366,7 +394,7 @@ func (s archiveSQL) planFiles(ctx context.Context, t cdr.TenantID, upTo int64, l
 			args = append(args, t.String(), r.id, f.N, string(r.source), f.Of, f.URL, f.CopyURL, transcript, r.startAt, r.expiresAt)
 			if len(args) == planChunk*fileRowArgs {
 				if err := flush(); err != nil {
-					return 0, err
+					return err
 				}
 			}
 		}
@@ -375,7 +403,7 @@ func (s archiveSQL) planFiles(ctx context.Context, t cdr.TenantID, upTo int64, l
 		}
 	}
 	if err := flush(); err != nil {
-		return 0, err
+		return err
 	}
 	// The pending rows of numbers past a record's files, along the
 	// primary key: "pending" is written as no other state, so that no
@@ -386,19 +414,11 @@ func (s archiveSQL) planFiles(ctx context.Context, t cdr.TenantID, upTo int64, l
 			if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM archive_files
 				WHERE tenant_id = ? AND n >= ? AND record_id IN (`+placeholders(len(chunk))+`)
 					AND state NOT IN ('archived', 'given_up', 'pruned')`), a...); err != nil {
-				return 0, s.d.formatError(err)
+				return s.d.formatError(err)
 			}
 		}
 	}
-	last := recs[len(recs)-1]
-	if _, err := tx.ExecContext(ctx, s.d.rebind(`UPDATE archive_marks SET updated_at = ?, record_id = ? WHERE tenant_id = ?`),
-		last.updatedAt, last.id, t.String()); err != nil {
-		return 0, s.d.formatError(err)
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, s.d.formatError(err)
-	}
-	return len(recs), nil
+	return nil
 }
 
 func anys(ss []string) []any {
@@ -435,6 +455,26 @@ func (s archiveSQL) plannedRecords(ctx context.Context, tx *sql.Tx, t cdr.Tenant
 		recs = append(recs, p)
 	}
 	return recs, s.d.formatError(rows.Err())
+}
+
+// planRecord is PlanRecord: rec's rows brought in line in one transaction.
+func (s archiveSQL) planRecord(ctx context.Context, t cdr.TenantID, rec *cdr.Record, expiresAt int64) error {
+	if t.IsZero() {
+		return cdr.ErrNoTenant
+	}
+	if !storable(rec.ID) {
+		return cdr.Errorf(cdr.EINVALID, "record id %q", rec.ID)
+	}
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return s.d.formatError(err)
+	}
+	defer tx.Rollback()
+	p := plannedRecord{id: rec.ID, source: rec.Source, startAt: rec.StartAt, expiresAt: max(expiresAt, 0), files: cdr.RecordingFiles(rec)}
+	if err := s.writePlanned(ctx, tx, t, []plannedRecord{p}); err != nil {
+		return err
+	}
+	return s.d.formatError(tx.Commit())
 }
 
 func (s archiveSQL) dueFiles(ctx context.Context, t cdr.TenantID, now int64, limit int) ([]cdr.ArchiveFile, error) {

@@ -42,6 +42,7 @@ type API struct {
 	limits  Limits
 	now     func() time.Time
 	formats map[cdr.TenantID]mapping.Formats
+	rec     *Recordings // nil: no recording archive
 }
 
 type principal struct {

@@ -223,6 +223,12 @@ func (a *API) getRecord(w http.ResponseWriter, r *http.Request) error {
 	if include != "raw" {
 		rec.Raw = nil
 	}
-	httpx.WriteJSON(w, r, http.StatusOK, rec)
+	out := recordWithFiles{Record: rec}
+	if a.rec != nil {
+		if out.Files, err = a.files(r, t, rec); err != nil {
+			return err
+		}
+	}
+	httpx.WriteJSON(w, r, http.StatusOK, out)
 	return nil
 }

@@ -18,7 +18,26 @@ type SyncReporter interface {
 
 // SyncResponse is the body of GET /api/v1/sync.
 type SyncResponse struct {
-	Sources []ingest.SourceStatus `json:"sources"`
+	Sources []SourceView `json:"sources"`
+}
+
+// SourceView is one sync source, with its recording archive when the
+// archive is configured.
+type SourceView struct {
+	ingest.SourceStatus
+	Recordings *RecordingCounts `json:"recordings,omitempty"`
+}
+
+// RecordingCounts is the archive of a source's records: files pending (the
+// backlog), archived (and their bytes), given up and pruned, and when the
+// oldest pending file expires at the vendor.
+type RecordingCounts struct {
+	Pending      int64 `json:"pending"`
+	Archived     int64 `json:"archived"`
+	Bytes        int64 `json:"bytes"`
+	GivenUp      int64 `json:"given_up"`
+	Pruned       int64 `json:"pruned"`
+	OldestExpiry int64 `json:"oldest_expiry,omitempty"` // ms
 }
 
 // SyncStatus serves GET /api/v1/sync: the status of the sync sources of
@@ -30,13 +49,19 @@ func (a *API) SyncStatus(rep SyncReporter) http.Handler {
 		if err != nil {
 			return err
 		}
-		out := SyncResponse{Sources: []ingest.SourceStatus{}}
+		out := SyncResponse{Sources: []SourceView{}}
 		for _, t := range tenants {
 			st, err := rep.Status(r.Context(), t)
 			if err != nil {
 				return err
 			}
-			out.Sources = append(out.Sources, st...)
+			counts, err := a.archiveCounts(r, t)
+			if err != nil {
+				return err
+			}
+			for _, s := range st {
+				out.Sources = append(out.Sources, SourceView{SourceStatus: s, Recordings: counts[cdr.Source(s.Source)]})
+			}
 		}
 		httpx.WriteJSON(w, r, http.StatusOK, out)
 		return nil
@@ -57,4 +82,22 @@ func (a *API) syncTenants(r *http.Request) ([]cdr.TenantID, error) {
 	}
 	slices.SortFunc(all, func(x, y cdr.TenantID) int { return strings.Compare(x.String(), y.String()) })
 	return all, nil
+}
+
+// archiveCounts returns t's archive counts by source; none without an
+// archive.
+func (a *API) archiveCounts(r *http.Request, t cdr.TenantID) (map[cdr.Source]*RecordingCounts, error) {
+	if a.rec == nil {
+		return nil, nil
+	}
+	cs, err := a.rec.State.ArchiveCounts(r.Context(), t)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[cdr.Source]*RecordingCounts, len(cs))
+	for _, c := range cs {
+		m[c.Source] = &RecordingCounts{Pending: c.Pending, Archived: c.Archived, Bytes: c.Bytes,
+			GivenUp: c.GivenUp, Pruned: c.Pruned, OldestExpiry: c.OldestExpiry}
+	}
+	return m, nil
 }
