@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"sync"
 	"time"
@@ -69,6 +71,10 @@ type Archiver struct {
 	Now     func() time.Time
 	Log     *slog.Logger // discarded when nil
 	Metrics *Metrics     // nil records nothing
+	// AllowNetworks admits addresses the default client refuses
+	// (loopback, link-local, reserved: dial.go), e.g. a PBX on the same
+	// host. Unused when HTTP is set.
+	AllowNetworks []netip.Prefix
 	// MaxBytesPerSecondPerHost bounds the rate files are read from one
 	// host (the URL's), across every tenant and goroutine; 0 is no bound.
 	MaxBytesPerSecondPerHost int64
@@ -120,7 +126,7 @@ func (a *Archiver) init() {
 	a.once.Do(func() {
 		a.client = a.HTTP
 		if a.client == nil {
-			a.client = NewClient()
+			a.client = NewClient(a.AllowNetworks)
 		}
 		a.limits = &hostLimits{rate: a.MaxBytesPerSecondPerHost}
 		a.log = a.Log
@@ -135,9 +141,12 @@ var errRedirect = errors.New("redirect refused")
 // NewClient returns the default client of an Archiver: timeouts on
 // connecting and on the response's header (the body is bounded by the
 // Archiver's FileTimeout), at most MaxRedirects redirects, to http and
-// https only.
-func NewClient() *http.Client {
+// https only, and no connection to a loopback, link-local or reserved
+// address unless allow lists it (dial.go).
+func NewClient(allow []netip.Prefix) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: dialControl(allow)}
+	tr.DialContext = d.DialContext
 	tr.ResponseHeaderTimeout = 30 * time.Second
 	tr.MaxIdleConnsPerHost = 16
 	return &http.Client{

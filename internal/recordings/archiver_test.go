@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -95,6 +96,8 @@ func newEnv(t testing.TB) *env {
 		Metrics:      NewMetrics(e.reg),
 		RetryBackoff: time.Millisecond,
 		FileTimeout:  5 * time.Second,
+		// The test's server is on loopback, which is refused by default.
+		AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 	}
 	return e
 }

@@ -25,18 +25,19 @@ const (
 	ReasonHTTP403        = "http_403"
 	ReasonHTTP410        = "http_410"
 	ReasonHTTP5xx        = "http_5xx"
-	ReasonHTTPOther      = "http_other" // any other status outside 2xx
-	ReasonTimeout        = "timeout"    // the file took longer than its timeout
-	ReasonNetwork        = "network"    // a connection or read error
-	ReasonRedirect       = "redirect"   // too many redirects, or one to a scheme other than http(s)
-	ReasonBadURL         = "bad_url"    // the URL does not parse or is not http(s)
+	ReasonHTTPOther      = "http_other"      // any other status outside 2xx
+	ReasonTimeout        = "timeout"         // the file took longer than its timeout
+	ReasonNetwork        = "network"         // a connection or read error
+	ReasonRedirect       = "redirect"        // too many redirects, or one to a scheme other than http(s)
+	ReasonBadURL         = "bad_url"         // the URL does not parse or is not http(s)
+	ReasonAddress        = "address_refused" // the host is loopback, link-local or reserved (dial.go)
 )
 
 // Reasons lists every reason, for metric series created up front.
 var Reasons = []string{
 	ReasonEmpty, ReasonTruncated, ReasonLengthMismatch, ReasonTooLarge, ReasonNotMedia,
 	ReasonHTTP404, ReasonHTTP403, ReasonHTTP410, ReasonHTTP5xx, ReasonHTTPOther,
-	ReasonTimeout, ReasonNetwork, ReasonRedirect, ReasonBadURL,
+	ReasonTimeout, ReasonNetwork, ReasonRedirect, ReasonBadURL, ReasonAddress,
 }
 
 // Error is a failure to fetch or store a file: a stable Reason and a
@@ -62,7 +63,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // 403, 410), is not media, or is too large. Others are transient.
 func (e *Error) Permanent() bool {
 	switch e.Reason {
-	case ReasonHTTP404, ReasonHTTP403, ReasonHTTP410, ReasonNotMedia, ReasonTooLarge, ReasonBadURL:
+	case ReasonHTTP404, ReasonHTTP403, ReasonHTTP410, ReasonNotMedia, ReasonTooLarge, ReasonBadURL, ReasonAddress:
 		return true
 	}
 	return false

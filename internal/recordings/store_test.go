@@ -253,7 +253,7 @@ func (b neverEnding) Read(p []byte) (int, error) {
 
 func TestPermanent(t *testing.T) {
 	perm := map[string]bool{ReasonHTTP404: true, ReasonHTTP403: true, ReasonHTTP410: true,
-		ReasonNotMedia: true, ReasonTooLarge: true, ReasonBadURL: true}
+		ReasonNotMedia: true, ReasonTooLarge: true, ReasonBadURL: true, ReasonAddress: true}
 	for _, r := range Reasons {
 		err := error(&Error{Reason: r})
 		if got := Permanent(err); got != perm[r] {
