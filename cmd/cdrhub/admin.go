@@ -14,12 +14,13 @@ import (
 )
 
 // openAdmin opens the configured database for a maintenance command.
-func openAdmin(ctx context.Context, configFlag string, env *environ) (*database, error) {
+func openAdmin(ctx context.Context, configFlag string, env *environ) (config.Config, *database, error) {
 	cfg, err := config.LoadEnv(config.Path(configFlag, env.getenv), env.getenv)
 	if err != nil {
-		return nil, err
+		return cfg, nil, err
 	}
-	return openStore(ctx, cfg.Storage, sqlstore.Options{Lean: true, Readers: 2}, slog.New(slog.DiscardHandler))
+	db, err := openStore(ctx, cfg.Storage, sqlstore.Options{Lean: true, Readers: 2}, slog.New(slog.DiscardHandler))
+	return cfg, db, err
 }
 
 func runMigrate(ctx context.Context, args []string, env *environ) error {
@@ -38,7 +39,7 @@ func runMigrate(ctx context.Context, args []string, env *environ) error {
 	}
 	// Opening a store migrates it; what the open applied is what the
 	// schema version moved past.
-	db, err := openAdmin(ctx, *configPath, env)
+	_, db, err := openAdmin(ctx, *configPath, env)
 	if err != nil {
 		return err
 	}
@@ -74,11 +75,15 @@ func runPrune(ctx context.Context, args []string, env *environ) error {
 	if err != nil {
 		return fmt.Errorf("prune: --before: %w", err)
 	}
-	db, err := openAdmin(ctx, *configPath, env)
+	cfg, db, err := openAdmin(ctx, *configPath, env)
 	if err != nil {
 		return err
 	}
 	defer db.store.Close()
+	arch, err := openArchive(cfg, db, nil, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
 	var tenants []cdr.TenantID
 	if *tenant != "" {
 		t, err := cdr.NewTenantID(*tenant)
@@ -102,8 +107,19 @@ func runPrune(ctx context.Context, args []string, env *environ) error {
 				return err
 			}
 			n = int64(c)
-		} else if n, err = db.pruner.Prune(ctx, t, cutoff); err != nil {
-			return fmt.Errorf("prune %s: %w (%d deleted before the error)", t, err, total+n)
+		} else {
+			// The records' archived files first: a crash in between
+			// leaves records without files, never files without records.
+			files, err := arch.remove(ctx, t, cutoff, db.archive.DeleteFiles)
+			if err != nil {
+				return fmt.Errorf("prune %s: their recordings: %w (%d records deleted before)", t, err, total)
+			}
+			if files > 0 {
+				fmt.Fprintf(env.stdout, "%s: deleted the archive's rows of %d recording files\n", t, files)
+			}
+			if n, err = db.pruner.Prune(ctx, t, cutoff); err != nil {
+				return fmt.Errorf("prune %s: %w (%d deleted before the error)", t, err, total+n)
+			}
 		}
 		total += n
 		fmt.Fprintf(env.stdout, "%s: %s %d records before %s\n", t, verb, n, time.UnixMilli(cutoff).UTC().Format(time.RFC3339))

@@ -8,6 +8,7 @@
 //	cdrhub import|export [flags]
 //	cdrhub migrate [--config FILE]
 //	cdrhub prune --before DATE [--tenant ID] [--dry-run] [--config FILE]
+//	cdrhub recordings sync [--config FILE] [--tenant ID]
 //	cdrhub usersig --tenant ID [--config FILE] [--identifier ID] [--expire DURATION]
 //	cdrhub usersig --sdk-app-id N [--key KEY] [--identifier ID] [--expire DURATION]
 //	cdrhub version
@@ -69,7 +70,8 @@ var commands = []command{
 	{"import", "import records from NDJSON or JSON files", runImport},
 	{"export", "export records as NDJSON or CSV", runExport},
 	{"migrate", "bring the database schema up to date", runMigrate},
-	{"prune", "delete records older than a date (retention)", runPrune},
+	{"prune", "delete records older than a date, and their archived recordings (retention)", runPrune},
+	{"recordings", "copy the recordings the records point at into the archive once (recordings sync)", runRecordings},
 	{"usersig", "print a UserSig for a tenant's or a given IM application (TUICallKit, Desk)", runUserSig},
 	{"version", "print the version", runVersion},
 }

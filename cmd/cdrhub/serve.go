@@ -93,6 +93,15 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 	for t, f := range vendorFormats(cfg) {
 		api.SetFormats(t, f)
 	}
+	arch, err := openArchive(cfg, db, reg, log)
+	if err != nil {
+		return err
+	}
+	recAPI, err := arch.api(ctx, db.secrets)
+	if err != nil {
+		return err
+	}
+	api.SetRecordings(recAPI)
 	tencent, err := tencentccc.New(store, tencentTenants(cfg))
 	if err != nil {
 		return err
@@ -131,15 +140,21 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 	}
 	// Sync runs until ctx ends, as the listener does; a run in progress
 	// then stops and records how far it got before the store closes.
+	// So does the recording archive's job.
 	syncCtx, stopSync := context.WithCancel(ctx)
-	synced := make(chan struct{})
+	synced, archived := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(synced)
 		runner.Loop(syncCtx)
 	}()
+	go func() {
+		defer close(archived)
+		arch.loop(syncCtx)
+	}()
 	err = srv.Serve(ctx, shutdownGrace)
 	stopSync()
 	<-synced
+	<-archived
 	return err
 }
 
@@ -148,11 +163,13 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 // sqlstore stores implement in full. Each capability is passed explicitly to
 // what needs it, never found by a type assertion on the Store.
 type database struct {
-	store  cdr.Store
-	pruner cdr.Pruner
-	prober cdr.WriteProber
-	schema cdr.SchemaVersioner
-	sync   cdr.SyncState
+	store   cdr.Store
+	pruner  cdr.Pruner
+	prober  cdr.WriteProber
+	schema  cdr.SchemaVersioner
+	sync    cdr.SyncState
+	archive cdr.Archive
+	secrets cdr.Secrets
 }
 
 func openStore(ctx context.Context, st config.Storage, opt sqlstore.Options, log *slog.Logger) (*database, error) {
@@ -163,7 +180,7 @@ func openStore(ctx context.Context, st config.Storage, opt sqlstore.Options, log
 		if err != nil {
 			return nil, err
 		}
-		return &database{store: s, pruner: s, prober: s, schema: s, sync: s}, nil
+		return &database{store: s, pruner: s, prober: s, schema: s, sync: s, archive: s, secrets: s}, nil
 	case "postgres":
 		// The DSN may hold a password: it is not logged.
 		log.Info("opening database", "driver", "postgres")
@@ -171,7 +188,7 @@ func openStore(ctx context.Context, st config.Storage, opt sqlstore.Options, log
 		if err != nil {
 			return nil, err
 		}
-		return &database{store: s, pruner: s, prober: s, schema: s, sync: s}, nil
+		return &database{store: s, pruner: s, prober: s, schema: s, sync: s, archive: s, secrets: s}, nil
 	}
 	return nil, fmt.Errorf("storage.driver %q: want sqlite or postgres", st.Driver)
 }

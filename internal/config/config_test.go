@@ -58,7 +58,7 @@ func TestParseFull(t *testing.T) {
 			TokenFile: secretPath("cdrhub_admin_token")}}},
 		Recordings: Recordings{Store: "dir", Path: "/var/lib/cdrhub/recordings",
 			SigningKey: "recordings-signing-key-S3cr3tR-0123456789abcdef", SigningKeyFile: secretPath("recordings_key"),
-			MaxBytesPerSecondPerHost: 10 << 20, MaxFileBytes: 512 << 20, Interval: Duration(10 * time.Minute),
+			AllowNetworks: []string{"127.0.0.0/8"}, MaxBytesPerSecondPerHost: 10 << 20, MaxFileBytes: 512 << 20, Interval: Duration(10 * time.Minute),
 			Expire: map[string]Duration{"tencent_ccc": Duration(90 * day)}},
 		Tenants: []Tenant{{
 			ID: "acme", Name: "ACME Customer Care", Timezone: "Asia/Shanghai",
@@ -459,9 +459,7 @@ func TestRecordingsDefaults(t *testing.T) {
 		t.Errorf("recordings.path: %q", got)
 	}
 	c.Recordings.Expire = map[string]Duration{"laaffic": Duration(day)}
-	for src, want := range map[string]time.Duration{"tencent_ccc": 90 * day, "laaffic": day, "aliyun_ccc": day, "trtc_callkit": 0, "native": 0} {
-		if got := c.Recordings.ExpireAfter(cdr.Source(src)); got != want {
-			t.Errorf("ExpireAfter(%s) = %v, want %v", src, got, want)
-		}
+	if got := c.Recordings.ExpiryOverrides(); len(got) != 1 || got[cdr.SourceLaaffic] != day {
+		t.Errorf("ExpiryOverrides: %v", got)
 	}
 }

@@ -19,6 +19,7 @@ const (
 	// PostgreSQL; with SQLite it is "recordings" beside the database file.
 	DefaultRecordingsDir      = "./cdrhub-data/recordings"
 	DefaultRecordingsInterval = Duration(5 * time.Minute)
+	DefaultRecordingsSettle   = Duration(time.Minute)
 	DefaultMaxFileBytes       = int64(1 << 30)
 	DefaultArchiveConcurrency = 4
 	MaxArchiveConcurrency     = 32
@@ -49,6 +50,13 @@ type Recordings struct {
 	MaxFileBytes int64 `yaml:"max_file_bytes"`
 	// Interval is how often serve runs the archive job.
 	Interval Duration `yaml:"interval"`
+	// Settle: a run plans the records written at least this long ago, so
+	// that writes still in flight commit first (nil: DefaultRecordingsSettle).
+	Settle *Duration `yaml:"settle"`
+	// AllowNetworks are CIDRs files may be fetched from although they are
+	// loopback, link-local or reserved (refused by default: a record's URL
+	// must not reach cdrhub's host or a cloud metadata service).
+	AllowNetworks []string `yaml:"allow_networks"`
 	// Expire overrides, per source, how long after a call's start the
 	// vendor deletes its recordings (the archive takes the oldest-expiring
 	// first).
@@ -104,6 +112,7 @@ func (v *validator) recordings(r *Recordings) {
 	if n := len(r.SigningKey.Reveal()); n > 0 && n < MinSigningKeyLen {
 		v.fail(p+".signing_key", ErrInvalidValue, fmt.Sprintf("at least %d bytes", MinSigningKeyLen))
 	}
+	v.cidrs(p+".allow_networks", r.AllowNetworks)
 	if r.MaxBytesPerSecondPerHost < 0 {
 		v.fail(p+".max_bytes_per_second_per_host", ErrInvalidValue, "negative")
 	}
@@ -112,6 +121,9 @@ func (v *validator) recordings(r *Recordings) {
 	}
 	if r.Interval < Duration(time.Second) {
 		v.fail(p+".interval", ErrInvalidValue, "at least 1s")
+	}
+	if r.Settle != nil && *r.Settle < 0 {
+		v.fail(p+".settle", ErrInvalidValue, "negative duration")
 	}
 	for _, src := range slices.Sorted(maps.Keys(r.Expire)) {
 		if !knownSource(src) || src == string(cdr.SourceNative) {
@@ -134,23 +146,23 @@ func (v *validator) tenantRecordings(p string, r *TenantRecordings) {
 	}
 }
 
-// ExpireAfter returns how long after a call's start a source's vendor
-// deletes its recordings: recordings.expire, else the vendor's documented
-// time (Tencent CCC 90 days, laaffic 60 days, an Alibaba signed link one
-// day), else 0 (unknown).
-func (r *Recordings) ExpireAfter(src cdr.Source) time.Duration {
-	if d, ok := r.Expire[string(src)]; ok {
-		return d.Std()
+// SettleDuration is Settle, or its default.
+func (r *Recordings) SettleDuration() time.Duration {
+	if r.Settle == nil {
+		return DefaultRecordingsSettle.Std()
 	}
-	return DefaultRecordingExpiry[src]
+	return r.Settle.Std()
 }
 
-// DefaultRecordingExpiry is how long after a call's start each vendor
-// deletes (or stops serving) its recordings.
-var DefaultRecordingExpiry = map[cdr.Source]time.Duration{
-	cdr.SourceTencentCCC: 90 * 24 * time.Hour,
-	cdr.SourceLaaffic:    60 * 24 * time.Hour,
-	cdr.SourceAliyunCCC:  24 * time.Hour,
+// ExpiryOverrides returns recordings.expire by source: how long after a
+// call's start each listed vendor deletes its recordings. The sources it
+// does not list keep the archive's defaults (recordings.DefaultExpiry).
+func (r *Recordings) ExpiryOverrides() map[cdr.Source]time.Duration {
+	m := make(map[cdr.Source]time.Duration, len(r.Expire))
+	for src, d := range r.Expire {
+		m[cdr.Source(src)] = d.Std()
+	}
+	return m
 }
 
 func vendorSources() []string {
