@@ -329,6 +329,38 @@ func testArchivePlanMark(t *testing.T, s cdr.Store, a cdr.Archive) {
 	}
 }
 
+// testArchivePlanRecord: PlanRecord plans one record whatever the mark,
+// for an upload: its rows exist at once, the mark does not move, and a
+// later PlanFiles of the same record changes nothing archived.
+func testArchivePlanRecord(t *testing.T, s cdr.Store, a cdr.Archive) {
+	r := withRecordings(cdr.SourceNative, "pbx", base, "", "https://v/pbx2.wav")
+	put(t, s, tenant, base+1000, r)
+	rec, err := s.FindRecordByID(ctx, tenant, id(tenant, "pbx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.PlanRecord(ctx, tenant, rec, base+5000); err != nil {
+		t.Fatal(err)
+	}
+	fs := recordFiles(t, a, tenant, rec.ID)
+	if len(fs) != 2 || fs[0].URL != "" || fs[1].URL != "https://v/pbx2.wav" || fs[0].ExpiresAt != base+5000 || fs[0].State != cdr.FilePending {
+		t.Fatalf("rows after PlanRecord: %+v", fs)
+	}
+	setArchived(t, a, tenant, rec.ID, 0, stored(tenant, "uploaded"))
+	if n := plan(t, a, tenant, base+2000, 0); n != 1 {
+		t.Errorf("PlanFiles read %d records, want 1: PlanRecord moved the mark", n)
+	}
+	if f := archiveFile(t, a, tenant, rec.ID, 0); f.State != cdr.FileArchived {
+		t.Errorf("the uploaded file after PlanFiles: %+v", f)
+	}
+	if err := a.PlanRecord(ctx, other, rec, 0); err != nil {
+		t.Fatal(err)
+	}
+	if fs := recordFiles(t, a, tenant, rec.ID); len(fs) != 2 || fs[0].State != cdr.FileArchived {
+		t.Errorf("another tenant's PlanRecord changed ours: %+v", fs)
+	}
+}
+
 // testArchiveDue: DueFiles lists pending files with a URL due at now, the
 // earliest known expiry first, unknown expiry last, then by start, record
 // and number; a file without any URL is never due but is listed.
@@ -700,7 +732,10 @@ func testArchiveZeroTenant(t *testing.T, s cdr.Store, a cdr.Archive) {
 	var zero cdr.TenantID
 	sf := stored(tenant, "z")
 	calls := map[string]func() error{
-		"PlanFiles":     func() error { _, err := a.PlanFiles(ctx, zero, base, 0, nil); return err },
+		"PlanFiles": func() error { _, err := a.PlanFiles(ctx, zero, base, 0, nil); return err },
+		"PlanRecord": func() error {
+			return a.PlanRecord(ctx, zero, withRecordings(cdr.SourceNative, "z", base, "https://v/z"), 0)
+		},
 		"DueFiles":      func() error { _, err := a.DueFiles(ctx, zero, base, 0); return err },
 		"RecordFiles":   func() error { _, err := a.RecordFiles(ctx, zero, "rec_x"); return err },
 		"ArchiveFile":   func() error { _, err := a.ArchiveFile(ctx, zero, "rec_x", 0); return err },

@@ -54,6 +54,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Subject) {
 	}
 	archive("ArchivePlan", testArchivePlan)
 	archive("ArchivePlanMark", testArchivePlanMark)
+	archive("ArchivePlanRecord", testArchivePlanRecord)
 	archive("ArchiveDue", testArchiveDue)
 	archive("ArchiveStates", testArchiveStates)
 	archive("ArchivePrune", testArchivePrune)
