@@ -1,0 +1,279 @@
+package cdr
+
+import "context"
+
+// Rollups (docs/design.md, Rollups) are two additive tables a store keeps in
+// the same transaction as the records they sum, on 15-minute UTC buckets of
+// start_at: the time every list, count and search filters on, so that every
+// number drills down to the records that produced it. Shadows (same_as)
+// never count.
+//
+//   - record_counts (CountKey → records) serves totals: a window's count is
+//     the sum of its whole buckets plus an exact count of its two partial
+//     edges.
+//   - kpi_rollup (KPIKey → KPIMeasures) serves the contact-center KPIs.
+
+// RollupBucket is the rollups' grain in ms: 15 minutes, which every IANA
+// zone's offset (+5:30, +5:45, 30-minute DST shifts) is a multiple of.
+const RollupBucket = int64(15 * 60 * 1000)
+
+// BucketOf returns the start of the 15-minute UTC bucket of ms.
+func BucketOf(ms int64) int64 {
+	b := ms - ms%RollupBucket
+	if ms < 0 && ms%RollupBucket != 0 {
+		b -= RollupBucket
+	}
+	return b
+}
+
+// CountKey is a row of record_counts.
+type CountKey struct {
+	Bucket    int64
+	Channel   Channel
+	Source    Source
+	Direction Direction
+}
+
+// KPIKey is a row of kpi_rollup: the CountKey's dimensions and the
+// record's first queue (its id, else its name), first human agent (id,
+// else email, else name) and disposition.
+type KPIKey struct {
+	CountKey
+	Queue       string
+	Agent       string
+	Disposition Disposition
+}
+
+// WaitThresholds are the waits, in seconds, that kpi_rollup counts answers
+// and abandons within: the service-level thresholds the KPIs accept.
+var WaitThresholds = [5]int64{10, 20, 30, 60, 120}
+
+// KPIMeasures are the sums of a kpi_rollup row. Each duration has its sum
+// and the number of records that had it (a record without the value adds
+// to neither), so averages are exact.
+type KPIMeasures struct {
+	Contacts int64
+	// AnsweredWithin[i] counts answered (answered or transferred) records
+	// with a known wait ≤ WaitThresholds[i]; AbandonedWithin[i] abandoned
+	// ones.
+	AnsweredWithin  [5]int64
+	AbandonedWithin [5]int64
+
+	WaitS, WaitN   int64 // wait: see Wait
+	QueueS, QueueN int64
+	RingS, RingN   int64
+	TalkS, TalkN   int64
+	HoldS, HoldN   int64
+	TotalS, TotalN int64
+
+	SatN, SatSum int64    // scored records and their scores
+	SatScores    [5]int64 // records scored 1 … 5
+}
+
+// Add adds o to m.
+func (m *KPIMeasures) Add(o *KPIMeasures) { m.add(o, 1) }
+
+// Sub subtracts o from m.
+func (m *KPIMeasures) Sub(o *KPIMeasures) { m.add(o, -1) }
+
+func (m *KPIMeasures) add(o *KPIMeasures, sign int64) {
+	m.Contacts += sign * o.Contacts
+	for i := range m.AnsweredWithin {
+		m.AnsweredWithin[i] += sign * o.AnsweredWithin[i]
+		m.AbandonedWithin[i] += sign * o.AbandonedWithin[i]
+		m.SatScores[i] += sign * o.SatScores[i]
+	}
+	m.WaitS += sign * o.WaitS
+	m.WaitN += sign * o.WaitN
+	m.QueueS += sign * o.QueueS
+	m.QueueN += sign * o.QueueN
+	m.RingS += sign * o.RingS
+	m.RingN += sign * o.RingN
+	m.TalkS += sign * o.TalkS
+	m.TalkN += sign * o.TalkN
+	m.HoldS += sign * o.HoldS
+	m.HoldN += sign * o.HoldN
+	m.TotalS += sign * o.TotalS
+	m.TotalN += sign * o.TotalN
+	m.SatN += sign * o.SatN
+	m.SatSum += sign * o.SatSum
+}
+
+// IsZero reports whether every sum is 0 (a row that may be deleted).
+func (m *KPIMeasures) IsZero() bool { return *m == KPIMeasures{} }
+
+// Answered reports whether the record's disposition counts as answered.
+func (d Disposition) Answered() bool {
+	return d == DispositionAnswered || d == DispositionTransferred
+}
+
+// Wait returns a record's wait in whole seconds: from its queued_at (else
+// its start) to its answer when answered, to its end when abandoned; false
+// when it has none (another disposition, or the time is missing). A
+// negative difference counts as 0.
+func (r *Record) Wait() (int64, bool) {
+	from := r.StartAt
+	if r.QueuedAt != nil {
+		from = *r.QueuedAt
+	}
+	var to *int64
+	switch {
+	case r.Disposition.Answered():
+		to = r.AnswerAt
+	case r.Disposition == DispositionAbandoned:
+		to = r.EndAt
+	}
+	if to == nil {
+		return 0, false
+	}
+	return max(*to-from, 0) / 1000, true
+}
+
+// CountKeyOf returns the record_counts row r counts in; false for a
+// shadow, which counts nowhere.
+func CountKeyOf(r *Record) (CountKey, bool) {
+	if r.SameAs != "" {
+		return CountKey{}, false
+	}
+	return CountKey{Bucket: BucketOf(r.StartAt), Channel: r.Channel, Source: r.Source, Direction: r.Direction}, true
+}
+
+// KPIOf returns the kpi_rollup row r counts in and what it adds there;
+// false for a shadow.
+func KPIOf(r *Record) (KPIKey, KPIMeasures, bool) {
+	ck, ok := CountKeyOf(r)
+	if !ok {
+		return KPIKey{}, KPIMeasures{}, false
+	}
+	k := KPIKey{CountKey: ck, Disposition: r.Disposition}
+	if len(r.Queues) > 0 {
+		k.Queue = r.Queues[0].ID
+		if k.Queue == "" {
+			k.Queue = r.Queues[0].Name
+		}
+	}
+	for _, a := range r.Agents {
+		if a.Kind == "" || a.Kind == AgentHuman {
+			k.Agent = firstOf(a.ID, a.Email, a.Name)
+			break
+		}
+	}
+	m := KPIMeasures{Contacts: 1}
+	if w, ok := r.Wait(); ok {
+		m.WaitS, m.WaitN = w, 1
+		for i, th := range WaitThresholds {
+			if w > th {
+				continue
+			}
+			if r.Disposition.Answered() {
+				m.AnsweredWithin[i] = 1
+			} else {
+				m.AbandonedWithin[i] = 1
+			}
+		}
+	}
+	sum := func(v *int64, s, n *int64) {
+		if v != nil {
+			*s, *n = *v, 1
+		}
+	}
+	sum(r.QueueS, &m.QueueS, &m.QueueN)
+	sum(r.RingS, &m.RingS, &m.RingN)
+	sum(r.TalkS, &m.TalkS, &m.TalkN)
+	sum(r.HoldS, &m.HoldS, &m.HoldN)
+	sum(r.TotalS, &m.TotalS, &m.TotalN)
+	if s := r.Satisfaction; s != nil && s.Score != nil && *s.Score >= 1 && *s.Score <= 5 {
+		m.SatN, m.SatSum = 1, int64(*s.Score)
+		m.SatScores[*s.Score-1] = 1
+	}
+	return k, m, true
+}
+
+func firstOf(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// RollupDelta accumulates what a batch of writes changes in both tables.
+type RollupDelta struct {
+	Counts map[CountKey]int64
+	KPI    map[KPIKey]*KPIMeasures
+}
+
+// NewRollupDelta returns an empty delta.
+func NewRollupDelta() *RollupDelta {
+	return &RollupDelta{Counts: map[CountKey]int64{}, KPI: map[KPIKey]*KPIMeasures{}}
+}
+
+// Add counts r (a record written); Remove uncounts it (a record replaced
+// or deleted). A shadow changes nothing.
+func (d *RollupDelta) Add(r *Record)    { d.apply(r, 1) }
+func (d *RollupDelta) Remove(r *Record) { d.apply(r, -1) }
+
+func (d *RollupDelta) apply(r *Record, sign int64) {
+	k, m, ok := KPIOf(r)
+	if !ok {
+		return
+	}
+	d.Counts[k.CountKey] += sign
+	acc := d.KPI[k]
+	if acc == nil {
+		acc = &KPIMeasures{}
+		d.KPI[k] = acc
+	}
+	acc.add(&m, sign)
+}
+
+// Compact drops the rows whose change is nil: those a batch added and
+// removed again.
+func (d *RollupDelta) Compact() {
+	for k, n := range d.Counts {
+		if n == 0 {
+			delete(d.Counts, k)
+		}
+	}
+	for k, m := range d.KPI {
+		if m.IsZero() {
+			delete(d.KPI, k)
+		}
+	}
+}
+
+// RollupDiff is what RebuildRollups found: rows missing, extra or
+// different in each table.
+type RollupDiff struct {
+	CountRows int `json:"count_rows"`
+	KPIRows   int `json:"kpi_rows"`
+}
+
+// Rollups is the rollups side of a store. The tables themselves are kept
+// by UpsertRecords and Pruner.Prune: record_counts always equals a count of
+// the records; kpi_rollup equals a recomputation from the records except in
+// the buckets that start before the tenant's pruned mark, where a prune
+// keeps the pruned records' sums (so KPIs outlive raw records) and an
+// upsert of a record starting there changes nothing (it may be a pruned
+// record synced again).
+type Rollups interface {
+	// RebuildRollups recomputes t's rows of both tables from its records,
+	// under the tenant's write lock, and returns the rows it found
+	// missing, extra or different; with dryRun it changes nothing. The
+	// kpi_rollup rows of buckets that start before t's pruned mark are
+	// neither compared nor changed.
+	RebuildRollups(ctx context.Context, t TenantID, dryRun bool) (RollupDiff, error)
+	// DropPrunedStats deletes t's kpi_rollup rows of buckets that start
+	// before its pruned mark, recomputes the bucket the mark falls in from
+	// its records, and clears the mark (prune --keep-stats=false): kpi_rollup
+	// then equals a recomputation again.
+	DropPrunedStats(ctx context.Context, t TenantID) error
+	// PrunedBefore returns t's pruned mark: the latest prune's cutoff (ms),
+	// 0 when none. kpi_rollup keeps the pruned records' sums before it.
+	PrunedBefore(ctx context.Context, t TenantID) (int64, error)
+	// CountRows and KPIRows return t's rows with bucket in [from, to), for
+	// checks.
+	CountRows(ctx context.Context, t TenantID, from, to int64) (map[CountKey]int64, error)
+	KPIRows(ctx context.Context, t TenantID, from, to int64) (map[KPIKey]KPIMeasures, error)
+}
