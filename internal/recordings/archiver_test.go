@@ -20,6 +20,7 @@ import (
 
 	"github.com/cdrhub/cdrhub/internal/blob"
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/httpx/httpxtest"
 	"github.com/cdrhub/cdrhub/internal/metrics"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
 	"github.com/cdrhub/cdrhub/internal/storetest"
@@ -35,30 +36,13 @@ type env struct {
 	srv   *httptest.Server
 	a     *Archiver
 	reg   *metrics.Registry
-	logs  *syncBuffer
+	logs  *httpxtest.Buffer
 
 	mu       sync.Mutex
 	handlers map[string]http.HandlerFunc // by path
 	fallback http.HandlerFunc            // the other paths; 404 when nil
 	requests []string                    // paths, in order
 	hits     map[string]int
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func newEnv(t testing.TB) *env {
@@ -68,7 +52,7 @@ func newEnv(t testing.TB) *env {
 		blobs:    newBlobs(t),
 		clk:      newFakeClock(),
 		reg:      metrics.NewRegistry(),
-		logs:     &syncBuffer{},
+		logs:     &httpxtest.Buffer{},
 		handlers: map[string]http.HandlerFunc{},
 		hits:     map[string]int{},
 	}

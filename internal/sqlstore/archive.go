@@ -771,30 +771,9 @@ func (s archiveSQL) counts(ctx context.Context, t cdr.TenantID) ([]cdr.ArchiveCo
 	return out, s.d.formatError(rows.Err())
 }
 
-// tenants walks archive_files' primary key from one tenant to the next.
+// tenants lists the tenants that have file rows.
 func (s archiveSQL) tenants(ctx context.Context) ([]cdr.TenantID, error) {
-	rows, err := s.read.QueryContext(ctx, `WITH RECURSIVE t(id) AS (
-			SELECT min(tenant_id) FROM archive_files
-			UNION ALL
-			SELECT (SELECT min(tenant_id) FROM archive_files WHERE tenant_id > t.id) FROM t WHERE t.id IS NOT NULL)
-		SELECT id FROM t WHERE id IS NOT NULL`)
-	if err != nil {
-		return nil, s.d.formatError(err)
-	}
-	defer rows.Close()
-	var ts []cdr.TenantID
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, s.d.formatError(err)
-		}
-		t, err := cdr.NewTenantID(id)
-		if err != nil {
-			return nil, err
-		}
-		ts = append(ts, t)
-	}
-	return ts, s.d.formatError(rows.Err())
+	return distinctTenants(ctx, s.read, s.d, "archive_files")
 }
 
 // secret reads the secret first, writing nothing when it is there; else

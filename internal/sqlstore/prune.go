@@ -14,31 +14,9 @@ var (
 	_ cdr.Pruner = (*Postgres)(nil)
 )
 
-// Tenants lists the tenants that have records, walking the primary key
-// from one tenant to the next rather than reading every row.
+// Tenants lists the tenants that have records.
 func (s *reader) Tenants(ctx context.Context) ([]cdr.TenantID, error) {
-	rows, err := s.db.QueryContext(ctx, `WITH RECURSIVE t(id) AS (
-			SELECT min(tenant_id) FROM records
-			UNION ALL
-			SELECT (SELECT min(tenant_id) FROM records WHERE tenant_id > t.id) FROM t WHERE t.id IS NOT NULL)
-		SELECT id FROM t WHERE id IS NOT NULL`)
-	if err != nil {
-		return nil, s.d.formatError(err)
-	}
-	defer rows.Close()
-	var ts []cdr.TenantID
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, s.d.formatError(err)
-		}
-		t, err := cdr.NewTenantID(id)
-		if err != nil {
-			return nil, err
-		}
-		ts = append(ts, t)
-	}
-	return ts, s.d.formatError(rows.Err())
+	return distinctTenants(ctx, s.db, s.d, "records")
 }
 
 // Prune deletes t's records that started before before, oldest first, in
