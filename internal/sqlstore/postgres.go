@@ -87,6 +87,10 @@ func OpenPostgres(ctx context.Context, dsn string, opt Options) (*Postgres, erro
 		s.Close()
 		return nil, err
 	}
+	if err := fillRollups(ctx, s.db, postgresDialect, s.locked); err != nil {
+		s.Close()
+		return nil, err
+	}
 	s.stats.start(ctx, s.pool)
 	return s, nil
 }
@@ -169,10 +173,15 @@ type batchSource struct {
 	i       int
 	cur     []any
 	err     error
+	// roll is the batch's rollup delta (nil in a dry run), and replaced
+	// the keys stored before the batch that it replaces, whose stored
+	// records the delta removes once read (rollupChanges).
+	roll     *rollupBatch
+	replaced []string
 }
 
-func newBatchSource(recs []*cdr.Record, p *pipeline, off int, stored map[string]*cdr.Stored, res *cdr.UpsertResult) *batchSource {
-	return &batchSource{recs: recs, p: p, off: off, stored: stored, res: res, changes: map[string]*change{}}
+func newBatchSource(recs []*cdr.Record, p *pipeline, off int, stored map[string]*cdr.Stored, res *cdr.UpsertResult, roll *rollupBatch) *batchSource {
+	return &batchSource{recs: recs, p: p, off: off, stored: stored, res: res, changes: map[string]*change{}, roll: roll}
 }
 
 func (b *batchSource) Next() bool {
@@ -191,9 +200,15 @@ func (b *batchSource) Next() bool {
 		case o == cdr.OutcomeInserted:
 			b.stored[r.ID] = &cdr.Stored{Version: r.Version, Hash: r.Hash}
 			b.cur = rw.values
+			if b.roll != nil {
+				b.roll.inserted(r)
+			}
 			return true
 		case o == cdr.OutcomeUpdated:
 			st.Version, st.Hash = r.Version, r.Hash
+			if b.roll != nil && !b.roll.replaced(r) {
+				b.replaced = append(b.replaced, r.ID)
+			}
 			c := b.change(r.ID)
 			c.replace, c.row, c.version = true, rw.values, r.Version
 		case bump:
@@ -231,7 +246,11 @@ func (s *Postgres) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.
 			return res, formatPGError(err)
 		}
 		if s.allNew.Load() {
-			res, ok, err := s.upsertAllNew(ctx, tx, tenant, recs, p, off)
+			roll, err := s.rollupBatch(ctx, tx, tenant, len(recs))
+			if err != nil {
+				return res, err
+			}
+			res, ok, err := s.upsertAllNew(ctx, tx, tenant, recs, p, off, roll)
 			if err != nil {
 				return res, err
 			}
@@ -244,7 +263,13 @@ func (s *Postgres) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.
 	if err != nil {
 		return res, formatPGError(err)
 	}
-	src := newBatchSource(recs, p, off, stored, &res)
+	var roll *rollupBatch
+	if !dryRun {
+		if roll, err = s.rollupBatch(ctx, tx, tenant, len(recs)); err != nil {
+			return res, err
+		}
+	}
+	src := newBatchSource(recs, p, off, stored, &res, roll)
 	if dryRun {
 		for src.Next() {
 		}
@@ -273,11 +298,11 @@ func (s *Postgres) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.
 // reads the stored state and classifies again. Either way every record is
 // classified by cdr.Classify against the true stored state, as the lock
 // keeps it.
-func (s *Postgres) upsertAllNew(ctx context.Context, tx pgx.Tx, tenant string, recs []*cdr.Record, p *pipeline, off int) (res cdr.UpsertResult, ok bool, err error) {
+func (s *Postgres) upsertAllNew(ctx context.Context, tx pgx.Tx, tenant string, recs []*cdr.Record, p *pipeline, off int, roll *rollupBatch) (res cdr.UpsertResult, ok bool, err error) {
 	if _, err := tx.Exec(ctx, `SAVEPOINT all_new`); err != nil {
 		return res, false, formatPGError(err)
 	}
-	src := newBatchSource(recs, p, off, map[string]*cdr.Stored{}, &res)
+	src := newBatchSource(recs, p, off, map[string]*cdr.Stored{}, &res, roll)
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, pgColumns, src); err != nil {
 		if src.err != nil {
 			return res, false, src.err
@@ -326,9 +351,53 @@ func storedState(ctx context.Context, tx pgx.Tx, tenant string, recs []*cdr.Reco
 	return stored, rows.Err()
 }
 
+// rollupBatch reads tenant's pruned mark and starts a batch's rollup
+// delta.
+func (s *Postgres) rollupBatch(ctx context.Context, tx pgx.Tx, tenant string, n int) (*rollupBatch, error) {
+	mark, err := readMark(ctx, pgTx{tx}, tenant)
+	if err != nil {
+		return nil, formatPGError(err)
+	}
+	return newRollupBatch(mark, n), nil
+}
+
+// rollupChanges completes a batch's rollup delta, before its replacements
+// are applied: it reads, in one query, the stored records of the keys
+// stored before the batch that it replaces (none in a bulk load of new
+// keys) and removes them; then it applies the delta.
+func rollupChanges(ctx context.Context, tx pgx.Tx, tenant string, src *batchSource) error {
+	if src.roll == nil {
+		return nil
+	}
+	if len(src.replaced) > 0 {
+		rows, err := tx.Query(ctx, `SELECT id, version, created_at, updated_at, doc, NULL FROM records
+			WHERE tenant_id = $1 AND id = ANY($2::text[])`, tenant, src.replaced)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			old, err := scanRecord(rows.Scan, false, postgresDialect)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			src.roll.stored(old)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return applyDelta(ctx, pgTx{tx}, tenant, src.roll.delta)
+}
+
 // applyChanges applies, after a batch's COPY, the replacements and version
-// moves its classification kept, one per key.
+// moves its classification kept, one per key, and the batch's rollup
+// delta (rollupChanges).
 func applyChanges(ctx context.Context, tx pgx.Tx, tenant string, src *batchSource) error {
+	if err := rollupChanges(ctx, tx, tenant, src); err != nil {
+		return err
+	}
 	var replaces [][]any
 	var bumpIDs []string
 	var bumpVersions []int64

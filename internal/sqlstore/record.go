@@ -165,6 +165,14 @@ func (s *SQLite) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.Re
 	}
 	w := &writer{tx: tx, tenant: t.String(), now: now}
 	defer w.close()
+	var roll *rollupBatch
+	if !dryRun {
+		mark, err := readMark(ctx, sqlTx{tx}, t.String())
+		if err != nil {
+			return res, formatError(err)
+		}
+		roll = newRollupBatch(mark, len(recs))
+	}
 	for i, r := range recs {
 		rw, err := p.get(off + i)
 		if err != nil {
@@ -186,7 +194,17 @@ func (s *SQLite) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.Re
 				return res, err
 			}
 			stored[r.ID] = &cdr.Stored{PK: pk, Version: r.Version, Hash: r.Hash}
+			roll.inserted(r)
 		case o == cdr.OutcomeUpdated:
+			if !roll.replaced(r) {
+				// The stored record it replaces, read only now: bulk loads
+				// rarely replace.
+				old, err := scanRecord(tx.QueryRowContext(ctx, `SELECT id, version, created_at, updated_at, doc, NULL FROM records WHERE pk = ?`, st.PK).Scan, false, sqliteDialect)
+				if err != nil {
+					return res, formatError(err)
+				}
+				roll.stored(old)
+			}
 			if err := w.replace(ctx, st.PK, rw); err != nil {
 				return res, err
 			}
@@ -202,6 +220,9 @@ func (s *SQLite) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.Re
 	}
 	if err := w.flushBumps(ctx); err != nil {
 		return res, err
+	}
+	if err := applyDelta(ctx, sqlTx{tx}, t.String(), roll.delta); err != nil {
+		return res, formatError(err)
 	}
 	return res, formatError(tx.Commit())
 }

@@ -124,6 +124,10 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*SQLite, error) 
 		s.write.Close()
 		return nil, err
 	}
+	if err := fillRollups(ctx, s.write, sqliteDialect, s.locked); err != nil {
+		s.write.Close()
+		return nil, err
+	}
 	if err := s.write.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&s.pageSize); err != nil {
 		s.write.Close()
 		return nil, formatError(err)

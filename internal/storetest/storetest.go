@@ -64,6 +64,13 @@ func Run(t *testing.T, newStore func(t *testing.T) Subject) {
 	archive("ArchiveZeroTenant", testArchiveZeroTenant)
 	archive("ArchiveRace", testArchiveRace)
 	t.Run("Secrets", func(t *testing.T) { testSecrets(t, subject(t).Secrets) })
+	rollups := func(name string, test func(*testing.T, cdr.Store, cdr.Pruner, cdr.Rollups)) {
+		t.Run(name, func(t *testing.T) { s := subject(t); test(t, s.Store, s.Pruner, s.Rollups) })
+	}
+	rollups("RollupsMaintained", testRollupsMaintained)
+	rollups("RollupsPrunedMark", testRollupsPrunedMark)
+	rollups("RollupsIsolation", testRollupsIsolation)
+	t.Run("RollupsZeroTenant", func(t *testing.T) { testRollupsZeroTenant(t, subject(t).Rollups) })
 }
 
 var (

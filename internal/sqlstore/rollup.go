@@ -1,0 +1,682 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/jackc/pgx/v5"
+)
+
+// Rollups (migration 0007; docs/design.md, Rollups): record_counts and
+// kpi_rollup are kept in the transactions that change the records. Each
+// upsert batch builds a cdr.RollupDelta from what it writes (rollupBatch)
+// and applies it with one multi-row upsert per table and chunk
+// (applyDelta); each prune batch subtracts its records from
+// record_counts and raises the tenant's pruned mark. The SQL is the same
+// on both databases, rebound for the dialect, run through rollupTx.
+
+var (
+	_ cdr.Rollups = (*SQLite)(nil)
+	_ cdr.Rollups = (*Postgres)(nil)
+)
+
+// kpiMeasureColumns are kpi_rollup's measures, in the order of kpiValues.
+var kpiMeasureColumns = []string{"contacts",
+	"answered_10", "answered_20", "answered_30", "answered_60", "answered_120",
+	"abandoned_10", "abandoned_20", "abandoned_30", "abandoned_60", "abandoned_120",
+	"wait_s", "wait_n", "queue_s", "queue_n", "ring_s", "ring_n", "talk_s", "talk_n",
+	"hold_s", "hold_n", "total_s", "total_n", "sat_n", "sat_sum",
+	"sat_1", "sat_2", "sat_3", "sat_4", "sat_5"}
+
+var (
+	countKeyColumns = []string{"bucket", "channel", "source", "direction"}
+	kpiKeyColumns   = []string{"bucket", "channel", "source", "direction", "queue", "agent", "disposition"}
+	// kpiAllZero is true of a kpi_rollup row whose measures are all 0.
+	kpiAllZero = strings.Join(kpiMeasureColumns, " = 0 AND ") + " = 0"
+)
+
+// kpiValues lists m in the order of kpiMeasureColumns.
+func kpiValues(m *cdr.KPIMeasures) []int64 {
+	v := make([]int64, 0, len(kpiMeasureColumns))
+	v = append(v, m.Contacts)
+	v = append(v, m.AnsweredWithin[:]...)
+	v = append(v, m.AbandonedWithin[:]...)
+	v = append(v, m.WaitS, m.WaitN, m.QueueS, m.QueueN, m.RingS, m.RingN, m.TalkS, m.TalkN,
+		m.HoldS, m.HoldN, m.TotalS, m.TotalN, m.SatN, m.SatSum)
+	return append(v, m.SatScores[:]...)
+}
+
+// kpiPointers points at m's fields in the order of kpiMeasureColumns, for
+// Scan.
+func kpiPointers(m *cdr.KPIMeasures) []any {
+	p := []any{&m.Contacts}
+	for i := range m.AnsweredWithin {
+		p = append(p, &m.AnsweredWithin[i])
+	}
+	for i := range m.AbandonedWithin {
+		p = append(p, &m.AbandonedWithin[i])
+	}
+	p = append(p, &m.WaitS, &m.WaitN, &m.QueueS, &m.QueueN, &m.RingS, &m.RingN, &m.TalkS, &m.TalkN,
+		&m.HoldS, &m.HoldN, &m.TotalS, &m.TotalN, &m.SatN, &m.SatSum)
+	for i := range m.SatScores {
+		p = append(p, &m.SatScores[i])
+	}
+	return p
+}
+
+// rollupTx is a write transaction of either database: SQLite's through
+// database/sql, PostgreSQL's through pgx. Queries are written with ?
+// parameters and rebound.
+type rollupTx interface {
+	exec(ctx context.Context, query string, args ...any) (int64, error)
+	query(ctx context.Context, query string, args ...any) (rollupRows, error)
+	dialect() *dialect
+}
+
+// rollupRows is the rows of a query of rollupTx.
+type rollupRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+type sqlTx struct{ tx *sql.Tx }
+
+func (t sqlTx) dialect() *dialect { return sqliteDialect }
+
+func (t sqlTx) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := t.tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (t sqlTx) query(ctx context.Context, query string, args ...any) (rollupRows, error) {
+	rows, err := t.tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rows}, nil
+}
+
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { r.Rows.Close() }
+
+type pgTx struct{ tx pgx.Tx }
+
+func (t pgTx) dialect() *dialect { return postgresDialect }
+
+func (t pgTx) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := t.tx.Exec(ctx, postgresDialect.rebind(query), args...)
+	return tag.RowsAffected(), err
+}
+
+func (t pgTx) query(ctx context.Context, query string, args ...any) (rollupRows, error) {
+	return t.tx.Query(ctx, postgresDialect.rebind(query), args...)
+}
+
+// rollupBatch is what one upsert batch changes in the rollups: its delta,
+// under the tenant's pruned mark read at the batch's start (a record
+// starting before it changes record_counts only), and the records the
+// batch wrote so far by id, so that a later version of one in the same
+// batch removes what the earlier one added.
+type rollupBatch struct {
+	mark  int64
+	delta *cdr.RollupDelta
+	cur   map[string]*cdr.Record
+}
+
+func newRollupBatch(mark int64, n int) *rollupBatch {
+	return &rollupBatch{mark: mark, delta: cdr.NewRollupDelta(), cur: make(map[string]*cdr.Record, n)}
+}
+
+// apply counts r (sign 1) or uncounts it (-1).
+func (b *rollupBatch) apply(r *cdr.Record, sign int64) {
+	switch {
+	case r.StartAt >= b.mark && sign > 0:
+		b.delta.Add(r)
+	case r.StartAt >= b.mark:
+		b.delta.Remove(r)
+	default:
+		// Before the pruned mark kpi_rollup keeps what the prune left.
+		if k, ok := cdr.CountKeyOf(r); ok {
+			b.delta.Counts[k] += sign
+		}
+	}
+}
+
+// inserted counts r, a key new to the database.
+func (b *rollupBatch) inserted(r *cdr.Record) {
+	b.apply(r, 1)
+	b.cur[r.ID] = r
+}
+
+// replaced counts r, which replaces the record the batch wrote before
+// under its id, or else the stored one; it reports false in that last
+// case, where the caller removes the stored record (stored).
+func (b *rollupBatch) replaced(r *cdr.Record) bool {
+	old, ok := b.cur[r.ID]
+	if ok {
+		b.apply(old, -1)
+	}
+	b.apply(r, 1)
+	b.cur[r.ID] = r
+	return ok
+}
+
+// stored uncounts a record stored before the batch and replaced by it.
+func (b *rollupBatch) stored(r *cdr.Record) { b.apply(r, -1) }
+
+// readMark returns t's pruned mark within tx, 0 when none.
+func readMark(ctx context.Context, tx rollupTx, tenant string) (int64, error) {
+	rows, err := tx.query(ctx, `SELECT pruned_before FROM rollup_marks WHERE tenant_id = ?`, tenant)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var mark int64
+	if rows.Next() {
+		if err := rows.Scan(&mark); err != nil {
+			return 0, err
+		}
+	}
+	return mark, rows.Err()
+}
+
+// rollupChunk is the most rows one statement of applyDelta writes or
+// deletes: kpi_rollup's 38 columns make 15,200 parameters, within both
+// databases' limits.
+const rollupChunk = 400
+
+// applyDelta adds d to tenant's rows, with one multi-row upsert per table
+// and chunk, and deletes the rows it brought to zero: those of the keys
+// whose count, or contacts, d lowers.
+func applyDelta(ctx context.Context, tx rollupTx, tenant string, d *cdr.RollupDelta) error {
+	d.Compact()
+	var counts, countZero [][]any
+	for k, n := range d.Counts {
+		key := countKeyArgs(k)
+		counts = append(counts, append(key, n))
+		if n < 0 {
+			countZero = append(countZero, key)
+		}
+	}
+	var kpis, kpiZero [][]any
+	for k, m := range d.KPI {
+		key := kpiKeyArgs(k)
+		row := key
+		for _, v := range kpiValues(m) {
+			row = append(row, v)
+		}
+		kpis = append(kpis, row)
+		if m.Contacts < 0 {
+			kpiZero = append(kpiZero, key[:len(key):len(key)])
+		}
+	}
+	if err := upsertRows(ctx, tx, tenant, "record_counts", countKeyColumns, []string{"records"}, counts); err != nil {
+		return err
+	}
+	if err := upsertRows(ctx, tx, tenant, "kpi_rollup", kpiKeyColumns, kpiMeasureColumns, kpis); err != nil {
+		return err
+	}
+	if err := deleteKeys(ctx, tx, tenant, "record_counts", countKeyColumns, "records = 0", countZero); err != nil {
+		return err
+	}
+	return deleteKeys(ctx, tx, tenant, "kpi_rollup", kpiKeyColumns, kpiAllZero, kpiZero)
+}
+
+func countKeyArgs(k cdr.CountKey) []any {
+	return []any{k.Bucket, string(k.Channel), string(k.Source), string(k.Direction)}
+}
+
+func kpiKeyArgs(k cdr.KPIKey) []any {
+	return []any{k.Bucket, string(k.Channel), string(k.Source), string(k.Direction), k.Queue, k.Agent, string(k.Disposition)}
+}
+
+// upsertRows adds rows (the key columns, then the measures) to table's
+// rows of tenant: INSERT … ON CONFLICT DO UPDATE SET m = table.m +
+// excluded.m.
+func upsertRows(ctx context.Context, tx rollupTx, tenant, table string, keys, measures []string, rows [][]any) error {
+	width := 1 + len(keys) + len(measures)
+	var set []string
+	for _, m := range measures {
+		set = append(set, m+" = "+table+"."+m+" + excluded."+m)
+	}
+	head := `INSERT INTO ` + table + ` (tenant_id, ` + strings.Join(keys, ", ") + `, ` + strings.Join(measures, ", ") + `) VALUES `
+	tail := ` ON CONFLICT (tenant_id, ` + strings.Join(keys, ", ") + `) DO UPDATE SET ` + strings.Join(set, ", ")
+	tuple := "(" + placeholders(width) + ")"
+	for len(rows) > 0 {
+		n := min(len(rows), rollupChunk)
+		args := make([]any, 0, n*width)
+		for _, r := range rows[:n] {
+			args = append(args, tenant)
+			args = append(args, r...)
+		}
+		q := head + strings.Repeat(tuple+",", n-1) + tuple + tail
+		if _, err := tx.exec(ctx, tx.dialect().rebind(q), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// deleteKeys deletes table's rows of tenant with the given keys where
+// cond holds.
+func deleteKeys(ctx context.Context, tx rollupTx, tenant, table string, keys []string, cond string, rows [][]any) error {
+	match := "(" + strings.Join(keys, " = ? AND ") + " = ?)"
+	for len(rows) > 0 {
+		n := min(len(rows), rollupChunk)
+		args := []any{tenant}
+		for _, r := range rows[:n] {
+			args = append(args, r...)
+		}
+		q := `DELETE FROM ` + table + ` WHERE tenant_id = ? AND (` + strings.Repeat(match+" OR ", n-1) + match + `) AND ` + cond
+		if _, err := tx.exec(ctx, tx.dialect().rebind(q), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// bucketSQL is cdr.BucketOf(start_at) in SQL: exact for negative times
+// too.
+const bucketSQL = `start_at - ((start_at % 900000) + 900000) % 900000`
+
+// pruneCounts subtracts from record_counts the records a prune batch
+// (selected by batch, a subquery of their pk or id column key with
+// args) is about to delete.
+func pruneCounts(ctx context.Context, tx rollupTx, tenant, key, batch string, args ...any) error {
+	rows, err := tx.query(ctx, tx.dialect().rebind(`SELECT `+bucketSQL+`, channel, source, direction, count(*) FROM records
+		WHERE tenant_id = ? AND `+key+` IN (`+batch+`) AND same_as IS NULL GROUP BY 1, 2, 3, 4`), append([]any{tenant}, args...)...)
+	if err != nil {
+		return err
+	}
+	d := cdr.NewRollupDelta()
+	for rows.Next() {
+		var k cdr.CountKey
+		var channel, source, direction string
+		var n int64
+		if err := rows.Scan(&k.Bucket, &channel, &source, &direction, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		k.Channel, k.Source, k.Direction = cdr.Channel(channel), cdr.Source(source), cdr.Direction(direction)
+		d.Counts[k] -= n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return applyDelta(ctx, tx, tenant, d)
+}
+
+// raiseMark sets tenant's pruned mark to max(mark, before).
+func raiseMark(ctx context.Context, tx rollupTx, tenant string, before int64) error {
+	_, err := tx.exec(ctx, tx.dialect().rebind(`INSERT INTO rollup_marks (tenant_id, pruned_before) VALUES (?, ?)
+		ON CONFLICT (tenant_id) DO UPDATE SET pruned_before = CASE WHEN excluded.pruned_before > rollup_marks.pruned_before
+			THEN excluded.pruned_before ELSE rollup_marks.pruned_before END`), tenant, before)
+	return err
+}
+
+// recompute returns the rollups of tenant's records starting in [from,
+// to): record_counts' rows when counts, and kpi_rollup's rows of the
+// buckets at or after kpiFrom.
+func recompute(ctx context.Context, tx rollupTx, tenant string, from, to int64, counts bool, kpiFrom int64) (map[cdr.CountKey]int64, map[cdr.KPIKey]cdr.KPIMeasures, error) {
+	d := tx.dialect()
+	rows, err := tx.query(ctx, d.rebind(`SELECT id, version, created_at, updated_at, doc, NULL FROM records
+		WHERE tenant_id = ? AND start_at >= ? AND start_at < ?`), tenant, from, to)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	cs := map[cdr.CountKey]int64{}
+	ks := map[cdr.KPIKey]cdr.KPIMeasures{}
+	for rows.Next() {
+		r, err := scanRecord(rows.Scan, false, d)
+		if err != nil {
+			return nil, nil, err
+		}
+		k, m, ok := cdr.KPIOf(r)
+		if !ok {
+			continue
+		}
+		if counts {
+			cs[k.CountKey]++
+		}
+		if k.Bucket >= kpiFrom {
+			acc := ks[k]
+			acc.Add(&m)
+			ks[k] = acc
+		}
+	}
+	return cs, ks, rows.Err()
+}
+
+// storedCounts and storedKPI read tenant's rows with bucket in [from, to).
+func storedCounts(ctx context.Context, q func(context.Context, string, ...any) (rollupRows, error), d *dialect, tenant string, from, to int64) (map[cdr.CountKey]int64, error) {
+	rows, err := q(ctx, d.rebind(`SELECT bucket, channel, source, direction, records FROM record_counts
+		WHERE tenant_id = ? AND bucket >= ? AND bucket < ?`), tenant, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[cdr.CountKey]int64{}
+	for rows.Next() {
+		var k cdr.CountKey
+		var channel, source, direction string
+		var n int64
+		if err := rows.Scan(&k.Bucket, &channel, &source, &direction, &n); err != nil {
+			return nil, err
+		}
+		k.Channel, k.Source, k.Direction = cdr.Channel(channel), cdr.Source(source), cdr.Direction(direction)
+		m[k] = n
+	}
+	return m, rows.Err()
+}
+
+func storedKPI(ctx context.Context, q func(context.Context, string, ...any) (rollupRows, error), d *dialect, tenant string, from, to int64) (map[cdr.KPIKey]cdr.KPIMeasures, error) {
+	rows, err := q(ctx, d.rebind(`SELECT bucket, channel, source, direction, queue, agent, disposition, `+strings.Join(kpiMeasureColumns, ", ")+`
+		FROM kpi_rollup WHERE tenant_id = ? AND bucket >= ? AND bucket < ?`), tenant, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	res := map[cdr.KPIKey]cdr.KPIMeasures{}
+	for rows.Next() {
+		var k cdr.KPIKey
+		var m cdr.KPIMeasures
+		var channel, source, direction, disposition string
+		dest := append([]any{&k.Bucket, &channel, &source, &direction, &k.Queue, &k.Agent, &disposition}, kpiPointers(&m)...)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		k.Channel, k.Source, k.Direction, k.Disposition = cdr.Channel(channel), cdr.Source(source), cdr.Direction(direction), cdr.Disposition(disposition)
+		res[k] = m
+	}
+	return res, rows.Err()
+}
+
+const (
+	minBucket = int64(-1 << 62)
+	maxBucket = int64(1 << 62)
+)
+
+// rebuild is RebuildRollups within tx, which holds the tenant's write
+// lock: it compares both tables with a recomputation from the records
+// (kpi_rollup from the pruned mark on) and, unless dryRun, replaces the
+// rows that differ.
+func rebuild(ctx context.Context, tx rollupTx, tenant string, dryRun bool) (cdr.RollupDiff, error) {
+	var diff cdr.RollupDiff
+	mark, err := readMark(ctx, tx, tenant)
+	if err != nil {
+		return diff, err
+	}
+	// The buckets that start before the mark are those before the
+	// bucket of mark-1's end.
+	kpiFrom := minBucket
+	if mark != 0 {
+		kpiFrom = cdr.BucketOf(mark-1) + cdr.RollupBucket
+	}
+	wantCounts, wantKPI, err := recompute(ctx, tx, tenant, minBucket, maxBucket, true, kpiFrom)
+	if err != nil {
+		return diff, err
+	}
+	haveCounts, err := storedCounts(ctx, tx.query, tx.dialect(), tenant, minBucket, maxBucket)
+	if err != nil {
+		return diff, err
+	}
+	haveKPI, err := storedKPI(ctx, tx.query, tx.dialect(), tenant, kpiFrom, maxBucket)
+	if err != nil {
+		return diff, err
+	}
+	var countDel, countPut, kpiDel, kpiPut [][]any
+	for k, n := range haveCounts {
+		if w, ok := wantCounts[k]; !ok || w != n {
+			diff.CountRows++
+			countDel = append(countDel, countKeyArgs(k))
+		}
+	}
+	for k, n := range wantCounts {
+		if h, ok := haveCounts[k]; !ok || h != n {
+			if !ok {
+				diff.CountRows++
+			}
+			countPut = append(countPut, append(countKeyArgs(k), n))
+		}
+	}
+	for k, m := range haveKPI {
+		if w, ok := wantKPI[k]; !ok || w != m {
+			diff.KPIRows++
+			kpiDel = append(kpiDel, kpiKeyArgs(k))
+		}
+	}
+	for k, m := range wantKPI {
+		if h, ok := haveKPI[k]; !ok || h != m {
+			if !ok {
+				diff.KPIRows++
+			}
+			row := kpiKeyArgs(k)
+			for _, v := range kpiValues(&m) {
+				row = append(row, v)
+			}
+			kpiPut = append(kpiPut, row)
+		}
+	}
+	if dryRun {
+		return diff, nil
+	}
+	if err := deleteKeys(ctx, tx, tenant, "record_counts", countKeyColumns, "true", countDel); err != nil {
+		return diff, err
+	}
+	if err := deleteKeys(ctx, tx, tenant, "kpi_rollup", kpiKeyColumns, "true", kpiDel); err != nil {
+		return diff, err
+	}
+	if err := upsertRows(ctx, tx, tenant, "record_counts", countKeyColumns, []string{"records"}, countPut); err != nil {
+		return diff, err
+	}
+	return diff, upsertRows(ctx, tx, tenant, "kpi_rollup", kpiKeyColumns, kpiMeasureColumns, kpiPut)
+}
+
+// dropPrunedStats is DropPrunedStats within tx, which holds the tenant's
+// write lock. Besides the bucket the mark falls in, it recomputes every
+// bucket before it from the records there (records written again after
+// the prune, which kpi_rollup did not count), so that kpi_rollup equals a
+// recomputation.
+func dropPrunedStats(ctx context.Context, tx rollupTx, tenant string) error {
+	mark, err := readMark(ctx, tx, tenant)
+	if err != nil || mark == 0 {
+		return err
+	}
+	end := cdr.BucketOf(mark-1) + cdr.RollupBucket
+	if _, err := tx.exec(ctx, tx.dialect().rebind(`DELETE FROM kpi_rollup WHERE tenant_id = ? AND bucket < ?`), tenant, end); err != nil {
+		return err
+	}
+	_, want, err := recompute(ctx, tx, tenant, minBucket, end, false, minBucket)
+	if err != nil {
+		return err
+	}
+	var put [][]any
+	for k, m := range want {
+		row := kpiKeyArgs(k)
+		for _, v := range kpiValues(&m) {
+			row = append(row, v)
+		}
+		put = append(put, row)
+	}
+	if err := upsertRows(ctx, tx, tenant, "kpi_rollup", kpiKeyColumns, kpiMeasureColumns, put); err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, tx.dialect().rebind(`DELETE FROM rollup_marks WHERE tenant_id = ?`), tenant)
+	return err
+}
+
+// backfill fills tenant's rollups from its records when migration 0007
+// listed it in rollup_backfill, and takes it off the list, within tx,
+// which holds the tenant's write lock. Another process may have done it
+// first: then it does nothing.
+func backfill(ctx context.Context, tx rollupTx, tenant string) error {
+	n, err := tx.exec(ctx, tx.dialect().rebind(`DELETE FROM rollup_backfill WHERE tenant_id = ?`), tenant)
+	if err != nil || n == 0 {
+		return err
+	}
+	_, err = rebuild(ctx, tx, tenant, false)
+	return err
+}
+
+// backfillTenants lists the tenants of rollup_backfill.
+func backfillTenants(ctx context.Context, db *sql.DB) ([]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT tenant_id FROM rollup_backfill`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ts []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		ts = append(ts, t)
+	}
+	return ts, rows.Err()
+}
+
+// readerQuery runs a query of the read pool as rollupRows.
+func (s *reader) readerQuery(ctx context.Context, query string, args ...any) (rollupRows, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rows}, nil
+}
+
+// PrunedBefore returns t's pruned mark, 0 when none.
+func (s *reader) PrunedBefore(ctx context.Context, t cdr.TenantID) (int64, error) {
+	if t.IsZero() {
+		return 0, cdr.ErrNoTenant
+	}
+	var mark int64
+	err := s.db.QueryRowContext(ctx, s.d.rebind(`SELECT pruned_before FROM rollup_marks WHERE tenant_id = ?`), t.String()).Scan(&mark)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	return mark, s.d.formatError(err)
+}
+
+// CountRows returns t's record_counts rows with bucket in [from, to).
+func (s *reader) CountRows(ctx context.Context, t cdr.TenantID, from, to int64) (map[cdr.CountKey]int64, error) {
+	if t.IsZero() {
+		return nil, cdr.ErrNoTenant
+	}
+	m, err := storedCounts(ctx, s.readerQuery, s.d, t.String(), from, to)
+	return m, s.d.formatError(err)
+}
+
+// KPIRows returns t's kpi_rollup rows with bucket in [from, to).
+func (s *reader) KPIRows(ctx context.Context, t cdr.TenantID, from, to int64) (map[cdr.KPIKey]cdr.KPIMeasures, error) {
+	if t.IsZero() {
+		return nil, cdr.ErrNoTenant
+	}
+	m, err := storedKPI(ctx, s.readerQuery, s.d, t.String(), from, to)
+	return m, s.d.formatError(err)
+}
+
+// locked runs fn in a write transaction holding t's write lock: SQLite's
+// writer transaction.
+func (s *SQLite) locked(ctx context.Context, tenant string, fn func(tx rollupTx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return formatError(err)
+	}
+	defer tx.Rollback()
+	if err := fn(sqlTx{tx}); err != nil {
+		return formatError(err)
+	}
+	return formatError(tx.Commit())
+}
+
+// locked runs fn in a transaction holding t's advisory lock, as upserts
+// and prunes do.
+func (s *Postgres) locked(ctx context.Context, tenant string, fn func(tx rollupTx) error) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return formatPGError(err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, tenantLock, tenant); err != nil {
+		return formatPGError(err)
+	}
+	if err := fn(pgTx{tx}); err != nil {
+		return formatPGError(err)
+	}
+	return formatPGError(tx.Commit(ctx))
+}
+
+// RebuildRollups recomputes t's rollups from its records under its write
+// lock and reports the rows that differed; unless dryRun it replaces
+// them.
+func (s *SQLite) RebuildRollups(ctx context.Context, t cdr.TenantID, dryRun bool) (diff cdr.RollupDiff, err error) {
+	if t.IsZero() {
+		return diff, cdr.ErrNoTenant
+	}
+	err = s.locked(ctx, t.String(), func(tx rollupTx) (err error) {
+		diff, err = rebuild(ctx, tx, t.String(), dryRun)
+		return err
+	})
+	return diff, err
+}
+
+// RebuildRollups recomputes t's rollups from its records under its write
+// lock and reports the rows that differed; unless dryRun it replaces
+// them.
+func (s *Postgres) RebuildRollups(ctx context.Context, t cdr.TenantID, dryRun bool) (diff cdr.RollupDiff, err error) {
+	if t.IsZero() {
+		return diff, cdr.ErrNoTenant
+	}
+	err = s.locked(ctx, t.String(), func(tx rollupTx) (err error) {
+		diff, err = rebuild(ctx, tx, t.String(), dryRun)
+		return err
+	})
+	return diff, err
+}
+
+// DropPrunedStats deletes the kpi_rollup rows t's prunes kept, recomputes
+// those buckets from its records and clears its pruned mark.
+func (s *SQLite) DropPrunedStats(ctx context.Context, t cdr.TenantID) error {
+	if t.IsZero() {
+		return cdr.ErrNoTenant
+	}
+	return s.locked(ctx, t.String(), func(tx rollupTx) error { return dropPrunedStats(ctx, tx, t.String()) })
+}
+
+// DropPrunedStats deletes the kpi_rollup rows t's prunes kept, recomputes
+// those buckets from its records and clears its pruned mark.
+func (s *Postgres) DropPrunedStats(ctx context.Context, t cdr.TenantID) error {
+	if t.IsZero() {
+		return cdr.ErrNoTenant
+	}
+	return s.locked(ctx, t.String(), func(tx rollupTx) error { return dropPrunedStats(ctx, tx, t.String()) })
+}
+
+// fillRollups runs the one-time backfill of migration 0007 (backfill) for
+// every tenant it listed; a store whose list is empty only reads it.
+func fillRollups(ctx context.Context, db *sql.DB, d *dialect, locked func(context.Context, string, func(rollupTx) error) error) error {
+	ts, err := backfillTenants(ctx, db)
+	if err != nil {
+		return fmt.Errorf("rollups backfill: %w", d.formatError(err))
+	}
+	for _, t := range ts {
+		if err := locked(ctx, t, func(tx rollupTx) error { return backfill(ctx, tx, t) }); err != nil {
+			return fmt.Errorf("rollups backfill of %s: %w", t, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,105 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/dbtest"
+	"github.com/cdrhub/cdrhub/internal/demo"
+	"github.com/cdrhub/cdrhub/internal/sqlstore"
+	_ "github.com/jackc/pgx/v5/stdlib"
+)
+
+// rollupStore is a store with its rollups.
+type rollupStore interface {
+	cdr.Store
+	cdr.Rollups
+	cdr.Pruner
+}
+
+// An existing database upgrades with correct rollups: migration 0007
+// fills record_counts in SQL, and opening the store fills kpi_rollup from
+// the records of every tenant the migration listed, once.
+func TestRollupsBackfill(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cdrhub.db")
+	t.Run("sqlite", func(t *testing.T) {
+		testBackfill(t, "sqlite3", "file:"+path, func() rollupStore {
+			s, err := sqlstore.OpenSQLite(ctx, path, sqlstore.Options{CacheMiB: 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := dbtest.Postgres(t)
+		testBackfill(t, "pgx", dsn, func() rollupStore {
+			s, err := sqlstore.OpenPostgres(ctx, dsn, sqlstore.Options{Readers: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		})
+	})
+}
+
+func testBackfill(t *testing.T, driver, dsn string, open func() rollupStore) {
+	ctx := context.Background()
+	tenants := []cdr.TenantID{cdr.MustTenantID("acme"), cdr.MustTenantID("globex")}
+	s := open()
+	for i, tn := range tenants {
+		recs := demo.Records(tn.String(), time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), 400+100*i)
+		recs[3].SameAs = cdr.RecordID(tn.String(), recs[4].Source, recs[4].SourceID)
+		if _, err := s.UpsertRecords(ctx, tn, recs, cdr.UpsertOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[cdr.TenantID][2]int{}
+	for _, tn := range tenants {
+		c, _ := s.CountRows(ctx, tn, -1<<62, 1<<62)
+		k, _ := s.KPIRows(ctx, tn, -1<<62, 1<<62)
+		if len(c) == 0 || len(k) == 0 {
+			t.Fatalf("%s: %d count rows, %d kpi rows", tn, len(c), len(k))
+		}
+		want[tn] = [2]int{len(c), len(k)}
+	}
+	s.Close()
+
+	// Back to schema version 6.
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TABLE record_counts`, `DROP TABLE kpi_rollup`, `DROP TABLE rollup_marks`,
+		`DROP TABLE rollup_backfill`, `DELETE FROM schema_migrations WHERE version = 7`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+
+	s = open()
+	defer s.Close()
+	if v, err := s.(cdr.SchemaVersioner).SchemaVersion(ctx); err != nil || v != 7 {
+		t.Fatalf("schema version %d, %v", v, err)
+	}
+	for _, tn := range tenants {
+		if diff, err := s.RebuildRollups(ctx, tn, true); err != nil || diff != (cdr.RollupDiff{}) {
+			t.Errorf("%s after the upgrade: %+v, %v", tn, diff, err)
+		}
+		c, _ := s.CountRows(ctx, tn, -1<<62, 1<<62)
+		k, _ := s.KPIRows(ctx, tn, -1<<62, 1<<62)
+		if got := [2]int{len(c), len(k)}; got != want[tn] {
+			t.Errorf("%s after the upgrade: %v rows, want %v", tn, got, want[tn])
+		}
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM rollup_backfill`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("rollup_backfill holds %d tenants, %v", n, err)
+	}
+	db.Close()
+}
