@@ -74,6 +74,11 @@ type rollupTx interface {
 	exec(ctx context.Context, query string, args ...any) (int64, error)
 	query(ctx context.Context, query string, args ...any) (rollupRows, error)
 	dialect() *dialect
+	// upsert adds rows (the key columns, then the measures) to table's
+	// rows of tenant; deleteKeys deletes table's rows of tenant with the
+	// given keys where cond holds.
+	upsert(ctx context.Context, tenant, table string, keys, measures []string, rows [][]any) error
+	deleteKeys(ctx context.Context, tenant, table string, keys []string, cond string, rows [][]any) error
 }
 
 // rollupRows is the rows of a query of rollupTx.
@@ -104,6 +109,24 @@ func (t sqlTx) query(ctx context.Context, query string, args ...any) (rollupRows
 	return sqlRows{rows}, nil
 }
 
+func (t sqlTx) upsert(ctx context.Context, tenant, table string, keys, measures []string, rows [][]any) error {
+	return upsertValues(ctx, t, tenant, table, keys, measures, rows)
+}
+
+func (t sqlTx) deleteKeys(ctx context.Context, tenant, table string, keys []string, cond string, rows [][]any) error {
+	return deleteValues(ctx, t, tenant, table, keys, cond, rows)
+}
+
+// prepare prepares a statement of the transaction.
+func (t sqlTx) prepare(ctx context.Context, query string) (func(ctx context.Context, args ...any) error, func(), error) {
+	st, err := t.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, nil, err
+	}
+	run := func(ctx context.Context, args ...any) error { _, err := st.ExecContext(ctx, args...); return err }
+	return run, func() { st.Close() }, nil
+}
+
 type sqlRows struct{ *sql.Rows }
 
 func (r sqlRows) Close() { r.Rows.Close() }
@@ -119,6 +142,70 @@ func (t pgTx) exec(ctx context.Context, query string, args ...any) (int64, error
 
 func (t pgTx) query(ctx context.Context, query string, args ...any) (rollupRows, error) {
 	return t.tx.Query(ctx, postgresDialect.rebind(query), args...)
+}
+
+// unnestArgs turns rows (the key columns, then the measures) into one
+// array per column, bucket and measures bigint[], the other keys
+// text[], and returns them with their unnest(…) expression, whose
+// parameters start at $2.
+func unnestArgs(keys []string, width int, rows [][]any) (string, []any) {
+	var exprs []string
+	args := make([]any, width)
+	for c := range width {
+		if c == 0 || c >= len(keys) {
+			col := make([]int64, len(rows))
+			for i, r := range rows {
+				col[i] = r[c].(int64)
+			}
+			args[c] = col
+			exprs = append(exprs, fmt.Sprintf("$%d::bigint[]", c+2))
+		} else {
+			col := make([]string, len(rows))
+			for i, r := range rows {
+				col[i] = r[c].(string)
+			}
+			args[c] = col
+			exprs = append(exprs, fmt.Sprintf("$%d::text[]", c+2))
+		}
+	}
+	return "unnest(" + strings.Join(exprs, ", ") + ")", args
+}
+
+// upsert on PostgreSQL is one statement whatever the number of rows: the
+// columns travel as arrays (unnest), which PostgreSQL parses and plans
+// once instead of a VALUES list of thousands of parameters.
+func (t pgTx) upsert(ctx context.Context, tenant, table string, keys, measures []string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	from, args := unnestArgs(keys, len(keys)+len(measures), rows)
+	_, err := t.tx.Exec(ctx, `INSERT INTO `+table+` (tenant_id, `+strings.Join(keys, ", ")+`, `+strings.Join(measures, ", ")+`)
+		SELECT $1::text, * FROM `+from+upsertTail(table, keys, measures), append([]any{tenant}, args...)...)
+	return err
+}
+
+func (t pgTx) deleteKeys(ctx context.Context, tenant, table string, keys []string, cond string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	from, args := unnestArgs(keys, len(keys), rows)
+	var match []string
+	for _, k := range keys {
+		match = append(match, "t."+k+" = k."+k)
+	}
+	_, err := t.tx.Exec(ctx, `DELETE FROM `+table+` t USING `+from+` AS k(`+strings.Join(keys, ", ")+`)
+		WHERE t.tenant_id = $1::text AND `+strings.Join(match, " AND ")+` AND `+cond, append([]any{tenant}, args...)...)
+	return err
+}
+
+// upsertTail is the ON CONFLICT clause of an upsert into table that adds
+// the measures.
+func upsertTail(table string, keys, measures []string) string {
+	var set []string
+	for _, m := range measures {
+		set = append(set, m+" = "+table+"."+m+" + excluded."+m)
+	}
+	return ` ON CONFLICT (tenant_id, ` + strings.Join(keys, ", ") + `) DO UPDATE SET ` + strings.Join(set, ", ")
 }
 
 // rollupBatch is what one upsert batch changes in the rollups: its delta,
@@ -239,46 +326,59 @@ func kpiKeyArgs(k cdr.KPIKey) []any {
 	return []any{k.Bucket, string(k.Channel), string(k.Source), string(k.Direction), k.Queue, k.Agent, string(k.Disposition)}
 }
 
-// upsertRows adds rows (the key columns, then the measures) to table's
-// rows of tenant: INSERT … ON CONFLICT DO UPDATE SET m = table.m +
-// excluded.m.
 func upsertRows(ctx context.Context, tx rollupTx, tenant, table string, keys, measures []string, rows [][]any) error {
-	width := 1 + len(keys) + len(measures)
-	var set []string
-	for _, m := range measures {
-		set = append(set, m+" = "+table+"."+m+" + excluded."+m)
-	}
-	head := `INSERT INTO ` + table + ` (tenant_id, ` + strings.Join(keys, ", ") + `, ` + strings.Join(measures, ", ") + `) VALUES `
-	tail := ` ON CONFLICT (tenant_id, ` + strings.Join(keys, ", ") + `) DO UPDATE SET ` + strings.Join(set, ", ")
-	tuple := "(" + placeholders(width) + ")"
-	for len(rows) > 0 {
-		n := min(len(rows), rollupChunk)
-		args := make([]any, 0, n*width)
-		for _, r := range rows[:n] {
-			args = append(args, tenant)
-			args = append(args, r...)
-		}
-		q := head + strings.Repeat(tuple+",", n-1) + tuple + tail
-		if _, err := tx.exec(ctx, tx.dialect().rebind(q), args...); err != nil {
-			return err
-		}
-		rows = rows[n:]
-	}
-	return nil
+	return tx.upsert(ctx, tenant, table, keys, measures, rows)
 }
 
-// deleteKeys deletes table's rows of tenant with the given keys where
-// cond holds.
 func deleteKeys(ctx context.Context, tx rollupTx, tenant, table string, keys []string, cond string, rows [][]any) error {
+	return tx.deleteKeys(ctx, tenant, table, keys, cond, rows)
+}
+
+// upsertValues is upsert on SQLite: INSERT … VALUES (…), … ON CONFLICT DO
+// UPDATE SET m = table.m + excluded.m, by chunks of rollupChunk rows; the
+// statement of a whole chunk is prepared once per call.
+func upsertValues(ctx context.Context, tx sqlTx, tenant, table string, keys, measures []string, rows [][]any) error {
+	width := 1 + len(keys) + len(measures)
+	head := `INSERT INTO ` + table + ` (tenant_id, ` + strings.Join(keys, ", ") + `, ` + strings.Join(measures, ", ") + `) VALUES `
+	tail := upsertTail(table, keys, measures)
+	return chunked(ctx, tx, rows, func(n int) string {
+		tuple := "(" + placeholders(width) + ")"
+		return head + strings.Repeat(tuple+",", n-1) + tuple + tail
+	}, func(args []any, r []any) []any { return append(append(args, tenant), r...) }, nil)
+}
+
+// deleteValues is deleteKeys on SQLite, by chunks of rollupChunk keys.
+func deleteValues(ctx context.Context, tx sqlTx, tenant, table string, keys []string, cond string, rows [][]any) error {
 	match := "(" + strings.Join(keys, " = ? AND ") + " = ?)"
+	return chunked(ctx, tx, rows, func(n int) string {
+		return `DELETE FROM ` + table + ` WHERE tenant_id = ? AND (` + strings.Repeat(match+" OR ", n-1) + match + `) AND ` + cond
+	}, func(args []any, r []any) []any { return append(args, r...) }, []any{tenant})
+}
+
+// chunked runs the statement query(n) for each chunk of n ≤ rollupChunk
+// rows, with the arguments lead and then each row's through add; the
+// statement of a full chunk is prepared once.
+func chunked(ctx context.Context, tx sqlTx, rows [][]any, query func(n int) string, add func(args, row []any) []any, lead []any) error {
+	var full func(context.Context, ...any) error
 	for len(rows) > 0 {
 		n := min(len(rows), rollupChunk)
-		args := []any{tenant}
+		args := append([]any{}, lead...)
 		for _, r := range rows[:n] {
-			args = append(args, r...)
+			args = add(args, r)
 		}
-		q := `DELETE FROM ` + table + ` WHERE tenant_id = ? AND (` + strings.Repeat(match+" OR ", n-1) + match + `) AND ` + cond
-		if _, err := tx.exec(ctx, tx.dialect().rebind(q), args...); err != nil {
+		run := func(ctx context.Context, args ...any) error { _, err := tx.exec(ctx, query(n), args...); return err }
+		if n == rollupChunk {
+			if full == nil {
+				f, done, err := tx.prepare(ctx, query(n))
+				if err != nil {
+					return err
+				}
+				defer done()
+				full = f
+			}
+			run = full
+		}
+		if err := run(ctx, args...); err != nil {
 			return err
 		}
 		rows = rows[n:]

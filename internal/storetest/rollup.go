@@ -218,7 +218,11 @@ func testRollupsMaintained(t *testing.T, s cdr.Store, p cdr.Pruner, ru cdr.Rollu
 		switch {
 		case op < 7 || len(ids) == 0: // a batch of writes
 			var batch []*cdr.Record
-			for range 1 + rng.IntN(40) {
+			size := 1 + rng.IntN(40)
+			if rng.IntN(12) == 0 { // more rows than one statement of a store may take
+				size = 1200
+			}
+			for range size {
 				k := rng.IntN(6)
 				if k == 0 || len(ids) == 0 {
 					id := fmt.Sprint("r", next)

@@ -1,0 +1,194 @@
+package cdr
+
+import "testing"
+
+func TestBucketOf(t *testing.T) {
+	const b = RollupBucket
+	tests := []struct{ ms, want int64 }{
+		{0, 0},
+		{1, 0},
+		{b - 1, 0},
+		{b, b},
+		{b + 1, b},
+		{5*b - 1, 4 * b},
+		{-1, -b},
+		{-b + 1, -b},
+		{-b, -b},
+		{-b - 1, -2 * b},
+		{1700000000000, 1700000000000 - 800000}, // 2023-11-14T22:13:20Z → 22:00
+	}
+	for _, tt := range tests {
+		if got := BucketOf(tt.ms); got != tt.want {
+			t.Errorf("BucketOf(%d) = %d, want %d", tt.ms, got, tt.want)
+		}
+		if got := BucketOf(tt.ms); got > tt.ms || tt.ms-got >= b || got%b != 0 {
+			t.Errorf("BucketOf(%d) = %d is not the start of its bucket", tt.ms, got)
+		}
+	}
+}
+
+func p64(v int64) *int64 { return &v }
+
+func TestWait(t *testing.T) {
+	const start = int64(1700000000000)
+	tests := []struct {
+		name   string
+		r      Record
+		want   int64
+		wantOK bool
+	}{
+		{"answered", Record{StartAt: start, Disposition: DispositionAnswered, AnswerAt: p64(start + 12_999)}, 12, true},
+		{"transferred", Record{StartAt: start, Disposition: DispositionTransferred, AnswerAt: p64(start + 30_000)}, 30, true},
+		{"answered from queued_at", Record{StartAt: start, QueuedAt: p64(start + 10_000), Disposition: DispositionAnswered, AnswerAt: p64(start + 25_000)}, 15, true},
+		{"abandoned to end", Record{StartAt: start, Disposition: DispositionAbandoned, EndAt: p64(start + 61_000), AnswerAt: p64(start + 1000)}, 61, true},
+		{"abandoned from queued_at", Record{StartAt: start, QueuedAt: p64(start + 1000), Disposition: DispositionAbandoned, EndAt: p64(start + 21_000)}, 20, true},
+		{"answered without answer_at", Record{StartAt: start, Disposition: DispositionAnswered, EndAt: p64(start + 5000)}, 0, false},
+		{"abandoned without end_at", Record{StartAt: start, Disposition: DispositionAbandoned}, 0, false},
+		{"other disposition", Record{StartAt: start, Disposition: DispositionNoAnswer, AnswerAt: p64(start), EndAt: p64(start + 5000)}, 0, false},
+		{"negative is 0", Record{StartAt: start, QueuedAt: p64(start + 9000), Disposition: DispositionAnswered, AnswerAt: p64(start + 1000)}, 0, true},
+	}
+	for _, tt := range tests {
+		got, ok := tt.r.Wait()
+		if got != tt.want || ok != tt.wantOK {
+			t.Errorf("%s: Wait() = %d, %v; want %d, %v", tt.name, got, ok, tt.want, tt.wantOK)
+		}
+	}
+}
+
+func TestKPIOf(t *testing.T) {
+	const start = int64(1700000000000)
+	score := func(v int) *Satisfaction { return &Satisfaction{Score: &v} }
+	base := func() *Record {
+		return &Record{Channel: ChannelVoice, Source: SourceNative, SourceID: "k", StartAt: start + 1,
+			Direction: DirectionInbound, Disposition: DispositionAnswered}
+	}
+	t.Run("keys", func(t *testing.T) {
+		tests := []struct {
+			name         string
+			queues       []Queue
+			agents       []Agent
+			queue, agent string
+		}{
+			{"none", nil, nil, "", ""},
+			{"queue id first", []Queue{{ID: "q1", Name: "Sales"}, {ID: "q2"}}, nil, "q1", ""},
+			{"queue name when no id", []Queue{{Name: "Sales"}, {ID: "q2"}}, nil, "Sales", ""},
+			{"first human agent", nil, []Agent{{Kind: AgentAI, ID: "bot"}, {Kind: AgentHuman, ID: "a1"}, {ID: "a2"}}, "", "a1"},
+			{"kind unset is human", nil, []Agent{{ID: "a2", Email: "x@y"}}, "", "a2"},
+			{"email when no id", nil, []Agent{{Email: "x@y", Name: "X"}}, "", "x@y"},
+			{"name when no id or email", nil, []Agent{{Kind: AgentHuman, Name: "X"}}, "", "X"},
+			{"only ai", nil, []Agent{{Kind: AgentAI, ID: "bot"}}, "", ""},
+		}
+		for _, tt := range tests {
+			r := base()
+			r.Queues, r.Agents = tt.queues, tt.agents
+			k, _, ok := KPIOf(r)
+			want := KPIKey{CountKey{BucketOf(start), ChannelVoice, SourceNative, DirectionInbound}, tt.queue, tt.agent, DispositionAnswered}
+			if !ok || k != want {
+				t.Errorf("%s: key %+v, %v; want %+v", tt.name, k, ok, want)
+			}
+		}
+	})
+	t.Run("thresholds", func(t *testing.T) {
+		for _, tt := range []struct {
+			wait int64
+			want [5]int64
+		}{
+			{0, [5]int64{1, 1, 1, 1, 1}},
+			{10, [5]int64{1, 1, 1, 1, 1}},
+			{11, [5]int64{0, 1, 1, 1, 1}},
+			{30, [5]int64{0, 0, 1, 1, 1}},
+			{60, [5]int64{0, 0, 0, 1, 1}},
+			{120, [5]int64{0, 0, 0, 0, 1}},
+			{121, [5]int64{}},
+		} {
+			r := base()
+			r.AnswerAt = p64(r.StartAt + tt.wait*1000 + 999)
+			_, m, _ := KPIOf(r)
+			if m.AnsweredWithin != tt.want || m.AbandonedWithin != [5]int64{} || m.WaitS != tt.wait || m.WaitN != 1 {
+				t.Errorf("answered after %d s: %+v", tt.wait, m)
+			}
+			r = base()
+			r.Disposition, r.EndAt = DispositionAbandoned, p64(r.StartAt+tt.wait*1000)
+			_, m, _ = KPIOf(r)
+			if m.AbandonedWithin != tt.want || m.AnsweredWithin != [5]int64{} || m.WaitS != tt.wait || m.WaitN != 1 {
+				t.Errorf("abandoned after %d s: %+v", tt.wait, m)
+			}
+		}
+		r := base() // no answer time: no wait, no threshold
+		_, m, _ := KPIOf(r)
+		if m != (KPIMeasures{Contacts: 1}) {
+			t.Errorf("without times: %+v", m)
+		}
+	})
+	t.Run("durations and satisfaction", func(t *testing.T) {
+		r := base()
+		r.TalkS, r.TotalS, r.RingS, r.QueueS, r.HoldS = p64(60), p64(75), p64(5), p64(0), nil
+		r.Satisfaction = score(4)
+		_, m, _ := KPIOf(r)
+		want := KPIMeasures{Contacts: 1, TalkS: 60, TalkN: 1, TotalS: 75, TotalN: 1, RingS: 5, RingN: 1, QueueS: 0, QueueN: 1,
+			SatN: 1, SatSum: 4, SatScores: [5]int64{0, 0, 0, 1, 0}}
+		if m != want {
+			t.Errorf("got  %+v\nwant %+v", m, want)
+		}
+		for _, s := range []*Satisfaction{score(0), score(6), score(-1), {Label: "good"}} {
+			r.Satisfaction = s
+			if _, m, _ := KPIOf(r); m.SatN != 0 || m.SatSum != 0 || m.SatScores != [5]int64{} {
+				t.Errorf("satisfaction %+v counted: %+v", s, m)
+			}
+		}
+		r.Satisfaction = score(1)
+		if _, m, _ := KPIOf(r); m.SatScores != [5]int64{1, 0, 0, 0, 0} || m.SatSum != 1 {
+			t.Errorf("score 1: %+v", m)
+		}
+	})
+	t.Run("shadow", func(t *testing.T) {
+		r := base()
+		r.SameAs = "rec_x"
+		if _, _, ok := KPIOf(r); ok {
+			t.Error("a shadow counts in kpi_rollup")
+		}
+		if _, ok := CountKeyOf(r); ok {
+			t.Error("a shadow counts in record_counts")
+		}
+	})
+}
+
+func TestRollupDeltaCompact(t *testing.T) {
+	r := &Record{Channel: ChannelVoice, Source: SourceNative, StartAt: 1700000000000, Disposition: DispositionAnswered,
+		AnswerAt: p64(1700000005000), TalkS: p64(30)}
+	moved := *r
+	moved.StartAt += RollupBucket
+	moved.AnswerAt = p64(*r.AnswerAt + RollupBucket)
+	shadow := *r
+	shadow.SameAs = "rec_x"
+
+	d := NewRollupDelta()
+	d.Add(r)
+	d.Add(&shadow)
+	d.Remove(r)
+	d.Add(&moved)
+	d.Remove(&shadow)
+	d.Compact()
+	ck, _ := CountKeyOf(&moved)
+	if len(d.Counts) != 1 || d.Counts[ck] != 1 {
+		t.Errorf("counts %v", d.Counts)
+	}
+	k, m, _ := KPIOf(&moved)
+	if len(d.KPI) != 1 || d.KPI[k] == nil || *d.KPI[k] != m {
+		t.Errorf("kpi %v", d.KPI)
+	}
+	// Added and removed: nothing left.
+	d.Remove(&moved)
+	d.Compact()
+	if len(d.Counts) != 0 || len(d.KPI) != 0 {
+		t.Errorf("after removing again: %v %v", d.Counts, d.KPI)
+	}
+	var zero KPIMeasures
+	if !zero.IsZero() {
+		t.Error("zero measures not zero")
+	}
+	m.Sub(&m)
+	if !m.IsZero() {
+		t.Errorf("m - m = %+v", m)
+	}
+}
