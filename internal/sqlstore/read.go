@@ -61,9 +61,8 @@ func (s *reader) FindRecords(ctx context.Context, t cdr.TenantID, f cdr.Filter) 
 	}
 	total := -1
 	if f.Count {
-		countSQL, args := q.countSQL(s.d)
-		if err := s.db.QueryRowContext(ctx, countSQL, args...).Scan(&total); err != nil {
-			return nil, 0, s.d.formatError(err)
+		if total, err = s.count(ctx, t, q, &f); err != nil {
+			return nil, 0, err
 		}
 	}
 	cols := "r.id, r.version, r.created_at, r.updated_at, r.doc, NULL"

@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Subject) {
 	t.Run("LargeBatch", func(t *testing.T) { testLargeBatch(t, open(t)) })
 	t.Run("Bounds", func(t *testing.T) { testBounds(t, open(t)) })
 	t.Run("Prune", func(t *testing.T) { s := subject(t); testPrune(t, s.Store, s.Pruner) })
+	t.Run("Totals", func(t *testing.T) { s := subject(t); testTotals(t, s.Store, s.Pruner) })
 	t.Run("SyncCheckpoint", func(t *testing.T) { testSyncCheckpoint(t, subject(t).SyncState) })
 	t.Run("SyncErrors", func(t *testing.T) { testSyncErrors(t, subject(t).SyncState) })
 	t.Run("SyncRuns", func(t *testing.T) { testSyncRuns(t, subject(t).SyncState) })
