@@ -59,6 +59,7 @@ func runPrune(ctx context.Context, args []string, env *environ) error {
 	before := fs.String("before", "", "delete records that started before `DATE` (YYYY-MM-DD, midnight UTC, or RFC 3339)")
 	tenant := fs.String("tenant", "", "prune only tenant `ID` (default: every tenant in the database)")
 	dryRun := fs.Bool("dry-run", false, "count what would be deleted, delete nothing")
+	keepStats := fs.Bool("keep-stats", true, "keep the pruned records' sums in kpi_rollup, so KPIs outlive them (false: remove them too)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: cdrhub prune --before DATE [flags]\n\n"+
 			"Deletes records that started before DATE, oldest first, in short transactions,\n"+
@@ -84,15 +85,9 @@ func runPrune(ctx context.Context, args []string, env *environ) error {
 	if err != nil {
 		return err
 	}
-	var tenants []cdr.TenantID
-	if *tenant != "" {
-		t, err := cdr.NewTenantID(*tenant)
-		if err != nil {
-			return fmt.Errorf("prune: --tenant: %s", errorText(err))
-		}
-		tenants = []cdr.TenantID{t}
-	} else if tenants, err = db.pruner.Tenants(ctx); err != nil {
-		return err
+	tenants, err := pickTenants(ctx, db, cfg, *tenant)
+	if err != nil {
+		return fmt.Errorf("prune: %w", err)
 	}
 	verb := "deleted"
 	if *dryRun {
@@ -119,6 +114,11 @@ func runPrune(ctx context.Context, args []string, env *environ) error {
 			}
 			if n, err = db.pruner.Prune(ctx, t, cutoff); err != nil {
 				return fmt.Errorf("prune %s: %w (%d deleted before the error)", t, err, total+n)
+			}
+			if !*keepStats {
+				if err := db.rollups.DropPrunedStats(ctx, t); err != nil {
+					return fmt.Errorf("prune %s: removing the pruned records' statistics: %w", t, err)
+				}
 			}
 		}
 		total += n

@@ -9,6 +9,7 @@
 //	cdrhub migrate [--config FILE]
 //	cdrhub prune --before DATE [--tenant ID] [--dry-run] [--config FILE]
 //	cdrhub recordings sync [--config FILE] [--tenant ID]
+//	cdrhub rollup rebuild [--config FILE] [--tenant ID] [--dry-run]
 //	cdrhub usersig --tenant ID [--config FILE] [--identifier ID] [--expire DURATION]
 //	cdrhub usersig --sdk-app-id N [--key KEY] [--identifier ID] [--expire DURATION]
 //	cdrhub version
@@ -71,6 +72,7 @@ var commands = []command{
 	{"export", "export records as NDJSON or CSV", runExport},
 	{"migrate", "bring the database schema up to date", runMigrate},
 	{"prune", "delete records older than a date, and their archived recordings (retention)", runPrune},
+	{"rollup", "recompute the rollups from the records and report differences (rollup rebuild)", runRollup},
 	{"recordings", "copy the recordings the records point at into the archive once (recordings sync)", runRecordings},
 	{"usersig", "print a UserSig for a tenant's or a given IM application (TUICallKit, Desk)", runUserSig},
 	{"version", "print the version", runVersion},

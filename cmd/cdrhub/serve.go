@@ -170,6 +170,7 @@ type database struct {
 	sync    cdr.SyncState
 	archive cdr.Archive
 	secrets cdr.Secrets
+	rollups cdr.Rollups
 }
 
 func openStore(ctx context.Context, st config.Storage, opt sqlstore.Options, log *slog.Logger) (*database, error) {
@@ -180,7 +181,7 @@ func openStore(ctx context.Context, st config.Storage, opt sqlstore.Options, log
 		if err != nil {
 			return nil, err
 		}
-		return &database{store: s, pruner: s, prober: s, schema: s, sync: s, archive: s, secrets: s}, nil
+		return &database{store: s, pruner: s, prober: s, schema: s, sync: s, archive: s, secrets: s, rollups: s}, nil
 	case "postgres":
 		// The DSN may hold a password: it is not logged.
 		log.Info("opening database", "driver", "postgres")
@@ -188,7 +189,7 @@ func openStore(ctx context.Context, st config.Storage, opt sqlstore.Options, log
 		if err != nil {
 			return nil, err
 		}
-		return &database{store: s, pruner: s, prober: s, schema: s, sync: s, archive: s, secrets: s}, nil
+		return &database{store: s, pruner: s, prober: s, schema: s, sync: s, archive: s, secrets: s, rollups: s}, nil
 	}
 	return nil, fmt.Errorf("storage.driver %q: want sqlite or postgres", st.Driver)
 }

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestRollupCommand: rollup rebuild finds nothing to change in rollups the
+// store kept, finds and fixes a row changed behind its back, and prune
+// keeps the pruned records' statistics unless --keep-stats=false.
+func TestRollupCommand(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	nd := writeRecords(t, dir, "calls.ndjson", "n", 300, false)
+	if _, stderr, err := runCLI(t, nil, "import", "--config", cfg, nd); err != nil {
+		t.Fatalf("import: %v\n%s", err, stderr)
+	}
+	out, _, err := runCLI(t, nil, "rollup", "rebuild", "--config", cfg, "--dry-run")
+	if err != nil || !strings.HasPrefix(out, "acme: 0 record_counts rows and 0 kpi_rollup rows differed\n") {
+		t.Fatalf("rebuild of kept rollups: %v\n%s", err, out)
+	}
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "data", "cdrhub.db")+"?_busy_timeout=10000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	exec := func(q string) int64 {
+		t.Helper()
+		res, err := db.Exec(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := res.RowsAffected()
+		return n
+	}
+	count := func(table string) (n int) {
+		t.Helper()
+		if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	changed := exec(`UPDATE record_counts SET records = records + 5 WHERE (bucket, channel, source, direction) IN
+		(SELECT bucket, channel, source, direction FROM record_counts LIMIT 1)`)
+	deleted := exec(`DELETE FROM kpi_rollup WHERE (bucket, queue, agent, disposition) IN
+		(SELECT bucket, queue, agent, disposition FROM kpi_rollup LIMIT 1)`)
+	if changed != 1 || deleted != 1 {
+		t.Fatalf("changed %d record_counts rows and deleted %d kpi_rollup rows, want 1 and 1", changed, deleted)
+	}
+	for _, args := range [][]string{{"--dry-run"}, {}} {
+		out, _, err = runCLI(t, nil, append([]string{"rollup", "rebuild", "--config", cfg}, args...)...)
+		var exit *exitError
+		if !errors.As(err, &exit) || exit.code != 1 || !strings.HasPrefix(out, "acme: 1 record_counts rows and 1 kpi_rollup rows differed\n") {
+			t.Fatalf("rebuild %v of changed rollups: %v\n%s", args, err, out)
+		}
+	}
+	if out, _, err = runCLI(t, nil, "rollup", "rebuild", "--config", cfg); err != nil {
+		t.Fatalf("rebuild after the fix: %v\n%s", err, out)
+	}
+
+	kpi := count("kpi_rollup")
+	if _, _, err := runCLI(t, nil, "prune", "--config", cfg, "--before", "2030-01-01"); err != nil {
+		t.Fatal(err)
+	}
+	if n := count("record_counts"); n != 0 {
+		t.Errorf("%d record_counts rows after every record was pruned", n)
+	}
+	if n := count("kpi_rollup"); n != kpi {
+		t.Errorf("kpi_rollup rows %d → %d: prune dropped the statistics", kpi, n)
+	}
+	if _, _, err := runCLI(t, nil, "prune", "--config", cfg, "--before", "2030-01-01", "--keep-stats=false"); err != nil {
+		t.Fatal(err)
+	}
+	if n := count("kpi_rollup"); n != 0 {
+		t.Errorf("%d kpi_rollup rows after prune --keep-stats=false", n)
+	}
+}
