@@ -369,7 +369,10 @@ func TestServeArchives(t *testing.T) {
 	if code, got := get(t, p, link.URL, ""); code != 200 || !bytes.Equal(got, b) {
 		t.Errorf("signed link: %d, %d bytes", code, len(got))
 	}
-	if !strings.Contains(p.stderr.String(), "recording downloaded") {
-		t.Error("downloads are not logged")
+	// The child's log reaches p.stderr through a pipe and a scanner: wait.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(p.stderr.String(), "recording downloaded"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("downloads are not logged")
+		}
 	}
 }
