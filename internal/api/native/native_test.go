@@ -40,7 +40,19 @@ func newEnv(t *testing.T, limits native.Limits) *env {
 	t.Helper()
 	store := storetest.Open(t, sqlstore.Options{CacheMiB: 4})
 	reads := new(atomic.Int64)
-	api, err := native.New(storetest.CountReads(store, reads), []native.Token{
+	api := newAPI(t, storetest.CountReads(store, reads), limits)
+	logs := &httpxtest.Buffer{}
+	log := slog.New(slog.NewJSONHandler(logs, nil))
+	srv := httptest.NewServer(httpserver.Routes(httpserver.Ready{DB: store}, nil, log, httpserver.APIs{Native: api}))
+	t.Cleanup(srv.Close)
+	return &env{srv: srv, store: store, api: api, reads: reads, logs: logs}
+}
+
+// newAPI returns the native API over store with the tests' tokens: acme's,
+// globex's and the admin ops.
+func newAPI(t *testing.T, store cdr.Store, limits native.Limits) *native.API {
+	t.Helper()
+	api, err := native.New(store, []native.Token{
 		{Name: "acme", Secret: acmeToken, Tenant: "acme"},
 		{Name: "globex", Secret: globexToken, Tenant: "globex"},
 		{Name: "ops", Secret: adminToken},
@@ -48,11 +60,7 @@ func newEnv(t *testing.T, limits native.Limits) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &httpxtest.Buffer{}
-	log := slog.New(slog.NewJSONHandler(logs, nil))
-	srv := httptest.NewServer(httpserver.Routes(httpserver.Ready{DB: store}, nil, log, httpserver.APIs{Native: api}))
-	t.Cleanup(srv.Close)
-	return &env{srv: srv, store: store, api: api, reads: reads, logs: logs}
+	return api
 }
 
 // do sends a request and decodes the JSON response into out (if not nil).

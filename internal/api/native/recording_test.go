@@ -38,14 +38,7 @@ func newRecEnv(t *testing.T, maxFile int64) *recEnv {
 	t.Helper()
 	s := storetest.OpenSubject(t, sqlstore.Options{CacheMiB: 4})
 	t.Cleanup(func() { s.Close() })
-	api, err := native.New(s.Store, []native.Token{
-		{Name: "acme", Secret: acmeToken, Tenant: "acme"},
-		{Name: "globex", Secret: globexToken, Tenant: "globex"},
-		{Name: "ops", Secret: adminToken},
-	}, []string{"acme", "globex"}, native.DefaultLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
+	api := newAPI(t, s.Store, native.DefaultLimits)
 	blobs, err := blob.NewDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

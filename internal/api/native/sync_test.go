@@ -22,14 +22,7 @@ import (
 func syncEnv(t *testing.T) *env {
 	t.Helper()
 	s := storetest.OpenSubject(t, sqlstore.Options{CacheMiB: 4})
-	api, err := native.New(s.Store, []native.Token{
-		{Name: "acme", Secret: acmeToken, Tenant: "acme"},
-		{Name: "globex", Secret: globexToken, Tenant: "globex"},
-		{Name: "ops", Secret: adminToken},
-	}, []string{"acme", "globex"}, native.DefaultLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
+	api := newAPI(t, s.Store, native.DefaultLimits)
 	acme, globex := cdr.MustTenantID("acme"), cdr.MustTenantID("globex")
 	now := time.UnixMilli(1_790_000_000_000)
 	w := cdr.SyncWindow{Source: cdr.SourceTencentCCC, From: now.UnixMilli() - 3_600_000, To: now.UnixMilli() - 60_000,
