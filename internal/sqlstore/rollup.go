@@ -537,52 +537,70 @@ func rebuild(ctx context.Context, tx rollupTx, tenant string, dryRun bool) (cdr.
 	if err != nil {
 		return diff, err
 	}
-	var countDel, countPut, kpiDel, kpiPut [][]any
-	for k, n := range haveCounts {
-		if w, ok := wantCounts[k]; !ok || w != n {
-			diff.CountRows++
-			countDel = append(countDel, countKeyArgs(k))
-		}
-	}
-	for k, n := range wantCounts {
-		if h, ok := haveCounts[k]; !ok || h != n {
-			if !ok {
-				diff.CountRows++
-			}
-			countPut = append(countPut, append(countKeyArgs(k), n))
-		}
-	}
-	for k, m := range haveKPI {
-		if w, ok := wantKPI[k]; !ok || w != m {
-			diff.KPIRows++
-			kpiDel = append(kpiDel, kpiKeyArgs(k))
-		}
-	}
-	for k, m := range wantKPI {
-		if h, ok := haveKPI[k]; !ok || h != m {
-			if !ok {
-				diff.KPIRows++
-			}
-			row := kpiKeyArgs(k)
-			for _, v := range kpiValues(&m) {
-				row = append(row, v)
-			}
-			kpiPut = append(kpiPut, row)
-		}
-	}
+	countDel, countPutKeys, nc := diffRows(haveCounts, wantCounts)
+	kpiDel, kpiPutKeys, nk := diffRows(haveKPI, wantKPI)
+	diff.CountRows, diff.KPIRows = nc, nk
 	if dryRun {
 		return diff, nil
 	}
-	if err := deleteKeys(ctx, tx, tenant, "record_counts", countKeyColumns, "true", countDel); err != nil {
+	var countPut, kpiPut [][]any
+	for _, k := range countPutKeys {
+		countPut = append(countPut, append(countKeyArgs(k), wantCounts[k]))
+	}
+	for _, k := range kpiPutKeys {
+		m := wantKPI[k]
+		kpiPut = append(kpiPut, kpiRow(k, &m))
+	}
+	if err := deleteKeys(ctx, tx, tenant, "record_counts", countKeyColumns, "true", keyArgs(countDel, countKeyArgs)); err != nil {
 		return diff, err
 	}
-	if err := deleteKeys(ctx, tx, tenant, "kpi_rollup", kpiKeyColumns, "true", kpiDel); err != nil {
+	if err := deleteKeys(ctx, tx, tenant, "kpi_rollup", kpiKeyColumns, "true", keyArgs(kpiDel, kpiKeyArgs)); err != nil {
 		return diff, err
 	}
 	if err := upsertRows(ctx, tx, tenant, "record_counts", countKeyColumns, []string{"records"}, countPut); err != nil {
 		return diff, err
 	}
 	return diff, upsertRows(ctx, tx, tenant, "kpi_rollup", kpiKeyColumns, kpiMeasureColumns, kpiPut)
+}
+
+// diffRows compares a table's stored rows with the rows wanted: del are
+// the stored keys whose row is extra or different (deleted), put the
+// wanted keys whose row is missing or different (written), and n the keys
+// that differ, each counted once.
+func diffRows[K, V comparable](have, want map[K]V) (del, put []K, n int) {
+	for k, v := range have {
+		if w, ok := want[k]; !ok || w != v {
+			del = append(del, k)
+		}
+	}
+	n = len(del)
+	for k, v := range want {
+		h, ok := have[k]
+		if !ok {
+			n++
+		}
+		if !ok || h != v {
+			put = append(put, k)
+		}
+	}
+	return del, put, n
+}
+
+// kpiRow is a kpi_rollup row's key and measures, as upsertRows takes it.
+func kpiRow(k cdr.KPIKey, m *cdr.KPIMeasures) []any {
+	row := kpiKeyArgs(k)
+	for _, v := range kpiValues(m) {
+		row = append(row, v)
+	}
+	return row
+}
+
+func keyArgs[K any](keys []K, args func(K) []any) [][]any {
+	out := make([][]any, len(keys))
+	for i, k := range keys {
+		out[i] = args(k)
+	}
+	return out
 }
 
 // dropPrunedStats is DropPrunedStats within tx, which holds the tenant's
@@ -605,11 +623,7 @@ func dropPrunedStats(ctx context.Context, tx rollupTx, tenant string) error {
 	}
 	var put [][]any
 	for k, m := range want {
-		row := kpiKeyArgs(k)
-		for _, v := range kpiValues(&m) {
-			row = append(row, v)
-		}
-		put = append(put, row)
+		put = append(put, kpiRow(k, &m))
 	}
 	if err := upsertRows(ctx, tx, tenant, "kpi_rollup", kpiKeyColumns, kpiMeasureColumns, put); err != nil {
 		return err
