@@ -14,8 +14,19 @@ import (
 // from a pool of 200,000, so that a million records look like a busy
 // center's year rather than one small customer base.
 func Batch(tenant string, i, n int) []*cdr.Record {
+	return batch(tenant, i, n, Days)
+}
+
+// DayBatch is Batch with the records of one day only, the day before
+// batch i's "now": batches arrive in time order, as a sync's windows and a
+// PBX's live records do, where Batch's each reach back 89 days.
+func DayBatch(tenant string, i, n int) []*cdr.Record {
+	return batch(tenant, i, n, 1)
+}
+
+func batch(tenant string, i, n, days int) []*cdr.Record {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC).Add(time.Duration(i) * 24 * time.Hour)
-	recs := Records(tenant, now, n)
+	recs := records(tenant, now, n, days)
 	rng := rand.New(rand.NewPCG(uint64(i), 7))
 	for _, r := range recs {
 		r.SourceID = fmt.Sprintf("b%05d-%s", i, r.SourceID)

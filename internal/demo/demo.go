@@ -47,6 +47,11 @@ func DayStart(now time.Time) time.Time {
 // voice, 20% rtc and 20% chat. The records are not prepared: talk_s, total_s,
 // digits and id are left for the server to derive.
 func Records(tenant string, now time.Time, n int) []*cdr.Record {
+	return records(tenant, now, n, Days)
+}
+
+// records is Records over the days whole days before DayStart(now).
+func records(tenant string, now time.Time, n, days int) []*cdr.Record {
 	if n <= 0 {
 		return nil
 	}
@@ -54,7 +59,7 @@ func Records(tenant string, now time.Time, n int) []*cdr.Record {
 	g := newGen(tenant)
 	starts := make([]int64, n)
 	for i := range starts {
-		starts[i] = g.startAt(day)
+		starts[i] = g.startAt(day, days)
 	}
 	slices.Sort(starts)
 	out := make([]*cdr.Record, n)
@@ -88,10 +93,11 @@ func Records(tenant string, now time.Time, n int) []*cdr.Record {
 // Relative weights of the 24 local hours of a weekday.
 var hourWeights = []int{2, 1, 1, 1, 1, 2, 4, 8, 14, 22, 24, 23, 17, 20, 23, 23, 22, 20, 17, 15, 13, 9, 6, 3}
 
-// startAt draws a start time: weekends get about half a weekday's traffic.
-func (g *gen) startAt(day time.Time) int64 {
+// startAt draws a start time in the days whole days before day: weekends
+// get about half a weekday's traffic.
+func (g *gen) startAt(day time.Time, days int) int64 {
 	for {
-		date := day.AddDate(0, 0, -1-g.r.IntN(Days))
+		date := day.AddDate(0, 0, -1-g.r.IntN(days))
 		if wd := date.Weekday(); (wd == time.Saturday || wd == time.Sunday) && !g.chance(50) {
 			continue
 		}

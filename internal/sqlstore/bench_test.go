@@ -85,9 +85,14 @@ func BenchmarkIngest(b *testing.B) {
 // ingest upserts the n benchmark records into s in calls of benchBatch and
 // returns the time spent in the calls.
 func ingest(b *testing.B, s cdr.Store, n int) time.Duration {
+	return ingestBatches(b, s, n, genBatch)
+}
+
+// ingestBatches is ingest with the batches of gen.
+func ingestBatches(b *testing.B, s cdr.Store, n int, gen func(i, n int) []*cdr.Record) time.Duration {
 	var elapsed time.Duration
 	for i := 0; i*benchBatch < n; i++ {
-		recs := genBatch(i, min(benchBatch, n-i*benchBatch))
+		recs := gen(i, min(benchBatch, n-i*benchBatch))
 		start := time.Now()
 		if _, err := s.UpsertRecords(context.Background(), benchTenant, recs, cdr.UpsertOptions{}); err != nil {
 			b.Fatal(err)
@@ -95,6 +100,65 @@ func ingest(b *testing.B, s cdr.Store, n int) time.Duration {
 		elapsed += time.Since(start)
 	}
 	return elapsed
+}
+
+// BenchmarkRollupCost measures what keeping the rollups costs SQLite
+// ingest (rollupCost).
+func BenchmarkRollupCost(b *testing.B) {
+	rollupCost(b, func(b *testing.B, name string) cdr.Store {
+		path := filepath.Join(benchDir(b), name+".db")
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			os.Remove(p)
+		}
+		b.Cleanup(func() {
+			for _, p := range []string{path, path + "-wal", path + "-shm"} {
+				os.Remove(p)
+			}
+		})
+		return openBench(b, path)
+	})
+}
+
+// rollupCost ingests the benchmark's records into fresh stores of open,
+// with the rollups kept and without (SetKeepRollups), alternately, three
+// times each, and reports both medians (records/s) and the cost: the
+// share of the rate without rollups that keeping them loses. Two data
+// sets: "spread" is the benchmark's demo batches, each reaching back 89
+// days, so that almost every record is a new kpi_rollup row on a page
+// at random; "day" is batches of one day each in time order
+// (demo.DayBatch), as a sync's windows and a PBX deliver records.
+func rollupCost(b *testing.B, open func(b *testing.B, name string) cdr.Store) {
+	n := benchRecords()
+	for _, data := range []struct {
+		name string
+		gen  func(i, n int) []*cdr.Record
+	}{{"spread", genBatch}, {"day", func(i, n int) []*cdr.Record { return demo.DayBatch(benchTenant.String(), i, n) }}} {
+		b.Run(data.name, func(b *testing.B) {
+			for range b.N {
+				var with, without []float64
+				for round := range 3 {
+					for _, keep := range []bool{true, false} {
+						restore := SetKeepRollups(keep)
+						s := open(b, fmt.Sprintf("cost-%s-%d-%t", data.name, round, keep))
+						rate := float64(n) / ingestBatches(b, s, n, data.gen).Seconds()
+						s.Close()
+						restore()
+						if keep {
+							with = append(with, rate)
+						} else {
+							without = append(without, rate)
+						}
+					}
+				}
+				slices.Sort(with)
+				slices.Sort(without)
+				b.Logf("%s: with rollups %.0f records/s, without %.0f", data.name, with, without)
+				b.ReportMetric(with[1], "with-records/s")
+				b.ReportMetric(without[1], "without-records/s")
+				b.ReportMetric(100*(1-with[1]/without[1]), "cost-%")
+			}
+		})
+	}
 }
 
 func openBench(b *testing.B, path string) *SQLite {

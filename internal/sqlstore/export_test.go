@@ -28,3 +28,11 @@ func SetBatchSize(n int) (restore func()) {
 	batchSize = n
 	return func() { batchSize = old }
 }
+
+// SetKeepRollups sets whether upserts keep the rollups until the returned
+// function is called.
+func SetKeepRollups(keep bool) (restore func()) {
+	old := keepRollups
+	keepRollups = keep
+	return func() { keepRollups = old }
+}

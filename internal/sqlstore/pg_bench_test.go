@@ -11,6 +11,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +59,14 @@ func BenchmarkPostgresIngest(b *testing.B) {
 			b.ReportMetric(float64(n)/ingest(b, s, n).Seconds(), "records/s")
 			s.Close()
 		}
+	})
+}
+
+// BenchmarkPostgresRollupCost measures what keeping the rollups costs
+// PostgreSQL ingest (rollupCost).
+func BenchmarkPostgresRollupCost(b *testing.B) {
+	rollupCost(b, func(b *testing.B, name string) cdr.Store {
+		return openPGBench(b, "bench_"+strings.ReplaceAll(name, "-", "_"), true)
 	})
 }
 

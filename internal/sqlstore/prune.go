@@ -37,7 +37,7 @@ func (s *SQLite) Prune(ctx context.Context, t cdr.TenantID, before int64) (int64
 		if err != nil {
 			return total, formatError(err)
 		}
-		if err := pruneRollups(ctx, sqlTx{tx}, t.String(), "pk", batch, before); err != nil {
+		if err := pruneRollups(ctx, sqlTx{tx, s.stmts}, t.String(), "pk", batch, before); err != nil {
 			tx.Rollback()
 			return total, formatError(err)
 		}

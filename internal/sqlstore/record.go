@@ -167,7 +167,7 @@ func (s *SQLite) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.Re
 	defer w.close()
 	var roll *rollupBatch
 	if !dryRun {
-		mark, err := readMark(ctx, sqlTx{tx}, t.String())
+		mark, err := readMark(ctx, sqlTx{tx, s.stmts}, t.String())
 		if err != nil {
 			return res, formatError(err)
 		}
@@ -221,7 +221,7 @@ func (s *SQLite) upsertBatch(ctx context.Context, t cdr.TenantID, recs []*cdr.Re
 	if err := w.flushBumps(ctx); err != nil {
 		return res, err
 	}
-	if err := applyDelta(ctx, sqlTx{tx}, t.String(), roll.delta); err != nil {
+	if err := applyDelta(ctx, sqlTx{tx, s.stmts}, t.String(), roll.delta); err != nil {
 		return res, formatError(err)
 	}
 	return res, formatError(tx.Commit())

@@ -3,7 +3,9 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
@@ -89,7 +91,46 @@ type rollupRows interface {
 	Close()
 }
 
-type sqlTx struct{ tx *sql.Tx }
+// sqlTx is a transaction of the SQLite writer; stmts, when set, keeps
+// the statements of the rollup upserts prepared across transactions.
+type sqlTx struct {
+	tx    *sql.Tx
+	stmts *stmtCache
+}
+
+// stmtCache holds the statements of the rollup upserts, one per table
+// and chunk size, prepared once on the SQLite writer's connection when
+// the store opens (preparing them later would wait for the connection a
+// transaction holds). They are long (thousands of parameters): SQLite's
+// parse of them cost more than their run when every transaction repeated
+// it.
+type stmtCache struct{ m map[string]*sql.Stmt }
+
+func newStmtCache(ctx context.Context, db *sql.DB) (*stmtCache, error) {
+	c := &stmtCache{m: map[string]*sql.Stmt{}}
+	for _, n := range chunkSizes {
+		for _, q := range []string{
+			upsertSQL("record_counts", countKeyColumns, []string{"records"}, n),
+			upsertSQL("kpi_rollup", kpiKeyColumns, kpiMeasureColumns, n),
+		} {
+			st, err := db.PrepareContext(ctx, q)
+			if err != nil {
+				return nil, errors.Join(err, c.close())
+			}
+			c.m[q] = st
+		}
+	}
+	return c, nil
+}
+
+// close closes the statements.
+func (c *stmtCache) close() error {
+	var errs []error
+	for _, st := range c.m {
+		errs = append(errs, st.Close())
+	}
+	return errors.Join(errs...)
+}
 
 func (t sqlTx) dialect() *dialect { return sqliteDialect }
 
@@ -117,11 +158,23 @@ func (t sqlTx) deleteKeys(ctx context.Context, tenant, table string, keys []stri
 	return deleteValues(ctx, t, tenant, table, keys, cond, rows)
 }
 
-// prepare prepares a statement of the transaction.
+// prepare prepares a statement of the transaction: from the cache when
+// the transaction has one.
 func (t sqlTx) prepare(ctx context.Context, query string) (func(ctx context.Context, args ...any) error, func(), error) {
-	st, err := t.tx.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, nil, err
+	var cached *sql.Stmt
+	if t.stmts != nil {
+		cached = t.stmts.m[query]
+	}
+	var st *sql.Stmt
+	if cached != nil {
+		// The writer has one connection, on which the cached statement
+		// is prepared: the transaction's copy reuses it.
+		st = t.tx.StmtContext(ctx, cached)
+	} else {
+		var err error
+		if st, err = t.tx.PrepareContext(ctx, query); err != nil {
+			return nil, nil, err
+		}
 	}
 	run := func(ctx context.Context, args ...any) error { _, err := st.ExecContext(ctx, args...); return err }
 	return run, func() { st.Close() }, nil
@@ -171,17 +224,74 @@ func unnestArgs(keys []string, width int, rows [][]any) (string, []any) {
 	return "unnest(" + strings.Join(exprs, ", ") + ")", args
 }
 
-// upsert on PostgreSQL is one statement whatever the number of rows: the
-// columns travel as arrays (unnest), which PostgreSQL parses and plans
-// once instead of a VALUES list of thousands of parameters.
+// upsert on PostgreSQL COPYs the rows of buckets where the table has no
+// row of tenant yet (a sync's new window, live records), which is the
+// fastest way in, and adds the others with one statement whatever their
+// number: the columns travel as arrays (unnest), which PostgreSQL parses
+// and plans once instead of a VALUES list of thousands of parameters. The
+// split is safe because writers of the tenant's rollups take turns under
+// its advisory lock (upserts, prunes, rebuilds): no row of those buckets
+// appears between the check and the COPY.
 func (t pgTx) upsert(ctx context.Context, tenant, table string, keys, measures []string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
+	fresh, rows, err := t.splitFresh(ctx, tenant, table, rows)
+	if err != nil {
+		return err
+	}
+	if len(fresh) > 0 {
+		cols := append([]string{"tenant_id"}, append(slices.Clip(keys), measures...)...)
+		if _, err := t.tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(fresh)); err != nil {
+			return err
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
 	from, args := unnestArgs(keys, len(keys)+len(measures), rows)
-	_, err := t.tx.Exec(ctx, `INSERT INTO `+table+` (tenant_id, `+strings.Join(keys, ", ")+`, `+strings.Join(measures, ", ")+`)
+	_, err = t.tx.Exec(ctx, `INSERT INTO `+table+` (tenant_id, `+strings.Join(keys, ", ")+`, `+strings.Join(measures, ", ")+`)
 		SELECT $1::text, * FROM `+from+upsertTail(table, keys, measures), append([]any{tenant}, args...)...)
 	return err
+}
+
+// splitFresh returns, tenant first, the rows (bucket first) whose bucket
+// has no row of tenant in table, and the others.
+func (t pgTx) splitFresh(ctx context.Context, tenant, table string, rows [][]any) (fresh, rest [][]any, err error) {
+	var buckets []int64
+	seen := map[int64]bool{}
+	for _, r := range rows {
+		if b := r[0].(int64); !seen[b] {
+			seen[b] = true
+			buckets = append(buckets, b)
+		}
+	}
+	q, err := t.tx.Query(ctx, `SELECT b FROM unnest($2::bigint[]) AS b
+		WHERE EXISTS (SELECT 1 FROM `+table+` WHERE tenant_id = $1 AND bucket = b)`, tenant, buckets)
+	if err != nil {
+		return nil, nil, err
+	}
+	stored := map[int64]bool{}
+	for q.Next() {
+		var b int64
+		if err := q.Scan(&b); err != nil {
+			q.Close()
+			return nil, nil, err
+		}
+		stored[b] = true
+	}
+	q.Close()
+	if err := q.Err(); err != nil {
+		return nil, nil, err
+	}
+	for _, r := range rows {
+		if stored[r[0].(int64)] {
+			rest = append(rest, r)
+		} else {
+			fresh = append(fresh, append([]any{tenant}, r...))
+		}
+	}
+	return fresh, rest, nil
 }
 
 func (t pgTx) deleteKeys(ctx context.Context, tenant, table string, keys []string, cond string, rows [][]any) error {
@@ -281,10 +391,17 @@ func readMark(ctx context.Context, tx rollupTx, tenant string) (int64, error) {
 // databases' limits.
 const rollupChunk = 400
 
+// keepRollups is false only in benchmarks that measure what keeping the
+// rollups costs ingest (SetKeepRollups): applyDelta then writes nothing.
+var keepRollups = true
+
 // applyDelta adds d to tenant's rows, with one multi-row upsert per table
 // and chunk, and deletes the rows it brought to zero: those of the keys
 // whose count, or contacts, d lowers.
 func applyDelta(ctx context.Context, tx rollupTx, tenant string, d *cdr.RollupDelta) error {
+	if !keepRollups {
+		return nil
+	}
 	d.Compact()
 	var counts, countZero [][]any
 	for k, n := range d.Counts {
@@ -335,16 +452,18 @@ func deleteKeys(ctx context.Context, tx rollupTx, tenant, table string, keys []s
 }
 
 // upsertValues is upsert on SQLite: INSERT … VALUES (…), … ON CONFLICT DO
-// UPDATE SET m = table.m + excluded.m, by chunks of rollupChunk rows; the
-// statement of a whole chunk is prepared once per call.
+// UPDATE SET m = table.m + excluded.m, by chunks (chunked).
 func upsertValues(ctx context.Context, tx sqlTx, tenant, table string, keys, measures []string, rows [][]any) error {
-	width := 1 + len(keys) + len(measures)
-	head := `INSERT INTO ` + table + ` (tenant_id, ` + strings.Join(keys, ", ") + `, ` + strings.Join(measures, ", ") + `) VALUES `
-	tail := upsertTail(table, keys, measures)
 	return chunked(ctx, tx, rows, func(n int) string {
-		tuple := "(" + placeholders(width) + ")"
-		return head + strings.Repeat(tuple+",", n-1) + tuple + tail
+		return upsertSQL(table, keys, measures, n)
 	}, func(args []any, r []any) []any { return append(append(args, tenant), r...) }, nil)
+}
+
+// upsertSQL is upsertValues' statement for a chunk of n rows.
+func upsertSQL(table string, keys, measures []string, n int) string {
+	tuple := "(" + placeholders(1+len(keys)+len(measures)) + ")"
+	return `INSERT INTO ` + table + ` (tenant_id, ` + strings.Join(keys, ", ") + `, ` + strings.Join(measures, ", ") + `) VALUES ` +
+		strings.Repeat(tuple+",", n-1) + tuple + upsertTail(table, keys, measures)
 }
 
 // deleteValues is deleteKeys on SQLite, by chunks of rollupChunk keys.
@@ -355,28 +474,37 @@ func deleteValues(ctx context.Context, tx sqlTx, tenant, table string, keys []st
 	}, func(args []any, r []any) []any { return append(args, r...) }, []any{tenant})
 }
 
-// chunked runs the statement query(n) for each chunk of n ≤ rollupChunk
-// rows, with the arguments lead and then each row's through add; the
-// statement of a full chunk is prepared once.
+// chunkSizes are the sizes of the chunks chunked cuts rows into, largest
+// first: a few fixed statements, each prepared once, instead of one of a
+// new length for every remainder.
+var chunkSizes = []int{rollupChunk, 100, 20, 5, 1}
+
+// chunked runs the statement query(n) for each chunk of n rows, n one of
+// chunkSizes, with the arguments lead and then each row's through add;
+// each chunk size's statement is prepared once.
 func chunked(ctx context.Context, tx sqlTx, rows [][]any, query func(n int) string, add func(args, row []any) []any, lead []any) error {
-	var full func(context.Context, ...any) error
+	prepared := map[int]func(context.Context, ...any) error{}
+	var args []any
 	for len(rows) > 0 {
-		n := min(len(rows), rollupChunk)
-		args := append([]any{}, lead...)
+		n := chunkSizes[len(chunkSizes)-1]
+		for _, size := range chunkSizes {
+			if size <= len(rows) {
+				n = size
+				break
+			}
+		}
+		run, ok := prepared[n]
+		if !ok {
+			f, done, err := tx.prepare(ctx, query(n))
+			if err != nil {
+				return err
+			}
+			defer done()
+			run, prepared[n] = f, f
+		}
+		args = append(args[:0], lead...)
 		for _, r := range rows[:n] {
 			args = add(args, r)
-		}
-		run := func(ctx context.Context, args ...any) error { _, err := tx.exec(ctx, query(n), args...); return err }
-		if n == rollupChunk {
-			if full == nil {
-				f, done, err := tx.prepare(ctx, query(n))
-				if err != nil {
-					return err
-				}
-				defer done()
-				full = f
-			}
-			run = full
 		}
 		if err := run(ctx, args...); err != nil {
 			return err
@@ -711,7 +839,7 @@ func (s *SQLite) locked(ctx context.Context, tenant string, fn func(tx rollupTx)
 		return formatError(err)
 	}
 	defer tx.Rollback()
-	if err := fn(sqlTx{tx}); err != nil {
+	if err := fn(sqlTx{tx, s.stmts}); err != nil {
 		return formatError(err)
 	}
 	return formatError(tx.Commit())

@@ -24,8 +24,9 @@ import (
 
 // SQLite is a cdr.Store on SQLite (its twin on PostgreSQL is Postgres).
 type SQLite struct {
-	reader         // a pool of query-only connections
-	write  *sql.DB // one connection
+	reader            // a pool of query-only connections
+	write  *sql.DB    // one connection
+	stmts  *stmtCache // statements prepared on write's connection
 	now    func() time.Time
 	terms  func(*cdr.Record) []cdr.Term
 	log    *slog.Logger
@@ -123,6 +124,10 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*SQLite, error) 
 	if _, err := migrate(ctx, s.write, sqliteDialect); err != nil {
 		s.write.Close()
 		return nil, err
+	}
+	if s.stmts, err = newStmtCache(ctx, s.write); err != nil {
+		s.write.Close()
+		return nil, formatError(err)
 	}
 	if err := fillRollups(ctx, s.write, sqliteDialect, s.locked); err != nil {
 		s.write.Close()
@@ -224,7 +229,7 @@ const noPageLimit = 4294967294
 
 // Close closes both pools.
 func (s *SQLite) Close() error {
-	return errors.Join(s.db.Close(), s.write.Close())
+	return errors.Join(s.db.Close(), s.stmts.close(), s.write.Close())
 }
 
 // formatError translates driver errors into domain errors: a database that
