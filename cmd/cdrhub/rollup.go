@@ -4,11 +4,14 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/config"
+	"github.com/cdrhub/cdrhub/internal/metrics"
 )
 
 func runRollup(ctx context.Context, args []string, env *environ) error {
@@ -87,4 +90,50 @@ func pickTenants(ctx context.Context, db *database, cfg config.Config, only stri
 	}
 	slices.SortFunc(ts, func(a, b cdr.TenantID) int { return strings.Compare(a.String(), b.String()) })
 	return ts, nil
+}
+
+// rollupChecks are serve's gauges of what `cdrhub rollup rebuild` found,
+// in whichever process it ran: the database keeps the sums
+// (cdr.Rollups.RollupChecks), which serve reads every rollupCheckEvery.
+type rollupChecks struct {
+	found *metrics.GaugeVec // table
+	at    *metrics.Gauge
+}
+
+const rollupCheckEvery = time.Minute
+
+func newRollupChecks(reg *metrics.Registry) *rollupChecks {
+	return &rollupChecks{
+		found: reg.Gauge("cdrhub_rollup_rebuild_differences",
+			"Rollup rows that cdrhub rollup rebuild found missing, extra or different, over every rebuild and dry run of the database, by table.", "table"),
+		at: reg.Gauge("cdrhub_rollup_rebuild_timestamp_seconds",
+			"Time of the latest cdrhub rollup rebuild or dry run (0: none).").With(),
+	}
+}
+
+// refresh reads the sums from ru.
+func (c *rollupChecks) refresh(ctx context.Context, ru cdr.Rollups) error {
+	got, err := ru.RollupChecks(ctx)
+	if err != nil {
+		return err
+	}
+	c.found.With("record_counts").Set(float64(got.Found.CountRows))
+	c.found.With("kpi_rollup").Set(float64(got.Found.KPIRows))
+	c.at.Set(float64(got.At) / 1000)
+	return nil
+}
+
+// loop refreshes the gauges at once and then every rollupCheckEvery until
+// ctx ends; a failed read is logged and tried again next time.
+func (c *rollupChecks) loop(ctx context.Context, ru cdr.Rollups, log *slog.Logger) {
+	for {
+		if err := c.refresh(ctx, ru); err != nil && ctx.Err() == nil {
+			log.Warn("reading the rollup checks", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(rollupCheckEvery):
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestRollupCommand: rollup rebuild finds nothing to change in rollups the
@@ -60,6 +61,19 @@ func TestRollupCommand(t *testing.T) {
 	if out, _, err = runCLI(t, nil, "rollup", "rebuild", "--config", cfg); err != nil {
 		t.Fatalf("rebuild after the fix: %v\n%s", err, out)
 	}
+	// serve reports what the rebuilds found (1 and 1, twice: the dry run
+	// and the fix), and when the latest ran.
+	p := start(t, "--config", cfg, "--listen", "127.0.0.1:0")
+	for _, table := range []string{"record_counts", "kpi_rollup"} {
+		if v := metricValue(t, p.addr, `cdrhub_rollup_rebuild_differences{table="`+table+`"}`); v != 2 {
+			t.Errorf("%s differences on /metrics: %v, want 2", table, v)
+		}
+	}
+	if v := metricValue(t, p.addr, "cdrhub_rollup_rebuild_timestamp_seconds"); v < float64(time.Now().Add(-time.Hour).Unix()) {
+		t.Errorf("cdrhub_rollup_rebuild_timestamp_seconds %v", v)
+	}
+	p.cmd.Process.Kill()
+	<-p.done
 
 	kpi := count("kpi_rollup")
 	if _, _, err := runCLI(t, nil, "prune", "--config", cfg, "--before", "2030-01-01"); err != nil {

@@ -120,6 +120,7 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 		return err
 	}
 	laff.EnforceLookback = cfg.Compat.EnforceLookback
+	checks := newRollupChecks(reg)
 	runner, err := newRunner(cfg, store, db.sync, reg, log)
 	if err != nil {
 		return err
@@ -142,7 +143,7 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 	// then stops and records how far it got before the store closes.
 	// So does the recording archive's job.
 	syncCtx, stopSync := context.WithCancel(ctx)
-	synced, archived := make(chan struct{}), make(chan struct{})
+	synced, archived, checked := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(synced)
 		runner.Loop(syncCtx)
@@ -151,10 +152,15 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 		defer close(archived)
 		arch.loop(syncCtx)
 	}()
+	go func() {
+		defer close(checked)
+		checks.loop(syncCtx, db.rollups, log)
+	}()
 	err = srv.Serve(ctx, shutdownGrace)
 	stopSync()
 	<-synced
 	<-archived
+	<-checked
 	return err
 }
 

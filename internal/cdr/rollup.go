@@ -250,6 +250,16 @@ type RollupDiff struct {
 	KPIRows   int `json:"kpi_rows"`
 }
 
+// RollupCheck is what every RebuildRollups of a database found
+// (Rollups.RollupChecks).
+type RollupCheck struct {
+	// At is the time of the latest rebuild or dry run (ms), 0 when none.
+	At int64
+	// Found sums the rows they found differing, over every run and
+	// tenant.
+	Found RollupDiff
+}
+
 // Rollups is the rollups side of a store. The tables themselves are kept
 // by UpsertRecords and Pruner.Prune: record_counts always equals a count of
 // the records; kpi_rollup equals a recomputation from the records except in
@@ -263,7 +273,11 @@ type Rollups interface {
 	// missing, extra or different; with dryRun it changes nothing. The
 	// kpi_rollup rows of buckets that start before t's pruned mark are
 	// neither compared nor changed.
+	// It adds what it found to RollupChecks.
 	RebuildRollups(ctx context.Context, t TenantID, dryRun bool) (RollupDiff, error)
+	// RollupChecks sums what every RebuildRollups of the database found,
+	// for every tenant, dry runs included.
+	RollupChecks(ctx context.Context) (RollupCheck, error)
 	// DropPrunedStats deletes t's kpi_rollup rows of buckets that start
 	// before its pruned mark, recomputes the bucket the mark falls in from
 	// its records, and clears the mark (prune --keep-stats=false): kpi_rollup

@@ -691,6 +691,16 @@ func rebuild(ctx context.Context, tx rollupTx, tenant string, dryRun bool) (cdr.
 	return diff, upsertRows(ctx, tx, tenant, "kpi_rollup", kpiKeyColumns, kpiMeasureColumns, kpiPut)
 }
 
+// recordCheck adds what a rebuild of tenant found at now to its
+// rollup_checks row.
+func recordCheck(ctx context.Context, tx rollupTx, tenant string, now int64, diff cdr.RollupDiff) error {
+	_, err := tx.exec(ctx, tx.dialect().rebind(`INSERT INTO rollup_checks (tenant_id, checked_at, count_rows, kpi_rows)
+		VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET checked_at = excluded.checked_at,
+		count_rows = rollup_checks.count_rows + excluded.count_rows, kpi_rows = rollup_checks.kpi_rows + excluded.kpi_rows`),
+		tenant, now, int64(diff.CountRows), int64(diff.KPIRows))
+	return err
+}
+
 // diffRows compares a table's stored rows with the rows wanted: del are
 // the stored keys whose row is extra or different (deleted), put the
 // wanted keys whose row is missing or different (written), and n the keys
@@ -813,6 +823,16 @@ func (s *reader) PrunedBefore(ctx context.Context, t cdr.TenantID) (int64, error
 	return mark, s.d.formatError(err)
 }
 
+// RollupChecks sums what every rebuild of the database found.
+func (s *reader) RollupChecks(ctx context.Context) (cdr.RollupCheck, error) {
+	var c cdr.RollupCheck
+	var counts, kpis int64
+	err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(checked_at), 0), coalesce(sum(count_rows), 0), coalesce(sum(kpi_rows), 0)
+		FROM rollup_checks`).Scan(&c.At, &counts, &kpis)
+	c.Found = cdr.RollupDiff{CountRows: int(counts), KPIRows: int(kpis)}
+	return c, s.d.formatError(err)
+}
+
 // CountRows returns t's record_counts rows with bucket in [from, to).
 func (s *reader) CountRows(ctx context.Context, t cdr.TenantID, from, to int64) (map[cdr.CountKey]int64, error) {
 	if t.IsZero() {
@@ -870,8 +890,10 @@ func (s *SQLite) RebuildRollups(ctx context.Context, t cdr.TenantID, dryRun bool
 		return diff, cdr.ErrNoTenant
 	}
 	err = s.locked(ctx, t.String(), func(tx rollupTx) (err error) {
-		diff, err = rebuild(ctx, tx, t.String(), dryRun)
-		return err
+		if diff, err = rebuild(ctx, tx, t.String(), dryRun); err != nil {
+			return err
+		}
+		return recordCheck(ctx, tx, t.String(), s.now().UnixMilli(), diff)
 	})
 	return diff, err
 }
@@ -884,8 +906,10 @@ func (s *Postgres) RebuildRollups(ctx context.Context, t cdr.TenantID, dryRun bo
 		return diff, cdr.ErrNoTenant
 	}
 	err = s.locked(ctx, t.String(), func(tx rollupTx) (err error) {
-		diff, err = rebuild(ctx, tx, t.String(), dryRun)
-		return err
+		if diff, err = rebuild(ctx, tx, t.String(), dryRun); err != nil {
+			return err
+		}
+		return recordCheck(ctx, tx, t.String(), s.now().UnixMilli(), diff)
 	})
 	return diff, err
 }

@@ -401,8 +401,16 @@ func testRollupsPrunedMark(t *testing.T, s cdr.Store, p cdr.Pruner, ru cdr.Rollu
 	if !maps.Equal(counts, wantCounts) || !maps.Equal(kpi, wantKPI) {
 		t.Errorf("after DropPrunedStats:\ncounts %v\nwant   %v\nkpi %v\nwant %v", counts, wantCounts, kpi, wantKPI)
 	}
+	checks, err := ru.RollupChecks(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if diff, err := ru.RebuildRollups(ctx, tenant, false); err != nil || diff != (cdr.RollupDiff{}) {
 		t.Errorf("rebuild after DropPrunedStats: %+v, %v", diff, err)
+	}
+	// The rebuild is on record, and found nothing to add.
+	if got, err := ru.RollupChecks(ctx); err != nil || got.At == 0 || got.At < checks.At || got.Found != checks.Found {
+		t.Errorf("RollupChecks %+v, %v after a rebuild that found nothing; before it %+v", got, err, checks)
 	}
 	// Rows in [from, to) only.
 	if rows, _ := ru.CountRows(ctx, tenant, b0+cdr.RollupBucket, b0+2*cdr.RollupBucket); len(rows) != 1 {
