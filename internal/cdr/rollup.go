@@ -1,6 +1,9 @@
 package cdr
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Rollups (docs/design.md, Rollups) are two additive tables a store keeps in
 // the same transaction as the records they sum, on 15-minute UTC buckets of
@@ -260,6 +263,84 @@ type RollupCheck struct {
 	Found RollupDiff
 }
 
+// KPISelect asks for kpi_rollup's sums per local unit of time and kept
+// dimensions (Rollups.KPISums): the KPIs' read, summed by the database so
+// that what it returns grows with the units and groups asked for, not
+// with the rows read.
+type KPISelect struct {
+	// Segments are the window in pieces of one zone offset each, in
+	// order, bucket-aligned: a bucket belongs to the unit
+	// ⌊(bucket + Offset) / Unit⌋ of its segment (its local time's unit).
+	Segments []KPISegment
+	// Unit is the local unit rows are summed over, in ms: 15, 30 or 60
+	// minutes, or a day.
+	Unit int64
+	// Keep names the key columns kept apart: KeepSource, KeepQueue,
+	// KeepAgent; channel, direction and disposition are always kept (the
+	// formulas read them). A column not kept is summed over and "".
+	Keep KPIDims
+	// Filters: a row counts only if each non-empty list holds its value.
+	Channels     []Channel
+	Sources      []Source
+	Directions   []Direction
+	Dispositions []Disposition
+	Queues       []string
+	Agents       []string
+	// DayStart and DayEnd (ms after local midnight, a multiple of the
+	// bucket) keep only buckets whose local start lies in [DayStart,
+	// DayEnd); both 0 keep all. Weekdays (bit d for ISO weekday d, 1–7)
+	// keeps only buckets starting on those local days; 0 keeps all.
+	DayStart, DayEnd int64
+	Weekdays         uint8
+}
+
+// KPISegment is a piece [From, To) of a KPISelect's window (bucket
+// starts, ms) where the zone's offset is Offset ms.
+type KPISegment struct{ From, To, Offset int64 }
+
+// Segments cuts [from, to) (bucket starts, ms) into the pieces of one
+// offset of loc each, cut at the buckets where the offset changes (every
+// zone changes offset on a 15-minute boundary; a bucket takes the offset
+// in force at its start).
+func Segments(loc *time.Location, from, to int64) []KPISegment {
+	var out []KPISegment
+	for from < to {
+		t := time.UnixMilli(from).In(loc)
+		_, off := t.Zone()
+		end := to
+		if _, zoneEnd := t.ZoneBounds(); !zoneEnd.IsZero() {
+			// The first bucket starting at or after the change.
+			if e := BucketOf(zoneEnd.UnixMilli() + RollupBucket - 1); e < end {
+				end = e
+			}
+		}
+		if end <= from {
+			end = from + RollupBucket
+		}
+		out = append(out, KPISegment{From: from, To: end, Offset: int64(off) * 1000})
+		from = end
+	}
+	return out
+}
+
+// KPIDims is a set of kpi_rollup key columns a KPISelect keeps apart.
+type KPIDims uint8
+
+const (
+	KeepSource KPIDims = 1 << iota
+	KeepQueue
+	KeepAgent
+)
+
+// KPISum is one row of Rollups.KPISums: a local unit (⌊(bucket +
+// offset) / Unit⌋), its first bucket within the window, the kept key
+// columns (Key.Bucket is that first bucket) and the sums.
+type KPISum struct {
+	Unit int64
+	Key  KPIKey
+	M    KPIMeasures
+}
+
 // Rollups is the rollups side of a store. The tables themselves are kept
 // by UpsertRecords and Pruner.Prune: record_counts always equals a count of
 // the records; kpi_rollup equals a recomputation from the records except in
@@ -286,6 +367,8 @@ type Rollups interface {
 	// PrunedBefore returns t's pruned mark: the latest prune's cutoff (ms),
 	// 0 when none. kpi_rollup keeps the pruned records' sums before it.
 	PrunedBefore(ctx context.Context, t TenantID) (int64, error)
+	// KPISums returns t's kpi_rollup sums as sel asks, in no order.
+	KPISums(ctx context.Context, t TenantID, sel *KPISelect) ([]KPISum, error)
 	// CountRows and KPIRows return t's rows with bucket in [from, to), for
 	// checks.
 	CountRows(ctx context.Context, t TenantID, from, to int64) (map[CountKey]int64, error)

@@ -1,6 +1,11 @@
 package cdr
 
-import "testing"
+import (
+	"slices"
+	"testing"
+	"time"
+	_ "time/tzdata"
+)
 
 func TestBucketOf(t *testing.T) {
 	const b = RollupBucket
@@ -190,5 +195,43 @@ func TestRollupDeltaCompact(t *testing.T) {
 	m.Sub(&m)
 	if !m.IsZero() {
 		t.Errorf("m - m = %+v", m)
+	}
+}
+
+func TestSegments(t *testing.T) {
+	load := func(name string) *time.Location {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return loc
+	}
+	ms := func(s string) int64 {
+		tm, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm.UnixMilli()
+	}
+	const h = int64(3600_000)
+	for _, c := range []struct {
+		name     string
+		loc      *time.Location
+		from, to string
+		want     []KPISegment
+	}{
+		{"no change", load("Asia/Kathmandu"), "2026-03-01T00:00:00Z", "2026-03-03T00:00:00Z",
+			[]KPISegment{{ms("2026-03-01T00:00:00Z"), ms("2026-03-03T00:00:00Z"), 5*h + 45*60_000}}},
+		{"New York springs forward at 07:00 UTC", load("America/New_York"), "2026-03-08T00:00:00Z", "2026-03-09T00:00:00Z",
+			[]KPISegment{{ms("2026-03-08T00:00:00Z"), ms("2026-03-08T07:00:00Z"), -5 * h}, {ms("2026-03-08T07:00:00Z"), ms("2026-03-09T00:00:00Z"), -4 * h}}},
+		{"Lord Howe falls back half an hour", load("Australia/Lord_Howe"), "2026-04-04T00:00:00Z", "2026-04-05T00:00:00Z",
+			[]KPISegment{{ms("2026-04-04T00:00:00Z"), ms("2026-04-04T15:00:00Z"), 11 * h}, {ms("2026-04-04T15:00:00Z"), ms("2026-04-05T00:00:00Z"), 10*h + 30*60_000}}},
+		{"empty", time.UTC, "2026-03-01T00:00:00Z", "2026-03-01T00:00:00Z", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := Segments(c.loc, ms(c.from), ms(c.to)); !slices.Equal(got, c.want) {
+				t.Errorf("Segments = %v, want %v", got, c.want)
+			}
+		})
 	}
 }

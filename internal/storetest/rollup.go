@@ -487,3 +487,141 @@ func testRollupsZeroTenant(t *testing.T, ru cdr.Rollups) {
 		t.Error("KPIRows")
 	}
 }
+
+// testKPISums: KPISums equals a fold of KPIRows done here, bucket by
+// bucket with the zone's offset at each bucket, for random selections over
+// records spread across days with DST changes, in zones with whole-hour,
+// half-hour and 45-minute offsets.
+func testKPISums(t *testing.T, s cdr.Store, ru cdr.Rollups) {
+	seed := rollupSeed(t)
+	rng := rand.New(rand.NewPCG(seed, 11))
+	// 2026-03-06 to 2026-03-12 UTC: New York changes offset on 03-08,
+	// Lord Howe keeps its summer time, Kathmandu is +5:45.
+	origin := time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC).UnixMilli()
+	span := int64(6 * 24 * time.Hour / time.Millisecond)
+	g := &rollupGen{rng: rng, tenant: tenant, origin: origin}
+	var recs []*cdr.Record
+	for i := range 500 {
+		recs = append(recs, g.recordAt(fmt.Sprint("k", i), 1, origin+rng.Int64N(span)))
+	}
+	if _, err := s.UpsertRecords(ctx, tenant, recs, cdr.UpsertOptions{Now: base + 1}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := ru.KPIRows(ctx, tenant, allFrom, allTo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zones := []string{"UTC", "America/New_York", "Asia/Kathmandu", "Australia/Lord_Howe", "Asia/Kolkata"}
+	units := []int64{cdr.RollupBucket, 2 * cdr.RollupBucket, 4 * cdr.RollupBucket, 96 * cdr.RollupBucket}
+	type key struct {
+		unit int64
+		key  cdr.KPIKey
+	}
+	nonEmpty := 0
+	for i := range 40 {
+		loc, err := time.LoadLocation(zones[rng.IntN(len(zones))])
+		if err != nil {
+			t.Fatal(err)
+		}
+		from := cdr.BucketOf(origin + rng.Int64N(span/2))
+		to := from + (1+rng.Int64N(span/cdr.RollupBucket))*cdr.RollupBucket
+		sel := &cdr.KPISelect{Segments: cdr.Segments(loc, from, to), Unit: units[rng.IntN(len(units))], Keep: cdr.KPIDims(rng.IntN(8))}
+		if rng.IntN(3) == 0 {
+			sel.Directions = []cdr.Direction{cdr.DirectionInbound}
+		}
+		if rng.IntN(4) == 0 {
+			sel.Queues = []string{"q0", "q9"}
+		}
+		if rng.IntN(4) == 0 {
+			sel.Dispositions = []cdr.Disposition{cdr.DispositionAnswered, cdr.DispositionAbandoned}
+		}
+		if rng.IntN(3) == 0 {
+			sel.DayStart = rng.Int64N(48) * cdr.RollupBucket
+			sel.DayEnd = sel.DayStart + (1+rng.Int64N(40))*cdr.RollupBucket
+		}
+		if rng.IntN(3) == 0 {
+			sel.Weekdays = uint8(rng.IntN(256)) &^ 1
+		}
+		want := map[key]cdr.KPISum{}
+		for k, m := range rows {
+			if k.Bucket < from || k.Bucket >= to || !kpiSelected(sel, k) {
+				continue
+			}
+			local := time.UnixMilli(k.Bucket).In(loc)
+			_, off := local.Zone()
+			tod := int64(local.Hour()*3600+local.Minute()*60) * 1000
+			if (sel.DayStart != 0 || sel.DayEnd != 0) && (tod < sel.DayStart || tod >= sel.DayEnd) {
+				continue
+			}
+			if wd := (int(local.Weekday())+6)%7 + 1; sel.Weekdays != 0 && sel.Weekdays&(1<<wd) == 0 {
+				continue
+			}
+			kk := k
+			kk.Bucket = 0
+			if sel.Keep&cdr.KeepSource == 0 {
+				kk.Source = ""
+			}
+			if sel.Keep&cdr.KeepQueue == 0 {
+				kk.Queue = ""
+			}
+			if sel.Keep&cdr.KeepAgent == 0 {
+				kk.Agent = ""
+			}
+			u := key{(k.Bucket + int64(off)*1000) / sel.Unit, kk}
+			w, ok := want[u]
+			if !ok || k.Bucket < w.Key.Bucket {
+				w.Key = kk
+				w.Key.Bucket = k.Bucket
+			}
+			w.Unit = u.unit
+			w.M.Add(&m)
+			want[u] = w
+		}
+		got, err := ru.KPISums(ctx, tenant, sel)
+		if err != nil {
+			t.Fatalf("select %d: %v", i, err)
+		}
+		gotMap := map[key]cdr.KPISum{}
+		for _, r := range got {
+			kk := r.Key
+			kk.Bucket = 0
+			if _, dup := gotMap[key{r.Unit, kk}]; dup {
+				t.Fatalf("select %d: unit %d key %+v twice", i, r.Unit, kk)
+			}
+			gotMap[key{r.Unit, kk}] = r
+		}
+		if !maps.Equal(gotMap, want) {
+			t.Fatalf("select %d (seed %d, %s, %+v): %d sums, want %d", i, seed, loc, *sel, len(gotMap), len(want))
+		}
+		if len(want) > 0 {
+			nonEmpty++
+		}
+	}
+	if nonEmpty < 20 {
+		t.Errorf("only %d of 40 selections held rows", nonEmpty)
+	}
+	if _, err := ru.KPISums(ctx, tenant, &cdr.KPISelect{Unit: 1000}); cdr.ErrorCode(err) != cdr.EINVALID {
+		t.Errorf("a unit of a second: %v", err)
+	}
+	if _, err := ru.KPISums(ctx, cdr.TenantID{}, &cdr.KPISelect{Unit: cdr.RollupBucket}); err == nil {
+		t.Error("KPISums without a tenant")
+	}
+}
+
+// kpiSelected reports whether row k passes sel's filters.
+func kpiSelected(sel *cdr.KPISelect, k cdr.KPIKey) bool {
+	return inOrAll(sel.Channels, k.Channel) && inOrAll(sel.Sources, k.Source) && inOrAll(sel.Directions, k.Direction) &&
+		inOrAll(sel.Dispositions, k.Disposition) && inOrAll(sel.Queues, k.Queue) && inOrAll(sel.Agents, k.Agent)
+}
+
+func inOrAll[T comparable](list []T, v T) bool {
+	if len(list) == 0 {
+		return true
+	}
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -71,6 +71,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Subject) {
 	rollups("RollupsMaintained", testRollupsMaintained)
 	rollups("RollupsPrunedMark", testRollupsPrunedMark)
 	rollups("RollupsIsolation", testRollupsIsolation)
+	t.Run("KPISums", func(t *testing.T) { s := subject(t); testKPISums(t, s.Store, s.Rollups) })
 	t.Run("RollupsZeroTenant", func(t *testing.T) { testRollupsZeroTenant(t, subject(t).Rollups) })
 }
 
