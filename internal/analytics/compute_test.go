@@ -211,9 +211,9 @@ func TestComputeKnownAnswers(t *testing.T) {
 func TestComputeGroups(t *testing.T) {
 	const window = "from=2026-03-02T00:00:00Z&to=2026-03-03T00:00:00Z"
 	type want struct {
-		group                                   map[string]string
+		group                                  map[string]string
 		contacts, offered, answered, abandoned int64
-		asa                                     *float64
+		asa                                    *float64
 	}
 	tests := []struct {
 		name  string

@@ -164,6 +164,9 @@ func (q *Query) check() error {
 	case q.ShortAbandon != 0 && thresholdIndex(q.ShortAbandon) < 0:
 		return invalid("short_abandon: want 10, 20, 30, 60 or 120")
 	}
+	if q.Interval == "" {
+		return nil
+	}
 	if n := len(q.starts(MaxBuckets + 1)); n > MaxBuckets {
 		return invalid("interval: %s makes more than %d buckets of this window; use a longer interval or a shorter window", q.Interval, MaxBuckets)
 	}
