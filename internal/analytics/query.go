@@ -110,7 +110,7 @@ func invalid(format string, args ...any) error { return cdr.Errorf(cdr.EINVALID,
 func ParseQuery(v url.Values, def *time.Location) (*Query, error) {
 	for k := range v {
 		if !slices.Contains(params, k) {
-			return nil, invalid("unknown parameter %q", k)
+			return nil, invalid("unknown parameter %q", truncate(k))
 		}
 	}
 	q := &Query{Loc: def, SLThreshold: 20}
@@ -146,7 +146,8 @@ func ParseQuery(v url.Values, def *time.Location) (*Query, error) {
 }
 
 // check validates what ParseQuery guarantees, for a Query built by hand
-// too: the window, the zone and the number of intervals.
+// too: the window, the interval and its number of buckets, the
+// thresholds.
 func (q *Query) check() error {
 	switch {
 	case q.From%cdr.RollupBucket != 0:

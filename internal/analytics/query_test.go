@@ -43,6 +43,9 @@ func TestParseQuery(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := mustQuery(t, tt.query, ny)
+			if f, to := got.Window(); f != tt.want.From || to != tt.want.To {
+				t.Errorf("Window() = %d, %d", f, to)
+			}
 			if diff := cmp.Diff(&tt.want, got, cmpopts.EquateEmpty(), cmp.Comparer(func(a, b *time.Location) bool { return a.String() == b.String() })); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}

@@ -158,7 +158,7 @@ func ratio(n, d int64) *float64 {
 // group is a series' key: the group_by values, "" in the others.
 type group struct{ channel, direction, source, queue, agent string }
 
-// groupOf returns the group of a record with the given values.
+// groupOf returns the series a row (or a record) keyed k counts in.
 func (q *Query) groupOf(k *cdr.KPIKey) group {
 	var g group
 	for _, d := range q.GroupBy {
