@@ -51,8 +51,7 @@ func (q *Query) walk(fn func(b, local int64, starts bool) bool) {
 					month = int64(y)*12 + int64(m)
 				}
 				u = month
-			case "":
-			default:
+			case Interval15m, Interval30m, Interval1h:
 				u, edge = floorDiv(local, unit), floorMod(local, unit) == 0
 			}
 			if !fn(b, local, b == q.From || u != prev || edge) {

@@ -133,8 +133,7 @@ func referenceStarts(q *Query) []int64 {
 			u = [3]int{y, w}
 		case Interval1mo:
 			u = [3]int{t.Year(), int(t.Month())}
-		case "":
-		default:
+		case Interval15m, Interval30m, Interval1h:
 			mins := t.Hour()*60 + t.Minute()
 			u, edge = [3]int{t.Year(), t.YearDay(), mins / n}, mins%n == 0
 		}
