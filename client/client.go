@@ -146,6 +146,17 @@ func (c *Client) GetRecord(ctx context.Context, id string) (json.RawMessage, err
 	return rec, nil
 }
 
+// Stats calls GET /api/v1/stats with the query q (from, to, interval, tz,
+// group_by, thresholds, filters, business hours; see docs/analytics.md)
+// and returns the answer as the JSON the server sent.
+func (c *Client) Stats(ctx context.Context, q url.Values) (json.RawMessage, error) {
+	var res json.RawMessage
+	if err := c.do(ctx, http.MethodGet, "/api/v1/stats", q, nil, "", &res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
 // Error is an error response of the API.
 type Error struct {
 	StatusCode int    // HTTP status

@@ -93,6 +93,9 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 	for t, f := range vendorFormats(cfg) {
 		api.SetFormats(t, f)
 	}
+	for _, t := range cfg.Tenants {
+		api.SetZone(cdr.MustTenantID(t.ID), t.Location())
+	}
 	arch, err := openArchive(cfg, db, reg, log)
 	if err != nil {
 		return err
@@ -127,7 +130,7 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 	}
 	tlsFiles := httpserver.TLSFiles{CertFile: cfg.Server.TLS.CertFile, KeyFile: cfg.Server.TLS.KeyFile}
 	routes := httpserver.Routes(httpserver.Ready{DB: dbHealth, Writes: dbHealth}, reg, log,
-		httpserver.APIs{Native: api, TencentCCC: tencent, AliyunCCC: aliyun, IMREST: im, Laaffic: laff, Sync: runner})
+		httpserver.APIs{Native: api, TencentCCC: tencent, AliyunCCC: aliyun, IMREST: im, Laaffic: laff, Sync: runner, Stats: db.rollups})
 	srv, err := httpserver.Listen(cfg.Server.Listen, routes, tlsFiles, log)
 	if err != nil {
 		return err

@@ -26,6 +26,8 @@ type APIs struct {
 	Laaffic    *laaffic.API    // the laaffic-family record query
 	// Sync reports the sync sources on GET /api/v1/sync (with Native).
 	Sync native.SyncReporter
+	// Stats serves GET /api/v1/stats (with Native).
+	Stats native.StatsReader
 }
 
 // Pinger reports whether the database answers.
@@ -82,6 +84,9 @@ func table(ready Ready, reg *metrics.Registry, apis APIs) []route {
 		)
 		if apis.Sync != nil {
 			rs = append(rs, route{pattern: "GET /api/v1/sync", api: "native", action: "sync_status", handler: n.SyncStatus(apis.Sync)})
+		}
+		if apis.Stats != nil {
+			rs = append(rs, route{pattern: "GET /api/v1/stats", api: "native", action: "stats", handler: n.Stats(apis.Stats)})
 		}
 		rs = append(rs, route{pattern: "/api/v1/", api: "native", action: "no_route", handler: n.NoRoute()})
 	}

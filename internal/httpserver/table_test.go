@@ -2,6 +2,7 @@ package httpserver
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/api/laaffic"
 	"github.com/cdrhub/cdrhub/internal/api/native"
 	"github.com/cdrhub/cdrhub/internal/api/tencentccc"
+	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/ingest"
 	"github.com/cdrhub/cdrhub/internal/metrics"
 	"github.com/google/go-cmp/cmp"
@@ -28,6 +30,14 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/routes.golden from the route table")
 
 const goldenRoutes = "testdata/routes.golden"
+
+// noStats serves no sums: the route table's requests are refused before
+// they read any.
+type noStats struct{}
+
+func (noStats) KPISums(context.Context, cdr.TenantID, *cdr.KPISelect) ([]cdr.KPISum, error) {
+	return nil, cdr.Errorf(cdr.EINTERNAL, "no store")
+}
 
 // allAPIs returns every API with nothing configured: each routes and
 // labels a request, and refuses it before it touches a store.
@@ -53,7 +63,7 @@ func allAPIs(t *testing.T) APIs {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return APIs{Native: n, TencentCCC: tc, AliyunCCC: ali, IMREST: im, Laaffic: l, Sync: &ingest.Runner{}}
+	return APIs{Native: n, TencentCCC: tc, AliyunCCC: ali, IMREST: im, Laaffic: l, Sync: &ingest.Runner{}, Stats: noStats{}}
 }
 
 // formatTable writes the table as testdata/routes.golden holds it.

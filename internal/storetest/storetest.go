@@ -72,6 +72,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Subject) {
 	rollups("RollupsPrunedMark", testRollupsPrunedMark)
 	rollups("RollupsIsolation", testRollupsIsolation)
 	t.Run("KPISums", func(t *testing.T) { s := subject(t); testKPISums(t, s.Store, s.Rollups) })
+	t.Run("Stats", func(t *testing.T) { s := subject(t); testStats(t, s.Store, s.Rollups) })
 	t.Run("RollupsZeroTenant", func(t *testing.T) { testRollupsZeroTenant(t, subject(t).Rollups) })
 }
 

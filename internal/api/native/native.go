@@ -43,6 +43,7 @@ type API struct {
 	now     func() time.Time
 	formats map[cdr.TenantID]mapping.Formats
 	rec     *Recordings // nil: no recording archive
+	zones   map[cdr.TenantID]*time.Location
 }
 
 type principal struct {

@@ -1,0 +1,126 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cdrhub/cdrhub/internal/analytics"
+	"github.com/cdrhub/cdrhub/internal/cdr"
+)
+
+// testStats: the KPIs of analytics.FromRollups (the database's KPISums)
+// equal analytics.Reference, the formulas applied to the stored records
+// one by one, for random records, zones, intervals, groupings, filters,
+// thresholds and business hours.
+func testStats(t *testing.T, s cdr.Store, ru cdr.Rollups) {
+	seed := rollupSeed(t)
+	rng := rand.New(rand.NewPCG(seed, 13))
+	origin := time.Date(2026, 10, 28, 0, 0, 0, 0, time.UTC).UnixMilli() // New York falls back on 11-01
+	span := int64(8 * 24 * time.Hour / time.Millisecond)
+	g := &rollupGen{rng: rng, tenant: tenant, origin: origin}
+	var recs []*cdr.Record
+	for i := range 600 {
+		recs = append(recs, g.recordAt(fmt.Sprint("s", i), 1, origin+rng.Int64N(span)))
+	}
+	if _, err := s.UpsertRecords(ctx, tenant, recs, cdr.UpsertOptions{Now: base + 1}); err != nil {
+		t.Fatal(err)
+	}
+	// The records as stored (derived fields filled), shadows left out as
+	// every KPI leaves them.
+	stored, _, err := s.FindRecords(ctx, tenant, cdr.Filter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zones := []string{"UTC", "Asia/Shanghai", "America/New_York", "Asia/Kathmandu", "Australia/Lord_Howe", "Asia/Kolkata"}
+	intervals := []string{"", "15m", "30m", "1h", "1d", "1w", "1mo"}
+	dims := []string{"channel", "direction", "source", "queue", "agent"}
+	thresholds := []string{"10", "20", "30", "60", "120"}
+	for range 40 {
+		from := cdr.BucketOf(origin + rng.Int64N(span/2))
+		to := from + (1+rng.Int64N(span/2/cdr.RollupBucket))*cdr.RollupBucket
+		v := url.Values{"from": {fmt.Sprint(from)}, "to": {fmt.Sprint(to)}, "tz": {zones[rng.IntN(len(zones))]}}
+		if iv := intervals[rng.IntN(len(intervals))]; iv != "" {
+			v.Set("interval", iv)
+		}
+		var group []string
+		for _, d := range dims {
+			if rng.IntN(4) == 0 {
+				group = append(group, d)
+			}
+		}
+		if len(group) > 0 {
+			v.Set("group_by", strings.Join(group, ","))
+		}
+		v.Set("sl_threshold", thresholds[rng.IntN(len(thresholds))])
+		if rng.IntN(3) == 0 {
+			v.Set("short_abandon", thresholds[rng.IntN(len(thresholds))])
+		}
+		if rng.IntN(4) == 0 {
+			v.Set("direction", "inbound")
+		}
+		if rng.IntN(5) == 0 {
+			v.Set("queue", "q0,q9")
+		}
+		if rng.IntN(4) == 0 {
+			start := rng.IntN(40)
+			v.Set("day_start", fmt.Sprintf("%02d:%02d", start/4, start%4*15))
+			end := start + 1 + rng.IntN(96-start)
+			v.Set("day_end", fmt.Sprintf("%02d:%02d", end/4, end%4*15))
+		}
+		if rng.IntN(4) == 0 {
+			v.Set("weekdays", "1,2,3,4,5")
+		}
+		q, err := analytics.ParseQuery(v, time.UTC)
+		if err != nil {
+			t.Fatalf("%s: %v", v.Encode(), err)
+		}
+		got, err := analytics.FromRollups(ctx, q, func(c context.Context, sel *cdr.KPISelect) ([]cdr.KPISum, error) {
+			return ru.KPISums(c, tenant, sel)
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", v.Encode(), err)
+		}
+		want := analytics.Reference(q, stored)
+		if got.ComputedFrom != "rollups" {
+			t.Errorf("computed_from %q", got.ComputedFrom)
+		}
+		want.ComputedFrom = got.ComputedFrom
+		if d := statsDiff(got, want); d != "" {
+			t.Fatalf("seed %d, %s: %s", seed, v.Encode(), d)
+		}
+	}
+}
+
+// statsDiff describes the first difference between two results: the
+// envelope, a series' group, or the first bucket or total that differs.
+func statsDiff(got, want *analytics.Result) string {
+	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	if len(got.Series) != len(want.Series) {
+		return fmt.Sprintf("%d series from the rollups, %d from the records", len(got.Series), len(want.Series))
+	}
+	for i := range got.Series {
+		g, w := got.Series[i], want.Series[i]
+		if js(g.Group) != js(w.Group) || len(g.Buckets) != len(w.Buckets) {
+			return fmt.Sprintf("series %d: group %s with %d buckets from the rollups, %s with %d from the records",
+				i, js(g.Group), len(g.Buckets), js(w.Group), len(w.Buckets))
+		}
+		for j := range g.Buckets {
+			if a, b := js(g.Buckets[j]), js(w.Buckets[j]); a != b {
+				return fmt.Sprintf("series %s bucket %d:\nrollups %s\nrecords %s", js(g.Group), j, a, b)
+			}
+		}
+		if a, b := js(g.Total), js(w.Total); a != b {
+			return fmt.Sprintf("series %s total:\nrollups %s\nrecords %s", js(g.Group), a, b)
+		}
+	}
+	if a, b := js(got), js(want); a != b {
+		return fmt.Sprintf("envelope:\nrollups %.300s\nrecords %.300s", a, b)
+	}
+	return ""
+}
