@@ -104,7 +104,7 @@ func TestStats(t *testing.T) {
 	total := url.Values{"from": {fmt.Sprint(from)}, "to": {fmt.Sprint(to)}}
 	for _, c := range []struct {
 		who, token, query string
-		contacts           int64
+		contacts          int64
 	}{
 		{"globex", globexToken, "", 7},
 		{"admin for acme", adminToken, "&tenant=acme", 60},
