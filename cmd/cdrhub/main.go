@@ -73,6 +73,7 @@ var commands = []command{
 	{"migrate", "bring the database schema up to date", runMigrate},
 	{"prune", "delete records older than a date, and their archived recordings (retention)", runPrune},
 	{"rollup", "recompute the rollups from the records and report differences (rollup rebuild)", runRollup},
+	{"stats", "print the contact-center KPIs of a window, by interval and group", runStats},
 	{"recordings", "copy the recordings the records point at into the archive once (recordings sync)", runRecordings},
 	{"usersig", "print a UserSig for a tenant's or a given IM application (TUICallKit, Desk)", runUserSig},
 	{"version", "print the version", runVersion},

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/cdrhub/cdrhub/client"
 	"github.com/cdrhub/cdrhub/internal/cdr"
@@ -31,9 +32,11 @@ func (tf *targetFlags) register(fs *flag.FlagSet, prep string) {
 // target is the local store and tenant, or a client of a server (with the
 // tenant if --tenant named it).
 type target struct {
-	store  cdr.Store
-	tenant cdr.TenantID
-	client *client.Client
+	store   cdr.Store
+	rollups cdr.Rollups
+	tenant  cdr.TenantID
+	zone    *time.Location // the local tenant's configured zone
+	client  *client.Client
 }
 
 func (t *target) close() {
@@ -70,7 +73,11 @@ func (tf *targetFlags) open(ctx context.Context, env *environ, create bool) (*ta
 	if err != nil {
 		return nil, err
 	}
-	return &target{store: db.store, tenant: t}, nil
+	zone := time.UTC
+	if tc := cfg.TenantByID(t.String()); tc != nil {
+		zone = tc.Location()
+	}
+	return &target{store: db.store, rollups: db.rollups, tenant: t, zone: zone}, nil
 }
 
 func (tf *targetFlags) openRemote(env *environ) (*target, error) {
