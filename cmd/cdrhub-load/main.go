@@ -153,6 +153,9 @@ func run(records int, dir, bin string, skipIngest bool, queries, clients int, pg
 	if err := vendorLists(srv.base, queries*5); err != nil {
 		return err
 	}
+	if err := statsQueries(srv.base, queries); err != nil {
+		return err
+	}
 	if err := laafficQuery(srv.base, queries*5); err != nil {
 		return err
 	}
@@ -379,6 +382,52 @@ func pages(base string, n int) error {
 		}
 		slices.Sort(times)
 		fmt.Printf("| HTTP %s | p50 %.2f ms, p99 %.2f ms |\n", k.name, ms(times[len(times)/2]), ms(times[len(times)*99/100]))
+	}
+	return nil
+}
+
+// statsQueries measures GET /api/v1/stats in Asia/Shanghai over windows
+// inside the ingested records (demo.Batch i covers the 89 days before
+// 2026-01-01 + i days): 90 days by day and queue, a year by month, a day
+// by 15 minutes.
+func statsQueries(base string, n int) error {
+	first := time.Date(2025, 10, 4, 0, 0, 0, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(11, 11))
+	for _, k := range []struct {
+		name          string
+		days          int
+		interval, grp string
+	}{
+		{"90 days by day and queue", 90, "1d", "queue"},
+		{"a year by month", 365, "1mo", ""},
+		{"24 hours by 15 minutes", 1, "15m", ""},
+	} {
+		var times []time.Duration
+		for range n {
+			from := first.AddDate(0, 0, rng.IntN(120))
+			if k.days == 365 {
+				from = first
+			}
+			q := url.Values{"from": {from.Format(time.RFC3339)}, "to": {from.AddDate(0, 0, k.days).Format(time.RFC3339)},
+				"interval": {k.interval}, "tz": {"Asia/Shanghai"}}
+			if k.grp != "" {
+				q.Set("group_by", k.grp)
+			}
+			t0 := time.Now()
+			resp, err := request("GET", base+"/api/v1/stats?"+q.Encode(), nil)
+			if err != nil {
+				return err
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			times = append(times, time.Since(t0))
+			if resp.StatusCode != 200 || !bytes.Contains(b, []byte(`"offered":`)) {
+				return fmt.Errorf("stats %s: %d %.300s", q.Encode(), resp.StatusCode, b)
+			}
+		}
+		slices.Sort(times)
+		fmt.Printf("| GET /api/v1/stats, %s, Asia/Shanghai, one client | p50 %.2f ms, p99 %.2f ms |\n",
+			k.name, ms(times[len(times)/2]), ms(times[len(times)*99/100]))
 	}
 	return nil
 }

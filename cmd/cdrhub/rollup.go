@@ -123,17 +123,23 @@ func (c *rollupChecks) refresh(ctx context.Context, ru cdr.Rollups) error {
 	return nil
 }
 
-// loop refreshes the gauges at once and then every rollupCheckEvery until
-// ctx ends; a failed read is logged and tried again next time.
+// loop refreshes the gauges every rollupCheckEvery until ctx ends (serve
+// reads them once before it listens); a failed read is logged and tried
+// again next time.
 func (c *rollupChecks) loop(ctx context.Context, ru cdr.Rollups, log *slog.Logger) {
 	for {
-		if err := c.refresh(ctx, ru); err != nil && ctx.Err() == nil {
-			log.Warn("reading the rollup checks", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(rollupCheckEvery):
 		}
+		c.refreshLogged(ctx, ru, log)
+	}
+}
+
+// refreshLogged is refresh with a failure logged.
+func (c *rollupChecks) refreshLogged(ctx context.Context, ru cdr.Rollups, log *slog.Logger) {
+	if err := c.refresh(ctx, ru); err != nil && ctx.Err() == nil {
+		log.Warn("reading the rollup checks", "err", err)
 	}
 }

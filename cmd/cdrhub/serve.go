@@ -124,6 +124,7 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 	}
 	laff.EnforceLookback = cfg.Compat.EnforceLookback
 	checks := newRollupChecks(reg)
+	checks.refreshLogged(ctx, db.rollups, log)
 	runner, err := newRunner(cfg, store, db.sync, reg, log)
 	if err != nil {
 		return err
