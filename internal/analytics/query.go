@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/query"
 )
 
 // Bounds of a query.
@@ -181,7 +182,7 @@ func parseWindow(v url.Values, q *Query) (err error) {
 	if q.To, err = timeParam(v, "to"); err != nil {
 		return err
 	}
-	if q.Interval, err = single(v, "interval"); err != nil {
+	if q.Interval, err = query.SingleParam(v, "interval"); err != nil {
 		return err
 	}
 	if q.Interval != "" && !slices.Contains(Intervals, q.Interval) {
@@ -191,7 +192,7 @@ func parseWindow(v url.Values, q *Query) (err error) {
 }
 
 func parseZone(v url.Values, q *Query) error {
-	name, err := single(v, "tz")
+	name, err := query.SingleParam(v, "tz")
 	if err != nil || name == "" {
 		return err
 	}
@@ -210,7 +211,7 @@ func parseZone(v url.Values, q *Query) error {
 
 func parseGroups(v url.Values, q *Query) error {
 	seen := map[string]bool{}
-	for _, d := range list(v, "group_by") {
+	for _, d := range query.ListParam(v, "group_by") {
 		if !slices.Contains(Dims, d) {
 			return invalid("group_by: want channel, direction, source, queue or agent, got %q", truncate(d))
 		}
@@ -228,22 +229,22 @@ func parseGroups(v url.Values, q *Query) error {
 }
 
 func parseFilters(v url.Values, q *Query) (err error) {
-	if q.Channels, err = enumList(v, "channel", cdr.Channels); err != nil {
+	if q.Channels, err = query.EnumParam(v, "channel", cdr.Channels); err != nil {
 		return err
 	}
-	if q.Sources, err = enumList(v, "source", cdr.Sources); err != nil {
+	if q.Sources, err = query.EnumParam(v, "source", cdr.Sources); err != nil {
 		return err
 	}
-	if q.Directions, err = enumList(v, "direction", cdr.Directions); err != nil {
+	if q.Directions, err = query.EnumParam(v, "direction", cdr.Directions); err != nil {
 		return err
 	}
-	if q.Dispositions, err = enumList(v, "disposition", cdr.Dispositions); err != nil {
+	if q.Dispositions, err = query.EnumParam(v, "disposition", cdr.Dispositions); err != nil {
 		return err
 	}
-	if q.Queues, err = cdr.CheckStrings("queue", list(v, "queue"), cdr.MaxNameLen, cdr.Bytes); err != nil {
+	if q.Queues, err = cdr.CheckStrings("queue", query.ListParam(v, "queue"), cdr.MaxNameLen, cdr.Bytes); err != nil {
 		return err
 	}
-	q.Agents, err = cdr.CheckStrings("agent", list(v, "agent"), cdr.MaxNameLen, cdr.Bytes)
+	q.Agents, err = cdr.CheckStrings("agent", query.ListParam(v, "agent"), cdr.MaxNameLen, cdr.Bytes)
 	return err
 }
 
@@ -265,7 +266,7 @@ func parseHours(v url.Values, q *Query) (err error) {
 			return invalid("day_end: must be after day_start")
 		}
 	}
-	for _, s := range list(v, "weekdays") {
+	for _, s := range query.ListParam(v, "weekdays") {
 		if len(s) != 1 || s[0] < '1' || s[0] > '7' {
 			return invalid("weekdays: want ISO weekdays from 1 (Monday) to 7 (Sunday), got %q", truncate(s))
 		}
@@ -274,43 +275,10 @@ func parseHours(v url.Values, q *Query) (err error) {
 	return nil
 }
 
-// list returns the values of a repeatable, comma-separable parameter.
-func list(v url.Values, key string) []string {
-	var out []string
-	for _, s := range v[key] {
-		for e := range strings.SplitSeq(s, ",") {
-			if e = strings.TrimSpace(e); e != "" {
-				out = append(out, e)
-			}
-		}
-	}
-	return out
-}
-
-// single returns the one value of key; a repeated key is an error.
-func single(v url.Values, key string) (string, error) {
-	if len(v[key]) > 1 {
-		return "", invalid("parameter %q given more than once", key)
-	}
-	return v.Get(key), nil
-}
-
-// enumList returns the distinct values of a list parameter of enum values.
-func enumList[E ~string](v url.Values, key string, all []E) ([]E, error) {
-	var out []E
-	for _, s := range list(v, key) {
-		if !cdr.Valid(E(s), all) {
-			return nil, invalid("%s: unknown value %q", key, truncate(s))
-		}
-		out = append(out, E(s))
-	}
-	return cdr.CheckList(key, out)
-}
-
 // timeParam reads a required time on a 15-minute boundary, as Unix
 // milliseconds or RFC 3339.
 func timeParam(v url.Values, key string) (int64, error) {
-	s, err := single(v, key)
+	s, err := query.SingleParam(v, key)
 	if err != nil {
 		return 0, err
 	}
@@ -339,7 +307,7 @@ func timeParam(v url.Values, key string) (int64, error) {
 
 // thresholdParam reads one of cdr.WaitThresholds, def when absent.
 func thresholdParam(v url.Values, key string, def int64) (int64, error) {
-	s, err := single(v, key)
+	s, err := query.SingleParam(v, key)
 	if err != nil || s == "" {
 		return def, err
 	}
@@ -359,7 +327,7 @@ func thresholdIndex(s int64) int {
 // clockParam reads an HH:MM local time of day on a 15-minute boundary, in
 // ms after midnight; -1 when absent. end allows 24:00.
 func clockParam(v url.Values, key string, end bool) (int64, error) {
-	s, err := single(v, key)
+	s, err := query.SingleParam(v, key)
 	if err != nil || s == "" {
 		return -1, err
 	}

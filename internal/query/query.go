@@ -40,8 +40,8 @@ func OnlyParams(q url.Values, allowed ...string) error {
 	return nil
 }
 
-// list returns the values of a repeatable, comma-separable parameter.
-func list(q url.Values, key string) []string {
+// ListParam returns the values of a repeatable, comma-separable parameter.
+func ListParam(q url.Values, key string) []string {
 	var out []string
 	for _, v := range q[key] {
 		for s := range strings.SplitSeq(v, ",") {
@@ -53,18 +53,18 @@ func list(q url.Values, key string) []string {
 	return out
 }
 
-// single returns the one value of key; a repeated key is an error.
-func single(q url.Values, key string) (string, error) {
+// SingleParam returns the one value of key; a repeated key is an error.
+func SingleParam(q url.Values, key string) (string, error) {
 	if len(q[key]) > 1 {
 		return "", invalid("parameter %q given more than once", key)
 	}
 	return q.Get(key), nil
 }
 
-// enumList returns the distinct values of a list parameter of enum values.
-func enumList[E ~string](q url.Values, key string, all []E) ([]E, error) {
+// EnumParam returns the distinct values of a list parameter of enum values.
+func EnumParam[E ~string](q url.Values, key string, all []E) ([]E, error) {
 	var out []E
-	for _, v := range list(q, key) {
+	for _, v := range ListParam(q, key) {
 		if !cdr.Valid(E(v), all) {
 			return nil, invalid("%s: unknown value %q", key, v)
 		}
@@ -76,13 +76,13 @@ func enumList[E ~string](q url.Values, key string, all []E) ([]E, error) {
 // stringList returns the distinct values of a list parameter, refusing more
 // than cdr.MaxListLen of them or one longer than max (docs/design.md#bounds).
 func stringList(q url.Values, key string, max int, unit cdr.Unit) ([]string, error) {
-	return cdr.CheckStrings(key, list(q, key), max, unit)
+	return cdr.CheckStrings(key, ListParam(q, key), max, unit)
 }
 
 // BoolParam reads a parameter given at most once as true or false (any form
 // strconv.ParseBool takes); absent or empty is false.
 func BoolParam(q url.Values, key string) (bool, error) {
-	v, err := single(q, key)
+	v, err := SingleParam(q, key)
 	if err != nil || v == "" {
 		return false, err
 	}
@@ -94,7 +94,7 @@ func BoolParam(q url.Values, key string) (bool, error) {
 }
 
 func intParam(q url.Values, key string, lo, hi, def int) (int, error) {
-	v, err := single(q, key)
+	v, err := SingleParam(q, key)
 	if err != nil || v == "" {
 		return def, err
 	}
@@ -107,7 +107,7 @@ func intParam(q url.Values, key string, lo, hi, def int) (int, error) {
 
 // timeParam reads Unix milliseconds or RFC 3339.
 func timeParam(q url.Values, key string) (int64, error) {
-	v, err := single(q, key)
+	v, err := SingleParam(q, key)
 	if err != nil || v == "" {
 		return 0, err
 	}
@@ -161,25 +161,25 @@ func ParseList(q url.Values) (l List, err error) {
 	if f.From != 0 && f.To != 0 && f.From >= f.To {
 		return l, invalid("from must be before to")
 	}
-	if f.Channels, err = enumList(q, "channel", cdr.Channels); err != nil {
+	if f.Channels, err = EnumParam(q, "channel", cdr.Channels); err != nil {
 		return l, err
 	}
-	if f.Sources, err = enumList(q, "source", cdr.Sources); err != nil {
+	if f.Sources, err = EnumParam(q, "source", cdr.Sources); err != nil {
 		return l, err
 	}
-	if f.Directions, err = enumList(q, "direction", cdr.Directions); err != nil {
+	if f.Directions, err = EnumParam(q, "direction", cdr.Directions); err != nil {
 		return l, err
 	}
-	if f.CallTypes, err = enumList(q, "call_type", cdr.CallTypes); err != nil {
+	if f.CallTypes, err = EnumParam(q, "call_type", cdr.CallTypes); err != nil {
 		return l, err
 	}
-	if f.Media, err = enumList(q, "media", cdr.MediaTypes); err != nil {
+	if f.Media, err = EnumParam(q, "media", cdr.MediaTypes); err != nil {
 		return l, err
 	}
-	if f.Dispositions, err = enumList(q, "disposition", cdr.Dispositions); err != nil {
+	if f.Dispositions, err = EnumParam(q, "disposition", cdr.Dispositions); err != nil {
 		return l, err
 	}
-	if f.HangupBy, err = enumList(q, "hangup_by", cdr.HangupBys); err != nil {
+	if f.HangupBy, err = EnumParam(q, "hangup_by", cdr.HangupBys); err != nil {
 		return l, err
 	}
 	ids, err := stringList(q, "source_id", cdr.MaxIDLen, cdr.Bytes)
@@ -228,7 +228,7 @@ func parseStrings(q url.Values, f *cdr.Filter) (err error) {
 			return err
 		}
 	}
-	if f.PhoneContains, err = single(q, "phone_contains"); err != nil {
+	if f.PhoneContains, err = SingleParam(q, "phone_contains"); err != nil {
 		return err
 	}
 	return cdr.CheckString("phone_contains", f.PhoneContains, cdr.MaxNumberLen, cdr.Chars)
@@ -264,7 +264,7 @@ func parseFlags(q url.Values, f *cdr.Filter) error {
 			f.SatScores = append(f.SatScores, s)
 		}
 	}
-	o, err := single(q, "order")
+	o, err := SingleParam(q, "order")
 	if err != nil {
 		return err
 	}
@@ -286,7 +286,7 @@ func parsePage(q url.Values, f *cdr.Filter, hash string) (err error) {
 	if f.Count, err = BoolParam(q, "count"); err != nil {
 		return err
 	}
-	c, err := single(q, "cursor")
+	c, err := SingleParam(q, "cursor")
 	if err != nil || c == "" {
 		return err
 	}

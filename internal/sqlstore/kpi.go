@@ -81,20 +81,12 @@ func kpiSumSQL(tenant string, sel *cdr.KPISelect, seg cdr.KPISegment) (string, [
 	}
 	where := []string{"tenant_id = ?", "bucket >= ?", "bucket < ?"}
 	args = append(args, tenant, seg.From, seg.To)
-	in := func(col string, vals []string) {
-		if len(vals) > 0 {
-			where = append(where, col+" IN ("+placeholders(len(vals))+")")
-			for _, v := range vals {
-				args = append(args, v)
-			}
-		}
-	}
-	in("channel", strs(sel.Channels))
-	in("source", strs(sel.Sources))
-	in("direction", strs(sel.Directions))
-	in("disposition", strs(sel.Dispositions))
-	in("queue", sel.Queues)
-	in("agent", sel.Agents)
+	where, args = whereIn(where, args, "channel", strs(sel.Channels))
+	where, args = whereIn(where, args, "source", strs(sel.Sources))
+	where, args = whereIn(where, args, "direction", strs(sel.Directions))
+	where, args = whereIn(where, args, "disposition", strs(sel.Dispositions))
+	where, args = whereIn(where, args, "queue", sel.Queues)
+	where, args = whereIn(where, args, "agent", sel.Agents)
 	if sel.DayStart != 0 || sel.DayEnd != 0 {
 		// The local time of day of the bucket's start; bucket + offset is
 		// positive for any time after 1970.

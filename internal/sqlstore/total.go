@@ -69,17 +69,9 @@ func (s *reader) rollupCount(ctx context.Context, t cdr.TenantID, f *cdr.Filter)
 	if hi != 0 {
 		where, args = append(where, "bucket < ?"), append(args, hi)
 	}
-	inList := func(col string, vals []string) {
-		if len(vals) > 0 {
-			where = append(where, col+" IN ("+placeholders(len(vals))+")")
-			for _, v := range vals {
-				args = append(args, v)
-			}
-		}
-	}
-	inList("channel", strs(f.Channels))
-	inList("source", strs(f.Sources))
-	inList("direction", strs(f.Directions))
+	where, args = whereIn(where, args, "channel", strs(f.Channels))
+	where, args = whereIn(where, args, "source", strs(f.Sources))
+	where, args = whereIn(where, args, "direction", strs(f.Directions))
 	var total int64
 	if err := s.db.QueryRowContext(ctx, s.d.rebind("SELECT coalesce(sum(records), 0) FROM record_counts WHERE "+
 		strings.Join(where, " AND ")), args...).Scan(&total); err != nil {
@@ -101,6 +93,18 @@ func (s *reader) rollupCount(ctx context.Context, t cdr.TenantID, f *cdr.Filter)
 		total += int64(n)
 	}
 	return int(total), true, nil
+}
+
+// whereIn adds the condition "col IN (vals)" and its arguments, unless
+// vals is empty.
+func whereIn(where []string, args []any, col string, vals []string) ([]string, []any) {
+	if len(vals) == 0 {
+		return where, args
+	}
+	for _, v := range vals {
+		args = append(args, v)
+	}
+	return append(where, col+" IN ("+placeholders(len(vals))+")"), args
 }
 
 func strs[T ~string](vs []T) []string {

@@ -499,14 +499,7 @@ func testKPISums(t *testing.T, s cdr.Store, ru cdr.Rollups) {
 	// Lord Howe keeps its summer time, Kathmandu is +5:45.
 	origin := time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC).UnixMilli()
 	span := int64(6 * 24 * time.Hour / time.Millisecond)
-	g := &rollupGen{rng: rng, tenant: tenant, origin: origin}
-	var recs []*cdr.Record
-	for i := range 500 {
-		recs = append(recs, g.recordAt(fmt.Sprint("k", i), 1, origin+rng.Int64N(span)))
-	}
-	if _, err := s.UpsertRecords(ctx, tenant, recs, cdr.UpsertOptions{Now: base + 1}); err != nil {
-		t.Fatal(err)
-	}
+	spreadRecords(t, s, rng, "k", 500, origin, span)
 	rows, err := ru.KPIRows(ctx, tenant, allFrom, allTo)
 	if err != nil {
 		t.Fatal(err)
@@ -624,4 +617,18 @@ func inOrAll[T comparable](list []T, v T) bool {
 		}
 	}
 	return false
+}
+
+// spreadRecords writes n random records of tenant (rollupGen), source ids
+// prefix0…, starting at random in [origin, origin+span).
+func spreadRecords(t *testing.T, s cdr.Store, rng *rand.Rand, prefix string, n int, origin, span int64) {
+	t.Helper()
+	g := &rollupGen{rng: rng, tenant: tenant, origin: origin}
+	recs := make([]*cdr.Record, n)
+	for i := range recs {
+		recs[i] = g.recordAt(fmt.Sprint(prefix, i), 1, origin+rng.Int64N(span))
+	}
+	if _, err := s.UpsertRecords(ctx, tenant, recs, cdr.UpsertOptions{Now: base + 1}); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -23,14 +23,7 @@ func testStats(t *testing.T, s cdr.Store, ru cdr.Rollups) {
 	rng := rand.New(rand.NewPCG(seed, 13))
 	origin := time.Date(2026, 10, 28, 0, 0, 0, 0, time.UTC).UnixMilli() // New York falls back on 11-01
 	span := int64(8 * 24 * time.Hour / time.Millisecond)
-	g := &rollupGen{rng: rng, tenant: tenant, origin: origin}
-	var recs []*cdr.Record
-	for i := range 600 {
-		recs = append(recs, g.recordAt(fmt.Sprint("s", i), 1, origin+rng.Int64N(span)))
-	}
-	if _, err := s.UpsertRecords(ctx, tenant, recs, cdr.UpsertOptions{Now: base + 1}); err != nil {
-		t.Fatal(err)
-	}
+	spreadRecords(t, s, rng, "s", 600, origin, span)
 	// The records as stored (derived fields filled), shadows left out as
 	// every KPI leaves them.
 	stored, _, err := s.FindRecords(ctx, tenant, cdr.Filter{Limit: 1000})
