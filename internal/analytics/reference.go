@@ -21,46 +21,78 @@ import (
 // first human agent's id (else email, else name), as kpi_rollup keys
 // them.
 func Reference(q *Query, recs []*cdr.Record) *Result {
-	loc := q.loc()
-	starts := referenceStarts(q)
-	m := q.matcher()
-	series := map[group]*acc{}
+	f := newFolder(q, false)
 	for _, r := range recs {
-		b := cdr.BucketOf(r.StartAt)
-		if r.SameAs != "" || b < q.From || b >= q.To {
-			continue
-		}
-		k := cdr.KPIKey{
-			CountKey:    cdr.CountKey{Bucket: b, Channel: r.Channel, Source: r.Source, Direction: r.Direction},
-			Queue:       queueOf(r),
-			Agent:       agentOf(r),
-			Disposition: r.Disposition,
-		}
-		t := time.UnixMilli(b).In(loc)
-		if !m.match(&k) || !referenceInHours(q, t) {
-			continue
-		}
-		g := q.groupOf(&k)
-		a := series[g]
-		if a == nil {
-			a = &acc{}
-			if q.Interval != "" {
-				a.buckets = make([]sums, len(starts))
-			}
-			series[g] = a
-		}
-		s := &a.total
-		if a.buckets != nil {
-			i, found := slices.BinarySearch(starts, b)
-			if !found {
-				i--
-			}
-			s = &a.buckets[i]
-		}
-		s.addRecord(q, r)
+		f.Add(r) // unbounded: no error
 	}
-	return q.result("records", starts, series)
+	return f.Result()
 }
+
+// Folder folds records one at a time into a query's result, as Reference
+// does: the way to answer from records that are streamed, not held.
+type Folder struct {
+	q       *Query
+	loc     *time.Location
+	starts  []int64
+	m       *matcher
+	series  map[group]*acc
+	bounded bool // Add refuses more groups than MaxCells allows
+}
+
+// NewFolder returns an empty Folder of q, which must be valid; its Add
+// refuses a record that would make more buckets than MaxCells.
+func NewFolder(q *Query) *Folder { return newFolder(q, true) }
+
+func newFolder(q *Query, bounded bool) *Folder {
+	return &Folder{q: q, loc: q.loc(), starts: referenceStarts(q), m: q.matcher(), series: map[group]*acc{}, bounded: bounded}
+}
+
+// Add folds r in, or leaves it out (a shadow, or outside the window, the
+// business hours or the filters).
+func (f *Folder) Add(r *cdr.Record) error {
+	q := f.q
+	b := cdr.BucketOf(r.StartAt)
+	if r.SameAs != "" || b < q.From || b >= q.To {
+		return nil
+	}
+	k := cdr.KPIKey{
+		CountKey:    cdr.CountKey{Bucket: b, Channel: r.Channel, Source: r.Source, Direction: r.Direction},
+		Queue:       queueOf(r),
+		Agent:       agentOf(r),
+		Disposition: r.Disposition,
+	}
+	if !f.m.match(&k) || !referenceInHours(q, time.UnixMilli(b).In(f.loc)) {
+		return nil
+	}
+	g := q.groupOf(&k)
+	a := f.series[g]
+	if a == nil {
+		if f.bounded {
+			if err := q.checkCells(len(f.series)+1, len(f.starts)); err != nil {
+				return err
+			}
+		}
+		a = &acc{}
+		if q.Interval != "" {
+			a.buckets = make([]sums, len(f.starts))
+		}
+		f.series[g] = a
+	}
+	s := &a.total
+	if a.buckets != nil {
+		i, found := slices.BinarySearch(f.starts, b)
+		if !found {
+			i--
+		}
+		s = &a.buckets[i]
+	}
+	s.addRecord(q, r)
+	return nil
+}
+
+// Result returns the result of the records added so far, computed from
+// "records".
+func (f *Folder) Result() *Result { return f.q.result("records", f.starts, f.series) }
 
 // addRecord adds one record to the sums.
 func (s *sums) addRecord(q *Query, r *cdr.Record) {
