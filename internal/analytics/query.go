@@ -60,12 +60,12 @@ const (
 // Dims lists every group_by dimension in sort order.
 var Dims = []string{DimChannel, DimDirection, DimSource, DimQueue, DimAgent}
 
-// params are the parameters GET /api/v1/stats accepts.
 // IsParam reports whether key is a parameter of GET /api/v1/stats itself
 // (ParseQuery's); any other is refused by ParseQuery, and the API takes
 // the filters of GET /api/v1/records among them (computed from records).
 func IsParam(key string) bool { return slices.Contains(params, key) }
 
+// params are the parameters ParseQuery accepts.
 var params = []string{
 	"from", "to", "interval", "tz", "group_by", "sl_threshold", "short_abandon",
 	"channel", "source", "direction", "queue", "agent", "disposition",
