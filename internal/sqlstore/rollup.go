@@ -885,56 +885,56 @@ func (s *Postgres) locked(ctx context.Context, tenant string, fn func(tx rollupT
 // RebuildRollups recomputes t's rollups from its records under its write
 // lock and reports the rows that differed; unless dryRun it replaces
 // them.
-func (s *SQLite) RebuildRollups(ctx context.Context, t cdr.TenantID, dryRun bool) (diff cdr.RollupDiff, err error) {
-	if t.IsZero() {
-		return diff, cdr.ErrNoTenant
-	}
-	err = s.locked(ctx, t.String(), func(tx rollupTx) (err error) {
-		if diff, err = rebuild(ctx, tx, t.String(), dryRun); err != nil {
-			return err
-		}
-		return recordCheck(ctx, tx, t.String(), s.now().UnixMilli(), diff)
-	})
-	return diff, err
+func (s *SQLite) RebuildRollups(ctx context.Context, t cdr.TenantID, dryRun bool) (cdr.RollupDiff, error) {
+	return rebuildRollups(ctx, s.locked, s.now().UnixMilli(), t, dryRun)
 }
 
 // RebuildRollups recomputes t's rollups from its records under its write
 // lock and reports the rows that differed; unless dryRun it replaces
 // them.
-func (s *Postgres) RebuildRollups(ctx context.Context, t cdr.TenantID, dryRun bool) (diff cdr.RollupDiff, err error) {
-	if t.IsZero() {
-		return diff, cdr.ErrNoTenant
-	}
-	err = s.locked(ctx, t.String(), func(tx rollupTx) (err error) {
-		if diff, err = rebuild(ctx, tx, t.String(), dryRun); err != nil {
-			return err
-		}
-		return recordCheck(ctx, tx, t.String(), s.now().UnixMilli(), diff)
-	})
-	return diff, err
+func (s *Postgres) RebuildRollups(ctx context.Context, t cdr.TenantID, dryRun bool) (cdr.RollupDiff, error) {
+	return rebuildRollups(ctx, s.locked, s.now().UnixMilli(), t, dryRun)
 }
 
 // DropPrunedStats deletes the kpi_rollup rows t's prunes kept, recomputes
 // those buckets from its records and clears its pruned mark.
 func (s *SQLite) DropPrunedStats(ctx context.Context, t cdr.TenantID) error {
-	if t.IsZero() {
-		return cdr.ErrNoTenant
-	}
-	return s.locked(ctx, t.String(), func(tx rollupTx) error { return dropPrunedStats(ctx, tx, t.String()) })
+	return lockedTenant(ctx, s.locked, t, func(tx rollupTx) error { return dropPrunedStats(ctx, tx, t.String()) })
 }
 
 // DropPrunedStats deletes the kpi_rollup rows t's prunes kept, recomputes
 // those buckets from its records and clears its pruned mark.
 func (s *Postgres) DropPrunedStats(ctx context.Context, t cdr.TenantID) error {
+	return lockedTenant(ctx, s.locked, t, func(tx rollupTx) error { return dropPrunedStats(ctx, tx, t.String()) })
+}
+
+// lockerFunc is either store's locked: fn in a transaction holding the
+// tenant's write lock.
+type lockerFunc func(ctx context.Context, tenant string, fn func(tx rollupTx) error) error
+
+// lockedTenant runs fn under t's write lock; the zero tenant is an error.
+func lockedTenant(ctx context.Context, locked lockerFunc, t cdr.TenantID, fn func(tx rollupTx) error) error {
 	if t.IsZero() {
 		return cdr.ErrNoTenant
 	}
-	return s.locked(ctx, t.String(), func(tx rollupTx) error { return dropPrunedStats(ctx, tx, t.String()) })
+	return locked(ctx, t.String(), fn)
+}
+
+// rebuildRollups is RebuildRollups of either store: the rebuild and the
+// record of what it found (at now), in one transaction under t's lock.
+func rebuildRollups(ctx context.Context, locked lockerFunc, now int64, t cdr.TenantID, dryRun bool) (diff cdr.RollupDiff, err error) {
+	err = lockedTenant(ctx, locked, t, func(tx rollupTx) (err error) {
+		if diff, err = rebuild(ctx, tx, t.String(), dryRun); err != nil {
+			return err
+		}
+		return recordCheck(ctx, tx, t.String(), now, diff)
+	})
+	return diff, err
 }
 
 // fillRollups runs the one-time backfill of migration 0007 (backfill) for
 // every tenant it listed; a store whose list is empty only reads it.
-func fillRollups(ctx context.Context, db *sql.DB, d *dialect, locked func(context.Context, string, func(rollupTx) error) error) error {
+func fillRollups(ctx context.Context, db *sql.DB, d *dialect, locked lockerFunc) error {
 	ts, err := backfillTenants(ctx, db)
 	if err != nil {
 		return fmt.Errorf("rollups backfill: %w", d.formatError(err))
