@@ -119,7 +119,9 @@ func run(records int, dir, bin string, skipIngest bool, queries, clients int, pg
 			}
 		}
 	}
-	conf := fmt.Sprintf("storage: %s\ntenants:\n  - id: %s\n    native: {tokens: [{name: load, token: %s}]}\n"+
+	// The tenant's zone is the one statsQueries asks in, as a contact
+	// center's supervisors would.
+	conf := fmt.Sprintf("storage: %s\ntenants:\n  - id: %s\n    timezone: Asia/Shanghai\n    native: {tokens: [{name: load, token: %s}]}\n"+
 		"    tencent_ccc: {sdk_app_id: %d, rate_limit: {rps: 1000000, burst: 1000000}, credentials: [{secret_id: %s, secret_key: %s}]}\n"+
 		"    trtc_callkit: {sdk_app_id: %d, admin_identifiers: [administrator], secret_key: %s, rate_limit: {rps: 1000000, burst: 1000000}}\n"+
 		"    tencent_desk: {sdk_app_id: %d, admin_identifiers: [administrator], secret_key: %s, rate_limit: {rps: 1000000, burst: 1000000}}\n"+

@@ -26,7 +26,7 @@ func runRollup(ctx context.Context, args []string, env *environ) error {
 	dryRun := fs.Bool("dry-run", false, "report the differences, change nothing")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: cdrhub rollup rebuild [flags]\n\n"+
-			"Recomputes the rollups (record_counts and kpi_rollup) from the records, each\n"+
+			"Recomputes the rollups (record_counts, kpi_rollup and kpi_daily) from the records, each\n"+
 			"tenant under its write lock, and reports the rows it found missing, extra or\n"+
 			"different (kpi_rollup rows kept for pruned records are left alone). Exit status\n"+
 			"0 when nothing differed, 1 when something did (and, without --dry-run, was fixed).\n\nFlags:\n")
@@ -47,23 +47,30 @@ func runRollup(ctx context.Context, args []string, env *environ) error {
 	if err != nil {
 		return fmt.Errorf("rollup rebuild: %w", err)
 	}
+	if !*dryRun {
+		if err := setDayOffsets(ctx, db.rollups, cfg, time.Now(), slog.New(slog.NewTextHandler(env.stderr, nil))); err != nil {
+			return fmt.Errorf("rollup rebuild: %w", err)
+		}
+	}
 	var found cdr.RollupDiff
 	for _, t := range tenants {
 		d, err := db.rollups.RebuildRollups(ctx, t, *dryRun)
 		if err != nil {
 			return fmt.Errorf("rollup rebuild %s: %w", t, err)
 		}
-		fmt.Fprintf(env.stdout, "%s: %d record_counts rows and %d kpi_rollup rows differed\n", t, d.CountRows, d.KPIRows)
+		fmt.Fprintf(env.stdout, "%s: %d record_counts rows, %d kpi_rollup rows and %d kpi_daily rows differed\n", t, d.CountRows, d.KPIRows, d.DayRows)
 		found.CountRows += d.CountRows
 		found.KPIRows += d.KPIRows
+		found.DayRows += d.DayRows
 	}
 	verb := "fixed"
 	if *dryRun {
 		verb = "left as they are (--dry-run)"
 	}
-	fmt.Fprintf(env.stdout, "%d record_counts rows and %d kpi_rollup rows differed in all; %s\n", found.CountRows, found.KPIRows, verb)
-	if found.CountRows+found.KPIRows > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("rollup rebuild: %d rows differed", found.CountRows+found.KPIRows)}
+	fmt.Fprintf(env.stdout, "%d record_counts rows, %d kpi_rollup rows and %d kpi_daily rows differed in all; %s\n",
+		found.CountRows, found.KPIRows, found.DayRows, verb)
+	if found.Total() > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("rollup rebuild: %d rows differed", found.Total())}
 	}
 	return nil
 }
@@ -90,6 +97,45 @@ func pickTenants(ctx context.Context, db *database, cfg config.Config, only stri
 	}
 	slices.SortFunc(ts, func(a, b cdr.TenantID) int { return strings.Compare(a.String(), b.String()) })
 	return ts, nil
+}
+
+// dayOffsetYears is how far back setDayOffsets looks for a zone's
+// offsets: a change of offset older than that leaves the days before it
+// to kpi_rollup.
+const dayOffsetYears = 5
+
+// setDayOffsets has kpi_daily keep the local days of each configured
+// tenant's zone (cdr.ZoneOffsets from dayOffsetYears before now to a year
+// after): a tenant whose zone changed has its days recomputed for the new
+// offsets, which takes a while for a large one, once.
+func setDayOffsets(ctx context.Context, ru cdr.Rollups, cfg config.Config, now time.Time, log *slog.Logger) error {
+	for _, tn := range cfg.Tenants {
+		t := cdr.MustTenantID(tn.ID)
+		want := cdr.ZoneOffsets(tn.Location(), now.AddDate(-dayOffsetYears, 0, 0), now.AddDate(1, 0, 0))
+		have, err := ru.DayOffsets(ctx, t)
+		if err != nil {
+			return fmt.Errorf("day offsets of %s: %w", t, err)
+		}
+		slices.Sort(want)
+		if slices.Equal(have, want) {
+			continue
+		}
+		started := time.Now()
+		if err := ru.SetDayOffsets(ctx, t, want); err != nil {
+			return fmt.Errorf("day offsets of %s: %w", t, err)
+		}
+		log.Info("kpi_daily keeps the days of the tenant's zone", "tenant", t.String(), "timezone", tn.Timezone,
+			"offsets_s", offsetSeconds(want), "took", time.Since(started).Round(time.Millisecond))
+	}
+	return nil
+}
+
+func offsetSeconds(offs []int64) []int64 {
+	out := make([]int64, len(offs))
+	for i, o := range offs {
+		out[i] = o / 1000
+	}
+	return out
 }
 
 // rollupChecks are serve's gauges of what `cdrhub rollup rebuild` found,
@@ -119,6 +165,7 @@ func (c *rollupChecks) refresh(ctx context.Context, ru cdr.Rollups) error {
 	}
 	c.found.With("record_counts").Set(float64(got.Found.CountRows))
 	c.found.With("kpi_rollup").Set(float64(got.Found.KPIRows))
+	c.found.With("kpi_daily").Set(float64(got.Found.DayRows))
 	c.at.Set(float64(got.At) / 1000)
 	return nil
 }

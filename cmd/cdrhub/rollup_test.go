@@ -9,9 +9,10 @@ import (
 	"time"
 )
 
-// TestRollupCommand: rollup rebuild finds nothing to change in rollups the
-// store kept, finds and fixes a row changed behind its back, and prune
-// keeps the pruned records' statistics unless --keep-stats=false.
+// TestRollupCommand: rollup rebuild has kpi_daily keep the tenant's days,
+// finds nothing to change in rollups the store kept, finds and fixes a row
+// of each table changed behind its back, and prune keeps the pruned
+// records' statistics unless --keep-stats=false.
 func TestRollupCommand(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir)
@@ -19,9 +20,11 @@ func TestRollupCommand(t *testing.T) {
 	if _, stderr, err := runCLI(t, nil, "import", "--config", cfg, nd); err != nil {
 		t.Fatalf("import: %v\n%s", err, stderr)
 	}
-	out, _, err := runCLI(t, nil, "rollup", "rebuild", "--config", cfg, "--dry-run")
-	if err != nil || !strings.HasPrefix(out, "acme: 0 record_counts rows and 0 kpi_rollup rows differed\n") {
-		t.Fatalf("rebuild of kept rollups: %v\n%s", err, out)
+	for _, args := range [][]string{{}, {"--dry-run"}} {
+		out, _, err := runCLI(t, nil, append([]string{"rollup", "rebuild", "--config", cfg}, args...)...)
+		if err != nil || !strings.HasPrefix(out, "acme: 0 record_counts rows, 0 kpi_rollup rows and 0 kpi_daily rows differed\n") {
+			t.Fatalf("rebuild %v of kept rollups: %v\n%s", args, err, out)
+		}
 	}
 	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "data", "cdrhub.db")+"?_busy_timeout=10000")
 	if err != nil {
@@ -48,23 +51,28 @@ func TestRollupCommand(t *testing.T) {
 		(SELECT bucket, channel, source, direction FROM record_counts LIMIT 1)`)
 	deleted := exec(`DELETE FROM kpi_rollup WHERE (bucket, queue, agent, disposition) IN
 		(SELECT bucket, queue, agent, disposition FROM kpi_rollup LIMIT 1)`)
-	if changed != 1 || deleted != 1 {
-		t.Fatalf("changed %d record_counts rows and deleted %d kpi_rollup rows, want 1 and 1", changed, deleted)
+	days := count("kpi_daily")
+	changedDay := exec(`UPDATE kpi_daily SET talk_s = talk_s + 1 WHERE (bucket, channel, source, direction, queue, disposition) IN
+		(SELECT bucket, channel, source, direction, queue, disposition FROM kpi_daily LIMIT 1)`)
+	if changed != 1 || deleted != 1 || changedDay != 1 {
+		t.Fatalf("changed %d record_counts rows, deleted %d kpi_rollup rows and changed %d kpi_daily rows, want 1, 1 and 1",
+			changed, deleted, changedDay)
 	}
 	for _, args := range [][]string{{"--dry-run"}, {}} {
-		out, _, err = runCLI(t, nil, append([]string{"rollup", "rebuild", "--config", cfg}, args...)...)
+		out, _, err := runCLI(t, nil, append([]string{"rollup", "rebuild", "--config", cfg}, args...)...)
 		var exit *exitError
-		if !errors.As(err, &exit) || exit.code != 1 || !strings.HasPrefix(out, "acme: 1 record_counts rows and 1 kpi_rollup rows differed\n") {
+		if !errors.As(err, &exit) || exit.code != 1 ||
+			!strings.HasPrefix(out, "acme: 1 record_counts rows, 1 kpi_rollup rows and 1 kpi_daily rows differed\n") {
 			t.Fatalf("rebuild %v of changed rollups: %v\n%s", args, err, out)
 		}
 	}
-	if out, _, err = runCLI(t, nil, "rollup", "rebuild", "--config", cfg); err != nil {
+	if out, _, err := runCLI(t, nil, "rollup", "rebuild", "--config", cfg); err != nil {
 		t.Fatalf("rebuild after the fix: %v\n%s", err, out)
 	}
 	// serve reports what the rebuilds found (1 and 1, twice: the dry run
 	// and the fix), and when the latest ran.
 	p := start(t, "--config", cfg, "--listen", "127.0.0.1:0")
-	for _, table := range []string{"record_counts", "kpi_rollup"} {
+	for _, table := range []string{"record_counts", "kpi_rollup", "kpi_daily"} {
 		if v := metricValue(t, p.addr, `cdrhub_rollup_rebuild_differences{table="`+table+`"}`); v != 2 {
 			t.Errorf("%s differences on /metrics: %v, want 2", table, v)
 		}
@@ -85,10 +93,15 @@ func TestRollupCommand(t *testing.T) {
 	if n := count("kpi_rollup"); n != kpi {
 		t.Errorf("kpi_rollup rows %d → %d: prune dropped the statistics", kpi, n)
 	}
+	if n := count("kpi_daily"); n != days || n == 0 {
+		t.Errorf("kpi_daily rows %d → %d: prune dropped the statistics", days, n)
+	}
 	if _, _, err := runCLI(t, nil, "prune", "--config", cfg, "--before", "2030-01-01", "--keep-stats=false"); err != nil {
 		t.Fatal(err)
 	}
-	if n := count("kpi_rollup"); n != 0 {
-		t.Errorf("%d kpi_rollup rows after prune --keep-stats=false", n)
+	for _, table := range []string{"kpi_rollup", "kpi_daily"} {
+		if n := count(table); n != 0 {
+			t.Errorf("%d %s rows after prune --keep-stats=false", n, table)
+		}
 	}
 }

@@ -96,6 +96,9 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 	for _, t := range cfg.Tenants {
 		api.SetZone(cdr.MustTenantID(t.ID), t.Location())
 	}
+	if err := setDayOffsets(ctx, db.rollups, cfg, time.Now(), log); err != nil {
+		return err
+	}
 	arch, err := openArchive(cfg, db, reg, log)
 	if err != nil {
 		return err

@@ -190,5 +190,20 @@ func (q *Query) selection() *cdr.KPISelect {
 	keep(cdr.KeepSource, DimSource, len(q.Sources) > 0)
 	keep(cdr.KeepQueue, DimQueue, len(q.Queues) > 0)
 	keep(cdr.KeepAgent, DimAgent, len(q.Agents) > 0)
+	keep(cdr.KeepChannel, DimChannel, len(q.Channels) > 0)
+	keep(cdr.KeepDirection, DimDirection, len(q.Directions) > 0)
+	keep(cdr.KeepDisposition, "", len(q.Dispositions) > 0)
+	// Of the wait counts, the formulas read those of the threshold and
+	// the short abandon; ring and total times they do not read.
+	sel.Skip = cdr.MeasureRing | cdr.MeasureTotal
+	sl, sa := thresholdIndex(q.SLThreshold), thresholdIndex(q.ShortAbandon)
+	for i := range cdr.WaitThresholds {
+		if i != sl {
+			sel.Skip |= cdr.MeasureAnsweredWithin(i)
+		}
+		if i != sa {
+			sel.Skip |= cdr.MeasureAbandonedWithin(i)
+		}
+	}
 	return sel
 }

@@ -93,15 +93,7 @@ func fakeSums(rows []Row) SumReader {
 				if sel.Weekdays != 0 && sel.Weekdays&(1<<((local/day+3)%7+1)) == 0 {
 					continue
 				}
-				if sel.Keep&cdr.KeepSource == 0 {
-					k.Source = ""
-				}
-				if sel.Keep&cdr.KeepQueue == 0 {
-					k.Queue = ""
-				}
-				if sel.Keep&cdr.KeepAgent == 0 {
-					k.Agent = ""
-				}
+				k = k.Reduce(sel.Keep)
 				u := key{local / sel.Unit, k}
 				u.key.Bucket = 0
 				i, ok := idx[u]
@@ -111,7 +103,9 @@ func fakeSums(rows []Row) SumReader {
 					out = append(out, cdr.KPISum{Unit: u.unit, Key: k})
 				}
 				out[i].Key.Bucket = min(out[i].Key.Bucket, k.Bucket)
-				out[i].M.Add(&r.M)
+				m := r.M
+				m.Clear(sel.Skip)
+				out[i].M.Add(&m)
 			}
 		}
 		return out, nil

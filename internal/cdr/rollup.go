@@ -2,6 +2,7 @@ package cdr
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -15,6 +16,12 @@ import (
 //     the sum of its whole buckets plus an exact count of its two partial
 //     edges.
 //   - kpi_rollup (KPIKey → KPIMeasures) serves the contact-center KPIs.
+//
+// A third, kpi_daily, is derived from kpi_rollup: its sums per local day
+// (at each UTC offset of the tenant's zone, Rollups.SetDayOffsets) without
+// the agent and with the disposition reduced to what the KPI formulas tell
+// apart (DayKey), so that KPIs over months read a few rows per day and
+// group instead of one per 15 minutes and agent.
 
 // RollupBucket is the rollups' grain in ms: 15 minutes, which every IANA
 // zone's offset (+5:30, +5:45, 30-minute DST shifts) is a multiple of.
@@ -28,6 +35,75 @@ func BucketOf(ms int64) int64 {
 	}
 	return b
 }
+
+// RollupDay is a day in ms: kpi_daily's grain.
+const RollupDay = int64(24 * 60 * 60 * 1000)
+
+// DayStart returns the start (ms) of the local day, at UTC offset off
+// (ms), that the instant ms falls in: kpi_daily's bucket.
+func DayStart(ms, off int64) int64 {
+	local := ms + off
+	d := local - local%RollupDay
+	if local < 0 && local%RollupDay != 0 {
+		d -= RollupDay
+	}
+	return d - off
+}
+
+// MaxDayOffsets is the most UTC offsets kpi_daily keeps days of for a
+// tenant; MaxUTCOffset bounds each (ms): every zone's offset lies within
+// ±18 hours.
+const (
+	MaxDayOffsets = 4
+	MaxUTCOffset  = 18 * 60 * 60 * 1000
+)
+
+// ZoneOffsets returns the UTC offsets (ms) loc uses between from and to,
+// in the order it first uses them: the offsets whose days kpi_daily should
+// keep for a tenant in loc. A zone that used more than MaxDayOffsets
+// there yields its first MaxDayOffsets.
+func ZoneOffsets(loc *time.Location, from, to time.Time) []int64 {
+	var out []int64
+	for t := from.In(loc); t.Before(to) && len(out) < MaxDayOffsets; {
+		_, off := t.Zone()
+		if o := int64(off) * 1000; !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+		_, end := t.ZoneBounds()
+		if end.IsZero() || !end.After(t) {
+			break
+		}
+		t = end
+	}
+	return out
+}
+
+// DaySums returns kpi_daily's rows for kpi_rollup's rows at the given
+// offsets: each row summed under its DayKey at each offset.
+func DaySums(rows map[KPIKey]KPIMeasures, offsets []int64) map[KPIKey]KPIMeasures {
+	out := map[KPIKey]KPIMeasures{}
+	for k, m := range rows {
+		for _, off := range offsets {
+			dk := DayKey(k, off)
+			acc := out[dk]
+			acc.Add(&m)
+			out[dk] = acc
+		}
+	}
+	return out
+}
+
+// DayKey is the kpi_daily key of kpi_rollup's key k at offset off: the
+// local day's start, without the agent, the disposition reduced as
+// KPIKey.Reduce does (answered, abandoned or "").
+func DayKey(k KPIKey, off int64) KPIKey {
+	k = k.Reduce(DayDims)
+	k.Bucket = DayStart(k.Bucket, off)
+	return k
+}
+
+// DayDims are the key columns kpi_daily keeps as they are.
+const DayDims = KeepSource | KeepQueue | KeepChannel | KeepDirection
 
 // CountKey is a row of record_counts.
 type CountKey struct {
@@ -71,6 +147,63 @@ type KPIMeasures struct {
 
 	SatN, SatSum int64    // scored records and their scores
 	SatScores    [5]int64 // records scored 1 … 5
+}
+
+// KPIMeasureCount is the number of measures of KPIMeasures.
+const KPIMeasureCount = 30
+
+// Pointers points at m's measures in the order of its fields, arrays
+// element by element: the order of KPIMeasureSet's bits.
+func (m *KPIMeasures) Pointers() [KPIMeasureCount]*int64 {
+	var p [KPIMeasureCount]*int64
+	i := 0
+	put := func(v ...*int64) {
+		for _, x := range v {
+			p[i] = x
+			i++
+		}
+	}
+	put(&m.Contacts)
+	for j := range m.AnsweredWithin {
+		put(&m.AnsweredWithin[j])
+	}
+	for j := range m.AbandonedWithin {
+		put(&m.AbandonedWithin[j])
+	}
+	put(&m.WaitS, &m.WaitN, &m.QueueS, &m.QueueN, &m.RingS, &m.RingN, &m.TalkS, &m.TalkN,
+		&m.HoldS, &m.HoldN, &m.TotalS, &m.TotalN, &m.SatN, &m.SatSum)
+	for j := range m.SatScores {
+		put(&m.SatScores[j])
+	}
+	return p
+}
+
+// KPIMeasureSet is a set of KPIMeasures' measures: bit i for the i-th of
+// Pointers.
+type KPIMeasureSet uint32
+
+// The bits of some measures of KPIMeasureSet.
+const (
+	MeasureContacts KPIMeasureSet = 1 << 0
+	MeasureRing     KPIMeasureSet = 1<<15 | 1<<16
+	MeasureTotal    KPIMeasureSet = 1<<21 | 1<<22
+)
+
+// MeasureAnsweredWithin and MeasureAbandonedWithin are the bits of
+// AnsweredWithin[i] and AbandonedWithin[i].
+func MeasureAnsweredWithin(i int) KPIMeasureSet  { return 1 << (1 + i) }
+func MeasureAbandonedWithin(i int) KPIMeasureSet { return 1 << (6 + i) }
+
+// Has reports whether measure i is in s.
+func (s KPIMeasureSet) Has(i int) bool { return s&(1<<i) != 0 }
+
+// Clear sets the measures of m in s to 0.
+func (m *KPIMeasures) Clear(s KPIMeasureSet) {
+	for i, p := range m.Pointers() {
+		if s.Has(i) {
+			*p = 0
+		}
+	}
 }
 
 // Add adds o to m.
@@ -251,7 +384,11 @@ func (d *RollupDelta) Compact() {
 type RollupDiff struct {
 	CountRows int `json:"count_rows"`
 	KPIRows   int `json:"kpi_rows"`
+	DayRows   int `json:"day_rows"`
 }
+
+// Total is the rows that differed in all tables.
+func (d RollupDiff) Total() int { return d.CountRows + d.KPIRows + d.DayRows }
 
 // RollupCheck is what every RebuildRollups of a database found
 // (Rollups.RollupChecks).
@@ -275,10 +412,11 @@ type KPISelect struct {
 	// Unit is the local unit rows are summed over, in ms: 15, 30 or 60
 	// minutes, or a day.
 	Unit int64
-	// Keep names the key columns kept apart: KeepSource, KeepQueue,
-	// KeepAgent; channel, direction and disposition are always kept (the
-	// formulas read them). A column not kept is summed over and "".
+	// Keep names the key columns kept apart; the others are summed over
+	// as KPIKey.Reduce says.
 	Keep KPIDims
+	// Skip names the measures not needed: 0 in every KPISum.
+	Skip KPIMeasureSet
 	// Filters: a row counts only if each non-empty list holds its value.
 	Channels     []Channel
 	Sources      []Source
@@ -330,11 +468,51 @@ const (
 	KeepSource KPIDims = 1 << iota
 	KeepQueue
 	KeepAgent
+	KeepChannel
+	KeepDirection
+	KeepDisposition
 )
 
+// Reduce returns k as KPISums returns the rows of a selection keeping
+// keep: source, queue and agent not kept are "", and channel, direction
+// and disposition not kept are reduced to what the KPI formulas tell
+// apart, so that a query reads the fewest rows:
+//   - channel to voice for outbound voice records, else "";
+//   - direction to inbound or outbound, else "";
+//   - disposition to answered (answered or transferred), abandoned, or "".
+//
+// Bucket is left as it is.
+func (k KPIKey) Reduce(keep KPIDims) KPIKey {
+	if keep&KeepSource == 0 {
+		k.Source = ""
+	}
+	if keep&KeepQueue == 0 {
+		k.Queue = ""
+	}
+	if keep&KeepAgent == 0 {
+		k.Agent = ""
+	}
+	if keep&KeepChannel == 0 && (k.Channel != ChannelVoice || k.Direction != DirectionOutbound) {
+		k.Channel = ""
+	}
+	if keep&KeepDirection == 0 && k.Direction != DirectionInbound && k.Direction != DirectionOutbound {
+		k.Direction = ""
+	}
+	if keep&KeepDisposition == 0 {
+		switch {
+		case k.Disposition.Answered():
+			k.Disposition = DispositionAnswered
+		case k.Disposition != DispositionAbandoned:
+			k.Disposition = ""
+		}
+	}
+	return k
+}
+
 // KPISum is one row of Rollups.KPISums: a local unit (⌊(bucket +
-// offset) / Unit⌋), its first bucket within the window, the kept key
-// columns (Key.Bucket is that first bucket) and the sums.
+// offset) / Unit⌋), the kept key columns and the sums. Key.Bucket is the
+// earliest bucket of the unit's rows read, within the window: a kpi_rollup
+// row's bucket, or the start of a day read from kpi_daily.
 type KPISum struct {
 	Unit int64
 	Key  KPIKey
@@ -367,10 +545,25 @@ type Rollups interface {
 	// PrunedBefore returns t's pruned mark: the latest prune's cutoff (ms),
 	// 0 when none. kpi_rollup keeps the pruned records' sums before it.
 	PrunedBefore(ctx context.Context, t TenantID) (int64, error)
-	// KPISums returns t's kpi_rollup sums as sel asks, in no order.
+	// KPISums returns t's kpi_rollup sums as sel asks, in no order. It
+	// reads kpi_daily for the whole local days of a segment where that
+	// gives the same sums (no agent or disposition kept or filtered, no
+	// business hours, units of a day or more, days kept at the segment's
+	// offset).
 	KPISums(ctx context.Context, t TenantID, sel *KPISelect) ([]KPISum, error)
+	// SetDayOffsets sets the UTC offsets (ms) whose local days kpi_daily
+	// keeps for t (ZoneOffsets of its zone): rows of offsets no longer
+	// wanted are deleted, those of new ones computed from kpi_rollup, under
+	// t's write lock. At most MaxDayOffsets, each a multiple of
+	// RollupBucket within ±MaxUTCOffset; none keeps no days.
+	SetDayOffsets(ctx context.Context, t TenantID, offsets []int64) error
+	// DayOffsets returns the offsets SetDayOffsets set for t, in order.
+	DayOffsets(ctx context.Context, t TenantID) ([]int64, error)
 	// CountRows and KPIRows return t's rows with bucket in [from, to), for
 	// checks.
 	CountRows(ctx context.Context, t TenantID, from, to int64) (map[CountKey]int64, error)
 	KPIRows(ctx context.Context, t TenantID, from, to int64) (map[KPIKey]KPIMeasures, error)
+	// DayRows returns t's kpi_daily rows with bucket (a local day's start)
+	// in [from, to): DaySums of its kpi_rollup rows at its DayOffsets.
+	DayRows(ctx context.Context, t TenantID, from, to int64) (map[KPIKey]KPIMeasures, error)
 }

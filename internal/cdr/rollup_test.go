@@ -235,3 +235,92 @@ func TestSegments(t *testing.T) {
 		})
 	}
 }
+
+func TestDayStart(t *testing.T) {
+	const hour = int64(time.Hour / time.Millisecond)
+	mid := time.Date(2026, 3, 8, 0, 0, 0, 0, time.UTC).UnixMilli()
+	tests := []struct {
+		ms, off, want int64
+	}{
+		{mid, 0, mid},
+		{mid - 1, 0, mid - RollupDay},
+		{mid, 8 * hour, mid - 8*hour}, // Shanghai's midnight is 16:00 UTC
+		{mid - 8*hour - 1, 8 * hour, mid - 8*hour - RollupDay},
+		{mid + 5*hour, -5 * hour, mid + 5*hour}, // New York's is 05:00 UTC
+		{mid + 4*hour, -5 * hour, mid + 5*hour - RollupDay},
+		{mid, 5*hour + 45*60*1000, mid - 5*hour - 45*60*1000}, // Kathmandu
+		{-1, 0, -RollupDay},
+	}
+	for _, tt := range tests {
+		if got := DayStart(tt.ms, tt.off); got != tt.want {
+			t.Errorf("DayStart(%d, %d) = %d, want %d", tt.ms, tt.off, got, tt.want)
+		}
+	}
+}
+
+func TestZoneOffsets(t *testing.T) {
+	const hour = int64(time.Hour / time.Millisecond)
+	from, to := time.Date(2021, 12, 4, 0, 0, 0, 0, time.UTC), time.Date(2027, 12, 4, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		zone string
+		want []int64
+	}{
+		{"UTC", []int64{0}},
+		{"Asia/Shanghai", []int64{8 * hour}},
+		{"America/New_York", []int64{-5 * hour, -4 * hour}},
+		{"Asia/Kathmandu", []int64{5*hour + 45*60*1000}},
+		{"Australia/Lord_Howe", []int64{11 * hour, 10*hour + 30*60*1000}},
+	}
+	for _, tt := range tests {
+		loc, err := time.LoadLocation(tt.zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ZoneOffsets(loc, from, to); !slices.Equal(got, tt.want) {
+			t.Errorf("ZoneOffsets(%s) = %v, want %v", tt.zone, got, tt.want)
+		}
+	}
+}
+
+func TestReduce(t *testing.T) {
+	k := func(ch Channel, dir Direction, disp Disposition) KPIKey {
+		return KPIKey{CountKey: CountKey{Bucket: 9, Channel: ch, Source: SourceNative, Direction: dir},
+			Queue: "q", Agent: "a", Disposition: disp}
+	}
+	tests := []struct {
+		in   KPIKey
+		keep KPIDims
+		want KPIKey
+	}{
+		{k(ChannelVoice, DirectionOutbound, DispositionTransferred), 0,
+			KPIKey{CountKey: CountKey{Bucket: 9, Channel: ChannelVoice, Direction: DirectionOutbound}, Disposition: DispositionAnswered}},
+		{k(ChannelChat, DirectionInbound, DispositionAbandoned), 0,
+			KPIKey{CountKey: CountKey{Bucket: 9, Direction: DirectionInbound}, Disposition: DispositionAbandoned}},
+		{k(ChannelRTC, DirectionInternal, DispositionBusy), 0,
+			KPIKey{CountKey: CountKey{Bucket: 9}}},
+		{k(ChannelRTC, DirectionInternal, DispositionBusy), KeepChannel | KeepDirection | KeepDisposition | KeepQueue,
+			KPIKey{CountKey: CountKey{Bucket: 9, Channel: ChannelRTC, Direction: DirectionInternal}, Queue: "q", Disposition: DispositionBusy}},
+		{k(ChannelVoice, DirectionInbound, DispositionNoAnswer), DayDims,
+			KPIKey{CountKey: CountKey{Bucket: 9, Channel: ChannelVoice, Source: SourceNative, Direction: DirectionInbound}, Queue: "q"}},
+	}
+	for _, tt := range tests {
+		if got := tt.in.Reduce(tt.keep); got != tt.want {
+			t.Errorf("%+v.Reduce(%b) = %+v, want %+v", tt.in, tt.keep, got, tt.want)
+		}
+	}
+}
+
+func TestMeasureSet(t *testing.T) {
+	var m KPIMeasures
+	for i, p := range m.Pointers() {
+		*p = int64(i + 1)
+	}
+	if m.Contacts != 1 || m.AnsweredWithin[0] != 2 || m.AbandonedWithin[4] != 11 || m.RingS != 16 || m.TotalN != 23 || m.SatScores[4] != 30 {
+		t.Fatalf("Pointers' order: %+v", m)
+	}
+	m.Clear(MeasureRing | MeasureTotal | MeasureAnsweredWithin(1) | MeasureAbandonedWithin(0))
+	if m.RingS != 0 || m.RingN != 0 || m.TotalS != 0 || m.TotalN != 0 || m.AnsweredWithin[1] != 0 || m.AbandonedWithin[0] != 0 ||
+		m.AnsweredWithin[0] != 2 || m.HoldN != 21 || m.Contacts != 1 {
+		t.Errorf("Clear: %+v", m)
+	}
+}

@@ -11,8 +11,10 @@ import (
 // KPISums (cdr.Rollups) sums kpi_rollup in the database, one query per
 // segment of the window: per local unit ⌊(bucket + offset) / unit⌋ and
 // kept column, with the filters and business hours in the WHERE clause,
-// so that only the sums travel. A unit that spans two segments (a day with
-// a DST change) comes back from both and is merged here.
+// so that only the sums travel. Where kpi_daily can serve a segment
+// (dayOffset), its whole days are read there and only its edges from
+// kpi_rollup (dayPieces). A unit that spans two segments or pieces (a day
+// with a DST change) comes back from each and is merged here.
 func (s *reader) KPISums(ctx context.Context, t cdr.TenantID, sel *cdr.KPISelect) ([]cdr.KPISum, error) {
 	if t.IsZero() {
 		return nil, cdr.ErrNoTenant
@@ -24,18 +26,41 @@ func (s *reader) KPISums(ctx context.Context, t cdr.TenantID, sel *cdr.KPISelect
 		unit int64
 		key  cdr.KPIKey
 	}
+	offs, err := dayOffsets(ctx, s.readerQuery, s.d, t.String())
+	if err != nil {
+		return nil, s.d.formatError(err)
+	}
+	var reads []string
+	var readArgs [][]any
+	for _, seg := range sel.Segments {
+		off, ok := dayOffset(sel, seg, offs)
+		if !ok {
+			q, a := kpiSumSQL(t.String(), sel, seg, "kpi_rollup", "")
+			reads, readArgs = append(reads, q), append(readArgs, a)
+			continue
+		}
+		for _, p := range dayPieces(seg, sel.Unit, off) {
+			q, a := kpiPieceSQL(t.String(), sel, seg, p, off)
+			reads, readArgs = append(reads, q), append(readArgs, a)
+		}
+	}
 	merged := map[mergeKey]int{}
 	var out []cdr.KPISum
-	for _, seg := range sel.Segments {
-		query, args := kpiSumSQL(t.String(), sel, seg)
-		rows, err := s.db.QueryContext(ctx, s.d.rebind(query), args...)
+	// Each row is scanned into r, through the same pointers.
+	var r cdr.KPISum
+	var channel, source, direction, disposition string
+	dest := []any{&r.Unit, &r.Key.Bucket, &channel, &direction, &disposition, &source, &r.Key.Queue, &r.Key.Agent}
+	for i, p := range r.M.Pointers() {
+		if !sel.Skip.Has(i) {
+			dest = append(dest, p)
+		}
+	}
+	for i, query := range reads {
+		rows, err := s.db.QueryContext(ctx, s.d.rebind(query), readArgs[i]...)
 		if err != nil {
 			return nil, s.d.formatError(err)
 		}
 		for rows.Next() {
-			var r cdr.KPISum
-			var channel, source, direction, disposition string
-			dest := append([]any{&r.Unit, &r.Key.Bucket, &channel, &direction, &disposition, &source, &r.Key.Queue, &r.Key.Agent}, kpiPointers(&r.M)...)
 			if err := rows.Scan(dest...); err != nil {
 				rows.Close()
 				return nil, s.d.formatError(err)
@@ -59,28 +84,58 @@ func (s *reader) KPISums(ctx context.Context, t cdr.TenantID, sel *cdr.KPISelect
 	return out, nil
 }
 
-// kpiSumSQL is KPISums' query of one segment, with ? parameters.
-func kpiSumSQL(tenant string, sel *cdr.KPISelect, seg cdr.KPISegment) (string, []any) {
+// The SQL of cdr.KPIKey.Reduce for each column it reduces.
+var (
+	reduceChannelSQL = fmt.Sprintf(`CASE WHEN channel = '%s' AND direction = '%s' THEN channel ELSE '' END`,
+		cdr.ChannelVoice, cdr.DirectionOutbound)
+	reduceDirectionSQL = fmt.Sprintf(`CASE WHEN direction IN ('%s', '%s') THEN direction ELSE '' END`,
+		cdr.DirectionInbound, cdr.DirectionOutbound)
+	reduceDispositionSQL = fmt.Sprintf(`CASE WHEN disposition IN ('%[1]s', '%[2]s') THEN '%[1]s' WHEN disposition = '%[3]s' THEN disposition ELSE '' END`,
+		cdr.DispositionAnswered, cdr.DispositionTransferred, cdr.DispositionAbandoned)
+)
+
+// kpiSumSQL is KPISums' query of one segment of table (kpi_rollup, or
+// kpi_daily where the selection needs no agent and no time of day), with
+// ? parameters, and the condition cond when not "".
+func kpiSumSQL(tenant string, sel *cdr.KPISelect, seg cdr.KPISegment, table, cond string) (string, []any) {
 	const day = 24 * 60 * 60 * 1000
-	cols := []string{"(bucket + ?) / ?", "min(bucket)", "channel", "direction", "disposition"}
+	cols := []string{"(bucket + ?) / ?", "min(bucket)"}
 	args := []any{seg.Offset, sel.Unit}
-	group := []string{"1", "channel", "direction", "disposition"}
+	group := []string{"1"}
+	// The key columns in the order KPISums scans them: kept, reduced
+	// (cdr.KPIKey.Reduce) or summed over.
 	for _, c := range []struct {
-		dim  cdr.KPIDims
-		name string
-	}{{cdr.KeepSource, "source"}, {cdr.KeepQueue, "queue"}, {cdr.KeepAgent, "agent"}} {
-		if sel.Keep&c.dim != 0 {
+		dim          cdr.KPIDims
+		name, reduce string
+	}{
+		{cdr.KeepChannel, "channel", reduceChannelSQL},
+		{cdr.KeepDirection, "direction", reduceDirectionSQL},
+		{cdr.KeepDisposition, "disposition", reduceDispositionSQL},
+		{cdr.KeepSource, "source", "''"},
+		{cdr.KeepQueue, "queue", "''"},
+		{cdr.KeepAgent, "agent", "''"},
+	} {
+		switch {
+		case sel.Keep&c.dim != 0:
 			cols = append(cols, c.name)
-			group = append(group, c.name)
-		} else {
+		case c.reduce != "''":
+			cols = append(cols, c.reduce)
+		default:
 			cols = append(cols, "''")
+			continue
 		}
+		group = append(group, fmt.Sprint(len(cols)))
 	}
-	for _, m := range kpiMeasureColumns {
-		cols = append(cols, "CAST(sum("+m+") AS BIGINT)")
+	for i, m := range kpiMeasureColumns {
+		if !sel.Skip.Has(i) {
+			cols = append(cols, "CAST(sum("+m+") AS BIGINT)")
+		}
 	}
 	where := []string{"tenant_id = ?", "bucket >= ?", "bucket < ?"}
 	args = append(args, tenant, seg.From, seg.To)
+	if cond != "" {
+		where = append(where, cond)
+	}
 	where, args = whereIn(where, args, "channel", strs(sel.Channels))
 	where, args = whereIn(where, args, "source", strs(sel.Sources))
 	where, args = whereIn(where, args, "direction", strs(sel.Directions))
@@ -105,6 +160,6 @@ func kpiSumSQL(tenant string, sel *cdr.KPISelect, seg cdr.KPISegment) (string, [
 		where = append(where, fmt.Sprintf("((bucket + ?) / %d + 3) %% 7 + 1 IN (%s)", day, strings.Join(days, ", ")))
 		args = append(args, seg.Offset)
 	}
-	return "SELECT " + strings.Join(cols, ", ") + " FROM kpi_rollup WHERE " + strings.Join(where, " AND ") +
+	return "SELECT " + strings.Join(cols, ", ") + " FROM " + table + " WHERE " + strings.Join(where, " AND ") +
 		" GROUP BY " + strings.Join(group, ", "), args
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -25,7 +26,8 @@ var (
 	_ cdr.Rollups = (*Postgres)(nil)
 )
 
-// kpiMeasureColumns are kpi_rollup's measures, in the order of kpiValues.
+// kpiMeasureColumns are kpi_rollup's measures, in the order of
+// cdr.KPIMeasures.Pointers.
 var kpiMeasureColumns = []string{"contacts",
 	"answered_10", "answered_20", "answered_30", "answered_60", "answered_120",
 	"abandoned_10", "abandoned_20", "abandoned_30", "abandoned_60", "abandoned_120",
@@ -42,29 +44,19 @@ var (
 
 // kpiValues lists m in the order of kpiMeasureColumns.
 func kpiValues(m *cdr.KPIMeasures) []int64 {
-	v := make([]int64, 0, len(kpiMeasureColumns))
-	v = append(v, m.Contacts)
-	v = append(v, m.AnsweredWithin[:]...)
-	v = append(v, m.AbandonedWithin[:]...)
-	v = append(v, m.WaitS, m.WaitN, m.QueueS, m.QueueN, m.RingS, m.RingN, m.TalkS, m.TalkN,
-		m.HoldS, m.HoldN, m.TotalS, m.TotalN, m.SatN, m.SatSum)
-	return append(v, m.SatScores[:]...)
+	v := make([]int64, 0, cdr.KPIMeasureCount)
+	for _, p := range m.Pointers() {
+		v = append(v, *p)
+	}
+	return v
 }
 
 // kpiPointers points at m's fields in the order of kpiMeasureColumns, for
 // Scan.
 func kpiPointers(m *cdr.KPIMeasures) []any {
-	p := []any{&m.Contacts}
-	for i := range m.AnsweredWithin {
-		p = append(p, &m.AnsweredWithin[i])
-	}
-	for i := range m.AbandonedWithin {
-		p = append(p, &m.AbandonedWithin[i])
-	}
-	p = append(p, &m.WaitS, &m.WaitN, &m.QueueS, &m.QueueN, &m.RingS, &m.RingN, &m.TalkS, &m.TalkN,
-		&m.HoldS, &m.HoldN, &m.TotalS, &m.TotalN, &m.SatN, &m.SatSum)
-	for i := range m.SatScores {
-		p = append(p, &m.SatScores[i])
+	p := make([]any, 0, cdr.KPIMeasureCount)
+	for _, x := range m.Pointers() {
+		p = append(p, x)
 	}
 	return p
 }
@@ -112,6 +104,7 @@ func newStmtCache(ctx context.Context, db *sql.DB) (*stmtCache, error) {
 		for _, q := range []string{
 			upsertSQL("record_counts", countKeyColumns, []string{"records"}, n),
 			upsertSQL("kpi_rollup", kpiKeyColumns, kpiMeasureColumns, n),
+			upsertSQL("kpi_daily", dayKeyColumns, kpiMeasureColumns, n),
 		} {
 			st, err := db.PrepareContext(ctx, q)
 			if err != nil {
@@ -432,7 +425,10 @@ func applyDelta(ctx context.Context, tx rollupTx, tenant string, d *cdr.RollupDe
 	if err := deleteKeys(ctx, tx, tenant, "record_counts", countKeyColumns, "records = 0", countZero); err != nil {
 		return err
 	}
-	return deleteKeys(ctx, tx, tenant, "kpi_rollup", kpiKeyColumns, kpiAllZero, kpiZero)
+	if err := deleteKeys(ctx, tx, tenant, "kpi_rollup", kpiKeyColumns, kpiAllZero, kpiZero); err != nil {
+		return err
+	}
+	return applyDays(ctx, tx, tenant, d.KPI)
 }
 
 func countKeyArgs(k cdr.CountKey) []any {
@@ -668,8 +664,15 @@ func rebuild(ctx context.Context, tx rollupTx, tenant string, dryRun bool) (cdr.
 	countDel, countPutKeys, nc := diffRows(haveCounts, wantCounts)
 	kpiDel, kpiPutKeys, nk := diffRows(haveKPI, wantKPI)
 	diff.CountRows, diff.KPIRows = nc, nk
-	if dryRun {
-		return diff, nil
+	// kpi_daily sums kpi_rollup as it should be: the rows kept before the
+	// mark and the recomputed ones.
+	allKPI, err := storedKPI(ctx, tx.query, tx.dialect(), tenant, minBucket, kpiFrom)
+	if err != nil {
+		return diff, err
+	}
+	maps.Copy(allKPI, wantKPI)
+	if diff.DayRows, err = checkDays(ctx, tx, tenant, allKPI, dryRun); err != nil || dryRun {
+		return diff, err
 	}
 	var countPut, kpiPut [][]any
 	for _, k := range countPutKeys {
@@ -694,10 +697,11 @@ func rebuild(ctx context.Context, tx rollupTx, tenant string, dryRun bool) (cdr.
 // recordCheck adds what a rebuild of tenant found at now to its
 // rollup_checks row.
 func recordCheck(ctx context.Context, tx rollupTx, tenant string, now int64, diff cdr.RollupDiff) error {
-	_, err := tx.exec(ctx, tx.dialect().rebind(`INSERT INTO rollup_checks (tenant_id, checked_at, count_rows, kpi_rows)
-		VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET checked_at = excluded.checked_at,
-		count_rows = rollup_checks.count_rows + excluded.count_rows, kpi_rows = rollup_checks.kpi_rows + excluded.kpi_rows`),
-		tenant, now, int64(diff.CountRows), int64(diff.KPIRows))
+	_, err := tx.exec(ctx, tx.dialect().rebind(`INSERT INTO rollup_checks (tenant_id, checked_at, count_rows, kpi_rows, day_rows)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET checked_at = excluded.checked_at,
+		count_rows = rollup_checks.count_rows + excluded.count_rows, kpi_rows = rollup_checks.kpi_rows + excluded.kpi_rows,
+		day_rows = rollup_checks.day_rows + excluded.day_rows`),
+		tenant, now, int64(diff.CountRows), int64(diff.KPIRows), int64(diff.DayRows))
 	return err
 }
 
@@ -766,6 +770,13 @@ func dropPrunedStats(ctx context.Context, tx rollupTx, tenant string) error {
 	if err := upsertRows(ctx, tx, tenant, "kpi_rollup", kpiKeyColumns, kpiMeasureColumns, put); err != nil {
 		return err
 	}
+	offs, err := dayOffsets(ctx, tx.query, tx.dialect(), tenant)
+	if err != nil {
+		return err
+	}
+	if err := refreshDays(ctx, tx, tenant, offs, minBucket, end); err != nil {
+		return err
+	}
 	_, err = tx.exec(ctx, tx.dialect().rebind(`DELETE FROM rollup_marks WHERE tenant_id = ?`), tenant)
 	return err
 }
@@ -826,10 +837,10 @@ func (s *reader) PrunedBefore(ctx context.Context, t cdr.TenantID) (int64, error
 // RollupChecks sums what every rebuild of the database found.
 func (s *reader) RollupChecks(ctx context.Context) (cdr.RollupCheck, error) {
 	var c cdr.RollupCheck
-	var counts, kpis int64
-	err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(checked_at), 0), coalesce(sum(count_rows), 0), coalesce(sum(kpi_rows), 0)
-		FROM rollup_checks`).Scan(&c.At, &counts, &kpis)
-	c.Found = cdr.RollupDiff{CountRows: int(counts), KPIRows: int(kpis)}
+	var counts, kpis, days int64
+	err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(checked_at), 0), coalesce(sum(count_rows), 0), coalesce(sum(kpi_rows), 0),
+		coalesce(sum(day_rows), 0) FROM rollup_checks`).Scan(&c.At, &counts, &kpis, &days)
+	c.Found = cdr.RollupDiff{CountRows: int(counts), KPIRows: int(kpis), DayRows: int(days)}
 	return c, s.d.formatError(err)
 }
 

@@ -96,6 +96,7 @@ func checkRollups(t *testing.T, s cdr.Store, ru cdr.Rollups, tn cdr.TenantID, m 
 			t.Errorf("%s: extra kpi_rollup row %+v = %+v", step, k, g)
 		}
 	}
+	checkDayRows(t, ru, tn, gotKPI, step)
 	if mark, err := ru.PrunedBefore(ctx, tn); err != nil || mark != m.mark {
 		t.Errorf("%s: pruned mark %d, %v; want %d", step, mark, err, m.mark)
 	}
@@ -213,7 +214,28 @@ func testRollupsMaintained(t *testing.T, s cdr.Store, p cdr.Pruner, ru cdr.Rollu
 			t.Fatalf("UpsertRecords: %v", err)
 		}
 	}
+	// kpi_daily keeps the days of offsets with a midnight among the
+	// buckets written: one from the start, another from step 30 on.
+	midnightAt := func(b int64) int64 {
+		o := ((-b)%cdr.RollupDay + cdr.RollupDay) % cdr.RollupDay
+		if o > cdr.RollupDay/2 {
+			o -= cdr.RollupDay
+		}
+		return o
+	}
+	if err := ru.SetDayOffsets(ctx, tenant, []int64{midnightAt(g.origin + 3*cdr.RollupBucket)}); err != nil {
+		t.Fatal(err)
+	}
 	for step := range 60 {
+		if step == 30 {
+			offs := []int64{midnightAt(g.origin + 6*cdr.RollupBucket), midnightAt(g.origin + 3*cdr.RollupBucket)}
+			if err := ru.SetDayOffsets(ctx, tenant, offs); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := ru.DayOffsets(ctx, tenant); err != nil || len(got) != 2 {
+				t.Fatalf("DayOffsets %v, %v; want %v", got, err, offs)
+			}
+		}
 		op := rng.IntN(10)
 		switch {
 		case op < 7 || len(ids) == 0: // a batch of writes
@@ -499,13 +521,24 @@ func testKPISums(t *testing.T, s cdr.Store, ru cdr.Rollups) {
 	// Lord Howe keeps its summer time, Kathmandu is +5:45.
 	origin := time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC).UnixMilli()
 	span := int64(6 * 24 * time.Hour / time.Millisecond)
+	// kpi_daily keeps New York's days as the records arrive, and
+	// Kathmandu's and UTC's from the rows once they are in: KPISums reads
+	// it wherever it can, and must give the same sums.
+	const hour = int64(time.Hour / time.Millisecond)
+	if err := ru.SetDayOffsets(ctx, tenant, []int64{-5 * hour, -4 * hour}); err != nil {
+		t.Fatal(err)
+	}
 	spreadRecords(t, s, rng, "k", 500, origin, span)
+	if err := ru.SetDayOffsets(ctx, tenant, []int64{-5 * hour, -4 * hour, 5*hour + 45*60*1000, 0}); err != nil {
+		t.Fatal(err)
+	}
 	rows, err := ru.KPIRows(ctx, tenant, allFrom, allTo)
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkDayRows(t, ru, tenant, rows, "KPISums")
 	zones := []string{"UTC", "America/New_York", "Asia/Kathmandu", "Australia/Lord_Howe", "Asia/Kolkata"}
-	units := []int64{cdr.RollupBucket, 2 * cdr.RollupBucket, 4 * cdr.RollupBucket, 96 * cdr.RollupBucket}
+	units := []int64{cdr.RollupBucket, 2 * cdr.RollupBucket, 4 * cdr.RollupBucket, cdr.RollupDay, cdr.RollupDay, 7 * cdr.RollupDay}
 	type key struct {
 		unit int64
 		key  cdr.KPIKey
@@ -518,7 +551,10 @@ func testKPISums(t *testing.T, s cdr.Store, ru cdr.Rollups) {
 		}
 		from := cdr.BucketOf(origin + rng.Int64N(span/2))
 		to := from + (1+rng.Int64N(span/cdr.RollupBucket))*cdr.RollupBucket
-		sel := &cdr.KPISelect{Segments: cdr.Segments(loc, from, to), Unit: units[rng.IntN(len(units))], Keep: cdr.KPIDims(rng.IntN(8))}
+		sel := &cdr.KPISelect{Segments: cdr.Segments(loc, from, to), Unit: units[rng.IntN(len(units))], Keep: cdr.KPIDims(rng.IntN(64))}
+		if rng.IntN(3) == 0 {
+			sel.Skip = cdr.KPIMeasureSet(rng.Uint32()) & (1<<cdr.KPIMeasureCount - 1)
+		}
 		if rng.IntN(3) == 0 {
 			sel.Directions = []cdr.Direction{cdr.DirectionInbound}
 		}
@@ -535,13 +571,23 @@ func testKPISums(t *testing.T, s cdr.Store, ru cdr.Rollups) {
 		if rng.IntN(3) == 0 {
 			sel.Weekdays = uint8(rng.IntN(256)) &^ 1
 		}
+		if sel.DayStart == 0 && sel.DayEnd == 0 && sel.Weekdays == 0 && rng.IntN(4) == 0 {
+			// A total, as analytics asks it: one unit as long as the
+			// window, in one segment of offset 0.
+			sel.Segments, sel.Unit = []cdr.KPISegment{{From: from, To: to}}, to-from
+		}
 		want := map[key]cdr.KPISum{}
 		for k, m := range rows {
 			if k.Bucket < from || k.Bucket >= to || !kpiSelected(sel, k) {
 				continue
 			}
 			local := time.UnixMilli(k.Bucket).In(loc)
-			_, off := local.Zone()
+			var off int64
+			for _, seg := range sel.Segments {
+				if k.Bucket >= seg.From && k.Bucket < seg.To {
+					off = seg.Offset
+				}
+			}
 			tod := int64(local.Hour()*3600+local.Minute()*60) * 1000
 			if (sel.DayStart != 0 || sel.DayEnd != 0) && (tod < sel.DayStart || tod >= sel.DayEnd) {
 				continue
@@ -549,24 +595,16 @@ func testKPISums(t *testing.T, s cdr.Store, ru cdr.Rollups) {
 			if wd := (int(local.Weekday())+6)%7 + 1; sel.Weekdays != 0 && sel.Weekdays&(1<<wd) == 0 {
 				continue
 			}
-			kk := k
+			kk := k.Reduce(sel.Keep)
 			kk.Bucket = 0
-			if sel.Keep&cdr.KeepSource == 0 {
-				kk.Source = ""
-			}
-			if sel.Keep&cdr.KeepQueue == 0 {
-				kk.Queue = ""
-			}
-			if sel.Keep&cdr.KeepAgent == 0 {
-				kk.Agent = ""
-			}
-			u := key{(k.Bucket + int64(off)*1000) / sel.Unit, kk}
+			u := key{(k.Bucket + off) / sel.Unit, kk}
 			w, ok := want[u]
 			if !ok || k.Bucket < w.Key.Bucket {
 				w.Key = kk
 				w.Key.Bucket = k.Bucket
 			}
 			w.Unit = u.unit
+			m.Clear(sel.Skip)
 			w.M.Add(&m)
 			want[u] = w
 		}
@@ -581,6 +619,14 @@ func testKPISums(t *testing.T, s cdr.Store, ru cdr.Rollups) {
 			if _, dup := gotMap[key{r.Unit, kk}]; dup {
 				t.Fatalf("select %d: unit %d key %+v twice", i, r.Unit, kk)
 			}
+			// Key.Bucket is a bucket of the unit within the window, at or
+			// before the first row's (a day read from kpi_daily starts
+			// at its midnight).
+			w := want[key{r.Unit, kk}]
+			if b := r.Key.Bucket; b < from || b >= to || b > w.Key.Bucket || unitOf(sel, b) != r.Unit {
+				t.Fatalf("select %d (seed %d, %s, %+v): unit %d key %+v at bucket %d, first row's %d", i, seed, loc, *sel, r.Unit, kk, b, w.Key.Bucket)
+			}
+			r.Key.Bucket = w.Key.Bucket
 			gotMap[key{r.Unit, kk}] = r
 		}
 		if !maps.Equal(gotMap, want) {
@@ -598,6 +644,44 @@ func testKPISums(t *testing.T, s cdr.Store, ru cdr.Rollups) {
 	}
 	if _, err := ru.KPISums(ctx, cdr.TenantID{}, &cdr.KPISelect{Unit: cdr.RollupBucket}); err == nil {
 		t.Error("KPISums without a tenant")
+	}
+}
+
+// unitOf returns the unit of sel that bucket b falls in.
+func unitOf(sel *cdr.KPISelect, b int64) int64 {
+	for _, seg := range sel.Segments {
+		if b >= seg.From && b < seg.To {
+			return (b + seg.Offset) / sel.Unit
+		}
+	}
+	return -1
+}
+
+// checkDayRows checks that t's kpi_daily is cdr.DaySums of its kpi_rollup
+// rows kpi at its offsets.
+func checkDayRows(t *testing.T, ru cdr.Rollups, tn cdr.TenantID, kpi map[cdr.KPIKey]cdr.KPIMeasures, step string) {
+	t.Helper()
+	offs, err := ru.DayOffsets(ctx, tn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ru.DayRows(ctx, tn, allFrom, allTo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := cdr.DaySums(kpi, offs)
+	for k, w := range want {
+		if g, ok := got[k]; !ok || g != w {
+			t.Errorf("%s: kpi_daily %+v = %+v (present %v), want %+v", step, k, g, ok, w)
+		}
+	}
+	for k, g := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("%s: extra kpi_daily row %+v = %+v", step, k, g)
+		}
+	}
+	if len(offs) > 0 && len(kpi) > 0 && len(got) == 0 {
+		t.Errorf("%s: kpi_daily is empty at offsets %v", step, offs)
 	}
 }
 

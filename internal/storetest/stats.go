@@ -23,6 +23,12 @@ func testStats(t *testing.T, s cdr.Store, ru cdr.Rollups) {
 	rng := rand.New(rand.NewPCG(seed, 13))
 	origin := time.Date(2026, 10, 28, 0, 0, 0, 0, time.UTC).UnixMilli() // New York falls back on 11-01
 	span := int64(8 * 24 * time.Hour / time.Millisecond)
+	// kpi_daily keeps Shanghai's and New York's days (both of its
+	// offsets), so that some queries read it and others do not.
+	const hour = int64(time.Hour / time.Millisecond)
+	if err := ru.SetDayOffsets(ctx, tenant, []int64{8 * hour, -4 * hour, -5 * hour}); err != nil {
+		t.Fatal(err)
+	}
 	spreadRecords(t, s, rng, "s", 600, origin, span)
 	// The records as stored (derived fields filled), shadows left out as
 	// every KPI leaves them.

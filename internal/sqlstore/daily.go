@@ -1,0 +1,354 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+)
+
+// kpi_daily (migration 0009; docs/design.md, Rollups) is kpi_rollup summed
+// per local day (cdr.DayKey: without the agent, the disposition reduced)
+// at each UTC offset of the tenant's rollup_days. It is a function of kpi_rollup and kept as one:
+//   - applyDelta adds each batch's kpi_rollup delta to it (applyDays), in
+//     the same transaction;
+//   - where kpi_rollup's rows are replaced rather than added to (a
+//     rebuild, DropPrunedStats, new offsets), the days they fall in are
+//     recomputed from kpi_rollup in SQL (refreshDays).
+//
+// KPISums reads it for the whole local days of a segment (dayPieces), so
+// a query over months reads a row per day and group instead of one per
+// 15 minutes and agent.
+
+var dayKeyColumns = []string{"bucket", "channel", "source", "direction", "queue", "disposition"}
+
+func dayKeyArgs(k cdr.KPIKey) []any {
+	return []any{k.Bucket, string(k.Channel), string(k.Source), string(k.Direction), k.Queue, string(k.Disposition)}
+}
+
+// dayRow is a kpi_daily row's key and measures, as upsertRows takes it.
+func dayRow(k cdr.KPIKey, m *cdr.KPIMeasures) []any {
+	row := dayKeyArgs(k)
+	for _, v := range kpiValues(m) {
+		row = append(row, v)
+	}
+	return row
+}
+
+// dayStartSQL is cdr.DayStart(bucket, off) in SQL, with off given three
+// times: exact for negative times too.
+const dayStartSQL = `(bucket + ?) - (((bucket + ?) % 86400000) + 86400000) % 86400000 - ?`
+
+// ofOffsetSQL is true of a kpi_daily row of offset ? (its bucket is a
+// local midnight there).
+const ofOffsetSQL = `(((bucket + ?) % 86400000) + 86400000) % 86400000 = 0`
+
+// dayOffsets returns tenant's rollup_days, in ascending order.
+func dayOffsets(ctx context.Context, q func(context.Context, string, ...any) (rollupRows, error), d *dialect, tenant string) ([]int64, error) {
+	rows, err := q(ctx, d.rebind(`SELECT utc_offset FROM rollup_days WHERE tenant_id = ? ORDER BY utc_offset`), tenant)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var offs []int64
+	for rows.Next() {
+		var o int64
+		if err := rows.Scan(&o); err != nil {
+			return nil, err
+		}
+		offs = append(offs, o)
+	}
+	return offs, rows.Err()
+}
+
+// applyDays adds the kpi_rollup delta kpi to tenant's kpi_daily rows at
+// its offsets, and deletes the rows it brought to zero.
+func applyDays(ctx context.Context, tx rollupTx, tenant string, kpi map[cdr.KPIKey]*cdr.KPIMeasures) error {
+	if len(kpi) == 0 {
+		return nil
+	}
+	offs, err := dayOffsets(ctx, tx.query, tx.dialect(), tenant)
+	if err != nil || len(offs) == 0 {
+		return err
+	}
+	days := map[cdr.KPIKey]*cdr.KPIMeasures{}
+	for k, m := range kpi {
+		for _, off := range offs {
+			dk := cdr.DayKey(k, off)
+			acc := days[dk]
+			if acc == nil {
+				acc = &cdr.KPIMeasures{}
+				days[dk] = acc
+			}
+			acc.Add(m)
+		}
+	}
+	var rows, zero [][]any
+	for k, m := range days {
+		if m.IsZero() {
+			continue
+		}
+		rows = append(rows, dayRow(k, m))
+		if m.Contacts < 0 {
+			zero = append(zero, dayKeyArgs(k))
+		}
+	}
+	if err := upsertRows(ctx, tx, tenant, "kpi_daily", dayKeyColumns, kpiMeasureColumns, rows); err != nil {
+		return err
+	}
+	return deleteKeys(ctx, tx, tenant, "kpi_daily", dayKeyColumns, kpiAllZero, zero)
+}
+
+// refreshDays recomputes from kpi_rollup tenant's kpi_daily rows, at each
+// offset of offs, of the days that buckets in [from, to) fall in.
+func refreshDays(ctx context.Context, tx rollupTx, tenant string, offs []int64, from, to int64) error {
+	if from >= to {
+		return nil
+	}
+	d := tx.dialect()
+	sums := make([]string, len(kpiMeasureColumns))
+	for i, m := range kpiMeasureColumns {
+		sums[i] = "sum(" + m + ")"
+	}
+	for _, off := range offs {
+		// Clamped so that the far ends of a whole-table refresh do not
+		// overflow.
+		dayFrom := cdr.DayStart(max(from, minBucket/2), off)
+		dayTo := cdr.DayStart(min(to, maxBucket/2)-1, off) + cdr.RollupDay
+		if _, err := tx.exec(ctx, d.rebind(`DELETE FROM kpi_daily WHERE tenant_id = ? AND bucket >= ? AND bucket < ? AND `+ofOffsetSQL),
+			tenant, dayFrom, dayTo, off); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, d.rebind(`INSERT INTO kpi_daily (tenant_id, `+strings.Join(dayKeyColumns, ", ")+`, `+strings.Join(kpiMeasureColumns, ", ")+`)
+			SELECT tenant_id, `+dayStartSQL+`, channel, source, direction, queue, `+reduceDispositionSQL+`, `+strings.Join(sums, ", ")+`
+			FROM kpi_rollup WHERE tenant_id = ? AND bucket >= ? AND bucket < ?
+			GROUP BY tenant_id, 2, 3, 4, 5, 6, 7`),
+			off, off, off, tenant, dayFrom, dayTo); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setDayOffsets is SetDayOffsets within tx, which holds the tenant's write
+// lock.
+func setDayOffsets(ctx context.Context, tx rollupTx, tenant string, offsets []int64) error {
+	have, err := dayOffsets(ctx, tx.query, tx.dialect(), tenant)
+	if err != nil {
+		return err
+	}
+	d := tx.dialect()
+	for _, o := range have {
+		if slices.Contains(offsets, o) {
+			continue
+		}
+		if _, err := tx.exec(ctx, d.rebind(`DELETE FROM kpi_daily WHERE tenant_id = ? AND `+ofOffsetSQL), tenant, o); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, d.rebind(`DELETE FROM rollup_days WHERE tenant_id = ? AND utc_offset = ?`), tenant, o); err != nil {
+			return err
+		}
+	}
+	var added []int64
+	for _, o := range offsets {
+		if slices.Contains(have, o) {
+			continue
+		}
+		if _, err := tx.exec(ctx, d.rebind(`INSERT INTO rollup_days (tenant_id, utc_offset) VALUES (?, ?)`), tenant, o); err != nil {
+			return err
+		}
+		added = append(added, o)
+	}
+	return refreshDays(ctx, tx, tenant, added, minBucket, maxBucket)
+}
+
+// checkOffsets returns an EINVALID error unless offsets are fit for
+// SetDayOffsets.
+func checkOffsets(offsets []int64) error {
+	if len(offsets) > cdr.MaxDayOffsets {
+		return cdr.Errorf(cdr.EINVALID, "%d day offsets: at most %d", len(offsets), cdr.MaxDayOffsets)
+	}
+	for i, o := range offsets {
+		if o%cdr.RollupBucket != 0 || o < -cdr.MaxUTCOffset || o > cdr.MaxUTCOffset {
+			return cdr.Errorf(cdr.EINVALID, "day offset %d ms: want a multiple of 15 minutes within ±18 hours", o)
+		}
+		if slices.Contains(offsets[:i], o) {
+			return cdr.Errorf(cdr.EINVALID, "day offset %d ms given twice", o)
+		}
+	}
+	return nil
+}
+
+// SetDayOffsets sets the offsets whose local days kpi_daily keeps for t.
+func (s *SQLite) SetDayOffsets(ctx context.Context, t cdr.TenantID, offsets []int64) error {
+	if err := checkOffsets(offsets); err != nil {
+		return err
+	}
+	return lockedTenant(ctx, s.locked, t, func(tx rollupTx) error { return setDayOffsets(ctx, tx, t.String(), offsets) })
+}
+
+// SetDayOffsets sets the offsets whose local days kpi_daily keeps for t.
+func (s *Postgres) SetDayOffsets(ctx context.Context, t cdr.TenantID, offsets []int64) error {
+	if err := checkOffsets(offsets); err != nil {
+		return err
+	}
+	return lockedTenant(ctx, s.locked, t, func(tx rollupTx) error { return setDayOffsets(ctx, tx, t.String(), offsets) })
+}
+
+// DayOffsets returns the offsets whose local days kpi_daily keeps for t,
+// in ascending order.
+func (s *reader) DayOffsets(ctx context.Context, t cdr.TenantID) ([]int64, error) {
+	if t.IsZero() {
+		return nil, cdr.ErrNoTenant
+	}
+	offs, err := dayOffsets(ctx, s.readerQuery, s.d, t.String())
+	return offs, s.d.formatError(err)
+}
+
+// DayRows returns t's kpi_daily rows with bucket in [from, to).
+func (s *reader) DayRows(ctx context.Context, t cdr.TenantID, from, to int64) (map[cdr.KPIKey]cdr.KPIMeasures, error) {
+	if t.IsZero() {
+		return nil, cdr.ErrNoTenant
+	}
+	m, err := storedDays(ctx, s.readerQuery, s.d, t.String(), from, to)
+	return m, s.d.formatError(err)
+}
+
+// storedDays reads tenant's kpi_daily rows with bucket in [from, to).
+func storedDays(ctx context.Context, q func(context.Context, string, ...any) (rollupRows, error), d *dialect, tenant string, from, to int64) (map[cdr.KPIKey]cdr.KPIMeasures, error) {
+	rows, err := q(ctx, d.rebind(`SELECT bucket, channel, source, direction, queue, disposition, `+strings.Join(kpiMeasureColumns, ", ")+`
+		FROM kpi_daily WHERE tenant_id = ? AND bucket >= ? AND bucket < ?`), tenant, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	res := map[cdr.KPIKey]cdr.KPIMeasures{}
+	for rows.Next() {
+		var k cdr.KPIKey
+		var m cdr.KPIMeasures
+		var channel, source, direction, disposition string
+		dest := append([]any{&k.Bucket, &channel, &source, &direction, &k.Queue, &disposition}, kpiPointers(&m)...)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		k.Channel, k.Source, k.Direction, k.Disposition = cdr.Channel(channel), cdr.Source(source), cdr.Direction(direction), cdr.Disposition(disposition)
+		res[k] = m
+	}
+	return res, rows.Err()
+}
+
+// checkDays compares tenant's kpi_daily with DaySums of kpi (its
+// kpi_rollup as it should be) and, unless dryRun, replaces the rows that
+// differ; it returns how many did.
+func checkDays(ctx context.Context, tx rollupTx, tenant string, kpi map[cdr.KPIKey]cdr.KPIMeasures, dryRun bool) (int, error) {
+	offs, err := dayOffsets(ctx, tx.query, tx.dialect(), tenant)
+	if err != nil {
+		return 0, err
+	}
+	want := cdr.DaySums(kpi, offs)
+	have, err := storedDays(ctx, tx.query, tx.dialect(), tenant, minBucket, maxBucket)
+	if err != nil {
+		return 0, err
+	}
+	del, putKeys, n := diffRows(have, want)
+	if dryRun || n == 0 {
+		return n, nil
+	}
+	put := make([][]any, 0, len(putKeys))
+	for _, k := range putKeys {
+		m := want[k]
+		put = append(put, dayRow(k, &m))
+	}
+	if err := deleteKeys(ctx, tx, tenant, "kpi_daily", dayKeyColumns, "true", keyArgs(del, dayKeyArgs)); err != nil {
+		return n, err
+	}
+	return n, upsertRows(ctx, tx, tenant, "kpi_daily", dayKeyColumns, kpiMeasureColumns, put)
+}
+
+// piece is a part [from, to) of a KPISums segment, read from kpi_daily
+// (days) or kpi_rollup.
+type piece struct {
+	from, to int64
+	days     bool
+}
+
+// dayPieces cuts seg into the whole local days (at offset off) whose
+// buckets all fall in one unit of seg, read from kpi_daily, and the rest,
+// read from kpi_rollup. unit is at least a day.
+func dayPieces(seg cdr.KPISegment, unit, off int64) []piece {
+	dayFrom := cdr.DayStart(seg.From+cdr.RollupDay-1, off)
+	dayTo := cdr.DayStart(seg.To, off)
+	if dayTo-dayFrom < cdr.RollupDay {
+		return []piece{{seg.From, seg.To, false}}
+	}
+	var out []piece
+	add := func(from, to int64, days bool) {
+		if from >= to {
+			return
+		}
+		if n := len(out); n > 0 && out[n-1].days == days && out[n-1].to == from {
+			out[n-1].to = to
+			return
+		}
+		out = append(out, piece{from, to, days})
+	}
+	add(seg.From, dayFrom, false)
+	// The unit boundaries inside [dayFrom, dayTo): instants x with
+	// x + seg.Offset a multiple of unit. A day with one strictly inside
+	// straddles two units and is read by bucket.
+	at := dayFrom
+	x := floorDiv(dayFrom+seg.Offset, unit)*unit - seg.Offset
+	for ; x < dayTo; x += unit {
+		ds := cdr.DayStart(x, off)
+		if ds == x || ds < at {
+			continue
+		}
+		add(at, ds, true)
+		add(ds, ds+cdr.RollupDay, false)
+		at = ds + cdr.RollupDay
+	}
+	add(at, dayTo, true)
+	add(dayTo, seg.To, false)
+	return out
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// dayOffset returns the offset whose kpi_daily rows can serve seg of sel,
+// and whether one can: kpi_daily drops the agent, reduces the disposition
+// and has whole days, so sel must neither keep nor filter the agent or
+// the disposition, nor keep business hours, and sum over units of a day
+// or more; its days must be those of seg's offset, unless sel keeps no
+// weekdays and its units are a week or more (then few days straddle two
+// units).
+func dayOffset(sel *cdr.KPISelect, seg cdr.KPISegment, offs []int64) (int64, bool) {
+	if len(offs) == 0 || sel.Keep&^cdr.DayDims != 0 || len(sel.Agents) > 0 || len(sel.Dispositions) > 0 ||
+		sel.DayStart != 0 || sel.DayEnd != 0 || sel.Unit < cdr.RollupDay {
+		return 0, false
+	}
+	if slices.Contains(offs, seg.Offset) {
+		return seg.Offset, true
+	}
+	if sel.Weekdays == 0 && sel.Unit >= 7*cdr.RollupDay {
+		return offs[0], true
+	}
+	return 0, false
+}
+
+// kpiPieceSQL is KPISums' query of a piece of a segment: kpi_rollup's
+// buckets in [from, to), or kpi_daily's days of offset off there.
+func kpiPieceSQL(tenant string, sel *cdr.KPISelect, seg cdr.KPISegment, p piece, off int64) (string, []any) {
+	if !p.days {
+		return kpiSumSQL(tenant, sel, cdr.KPISegment{From: p.from, To: p.to, Offset: seg.Offset}, "kpi_rollup", "")
+	}
+	return kpiSumSQL(tenant, sel, cdr.KPISegment{From: p.from, To: p.to, Offset: seg.Offset}, "kpi_daily",
+		fmt.Sprintf("(((bucket + %d) %% 86400000) + 86400000) %% 86400000 = 0", off))
+}

@@ -1,0 +1,59 @@
+-- kpi_daily (cdr.Rollups, internal/sqlstore/daily.go; docs/design.md,
+-- Rollups): kpi_rollup's sums per local day without the agent, the
+-- disposition reduced to answered, abandoned or '' (cdr.DayKey), for each
+-- UTC offset of rollup_days. bucket is the day's start (ms,
+-- cdr.DayStart): the offset is its bucket's distance to a UTC midnight, so
+-- the days of two offsets never share a key. Kept with kpi_rollup, in the
+-- same transactions; recomputed from it where a prune or a rebuild
+-- replaces kpi_rollup's rows. Empty until a tenant's offsets are set.
+CREATE TABLE kpi_daily (
+	tenant_id     TEXT NOT NULL,
+	bucket        INTEGER NOT NULL,
+	channel       TEXT NOT NULL,
+	source        TEXT NOT NULL,
+	direction     TEXT NOT NULL,
+	queue         TEXT NOT NULL,
+	disposition   TEXT NOT NULL,
+	contacts      INTEGER DEFAULT 0 NOT NULL,
+	answered_10   INTEGER DEFAULT 0 NOT NULL,
+	answered_20   INTEGER DEFAULT 0 NOT NULL,
+	answered_30   INTEGER DEFAULT 0 NOT NULL,
+	answered_60   INTEGER DEFAULT 0 NOT NULL,
+	answered_120  INTEGER DEFAULT 0 NOT NULL,
+	abandoned_10  INTEGER DEFAULT 0 NOT NULL,
+	abandoned_20  INTEGER DEFAULT 0 NOT NULL,
+	abandoned_30  INTEGER DEFAULT 0 NOT NULL,
+	abandoned_60  INTEGER DEFAULT 0 NOT NULL,
+	abandoned_120 INTEGER DEFAULT 0 NOT NULL,
+	wait_s        INTEGER DEFAULT 0 NOT NULL,
+	wait_n        INTEGER DEFAULT 0 NOT NULL,
+	queue_s       INTEGER DEFAULT 0 NOT NULL,
+	queue_n       INTEGER DEFAULT 0 NOT NULL,
+	ring_s        INTEGER DEFAULT 0 NOT NULL,
+	ring_n        INTEGER DEFAULT 0 NOT NULL,
+	talk_s        INTEGER DEFAULT 0 NOT NULL,
+	talk_n        INTEGER DEFAULT 0 NOT NULL,
+	hold_s        INTEGER DEFAULT 0 NOT NULL,
+	hold_n        INTEGER DEFAULT 0 NOT NULL,
+	total_s       INTEGER DEFAULT 0 NOT NULL,
+	total_n       INTEGER DEFAULT 0 NOT NULL,
+	sat_n         INTEGER DEFAULT 0 NOT NULL,
+	sat_sum       INTEGER DEFAULT 0 NOT NULL,
+	sat_1         INTEGER DEFAULT 0 NOT NULL,
+	sat_2         INTEGER DEFAULT 0 NOT NULL,
+	sat_3         INTEGER DEFAULT 0 NOT NULL,
+	sat_4         INTEGER DEFAULT 0 NOT NULL,
+	sat_5         INTEGER DEFAULT 0 NOT NULL,
+	PRIMARY KEY (tenant_id, bucket, channel, source, direction, queue, disposition)
+) WITHOUT ROWID;
+
+-- rollup_days: the offsets (ms) whose days kpi_daily keeps for each
+-- tenant (cdr.Rollups.SetDayOffsets): its zone's.
+CREATE TABLE rollup_days (
+	tenant_id  TEXT NOT NULL,
+	utc_offset INTEGER NOT NULL,
+	PRIMARY KEY (tenant_id, utc_offset)
+) WITHOUT ROWID;
+
+-- What a rebuild found differing in kpi_daily.
+ALTER TABLE rollup_checks ADD COLUMN day_rows INTEGER DEFAULT 0 NOT NULL;
