@@ -26,7 +26,8 @@ func runRollup(ctx context.Context, args []string, env *environ) error {
 	dryRun := fs.Bool("dry-run", false, "report the differences, change nothing")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: cdrhub rollup rebuild [flags]\n\n"+
-			"Recomputes the rollups (record_counts, kpi_rollup and kpi_daily) from the records, each\n"+
+			"Recomputes the rollups (record_counts, record_days, kpi_rollup and kpi_daily) from the\n"+
+			"records, each\n"+
 			"tenant under its write lock, and reports the rows it found missing, extra or\n"+
 			"different (kpi_rollup rows kept for pruned records are left alone). Exit status\n"+
 			"0 when nothing differed, 1 when something did (and, without --dry-run, was fixed).\n\nFlags:\n")
@@ -58,17 +59,17 @@ func runRollup(ctx context.Context, args []string, env *environ) error {
 		if err != nil {
 			return fmt.Errorf("rollup rebuild %s: %w", t, err)
 		}
-		fmt.Fprintf(env.stdout, "%s: %d record_counts rows, %d kpi_rollup rows and %d kpi_daily rows differed\n", t, d.CountRows, d.KPIRows, d.DayRows)
+		fmt.Fprintf(env.stdout, "%s: %s differed\n", t, diffText(d))
 		found.CountRows += d.CountRows
 		found.KPIRows += d.KPIRows
 		found.DayRows += d.DayRows
+		found.CountDayRows += d.CountDayRows
 	}
 	verb := "fixed"
 	if *dryRun {
 		verb = "left as they are (--dry-run)"
 	}
-	fmt.Fprintf(env.stdout, "%d record_counts rows, %d kpi_rollup rows and %d kpi_daily rows differed in all; %s\n",
-		found.CountRows, found.KPIRows, found.DayRows, verb)
+	fmt.Fprintf(env.stdout, "%s differed in all; %s\n", diffText(found), verb)
 	if found.Total() > 0 {
 		return &exitError{code: 1, err: fmt.Errorf("rollup rebuild: %d rows differed", found.Total())}
 	}
@@ -97,6 +98,12 @@ func pickTenants(ctx context.Context, db *database, cfg config.Config, only stri
 	}
 	slices.SortFunc(ts, func(a, b cdr.TenantID) int { return strings.Compare(a.String(), b.String()) })
 	return ts, nil
+}
+
+// diffText says what a rebuild found, table by table.
+func diffText(d cdr.RollupDiff) string {
+	return fmt.Sprintf("%d record_counts rows, %d record_days rows, %d kpi_rollup rows and %d kpi_daily rows",
+		d.CountRows, d.CountDayRows, d.KPIRows, d.DayRows)
 }
 
 // dayOffsetYears is how far back setDayOffsets looks for a zone's
@@ -166,6 +173,7 @@ func (c *rollupChecks) refresh(ctx context.Context, ru cdr.Rollups) error {
 	c.found.With("record_counts").Set(float64(got.Found.CountRows))
 	c.found.With("kpi_rollup").Set(float64(got.Found.KPIRows))
 	c.found.With("kpi_daily").Set(float64(got.Found.DayRows))
+	c.found.With("record_days").Set(float64(got.Found.CountDayRows))
 	c.at.Set(float64(got.At) / 1000)
 	return nil
 }

@@ -22,7 +22,7 @@ func TestRollupCommand(t *testing.T) {
 	}
 	for _, args := range [][]string{{}, {"--dry-run"}} {
 		out, _, err := runCLI(t, nil, append([]string{"rollup", "rebuild", "--config", cfg}, args...)...)
-		if err != nil || !strings.HasPrefix(out, "acme: 0 record_counts rows, 0 kpi_rollup rows and 0 kpi_daily rows differed\n") {
+		if err != nil || !strings.HasPrefix(out, "acme: 0 record_counts rows, 0 record_days rows, 0 kpi_rollup rows and 0 kpi_daily rows differed\n") {
 			t.Fatalf("rebuild %v of kept rollups: %v\n%s", args, err, out)
 		}
 	}
@@ -54,15 +54,17 @@ func TestRollupCommand(t *testing.T) {
 	days := count("kpi_daily")
 	changedDay := exec(`UPDATE kpi_daily SET talk_s = talk_s + 1 WHERE (bucket, channel, source, direction, queue, disposition) IN
 		(SELECT bucket, channel, source, direction, queue, disposition FROM kpi_daily LIMIT 1)`)
-	if changed != 1 || deleted != 1 || changedDay != 1 {
-		t.Fatalf("changed %d record_counts rows, deleted %d kpi_rollup rows and changed %d kpi_daily rows, want 1, 1 and 1",
-			changed, deleted, changedDay)
+	deletedDay := exec(`DELETE FROM record_days WHERE (bucket, channel, source, direction) IN
+		(SELECT bucket, channel, source, direction FROM record_days LIMIT 1)`)
+	if changed != 1 || deleted != 1 || changedDay != 1 || deletedDay != 1 {
+		t.Fatalf("changed %d record_counts rows, deleted %d kpi_rollup rows, changed %d kpi_daily rows and deleted %d record_days rows, want 1 each",
+			changed, deleted, changedDay, deletedDay)
 	}
 	for _, args := range [][]string{{"--dry-run"}, {}} {
 		out, _, err := runCLI(t, nil, append([]string{"rollup", "rebuild", "--config", cfg}, args...)...)
 		var exit *exitError
 		if !errors.As(err, &exit) || exit.code != 1 ||
-			!strings.HasPrefix(out, "acme: 1 record_counts rows, 1 kpi_rollup rows and 1 kpi_daily rows differed\n") {
+			!strings.HasPrefix(out, "acme: 1 record_counts rows, 1 record_days rows, 1 kpi_rollup rows and 1 kpi_daily rows differed\n") {
 			t.Fatalf("rebuild %v of changed rollups: %v\n%s", args, err, out)
 		}
 	}
@@ -72,7 +74,7 @@ func TestRollupCommand(t *testing.T) {
 	// serve reports what the rebuilds found (1 and 1, twice: the dry run
 	// and the fix), and when the latest ran.
 	p := start(t, "--config", cfg, "--listen", "127.0.0.1:0")
-	for _, table := range []string{"record_counts", "kpi_rollup", "kpi_daily"} {
+	for _, table := range []string{"record_counts", "record_days", "kpi_rollup", "kpi_daily"} {
 		if v := metricValue(t, p.addr, `cdrhub_rollup_rebuild_differences{table="`+table+`"}`); v != 2 {
 			t.Errorf("%s differences on /metrics: %v, want 2", table, v)
 		}
@@ -87,8 +89,10 @@ func TestRollupCommand(t *testing.T) {
 	if _, _, err := runCLI(t, nil, "prune", "--config", cfg, "--before", "2030-01-01"); err != nil {
 		t.Fatal(err)
 	}
-	if n := count("record_counts"); n != 0 {
-		t.Errorf("%d record_counts rows after every record was pruned", n)
+	for _, table := range []string{"record_counts", "record_days"} {
+		if n := count(table); n != 0 {
+			t.Errorf("%d %s rows after every record was pruned", n, table)
+		}
 	}
 	if n := count("kpi_rollup"); n != kpi {
 		t.Errorf("kpi_rollup rows %d → %d: prune dropped the statistics", kpi, n)

@@ -14,7 +14,7 @@ import (
 //
 //   - record_counts (CountKey → records) serves totals: a window's count is
 //     the sum of its whole buckets plus an exact count of its two partial
-//     edges.
+//     edges; record_days, its sums per UTC day, serves the whole days.
 //   - kpi_rollup (KPIKey → KPIMeasures) serves the contact-center KPIs.
 //
 // A third, kpi_daily, is derived from kpi_rollup: its sums per local day
@@ -89,6 +89,17 @@ func DaySums(rows map[KPIKey]KPIMeasures, offsets []int64) map[KPIKey]KPIMeasure
 			acc.Add(&m)
 			out[dk] = acc
 		}
+	}
+	return out
+}
+
+// CountDays returns record_days' rows for record_counts' rows: each
+// summed into its UTC day.
+func CountDays(counts map[CountKey]int64) map[CountKey]int64 {
+	out := map[CountKey]int64{}
+	for k, n := range counts {
+		k.Bucket = DayStart(k.Bucket, 0)
+		out[k] += n
 	}
 	return out
 }
@@ -385,10 +396,12 @@ type RollupDiff struct {
 	CountRows int `json:"count_rows"`
 	KPIRows   int `json:"kpi_rows"`
 	DayRows   int `json:"day_rows"`
+	// CountDayRows are record_days'.
+	CountDayRows int `json:"count_day_rows"`
 }
 
 // Total is the rows that differed in all tables.
-func (d RollupDiff) Total() int { return d.CountRows + d.KPIRows + d.DayRows }
+func (d RollupDiff) Total() int { return d.CountRows + d.KPIRows + d.DayRows + d.CountDayRows }
 
 // RollupCheck is what every RebuildRollups of a database found
 // (Rollups.RollupChecks).
@@ -566,4 +579,7 @@ type Rollups interface {
 	// DayRows returns t's kpi_daily rows with bucket (a local day's start)
 	// in [from, to): DaySums of its kpi_rollup rows at its DayOffsets.
 	DayRows(ctx context.Context, t TenantID, from, to int64) (map[KPIKey]KPIMeasures, error)
+	// CountDayRows returns t's record_days rows with bucket (a UTC day's
+	// start) in [from, to): CountDays of its record_counts rows.
+	CountDayRows(ctx context.Context, t TenantID, from, to int64) (map[CountKey]int64, error)
 }

@@ -9,6 +9,10 @@ import (
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
 
+// record_days (migration 0009) is record_counts summed per UTC day, kept
+// by applyDelta beside it and checked by rebuild (checkCountDays); counts
+// read it for a window's whole days (rollupCount).
+//
 // kpi_daily (migration 0009; docs/design.md, Rollups) is kpi_rollup summed
 // per local day (cdr.DayKey: without the agent, the disposition reduced)
 // at each UTC offset of the tenant's rollup_days. It is a function of kpi_rollup and kept as one:
@@ -351,4 +355,36 @@ func kpiPieceSQL(tenant string, sel *cdr.KPISelect, seg cdr.KPISegment, p piece,
 	}
 	return kpiSumSQL(tenant, sel, cdr.KPISegment{From: p.from, To: p.to, Offset: seg.Offset}, "kpi_daily",
 		fmt.Sprintf("(((bucket + %d) %% 86400000) + 86400000) %% 86400000 = 0", off))
+}
+
+// checkCountDays compares tenant's record_days with CountDays of counts
+// (its record_counts as they should be) and, unless dryRun, replaces the
+// rows that differ; it returns how many did.
+func checkCountDays(ctx context.Context, tx rollupTx, tenant string, counts map[cdr.CountKey]int64, dryRun bool) (int, error) {
+	want := cdr.CountDays(counts)
+	have, err := storedCountRows(ctx, tx.query, tx.dialect(), "record_days", tenant, minBucket, maxBucket)
+	if err != nil {
+		return 0, err
+	}
+	del, putKeys, n := diffRows(have, want)
+	if dryRun || n == 0 {
+		return n, nil
+	}
+	put := make([][]any, 0, len(putKeys))
+	for _, k := range putKeys {
+		put = append(put, append(countKeyArgs(k), want[k]))
+	}
+	if err := deleteKeys(ctx, tx, tenant, "record_days", countKeyColumns, "true", keyArgs(del, countKeyArgs)); err != nil {
+		return n, err
+	}
+	return n, upsertRows(ctx, tx, tenant, "record_days", countKeyColumns, []string{"records"}, put)
+}
+
+// CountDayRows returns t's record_days rows with bucket in [from, to).
+func (s *reader) CountDayRows(ctx context.Context, t cdr.TenantID, from, to int64) (map[cdr.CountKey]int64, error) {
+	if t.IsZero() {
+		return nil, cdr.ErrNoTenant
+	}
+	m, err := storedCountRows(ctx, s.readerQuery, s.d, "record_days", t.String(), from, to)
+	return m, s.d.formatError(err)
 }

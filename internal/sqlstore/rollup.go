@@ -105,6 +105,7 @@ func newStmtCache(ctx context.Context, db *sql.DB) (*stmtCache, error) {
 			upsertSQL("record_counts", countKeyColumns, []string{"records"}, n),
 			upsertSQL("kpi_rollup", kpiKeyColumns, kpiMeasureColumns, n),
 			upsertSQL("kpi_daily", dayKeyColumns, kpiMeasureColumns, n),
+			upsertSQL("record_days", countKeyColumns, []string{"records"}, n),
 		} {
 			st, err := db.PrepareContext(ctx, q)
 			if err != nil {
@@ -416,7 +417,30 @@ func applyDelta(ctx context.Context, tx rollupTx, tenant string, d *cdr.RollupDe
 			kpiZero = append(kpiZero, key[:len(key):len(key)])
 		}
 	}
+	// record_days: the same changes per UTC day.
+	days := map[cdr.CountKey]int64{}
+	for k, n := range d.Counts {
+		k.Bucket = cdr.DayStart(k.Bucket, 0)
+		days[k] += n
+	}
+	var dayRows, dayZero [][]any
+	for k, n := range days {
+		if n == 0 {
+			continue
+		}
+		key := countKeyArgs(k)
+		dayRows = append(dayRows, append(key, n))
+		if n < 0 {
+			dayZero = append(dayZero, key[:len(key):len(key)])
+		}
+	}
 	if err := upsertRows(ctx, tx, tenant, "record_counts", countKeyColumns, []string{"records"}, counts); err != nil {
+		return err
+	}
+	if err := upsertRows(ctx, tx, tenant, "record_days", countKeyColumns, []string{"records"}, dayRows); err != nil {
+		return err
+	}
+	if err := deleteKeys(ctx, tx, tenant, "record_days", countKeyColumns, "records = 0", dayZero); err != nil {
 		return err
 	}
 	if err := upsertRows(ctx, tx, tenant, "kpi_rollup", kpiKeyColumns, kpiMeasureColumns, kpis); err != nil {
@@ -586,7 +610,13 @@ func recompute(ctx context.Context, tx rollupTx, tenant string, from, to int64, 
 
 // storedCounts and storedKPI read tenant's rows with bucket in [from, to).
 func storedCounts(ctx context.Context, q func(context.Context, string, ...any) (rollupRows, error), d *dialect, tenant string, from, to int64) (map[cdr.CountKey]int64, error) {
-	rows, err := q(ctx, d.rebind(`SELECT bucket, channel, source, direction, records FROM record_counts
+	return storedCountRows(ctx, q, d, "record_counts", tenant, from, to)
+}
+
+// storedCountRows reads tenant's rows of table (record_counts or
+// record_days) with bucket in [from, to).
+func storedCountRows(ctx context.Context, q func(context.Context, string, ...any) (rollupRows, error), d *dialect, table, tenant string, from, to int64) (map[cdr.CountKey]int64, error) {
+	rows, err := q(ctx, d.rebind(`SELECT bucket, channel, source, direction, records FROM `+table+`
 		WHERE tenant_id = ? AND bucket >= ? AND bucket < ?`), tenant, from, to)
 	if err != nil {
 		return nil, err
@@ -664,6 +694,9 @@ func rebuild(ctx context.Context, tx rollupTx, tenant string, dryRun bool) (cdr.
 	countDel, countPutKeys, nc := diffRows(haveCounts, wantCounts)
 	kpiDel, kpiPutKeys, nk := diffRows(haveKPI, wantKPI)
 	diff.CountRows, diff.KPIRows = nc, nk
+	if diff.CountDayRows, err = checkCountDays(ctx, tx, tenant, wantCounts, dryRun); err != nil {
+		return diff, err
+	}
 	// kpi_daily sums kpi_rollup as it should be: the rows kept before the
 	// mark and the recomputed ones.
 	allKPI, err := storedKPI(ctx, tx.query, tx.dialect(), tenant, minBucket, kpiFrom)
@@ -697,11 +730,11 @@ func rebuild(ctx context.Context, tx rollupTx, tenant string, dryRun bool) (cdr.
 // recordCheck adds what a rebuild of tenant found at now to its
 // rollup_checks row.
 func recordCheck(ctx context.Context, tx rollupTx, tenant string, now int64, diff cdr.RollupDiff) error {
-	_, err := tx.exec(ctx, tx.dialect().rebind(`INSERT INTO rollup_checks (tenant_id, checked_at, count_rows, kpi_rows, day_rows)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET checked_at = excluded.checked_at,
+	_, err := tx.exec(ctx, tx.dialect().rebind(`INSERT INTO rollup_checks (tenant_id, checked_at, count_rows, kpi_rows, day_rows, count_day_rows)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET checked_at = excluded.checked_at,
 		count_rows = rollup_checks.count_rows + excluded.count_rows, kpi_rows = rollup_checks.kpi_rows + excluded.kpi_rows,
-		day_rows = rollup_checks.day_rows + excluded.day_rows`),
-		tenant, now, int64(diff.CountRows), int64(diff.KPIRows), int64(diff.DayRows))
+		day_rows = rollup_checks.day_rows + excluded.day_rows, count_day_rows = rollup_checks.count_day_rows + excluded.count_day_rows`),
+		tenant, now, int64(diff.CountRows), int64(diff.KPIRows), int64(diff.DayRows), int64(diff.CountDayRows))
 	return err
 }
 
@@ -837,10 +870,10 @@ func (s *reader) PrunedBefore(ctx context.Context, t cdr.TenantID) (int64, error
 // RollupChecks sums what every rebuild of the database found.
 func (s *reader) RollupChecks(ctx context.Context) (cdr.RollupCheck, error) {
 	var c cdr.RollupCheck
-	var counts, kpis, days int64
+	var counts, kpis, days, countDays int64
 	err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(checked_at), 0), coalesce(sum(count_rows), 0), coalesce(sum(kpi_rows), 0),
-		coalesce(sum(day_rows), 0) FROM rollup_checks`).Scan(&c.At, &counts, &kpis, &days)
-	c.Found = cdr.RollupDiff{CountRows: int(counts), KPIRows: int(kpis), DayRows: int(days)}
+		coalesce(sum(day_rows), 0), coalesce(sum(count_day_rows), 0) FROM rollup_checks`).Scan(&c.At, &counts, &kpis, &days, &countDays)
+	c.Found = cdr.RollupDiff{CountRows: int(counts), KPIRows: int(kpis), DayRows: int(days), CountDayRows: int(countDays)}
 	return c, s.d.formatError(err)
 }
 

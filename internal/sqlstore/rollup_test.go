@@ -71,13 +71,17 @@ func testBackfill(t *testing.T, driver, dsn string, open func() rollupStore) {
 	}
 	s.Close()
 
-	// Back to schema version 6.
+	// Back to schema version 6, with 0008 applied (migrations 0007 and
+	// 0009 run again).
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range []string{`DROP TABLE record_counts`, `DROP TABLE kpi_rollup`, `DROP TABLE rollup_marks`,
-		`DROP TABLE rollup_backfill`, `DELETE FROM schema_migrations WHERE version = 7`} {
+		`DROP TABLE rollup_backfill`, `DELETE FROM schema_migrations WHERE version = 7`,
+		`DROP TABLE record_days`, `DROP TABLE kpi_daily`, `DROP TABLE rollup_days`,
+		`ALTER TABLE rollup_checks DROP COLUMN day_rows`, `ALTER TABLE rollup_checks DROP COLUMN count_day_rows`,
+		`DELETE FROM schema_migrations WHERE version = 9`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -96,6 +100,9 @@ func testBackfill(t *testing.T, driver, dsn string, open func() rollupStore) {
 		k, _ := s.KPIRows(ctx, tn, -1<<62, 1<<62)
 		if got := [2]int{len(c), len(k)}; got != want[tn] {
 			t.Errorf("%s after the upgrade: %v rows, want %v", tn, got, want[tn])
+		}
+		if d, _ := s.CountDayRows(ctx, tn, -1<<62, 1<<62); len(d) == 0 {
+			t.Errorf("%s after the upgrade: no record_days rows", tn)
 		}
 	}
 	var n int

@@ -9,9 +9,10 @@ import (
 )
 
 // Totals (docs/design.md, Rollups): a count whose filter the rollups answer
-// (rollupCountable) is the sum of record_counts over the window's whole
-// 15-minute buckets plus an exact count of the records in its two partial
-// edges, so it stays exact while its cost no longer grows with the window.
+// (rollupCountable) is the sum of record_days over the window's whole UTC
+// days and of record_counts over its other whole 15-minute buckets, plus
+// an exact count of the records in its two partial edges, so it stays
+// exact while its cost no longer grows with the window.
 // Any other count is an exact count of the matches.
 
 // rollupCountable reports whether record_counts answers f's count: f
@@ -47,8 +48,8 @@ func (s *reader) exactCount(ctx context.Context, q *query) (int, error) {
 	return n, nil
 }
 
-// rollupCount counts f's matches as the whole buckets' sum plus the exact
-// counts of the partial edges [From, lo) and [hi, To). It returns false
+// rollupCount counts f's matches as the whole days' and buckets' sums
+// plus the exact counts of the partial edges [From, lo) and [hi, To). It returns false
 // when the window holds no whole bucket: the exact count is then as cheap.
 func (s *reader) rollupCount(ctx context.Context, t cdr.TenantID, f *cdr.Filter) (int, bool, error) {
 	lo, hi := f.From, f.To // the whole buckets [lo, hi); 0: that end open
@@ -61,20 +62,47 @@ func (s *reader) rollupCount(ctx context.Context, t cdr.TenantID, f *cdr.Filter)
 	if lo != 0 && hi != 0 && lo >= hi {
 		return 0, false, nil
 	}
-	where := []string{"tenant_id = ?"}
-	args := []any{t.String()}
+	// The whole UTC days [dlo, dhi) within [lo, hi) come from record_days,
+	// the buckets around them from record_counts, in one statement.
+	dlo, dhi := lo, hi
 	if lo != 0 {
-		where, args = append(where, "bucket >= ?"), append(args, lo)
+		dlo = cdr.DayStart(lo+cdr.RollupDay-1, 0)
 	}
 	if hi != 0 {
-		where, args = append(where, "bucket < ?"), append(args, hi)
+		dhi = cdr.DayStart(hi, 0)
 	}
-	where, args = whereIn(where, args, "channel", strs(f.Channels))
-	where, args = whereIn(where, args, "source", strs(f.Sources))
-	where, args = whereIn(where, args, "direction", strs(f.Directions))
+	var sums []string
+	var args []any
+	sum := func(table string, from, to int64) {
+		if from != 0 && to != 0 && from >= to {
+			return
+		}
+		where := []string{"tenant_id = ?"}
+		args = append(args, t.String())
+		if from != 0 {
+			where, args = append(where, "bucket >= ?"), append(args, from)
+		}
+		if to != 0 {
+			where, args = append(where, "bucket < ?"), append(args, to)
+		}
+		where, args = whereIn(where, args, "channel", strs(f.Channels))
+		where, args = whereIn(where, args, "source", strs(f.Sources))
+		where, args = whereIn(where, args, "direction", strs(f.Directions))
+		sums = append(sums, "(SELECT coalesce(sum(records), 0) FROM "+table+" WHERE "+strings.Join(where, " AND ")+")")
+	}
+	if dlo == 0 || dhi == 0 || dlo < dhi {
+		if lo != 0 {
+			sum("record_counts", lo, dlo)
+		}
+		sum("record_days", dlo, dhi)
+		if hi != 0 {
+			sum("record_counts", dhi, hi)
+		}
+	} else {
+		sum("record_counts", lo, hi)
+	}
 	var total int64
-	if err := s.db.QueryRowContext(ctx, s.d.rebind("SELECT coalesce(sum(records), 0) FROM record_counts WHERE "+
-		strings.Join(where, " AND ")), args...).Scan(&total); err != nil {
+	if err := s.db.QueryRowContext(ctx, s.d.rebind("SELECT CAST("+strings.Join(sums, " + ")+" AS BIGINT)"), args...).Scan(&total); err != nil {
 		return 0, false, s.d.formatError(err)
 	}
 	for _, edge := range [][2]int64{{f.From, lo}, {hi, f.To}} {

@@ -97,6 +97,13 @@ func checkRollups(t *testing.T, s cdr.Store, ru cdr.Rollups, tn cdr.TenantID, m 
 		}
 	}
 	checkDayRows(t, ru, tn, gotKPI, step)
+	gotDays, err := ru.CountDayRows(ctx, tn, allFrom, allTo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := cdr.CountDays(wantCounts); !maps.Equal(gotDays, want) {
+		t.Errorf("%s: record_days %v, want %v", step, gotDays, want)
+	}
 	if mark, err := ru.PrunedBefore(ctx, tn); err != nil || mark != m.mark {
 		t.Errorf("%s: pruned mark %d, %v; want %d", step, mark, err, m.mark)
 	}

@@ -1,5 +1,5 @@
--- kpi_daily (cdr.Rollups, internal/sqlstore/daily.go; docs/design.md,
--- Rollups): kpi_rollup's sums per local day without the agent, the
+-- Daily rollups (cdr.Rollups, internal/sqlstore/daily.go; docs/design.md,
+-- Rollups). kpi_daily: kpi_rollup's sums per local day without the agent, the
 -- disposition reduced to answered, abandoned or '' (cdr.DayKey), for each
 -- UTC offset of rollup_days. bucket is the day's start (ms,
 -- cdr.DayStart): the offset is its bucket's distance to a UTC midnight, so
@@ -55,5 +55,23 @@ CREATE TABLE rollup_days (
 	PRIMARY KEY (tenant_id, utc_offset)
 ) WITHOUT ROWID;
 
--- What a rebuild found differing in kpi_daily.
+-- record_days: record_counts summed per UTC day (bucket: the day's start),
+-- kept by the same upserts and prunes; a count over days reads it for the
+-- window's whole days (internal/sqlstore/total.go).
+CREATE TABLE record_days (
+	tenant_id     TEXT NOT NULL,
+	bucket        INTEGER NOT NULL,
+	channel       TEXT NOT NULL,
+	source        TEXT NOT NULL,
+	direction     TEXT NOT NULL,
+	records       INTEGER NOT NULL,
+	PRIMARY KEY (tenant_id, bucket, channel, source, direction)
+) WITHOUT ROWID;
+INSERT INTO record_days (tenant_id, bucket, channel, source, direction, records)
+SELECT tenant_id, bucket - ((bucket % 86400000) + 86400000) % 86400000, channel, source, direction, sum(records)
+FROM record_counts
+GROUP BY tenant_id, bucket - ((bucket % 86400000) + 86400000) % 86400000, channel, source, direction;
+
+-- What a rebuild found differing in kpi_daily and record_days.
 ALTER TABLE rollup_checks ADD COLUMN day_rows INTEGER DEFAULT 0 NOT NULL;
+ALTER TABLE rollup_checks ADD COLUMN count_day_rows INTEGER DEFAULT 0 NOT NULL;
