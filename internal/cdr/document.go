@@ -2,6 +2,7 @@ package cdr
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"strconv"
 )
@@ -45,4 +46,29 @@ func AppendJSON(dst, doc []byte, id string, version, createdAt, updatedAt int64)
 		dst = strconv.AppendInt(dst, updatedAt, 10)
 	}
 	return append(dst, doc[start:]...), nil
+}
+
+// AppendJSONRaw is AppendJSON with the record's raw vendor object: byte for
+// byte the record's JSON with raw as the APIs write it (raw compacted, in
+// its place before attributes). A nil raw is AppendJSON.
+func AppendJSONRaw(dst, doc, raw []byte, id string, version, createdAt, updatedAt int64) ([]byte, error) {
+	at := len(dst)
+	dst, err := AppendJSON(dst, doc, id, version, createdAt, updatedAt)
+	if err != nil || len(raw) == 0 {
+		return dst, err
+	}
+	var field bytes.Buffer
+	field.WriteString(`,"raw":`)
+	if err := json.Compact(&field, raw); err != nil {
+		return dst, errors.New("the raw vendor object is not JSON")
+	}
+	// raw comes before attributes, the document's last key, else last.
+	pos := len(dst) - 1
+	if i := bytes.Index(dst[at:], []byte(`,"attributes":`)); i >= 0 {
+		pos = at + i
+	}
+	dst = append(dst, field.Bytes()...)
+	copy(dst[pos+field.Len():], dst[pos:len(dst)-field.Len()])
+	copy(dst[pos:], field.Bytes())
+	return dst, nil
 }

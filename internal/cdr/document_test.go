@@ -43,6 +43,15 @@ func TestAppendJSON(t *testing.T) {
 			if !strings.Contains(string(got), fmt.Sprintf(`,"version":%d,`, r.Version)) {
 				t.Errorf("AppendJSON without the version %d: %s", r.Version, got)
 			}
+			// With raw, after a record already in dst: as EncodeJSON
+			// writes it, raw compacted.
+			r.Raw = json.RawMessage("{ \"CallId\" : \"c-1\", \"Note\": \"<&> ,\\\"attributes\\\":\" }")
+			want, _ = EncodeJSON(r)
+			got, err = AppendJSONRaw([]byte("prev\n"), doc, r.Raw, r.ID, r.Version, r.CreatedAt, r.UpdatedAt)
+			if err != nil || string(got) != "prev\n"+string(want) {
+				t.Errorf("AppendJSONRaw:\n got %s\nwant prev\n%s (%v)", got, want, err)
+			}
+			r.Raw = nil
 		}
 	}
 	if _, err := AppendJSON(nil, []byte(`{"a":1}`), "x", 1, 0, 0); err == nil {

@@ -18,7 +18,8 @@ type Store interface {
 	// (ignoring Offset, Limit and After), else -1.
 	FindRecords(ctx context.Context, t TenantID, f Filter) ([]*Record, int, error)
 	// StreamRecords calls fn with the JSON of each record matching f, in
-	// f's order, as the APIs write a record without raw, and with its
+	// f's order, as the APIs write a record (with raw only when f.WithRaw),
+	// and with its
 	// position in the (start_at, id) order. It reads one consistent
 	// snapshot and never holds more than one record; the slice is reused
 	// after fn returns. f.Count is ignored.

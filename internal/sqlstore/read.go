@@ -136,7 +136,7 @@ func scanRecord(scan func(...any) error, withRaw bool, d *dialect) (*cdr.Record,
 }
 
 // StreamRecords calls fn with the JSON of every record matching f, in f's
-// order, as the APIs write it (without raw): the stored document spliced
+// order, as the APIs write it (with raw when f.WithRaw): the stored document spliced
 // with the store-kept fields, never decoded. The records come from one
 // read transaction, so an export is a consistent snapshot however long it
 // runs. f.Limit, f.Offset and f.After apply; f.Count is ignored. The slice
@@ -152,7 +152,11 @@ func (s *reader) StreamRecords(ctx context.Context, t cdr.TenantID, f cdr.Filter
 	if err := s.choose(ctx, q); err != nil {
 		return err
 	}
-	sqlText, args := q.selectSQL(s.d, "r.id, r.version, r.created_at, r.updated_at, r.start_at, r.doc", &f)
+	cols := "r.id, r.version, r.created_at, r.updated_at, r.start_at, r.doc, NULL"
+	if f.WithRaw {
+		cols = "r.id, r.version, r.created_at, r.updated_at, r.start_at, r.doc, r.raw"
+	}
+	sqlText, args := q.selectSQL(s.d, cols, &f)
 	rows, err := s.db.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return s.d.formatError(err)
@@ -162,11 +166,11 @@ func (s *reader) StreamRecords(ctx context.Context, t cdr.TenantID, f cdr.Filter
 	for rows.Next() {
 		var id string
 		var version, created, updated, start int64
-		var doc []byte
-		if err := rows.Scan(&id, &version, &created, &updated, &start, &doc); err != nil {
+		var doc, raw []byte
+		if err := rows.Scan(&id, &version, &created, &updated, &start, &doc, &raw); err != nil {
 			return s.d.formatError(err)
 		}
-		if buf, err = cdr.AppendJSON(buf[:0], doc, id, version, created, updated); err != nil {
+		if buf, err = cdr.AppendJSONRaw(buf[:0], doc, raw, id, version, created, updated); err != nil {
 			return err
 		}
 		if err := fn(buf, cdr.Cursor{StartAt: start, ID: id}); err != nil {

@@ -7,11 +7,13 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
@@ -306,6 +308,27 @@ func testFindByID(t *testing.T, s cdr.Store) {
 	recs, _, _ = s.FindRecords(ctx, tenant, cdr.Filter{WithRaw: true})
 	if len(recs) != 1 || string(recs[0].Raw) != string(r.Raw) {
 		t.Errorf("list WithRaw lost raw")
+	}
+	// Streamed, with raw and without, as the APIs write the record.
+	for _, withRaw := range []bool{false, true} {
+		var got []string
+		if err := s.StreamRecords(ctx, tenant, cdr.Filter{WithRaw: withRaw}, func(b []byte, _ cdr.Cursor) error {
+			got = append(got, string(b))
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want := *recs[0]
+		if !withRaw {
+			want.Raw = nil
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		enc.Encode(&want)
+		if len(got) != 1 || got[0]+"\n" != buf.String() || withRaw != strings.Contains(got[0], `"raw":{"SessionId"`) {
+			t.Errorf("StreamRecords (raw %v): %q, want %q", withRaw, got, buf.String())
+		}
 	}
 	if _, err := s.FindRecordByID(ctx, tenant, "rec_nonexistent"); cdr.ErrorCode(err) != cdr.ENOTFOUND {
 		t.Errorf("unknown id: %v", err)
