@@ -126,7 +126,8 @@ func BenchmarkRollupCost(b *testing.B) {
 // sets: "spread" is the benchmark's demo batches, each reaching back 89
 // days, so that almost every record is a new kpi_rollup row on a page
 // at random; "day" is batches of one day each in time order
-// (demo.DayBatch), as a sync's windows and a PBX deliver records.
+// (demo.DayBatch), as a sync's windows and a PBX deliver records. The
+// tenant's kpi_daily keeps Shanghai's days.
 func rollupCost(b *testing.B, open func(b *testing.B, name string) cdr.Store) {
 	n := benchRecords()
 	for _, data := range []struct {
@@ -140,6 +141,11 @@ func rollupCost(b *testing.B, open func(b *testing.B, name string) cdr.Store) {
 					for _, keep := range []bool{true, false} {
 						restore := SetKeepRollups(keep)
 						s := open(b, fmt.Sprintf("cost-%s-%d-%t", data.name, round, keep))
+						// kpi_daily keeps the days of a tenant in Shanghai,
+						// as serve has it keep its tenants' zones.
+						if err := s.(cdr.Rollups).SetDayOffsets(context.Background(), benchTenant, []int64{8 * 3600 * 1000}); err != nil {
+							b.Fatal(err)
+						}
 						rate := float64(n) / ingestBatches(b, s, n, data.gen).Seconds()
 						s.Close()
 						restore()
