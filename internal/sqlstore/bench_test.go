@@ -14,6 +14,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cdrhub/cdrhub/internal/analytics"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/demo"
 )
@@ -105,7 +107,7 @@ func ingestBatches(b *testing.B, s cdr.Store, n int, gen func(i, n int) []*cdr.R
 // BenchmarkRollupCost measures what keeping the rollups costs SQLite
 // ingest (rollupCost).
 func BenchmarkRollupCost(b *testing.B) {
-	rollupCost(b, func(b *testing.B, name string) cdr.Store {
+	rollupCost(b, func(b *testing.B, name string) rollupStore {
 		path := filepath.Join(benchDir(b), name+".db")
 		for _, p := range []string{path, path + "-wal", path + "-shm"} {
 			os.Remove(p)
@@ -119,6 +121,12 @@ func BenchmarkRollupCost(b *testing.B) {
 	})
 }
 
+// rollupStore is a store with its rollups, as both stores are.
+type rollupStore interface {
+	cdr.Store
+	cdr.Rollups
+}
+
 // rollupCost ingests the benchmark's records into fresh stores of open,
 // with the rollups kept and without (SetKeepRollups), alternately, three
 // times each, and reports both medians (records/s) and the cost: the
@@ -128,7 +136,7 @@ func BenchmarkRollupCost(b *testing.B) {
 // at random; "day" is batches of one day each in time order
 // (demo.DayBatch), as a sync's windows and a PBX deliver records. The
 // tenant's kpi_daily keeps Shanghai's days.
-func rollupCost(b *testing.B, open func(b *testing.B, name string) cdr.Store) {
+func rollupCost(b *testing.B, open func(b *testing.B, name string) rollupStore) {
 	n := benchRecords()
 	for _, data := range []struct {
 		name string
@@ -143,7 +151,7 @@ func rollupCost(b *testing.B, open func(b *testing.B, name string) cdr.Store) {
 						s := open(b, fmt.Sprintf("cost-%s-%d-%t", data.name, round, keep))
 						// kpi_daily keeps the days of a tenant in Shanghai,
 						// as serve has it keep its tenants' zones.
-						if err := s.(cdr.Rollups).SetDayOffsets(context.Background(), benchTenant, []int64{8 * 3600 * 1000}); err != nil {
+						if err := s.SetDayOffsets(context.Background(), benchTenant, []int64{8 * 3600 * 1000}); err != nil {
 							b.Fatal(err)
 						}
 						rate := float64(n) / ingestBatches(b, s, n, data.gen).Seconds()
@@ -237,13 +245,13 @@ func BenchmarkQuery(b *testing.B) {
 	}
 	s := openBench(b, path)
 	defer s.Close()
-	benchQueries(b, s)
+	benchQueries(b, s, s)
 }
 
 // benchQueries measures the page shapes the APIs use on s, whose benchTenant
-// holds the benchmark's records: each sub-benchmark reports p50 and p99 in
-// ms.
-func benchQueries(b *testing.B, s cdr.Store) {
+// holds the benchmark's records, and the KPI queries on its rollups ru
+// (benchStats): each sub-benchmark reports p50 and p99 in ms.
+func benchQueries(b *testing.B, s cdr.Store, ru cdr.Rollups) {
 	ctx := context.Background()
 	// Sample values from the data itself.
 	all, _, err := s.FindRecords(ctx, benchTenant, cdr.Filter{Limit: 2000, Channels: []cdr.Channel{cdr.ChannelVoice}, Order: cdr.OrderAsc})
@@ -309,6 +317,62 @@ func benchQueries(b *testing.B, s cdr.Store) {
 				f := c.f()
 				start := time.Now()
 				if _, _, err := s.FindRecords(ctx, benchTenant, f); err != nil {
+					b.Fatal(err)
+				}
+				times = append(times, time.Since(start))
+			}
+			slices.Sort(times)
+			b.ReportMetric(ms(times[len(times)/2]), "p50-ms")
+			b.ReportMetric(ms(times[len(times)*99/100]), "p99-ms")
+		})
+	}
+	benchStats(b, ru, minStart, maxStart)
+}
+
+// benchStats measures the KPI queries of GET /api/v1/stats on the
+// database alone (analytics.FromRollups over KPISums) for a tenant in
+// Asia/Shanghai, whose days kpi_daily keeps, over windows from Shanghai
+// midnights inside [minStart, maxStart): 90 days by day and queue, a year
+// by month, a day by 15 minutes.
+func benchStats(b *testing.B, ru cdr.Rollups, minStart, maxStart int64) {
+	ctx := context.Background()
+	const hour = int64(time.Hour / time.Millisecond)
+	if err := ru.SetDayOffsets(ctx, benchTenant, []int64{8 * hour}); err != nil {
+		b.Fatal(err)
+	}
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		b.Fatal(err)
+	}
+	first := time.UnixMilli(minStart).In(shanghai)
+	first = time.Date(first.Year(), first.Month(), first.Day()+1, 0, 0, 0, 0, shanghai)
+	spanDays := int((maxStart - first.UnixMilli()) / (24 * hour))
+	rng := rand.New(rand.NewPCG(2, 2))
+	for _, c := range []struct {
+		name, interval, group string
+		days                  int
+	}{
+		{"stats_90d_by_day_and_queue", "1d", "queue", 90},
+		{"stats_year_by_month", "1mo", "", 365},
+		{"stats_24h_by_15m", "15m", "", 1},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var times []time.Duration
+			for b.Loop() {
+				from := first.AddDate(0, 0, rng.IntN(max(1, spanDays-c.days)))
+				v := url.Values{"from": {from.Format(time.RFC3339)}, "to": {from.AddDate(0, 0, c.days).Format(time.RFC3339)},
+					"interval": {c.interval}, "tz": {"Asia/Shanghai"}}
+				if c.group != "" {
+					v.Set("group_by", c.group)
+				}
+				q, err := analytics.ParseQuery(v, shanghai)
+				if err != nil {
+					b.Fatal(err)
+				}
+				start := time.Now()
+				if _, err := analytics.FromRollups(ctx, q, func(ctx context.Context, sel *cdr.KPISelect) ([]cdr.KPISum, error) {
+					return ru.KPISums(ctx, benchTenant, sel)
+				}); err != nil {
 					b.Fatal(err)
 				}
 				times = append(times, time.Since(start))

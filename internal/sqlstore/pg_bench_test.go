@@ -65,7 +65,7 @@ func BenchmarkPostgresIngest(b *testing.B) {
 // BenchmarkPostgresRollupCost measures what keeping the rollups costs
 // PostgreSQL ingest (rollupCost).
 func BenchmarkPostgresRollupCost(b *testing.B) {
-	rollupCost(b, func(b *testing.B, name string) cdr.Store {
+	rollupCost(b, func(b *testing.B, name string) rollupStore {
 		return openPGBench(b, "bench_"+strings.ReplaceAll(name, "-", "_"), true)
 	})
 }
@@ -99,5 +99,5 @@ func BenchmarkPostgresQuery(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	benchQueries(b, s)
+	benchQueries(b, s, s)
 }
