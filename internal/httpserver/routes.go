@@ -77,6 +77,7 @@ func table(ready Ready, reg *metrics.Registry, apis APIs) []route {
 			route{pattern: "POST /api/v1/records", api: "native", action: "upsert_records", handler: n.UpsertRecords()},
 			route{pattern: "GET /api/v1/records", api: "native", action: "list_records", handler: n.ListRecords()},
 			route{pattern: "GET /api/v1/records/{id}", api: "native", action: "get_record", handler: n.GetRecord()},
+			route{pattern: "GET /api/v1/openapi.json", api: "native", action: "openapi", handler: n.OpenAPI()},
 			// GET also takes HEAD. A GET with a signature needs no token.
 			route{pattern: "GET /api/v1/records/{id}/recordings/{n}", api: "native", action: "get_recording", handler: n.GetRecording()},
 			route{pattern: "PUT /api/v1/records/{id}/recordings/{n}", api: "native", action: "put_recording", handler: n.PutRecording()},
@@ -258,8 +259,13 @@ func middleware(next http.Handler, log *slog.Logger, m *httpMetrics) http.Handle
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
-					api, action, _ := labels.Get()
-					m.observe(api, action, httpx.OutcomeServerError, time.Since(start))
+					// A response ended on purpose without its end (an
+					// export that failed mid-stream): logged, counted as a
+					// server error, and the connection closed by net/http.
+					if _, _, outcome := labels.Get(); outcome == "" {
+						httpx.SetOutcome(ctx, httpx.OutcomeServerError)
+					}
+					finish(ctx, r, sw, labels, m, start)
 					panic(p)
 				}
 				httpx.Logger(ctx).Error("panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))

@@ -206,3 +206,41 @@ func TestRouteLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAPIDescribesEveryRoute: every route of the table under /api/v1
+// is in the OpenAPI description with its method, and the description has
+// no path the table lacks.
+func TestOpenAPIDescribesEveryRoute(t *testing.T) {
+	var doc struct {
+		OpenAPI string                                `json:"openapi"`
+		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(native.OpenAPIDocument(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.OpenAPI != "3.1.0" {
+		t.Errorf("openapi %q", doc.OpenAPI)
+	}
+	described := map[string]bool{}
+	for p, ops := range doc.Paths {
+		for m := range ops {
+			described[strings.ToUpper(m)+" "+p] = true
+		}
+	}
+	served := map[string]bool{}
+	for _, rt := range table(Ready{DB: &fakeDB{}}, metrics.NewRegistry(), allAPIs(t)) {
+		method, path, ok := strings.Cut(rt.pattern, " ")
+		if !ok || !strings.HasPrefix(path, "/api/v1/") {
+			continue // the catch-all and other APIs' routes
+		}
+		served[rt.pattern] = true
+		if !described[method+" "+path] {
+			t.Errorf("%s is not in the OpenAPI description", rt.pattern)
+		}
+	}
+	for k := range described {
+		if !served[k] {
+			t.Errorf("the OpenAPI description has %s, which no route serves", k)
+		}
+	}
+}

@@ -43,7 +43,7 @@ func newEnv(t *testing.T, limits native.Limits) *env {
 	api := newAPI(t, storetest.CountReads(store, reads), limits)
 	logs := &httpxtest.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
-	srv := httptest.NewServer(httpserver.Routes(httpserver.Ready{DB: store}, nil, log, httpserver.APIs{Native: api}))
+	srv := httptest.NewServer(validated(t, httpserver.Routes(httpserver.Ready{DB: store}, nil, log, httpserver.APIs{Native: api})))
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, store: store, api: api, reads: reads, logs: logs}
 }

@@ -48,8 +48,8 @@ func newRecEnv(t *testing.T, maxFile int64) *recEnv {
 		MaxFileBytes: maxFile, LinkTTL: map[cdr.TenantID]time.Duration{cdr.MustTenantID("acme"): 2 * time.Hour},
 		Now: func() time.Time { return e.clock }})
 	logs := &httpxtest.Buffer{}
-	srv := httptest.NewServer(httpserver.Routes(httpserver.Ready{DB: s.Store}, nil, slog.New(slog.NewJSONHandler(logs, nil)),
-		httpserver.APIs{Native: api}))
+	srv := httptest.NewServer(validated(t, httpserver.Routes(httpserver.Ready{DB: s.Store}, nil, slog.New(slog.NewJSONHandler(logs, nil)),
+		httpserver.APIs{Native: api})))
 	t.Cleanup(srv.Close)
 	e.env = &env{srv: srv, store: s.Store, api: api, logs: logs}
 	return e

@@ -31,8 +31,8 @@ func newStatsEnv(t *testing.T) *env {
 	}
 	api.SetZone(cdr.MustTenantID("acme"), shanghai)
 	logs := &httpxtest.Buffer{}
-	srv := httptest.NewServer(httpserver.Routes(httpserver.Ready{DB: sub.Store}, nil, slog.New(slog.NewJSONHandler(logs, nil)),
-		httpserver.APIs{Native: api, Stats: sub.Rollups}))
+	srv := httptest.NewServer(validated(t, httpserver.Routes(httpserver.Ready{DB: sub.Store}, nil, slog.New(slog.NewJSONHandler(logs, nil)),
+		httpserver.APIs{Native: api, Stats: sub.Rollups})))
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, store: sub.Store, api: api, logs: logs}
 }

@@ -38,8 +38,8 @@ func syncEnv(t *testing.T) *env {
 		{Job: ingest.Job{Tenant: acme, Source: cdr.SourceTencentCCC}, Enabled: true, Horizon: 4320 * time.Hour},
 		{Job: ingest.Job{Tenant: globex, Source: cdr.SourceAliyunCCC}, Horizon: 4320 * time.Hour},
 	}}
-	srv := httptest.NewServer(httpserver.Routes(httpserver.Ready{DB: s.Store}, nil, slog.New(slog.DiscardHandler),
-		httpserver.APIs{Native: api, Sync: r}))
+	srv := httptest.NewServer(validated(t, httpserver.Routes(httpserver.Ready{DB: s.Store}, nil, slog.New(slog.DiscardHandler),
+		httpserver.APIs{Native: api, Sync: r})))
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, store: s.Store, api: api}
 }
