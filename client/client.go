@@ -73,8 +73,9 @@ func New(baseURL, token string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// UpsertResponse is the result of an upsert: the counts of record model §2
-// (stale records are also counted as unchanged) and the rejected lines.
+// UpsertResponse is the result of an upsert: the counts of
+// docs/record-model.md §2 (stale records are also counted as unchanged) and
+// the rejected lines.
 type UpsertResponse struct {
 	Inserted  int         `json:"inserted"`
 	Updated   int         `json:"updated"`

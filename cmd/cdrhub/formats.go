@@ -6,8 +6,8 @@ import (
 	"github.com/cdrhub/cdrhub/internal/mapping"
 )
 
-// vendorTerms returns the rendered vendor enum terms of a record (record
-// model §4.0), computed on every write.
+// vendorTerms returns the rendered vendor enum terms of a record
+// (docs/record-model.md §4.0), computed on every write.
 var vendorTerms = mapping.Terms
 
 // vendorFormats are the tenants' vendor record formats, with their

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// The ids of the example records of the record model (§6.5).
+// The ids of the example records of docs/record-model.md §6.5.
 func TestRecordID(t *testing.T) {
 	tests := []struct {
 		source   Source

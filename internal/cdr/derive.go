@@ -47,8 +47,8 @@ func Tail7(d string) string {
 }
 
 // PhoneMatches reports whether the stored digits d match the normalized
-// query q exactly (record model §1.4): equal, or d has no mask, the shorter
-// has at least seven digits and is a suffix of the other.
+// query q exactly (docs/record-model.md §1.4): equal, or d has no mask, the
+// shorter has at least seven digits and is a suffix of the other.
 func PhoneMatches(d, q string) bool {
 	if d == "" || q == "" {
 		return false
@@ -66,8 +66,8 @@ func PhoneMatches(d, q string) bool {
 	return len(short) >= 7 && strings.HasSuffix(long, short)
 }
 
-// derive computes the derived values of §1.4: talk_s and total_s when the
-// source gave none, the party digits and the id.
+// derive computes the derived values of docs/record-model.md §1.4: talk_s
+// and total_s when the source gave none, the party digits and the id.
 func (r *Record) derive() {
 	if r.EndAt != nil {
 		if r.TalkS == nil {
@@ -91,8 +91,9 @@ func (r *Record) derive() {
 }
 
 // Document returns the canonical JSON of r — the form stores keep — and sets
-// r.Hash to the content hash of §2. The document leaves out what the store
-// keeps in columns or beside it: id, version, created_at, updated_at and raw.
+// r.Hash to the content hash of docs/record-model.md §2. The document leaves
+// out what the store keeps in columns or beside it: id, version, created_at,
+// updated_at and raw.
 //
 // The hash is SHA-256 of the key-sorted raw vendor object when the record
 // has one (the same object may arrive with its keys in another order by

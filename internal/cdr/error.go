@@ -5,8 +5,8 @@ import (
 	"fmt"
 )
 
-// Error codes of the native API (record model §6). Every other error is
-// internal and its text never reaches a client.
+// Error codes of the native API (docs/record-model.md §6). Every other error
+// is internal and its text never reaches a client.
 const (
 	EINVALID      = "invalid"
 	EUNAUTHORIZED = "unauthorized"

@@ -18,7 +18,7 @@ type Filter struct {
 	HangupBy     []HangupBy
 	VendorEnums  []VendorEnum
 
-	Phones        []string // exact match on caller or callee (§1.4)
+	Phones        []string // exact match on caller or callee (docs/record-model.md §1.4)
 	CallerNumbers []string // exact match on the caller
 	CalleeNumbers []string // exact match on the callee
 	PhoneContains string   // digits substring of caller or callee, ≥ 3 digits
@@ -53,7 +53,8 @@ type Filter struct {
 }
 
 // VendorIDs selects records by the identity a vendor API shows: records of
-// Source by source_id, records of other sources by id (record model §5 R2).
+// Source by source_id, records of other sources by id
+// (docs/record-model.md §5 R2).
 type VendorIDs struct {
 	Source Source
 	Values []string

@@ -60,7 +60,7 @@ type Record struct {
 	Raw        json.RawMessage            `json:"raw,omitzero"`        // vendor object verbatim; output only
 	Attributes map[string]json.RawMessage `json:"attributes,omitzero"` // native records only
 
-	// Hash is the content hash of §2 (record model), set by ComputeHash.
+	// Hash is the content hash of docs/record-model.md §2, set by ComputeHash.
 	Hash []byte `json:"-"`
 	// VendorTerms are the rendered vendor enum terms (S.F=v) of the record,
 	// computed by the mapping layer on write.

@@ -5,10 +5,11 @@ import "context"
 // Store keeps records. Every method takes the tenant it acts for right after
 // the context; no method can reach another tenant's records.
 type Store interface {
-	// UpsertRecords writes recs for tenant t under the version rule of §2,
-	// overwriting each record's tenant with t. With dryRun it classifies
-	// without writing. Records are prepared (Record.Prepare) by the store;
-	// an invalid record fails the call before anything is written.
+	// UpsertRecords writes recs for tenant t under the version rule of
+	// docs/record-model.md §2, overwriting each record's tenant with t. With
+	// dryRun it classifies without writing. Records are prepared
+	// (Record.Prepare) by the store; an invalid record fails the call before
+	// anything is written.
 	UpsertRecords(ctx context.Context, t TenantID, recs []*Record, opt UpsertOptions) (UpsertResult, error)
 	// FindRecordByID returns the record with the given id, Raw included,
 	// whether it is a shadow or not, or an error with code not_found.

@@ -1,6 +1,6 @@
 package cdr
 
-// Term kinds of the multi-valued filters (record model §7).
+// Term kinds of the multi-valued filters (docs/record-model.md §7).
 const (
 	TermAgentID   = "agent_id"   // agent ids and emails, participants included
 	TermAgentName = "agent_name" // agent names

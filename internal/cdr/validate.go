@@ -19,9 +19,10 @@ const (
 )
 
 // Prepare readies r to be written for tenant t, received at receivedAt (Unix
-// ms): it sets the tenant, fills the defaults of §6.1, derives the values of
-// §1.4 and validates the result. It returns a *FieldError naming the first
-// offending field. Prepare is idempotent.
+// ms): it sets the tenant, fills the defaults of docs/record-model.md §6.1,
+// derives the values of docs/record-model.md §1.4 and validates the result.
+// It returns a *FieldError naming the first offending field. Prepare is
+// idempotent.
 func (r *Record) Prepare(t TenantID, receivedAt int64) error {
 	if t.IsZero() {
 		return ErrNoTenant

@@ -2,7 +2,8 @@ package cdr
 
 import "bytes"
 
-// Outcome is how an upsert classified one incoming record (§2).
+// Outcome is how an upsert classified one incoming record
+// (docs/record-model.md §2).
 type Outcome int
 
 const (
@@ -33,12 +34,12 @@ type Stored struct {
 	Hash    []byte
 }
 
-// Classify applies the version rule of §2 to an incoming record with version
-// v and content hash h against the stored state (nil if none). It returns
-// the outcome and whether the stored version must be moved to v without
-// replacing the content. The rule makes the final state independent of
-// arrival order: the highest version wins, and among equal versions the
-// bytewise greatest hash.
+// Classify applies the version rule of docs/record-model.md §2 to an incoming
+// record with version v and content hash h against the stored state (nil if
+// none). It returns the outcome and whether the stored version must be moved
+// to v without replacing the content. The rule makes the final state
+// independent of arrival order: the highest version wins, and among equal
+// versions the bytewise greatest hash.
 func Classify(stored *Stored, v int64, h []byte) (o Outcome, bumpVersion bool) {
 	switch {
 	case stored == nil:

@@ -1,8 +1,9 @@
 // Package config holds cdrhub's configuration (cdrhub.yaml) as a plain value.
 //
 // A Config is built by Default, Parse or Load, adjusted by ApplyEnv and
-// checked by Validate (record-model §3.1 and §6.4). It is loaded only by the
-// command and passed down field by field; the package keeps no global state.
+// checked by Validate (docs/record-model.md §3.1 and §6.4). It is loaded
+// only by the command and passed down field by field; the package keeps no
+// global state.
 //
 // Every secret can be given inline (secret_key: ...) or as a file
 // (secret_key_file: path). Parse and Load read such files, trim surrounding
@@ -121,7 +122,8 @@ type Admin struct {
 
 // Compat tunes the vendor-compatible APIs.
 type Compat struct {
-	// EnforceLookback applies the vendors' look-back limits (record-model §4.F).
+	// EnforceLookback applies the vendors' look-back limits
+	// (docs/record-model.md §4.F).
 	EnforceLookback bool `yaml:"enforce_lookback"`
 }
 
@@ -444,7 +446,7 @@ func Default() Config {
 }
 
 // DefaultSatisfaction returns a fresh copy of the default satisfaction maps
-// (record-model §3.3).
+// (docs/record-model.md §3.3).
 func DefaultSatisfaction() map[string]map[string]int {
 	return map[string]map[string]int{
 		string(cdr.SourceTencentCCC):  {"1": 5, "2": 3, "3": 1},

@@ -54,9 +54,10 @@ func (e *ValidationError) Error() string { return "config: " + e.Field + ": " + 
 // Unwrap returns the sentinel.
 func (e *ValidationError) Unwrap() error { return e.Err }
 
-// Validate checks the configuration (record-model §3.1, §6.4) and reports
-// every problem found: a single *ValidationError, or several joined by
-// errors.Join. It does not fill defaults or read files; see ApplyDefaults.
+// Validate checks the configuration (docs/record-model.md §3.1, §6.4) and
+// reports every problem found: a single *ValidationError, or several joined
+// by errors.Join. It does not fill defaults or read files; see
+// ApplyDefaults.
 func (c *Config) Validate() error {
 	v := &validator{keys: map[string]string{}, im: map[uint64]imUse{}}
 	v.server(&c.Server)

@@ -30,8 +30,8 @@ const VendorEvery = 4
 // them: each is rendered as the vendor lists it, given an id of the
 // vendor's own and ingested through the vendor's mapping. The vendor record
 // is the call's primary: the native record it copies becomes a shadow whose
-// same_as names it (record model §2), so that every list shows the call
-// once and the native record stays readable by id. The records of recs
+// same_as names it (docs/record-model.md §2), so that every list shows the
+// call once and the native record stays readable by id. The records of recs
 // that get a vendor copy are prepared (the vendors list derived durations)
 // and given their same_as; the others are left as they are.
 func VendorRecords(tenant string, recs []*cdr.Record, s Scopes) ([]*cdr.Record, error) {

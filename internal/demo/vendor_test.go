@@ -38,7 +38,7 @@ func seed(t *testing.T, tenant string) (natives, vendor []*cdr.Record) {
 }
 
 // Every native record a vendor record copies is its shadow: same_as names
-// the vendor record, which is the primary (record model §2).
+// the vendor record, which is the primary (docs/record-model.md §2).
 func TestVendorRecordsLinkShadows(t *testing.T) {
 	natives, vendor := seed(t, "acme")
 	nativeByKey := map[string]*cdr.Record{}

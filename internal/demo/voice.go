@@ -156,7 +156,7 @@ func (g *gen) answered(r *cdr.Record, q int, t int64) {
 		return
 	}
 	end := answer + g.lognormal(180, 0.8, 15, 2400)*1000
-	if g.chance(8) { // transfer to a second-line agent, as in record model example 1
+	if g.chance(8) { // transfer to a second-line agent, as in example 1 of docs/record-model.md §6.5
 		q2 := qTier2
 		b := g.agent(q2, a.ID)
 		left := answer + (end-answer)/3

@@ -6,7 +6,8 @@ import (
 )
 
 // Limiter is a token bucket: rps tokens a second, at most burst at once.
-// The vendor APIs keep one per tenant and API block (record model §4.F).
+// The vendor APIs keep one per tenant and API block
+// (docs/record-model.md §4.F).
 type Limiter struct {
 	mu     sync.Mutex
 	rps    float64

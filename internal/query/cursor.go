@@ -33,7 +33,7 @@ func filterHash(f *cdr.Filter) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// cursor is the opaque keyset position of record model §6.2.
+// cursor is the opaque keyset position of docs/record-model.md §6.2.
 type cursor struct {
 	V int       `json:"v"`
 	K cursorKey `json:"k"`

@@ -137,9 +137,9 @@ func formatPGError(err error) error {
 // is hashtext(tenant).
 const tenantLock = 0x63647274 // "cdrt"
 
-// UpsertRecords writes recs for tenant t under the version rule of §2, in
-// transactions of at most batchSize records. Records with the same key
-// apply in input order.
+// UpsertRecords writes recs for tenant t under the version rule of
+// docs/record-model.md §2, in transactions of at most batchSize records.
+// Records with the same key apply in input order.
 func (s *Postgres) UpsertRecords(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, opt cdr.UpsertOptions) (cdr.UpsertResult, error) {
 	res, err := upsert(ctx, t, recs, opt, s.now, s.terms, s.log, true, s.upsertBatch)
 	if !opt.DryRun {
@@ -427,9 +427,9 @@ func applyChanges(ctx context.Context, tx pgx.Tx, tenant string, src *batchSourc
 	return nil
 }
 
-// replaceRows overwrites whole records (§2: replacement is total) from
-// rows of pgColumns: COPY into a staging table, then one UPDATE. created_at
-// is kept.
+// replaceRows overwrites whole records (replacement is total:
+// docs/record-model.md §2) from rows of pgColumns: COPY into a staging
+// table, then one UPDATE. created_at is kept.
 func replaceRows(ctx context.Context, tx pgx.Tx, rows [][]any) error {
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS records_stage (LIKE records) ON COMMIT DELETE ROWS`); err != nil {
 		return err

@@ -117,7 +117,8 @@ func buildQuery(t cdr.TenantID, f *cdr.Filter) (*query, error) {
 }
 
 // vendorIDs selects records of v.Source by source_id, through the id
-// derived from it, and records of other sources by id (§5 R2).
+// derived from it, and records of other sources by id
+// (docs/record-model.md §5 R2).
 func (q *query) vendorIDs(v cdr.VendorIDs) {
 	if len(v.Values) == 0 {
 		return
@@ -133,7 +134,8 @@ func (q *query) vendorIDs(v cdr.VendorIDs) {
 	q.selective, q.driven = true, true
 }
 
-// phones adds the exact and substring phone predicates (§1.4).
+// phones adds the exact and substring phone predicates
+// (docs/record-model.md §1.4).
 func (q *query) phones(f *cdr.Filter) error {
 	sides := []struct {
 		nums  []string

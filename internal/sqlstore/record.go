@@ -20,9 +20,9 @@ import (
 // write lock for a fraction of a second.
 var batchSize = 5000
 
-// UpsertRecords writes recs for tenant t under the version rule of §2, in
-// transactions of at most batchSize records. Records with the same key
-// apply in input order.
+// UpsertRecords writes recs for tenant t under the version rule of
+// docs/record-model.md §2, in transactions of at most batchSize records.
+// Records with the same key apply in input order.
 func (s *SQLite) UpsertRecords(ctx context.Context, t cdr.TenantID, recs []*cdr.Record, opt cdr.UpsertOptions) (res cdr.UpsertResult, err error) {
 	return upsert(ctx, t, recs, opt, s.now, s.terms, s.log, false, s.upsertBatch)
 }
@@ -363,8 +363,8 @@ func (w *writer) insert(ctx context.Context, rw *row) (int64, error) {
 	return pk, w.index(ctx, pk, rw)
 }
 
-// replace overwrites the record at pk entirely (§2: replacement is total)
-// and rewrites its index entry.
+// replace overwrites the record at pk entirely (replacement is total:
+// docs/record-model.md §2) and rewrites its index entry.
 func (w *writer) replace(ctx context.Context, pk int64, rw *row) error {
 	st, err := w.prepare(ctx, &w.updateStmt, `UPDATE records SET (`+recordColumns+`) = (`+placeholders(31)+`) WHERE pk = ?`)
 	if err != nil {

@@ -46,8 +46,8 @@ type Options struct {
 	Readers int
 	// Now is the clock for server times; nil means time.Now.
 	Now func() time.Time
-	// Terms returns the rendered vendor enum terms of a record (record
-	// model §4.0), computed on every write; nil means none.
+	// Terms returns the rendered vendor enum terms of a record
+	// (docs/record-model.md §4.0), computed on every write; nil means none.
 	Terms func(*cdr.Record) []cdr.Term
 	// Lean is for command-line tools that stream through the database
 	// once: small caches (CacheMiB defaults to 8) and no memory map, so
