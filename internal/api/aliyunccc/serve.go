@@ -136,8 +136,9 @@ var orderFields = map[string]string{
 	"dialingTime": cdr.OrderByDial, "ivrTime": cdr.OrderByIVR, "queueTime": cdr.OrderByQueue, "startTime": "",
 }
 
-// listFilter validates the parameters of ListCallDetailRecords (record
-// model §4.C(c), §4.F) into a filter, with the page number and size.
+// listFilter validates the parameters of ListCallDetailRecords
+// (docs/record-model.md §4.C, §4.F) into a filter, with the page number and
+// size.
 func listFilter(p url.Values, t *tenant, now time.Time) (f cdr.Filter, page, size int, err error) {
 	if page, err = intParam(p, "PageNumber", 1, 100); err != nil {
 		return f, 0, 0, err
@@ -290,7 +291,7 @@ func boundError(param string, err error) error {
 }
 
 // listParam reads a *List parameter: a JSON array of strings when it
-// starts with "[", else a comma list (record model §4.C(c)).
+// starts with "[", else a comma list (docs/record-model.md §4.C).
 func listParam(p url.Values, name string) ([]string, error) {
 	v := strings.TrimSpace(p.Get(name))
 	if v == "" {

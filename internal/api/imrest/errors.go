@@ -12,8 +12,8 @@ import (
 	"github.com/cdrhub/cdrhub/internal/httpx"
 )
 
-// IM REST and API codes answered here (contracts §1.3, §3.4, §6.4; record
-// model §3.1, §4.B, §4.E, §4.F).
+// IM REST and API codes answered here (docs/wire-contracts.md §1.3, §3.4,
+// §6.4; docs/record-model.md §3.1, §4.B, §4.E, §4.F).
 const (
 	CodeHTTPParse       = usersig.CodeHTTPParse     // 60002: the request cannot be parsed
 	CodeJSONParse       = usersig.CodeJSONParse     // 60003: the body is not JSON, or a parameter is invalid (B)

@@ -65,7 +65,7 @@ func checkSeconds(api, param string, s int64) error {
 	return nil
 }
 
-// recordsByFilter answers get_records_by_filter (record model §4.B(c)).
+// recordsByFilter answers get_records_by_filter (docs/record-model.md §4.B).
 func (a *API) recordsByFilter(q *request) (any, error) {
 	var b filterBody
 	if err := decodeBody(q, apiCallKit, &b); err != nil {
@@ -171,7 +171,7 @@ type deskData struct {
 
 func invalidE(msg string) error { return imErr(CodeDeskInvalid, msg) }
 
-// imCdrList answers describe_im_cdr_list (record model §4.E(c)).
+// imCdrList answers describe_im_cdr_list (docs/record-model.md §4.E).
 func (a *API) imCdrList(q *request) (any, error) {
 	var b deskBody
 	if err := decodeBody(q, apiDesk, &b); err != nil {

@@ -76,7 +76,7 @@ func (a *API) CCRecordQuery() http.Handler { return a.handler(false) }
 // and endTime, voiceGroupId, seatId; keyId and encryptCalled).
 func (a *API) RecordQuery() http.Handler { return a.handler(true) }
 
-// Status codes (contracts §5.4).
+// Status codes (docs/wire-contracts.md §5.4).
 const (
 	statusOK          = "0"
 	statusAuth        = "-1"

@@ -36,7 +36,7 @@ var (
 	base     = time.Date(2026, 11, 1, 0, 0, 0, 0, shanghai)
 )
 
-// TestSignVector is the documented example of contracts §8.6.
+// TestSignVector is the documented example of docs/wire-contracts.md §8.6.
 func TestSignVector(t *testing.T) {
 	sum := md5.Sum([]byte("bDqJFiq9" + "7bz1lzh9" + "1630468800"))
 	if got := hex.EncodeToString(sum[:]); got != "05d7a50893e22a5c4bb3216ae3396c7c" {

@@ -160,7 +160,7 @@ func parseTime(name, text string, loc *time.Location) (time.Time, error) {
 	return t, nil
 }
 
-// filter validates a query (record model §4.D(c), §4.F). Every filter
+// filter validates a query (docs/record-model.md §4.D, §4.F). Every filter
 // value is bounded here, before any store call: numbers at most
 // cdr.MaxNumberLen characters, names and ids of queues and agents, country
 // codes and labels at most cdr.MaxNameLen bytes, every list at most

@@ -10,7 +10,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/httpx"
 )
 
-// Error codes of API 3.0 this API answers with (contracts §2.5).
+// Error codes of API 3.0 this API answers with (docs/wire-contracts.md §2.5).
 const (
 	codeInvalidAction    = "InvalidAction"
 	codeNoSuchVersion    = "NoSuchVersion"

@@ -148,8 +148,8 @@ func invalidValue(msg string) error { return errorf(codeInvalidValue, msg) }
 // maxRows bounds offsets, so that PageNumber·PageSize cannot overflow.
 const maxRows = 1 << 40
 
-// filter validates q (record model §4.F) and returns the store filter for
-// tenant t.
+// filter validates q (docs/record-model.md §4.A, §4.F) and returns the store
+// filter for tenant t.
 func (a *API) filter(q *request, t *tenant, now time.Time) (cdr.Filter, error) {
 	var f cdr.Filter
 	if q.SdkAppID == nil {

@@ -2,8 +2,8 @@ package pop
 
 import "net/http"
 
-// POP gateway error codes Verify returns (api-contracts §4.4). The caller
-// answers them with Error.Status and a JSON body
+// POP gateway error codes Verify returns (docs/wire-contracts.md §4.4). The
+// caller answers them with Error.Status and a JSON body
 // {"Code","Message","RequestId","HttpStatusCode"}: the SDKs report a
 // 2xx answer as success whatever its Code says.
 const (

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// The api-contracts §8.4 vectors, through Verify with a fixed now.
+// The vectors of docs/wire-contracts.md §8.4, through Verify with a fixed now.
 
 const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 

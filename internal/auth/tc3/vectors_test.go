@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// The vectors of api-contracts §8.1–§8.3 (published by Tencent or captured
-// from the Go SDK), run through Verify with a fixed clock.
+// The vectors of docs/wire-contracts.md §8.1–§8.3 (published by Tencent or
+// captured from the Go SDK), run through Verify with a fixed clock.
 
 const (
 	docSecretID  = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE"

@@ -5,14 +5,13 @@ import (
 	"time"
 )
 
-// IM REST error codes (api-contracts §1.3, "REST API 公共错误码",
-// cloud.tencent.com 679/131708). Verify and Parse return only the 7000x
-// codes marked below; the others are for the caller, which answers all of
-// them with HTTP 200 and the API's envelope (B: errorCode/errorMessage,
-// E: ActionStatus "FAIL"/ErrorCode/ErrorInfo).
+// IM REST error codes (docs/wire-contracts.md §1.3). Verify and Parse
+// return only the 7000x codes marked below; the others are for the caller,
+// which answers all of them with HTTP 200 and the API's envelope (B:
+// errorCode/errorMessage, E: ActionStatus "FAIL"/ErrorCode/ErrorInfo).
 const (
 	CodeHTTPParse          = 60002 // caller: the URL or the request cannot be parsed
-	CodeJSONParse          = 60003 // caller: the body is not valid JSON or its parameters are invalid (B, record-model §4.F)
+	CodeJSONParse          = 60003 // caller: the body is not valid JSON or its parameters are invalid (B, docs/record-model.md §4.F)
 	CodeAdminRequired      = 60010 // caller: the identifier is not one of the tenant's admin identifiers
 	CodeExpired            = 70001 // Verify: now > TLS.time + TLS.expire
 	CodeInvalid            = 70003 // Verify, Parse: the token cannot be decoded (base64, zlib, JSON, fields)

@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-// api-contracts §8.5, checked with the official VerifyUserSig.
+// docs/wire-contracts.md §8.5, checked with the official VerifyUserSig.
 const (
 	vecAppID  = 1400000000
 	vecKey    = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"

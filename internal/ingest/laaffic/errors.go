@@ -82,7 +82,7 @@ func windowError(msg string) *Error {
 	return &Error{Kind: Invalid, Message: "the window is refused: " + msg, Err: ErrWindow}
 }
 
-// The statuses the client tells apart (api-contracts §1.6, §5.4).
+// The statuses the client tells apart (docs/wire-contracts.md §1.6, §5.4).
 const (
 	statusOK          = "0"
 	statusAuth        = "-1"

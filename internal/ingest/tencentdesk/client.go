@@ -1,9 +1,9 @@
 // Package tencentdesk is the sync engine's client of Tencent Cloud Desk's
-// chat-session query, describe_im_cdr_list (IM REST convention, contracts
-// §6), for one application's admin identifier: Count and Page of a closed
-// window, authenticated with a UserSig (internal/auth/usersig) in the
-// URL, every failure an *Error of a Kind the engine acts on. See
-// README.md.
+// chat-session query, describe_im_cdr_list (IM REST convention,
+// docs/wire-contracts.md §6), for one application's admin identifier: Count
+// and Page of a closed window, authenticated with a UserSig
+// (internal/auth/usersig) in the URL, every failure an *Error of a Kind the
+// engine acts on. See README.md.
 package tencentdesk
 
 import (

@@ -36,7 +36,8 @@ const (
 	Invalid   = ingest.Invalid
 )
 
-// Codes the client reads (contracts §1.3, §6.4; internal/api/imrest).
+// Codes the client reads (docs/wire-contracts.md §1.3, §6.4;
+// internal/api/imrest).
 const (
 	CodeOK        = 0
 	CodeNotDesk   = 141000 // the application is not a Desk application

@@ -1,9 +1,9 @@
 // Package trtccallkit is the sync engine's client of TRTC TUICallKit's
-// call-record query, get_records_by_filter (IM REST convention, contracts
-// §3), for one application's admin identifier: Count and Page of a closed
-// window, authenticated with a UserSig (internal/auth/usersig) in the
-// URL, every failure an *Error of a Kind the engine acts on. See
-// README.md.
+// call-record query, get_records_by_filter (IM REST convention,
+// docs/wire-contracts.md §3), for one application's admin identifier: Count
+// and Page of a closed window, authenticated with a UserSig
+// (internal/auth/usersig) in the URL, every failure an *Error of a Kind the
+// engine acts on. See README.md.
 package trtccallkit
 
 import (

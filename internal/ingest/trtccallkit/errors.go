@@ -37,7 +37,8 @@ const (
 	Invalid   = ingest.Invalid
 )
 
-// Codes the client reads (contracts §1.3, §3.4; internal/api/imrest).
+// Codes the client reads (docs/wire-contracts.md §1.3, §3.4;
+// internal/api/imrest).
 const (
 	CodeOK        = 0
 	CodeNoRecords = 70011 // no records: an empty page
