@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,12 +55,36 @@ func (n *ndjsonWriter) Close() error { return nil }
 // is number-like, as phone numbers are); without, every cell is written as
 // stored. Nothing is written for no record, not even the header.
 func NewCSV(w io.Writer, escapeFormulas bool) Writer {
-	return &csvWriter{w: csv.NewWriter(w), escape: escapeFormulas, row: make([]string, len(columns))}
+	c, _ := newCSV(w, Options{EscapeFormulas: escapeFormulas})
+	return c
+}
+
+// newCSV is the CSV writer of opt: the columns it selects (all by default,
+// in their order), times in its zone (UTC by default).
+func newCSV(w io.Writer, opt Options) (Writer, error) {
+	cols := columns[:]
+	if len(opt.Columns) > 0 {
+		cols = nil
+		for _, name := range opt.Columns {
+			i := slices.IndexFunc(columns[:], func(c column) bool { return c.name == name })
+			if i < 0 {
+				return nil, fmt.Errorf("no CSV column %q (columns: %s)", name, strings.Join(Header(), ", "))
+			}
+			cols = append(cols, columns[i])
+		}
+	}
+	loc := opt.Zone
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &csvWriter{w: csv.NewWriter(w), escape: opt.EscapeFormulas, cols: cols, loc: loc, row: make([]string, len(cols))}, nil
 }
 
 type csvWriter struct {
 	w      *csv.Writer
 	escape bool
+	cols   []column
+	loc    *time.Location
 	header bool     // written
 	row    []string // reused: csv.Writer keeps no cell
 }
@@ -67,7 +92,10 @@ type csvWriter struct {
 func (c *csvWriter) Write(rec []byte) error {
 	if !c.header {
 		c.header = true
-		if err := c.w.Write(Header()); err != nil {
+		for i, col := range c.cols {
+			c.row[i] = col.name
+		}
+		if err := c.w.Write(c.row); err != nil {
 			return err
 		}
 	}
@@ -75,7 +103,9 @@ func (c *csvWriter) Write(rec []byte) error {
 	if err := json.Unmarshal(rec, r); err != nil {
 		return fmt.Errorf("decoding a record of the server: %w", err)
 	}
-	cells(c.row, r)
+	for i, col := range c.cols {
+		c.row[i] = col.cell(r, c.loc)
+	}
 	if c.escape {
 		for i, v := range c.row {
 			c.row[i] = escapeFormula(v)
@@ -97,56 +127,56 @@ func (c *csvWriter) Close() error {
 // cell of a record.
 type column struct {
 	name string
-	cell func(r *cdr.Record) string
+	cell func(r *cdr.Record, loc *time.Location) string
 }
 
 // columns are the fixed columns of the CSV export, in order. Times are
 // RFC 3339 UTC with milliseconds, lists are joined with ';', and unknown
 // values are empty.
 var columns = [...]column{
-	{"id", func(r *cdr.Record) string { return r.ID }},
-	{"tenant", func(r *cdr.Record) string { return r.Tenant }},
-	{"channel", func(r *cdr.Record) string { return string(r.Channel) }},
-	{"source", func(r *cdr.Record) string { return string(r.Source) }},
-	{"source_id", func(r *cdr.Record) string { return r.SourceID }},
-	{"version", func(r *cdr.Record) string { return strconv.FormatInt(r.Version, 10) }},
-	{"start_at", func(r *cdr.Record) string { return csvTime(&r.StartAt) }},
-	{"answer_at", func(r *cdr.Record) string { return csvTime(r.AnswerAt) }},
-	{"end_at", func(r *cdr.Record) string { return csvTime(r.EndAt) }},
-	{"direction", func(r *cdr.Record) string { return string(r.Direction) }},
-	{"call_type", func(r *cdr.Record) string { return string(r.CallType) }},
-	{"media", func(r *cdr.Record) string { return string(r.Media) }},
-	{"disposition", func(r *cdr.Record) string { return string(r.Disposition) }},
-	{"disposition_raw", func(r *cdr.Record) string { return r.DispositionRaw }},
-	{"hangup_by", func(r *cdr.Record) string { return string(r.HangupBy) }},
-	{"caller", func(r *cdr.Record) string { return r.Caller.Address }},
-	{"callee", func(r *cdr.Record) string { return r.Callee.Address }},
-	{"agent_ids", func(r *cdr.Record) string { return join(r.Agents, func(a cdr.Agent) string { return a.ID }) }},
-	{"agent_names", func(r *cdr.Record) string { return join(r.Agents, func(a cdr.Agent) string { return a.Name }) }},
-	{"queue_ids", func(r *cdr.Record) string { return join(r.Queues, func(q cdr.Queue) string { return q.ID }) }},
-	{"queue_names", func(r *cdr.Record) string { return join(r.Queues, func(q cdr.Queue) string { return q.Name }) }},
-	{"talk_s", func(r *cdr.Record) string { return optInt(r.TalkS) }},
-	{"total_s", func(r *cdr.Record) string { return optInt(r.TotalS) }},
-	{"ring_s", func(r *cdr.Record) string { return optInt(r.RingS) }},
-	{"queue_s", func(r *cdr.Record) string { return optInt(r.QueueS) }},
-	{"ivr_s", func(r *cdr.Record) string { return optInt(r.IVRS) }},
-	{"hold_s", func(r *cdr.Record) string { return optInt(r.HoldS) }},
-	{"satisfaction_score", func(r *cdr.Record) string {
+	{"id", func(r *cdr.Record, loc *time.Location) string { return r.ID }},
+	{"tenant", func(r *cdr.Record, loc *time.Location) string { return r.Tenant }},
+	{"channel", func(r *cdr.Record, loc *time.Location) string { return string(r.Channel) }},
+	{"source", func(r *cdr.Record, loc *time.Location) string { return string(r.Source) }},
+	{"source_id", func(r *cdr.Record, loc *time.Location) string { return r.SourceID }},
+	{"version", func(r *cdr.Record, loc *time.Location) string { return strconv.FormatInt(r.Version, 10) }},
+	{"start_at", func(r *cdr.Record, loc *time.Location) string { return csvTime(&r.StartAt, loc) }},
+	{"answer_at", func(r *cdr.Record, loc *time.Location) string { return csvTime(r.AnswerAt, loc) }},
+	{"end_at", func(r *cdr.Record, loc *time.Location) string { return csvTime(r.EndAt, loc) }},
+	{"direction", func(r *cdr.Record, loc *time.Location) string { return string(r.Direction) }},
+	{"call_type", func(r *cdr.Record, loc *time.Location) string { return string(r.CallType) }},
+	{"media", func(r *cdr.Record, loc *time.Location) string { return string(r.Media) }},
+	{"disposition", func(r *cdr.Record, loc *time.Location) string { return string(r.Disposition) }},
+	{"disposition_raw", func(r *cdr.Record, loc *time.Location) string { return r.DispositionRaw }},
+	{"hangup_by", func(r *cdr.Record, loc *time.Location) string { return string(r.HangupBy) }},
+	{"caller", func(r *cdr.Record, loc *time.Location) string { return r.Caller.Address }},
+	{"callee", func(r *cdr.Record, loc *time.Location) string { return r.Callee.Address }},
+	{"agent_ids", func(r *cdr.Record, loc *time.Location) string { return join(r.Agents, func(a cdr.Agent) string { return a.ID }) }},
+	{"agent_names", func(r *cdr.Record, loc *time.Location) string { return join(r.Agents, func(a cdr.Agent) string { return a.Name }) }},
+	{"queue_ids", func(r *cdr.Record, loc *time.Location) string { return join(r.Queues, func(q cdr.Queue) string { return q.ID }) }},
+	{"queue_names", func(r *cdr.Record, loc *time.Location) string { return join(r.Queues, func(q cdr.Queue) string { return q.Name }) }},
+	{"talk_s", func(r *cdr.Record, loc *time.Location) string { return optInt(r.TalkS) }},
+	{"total_s", func(r *cdr.Record, loc *time.Location) string { return optInt(r.TotalS) }},
+	{"ring_s", func(r *cdr.Record, loc *time.Location) string { return optInt(r.RingS) }},
+	{"queue_s", func(r *cdr.Record, loc *time.Location) string { return optInt(r.QueueS) }},
+	{"ivr_s", func(r *cdr.Record, loc *time.Location) string { return optInt(r.IVRS) }},
+	{"hold_s", func(r *cdr.Record, loc *time.Location) string { return optInt(r.HoldS) }},
+	{"satisfaction_score", func(r *cdr.Record, loc *time.Location) string {
 		if s := r.Satisfaction; s != nil && s.Score != nil {
 			return strconv.Itoa(*s.Score)
 		}
 		return ""
 	}},
-	{"satisfaction_label", func(r *cdr.Record) string {
+	{"satisfaction_label", func(r *cdr.Record, loc *time.Location) string {
 		if s := r.Satisfaction; s != nil {
 			return s.Label
 		}
 		return ""
 	}},
-	{"has_recording", func(r *cdr.Record) string { return strconv.FormatBool(r.HasRecording()) }},
-	{"tags", func(r *cdr.Record) string { return strings.Join(r.Tags, ";") }},
-	{"country_code", func(r *cdr.Record) string { return r.CountryCode }},
-	{"note", func(r *cdr.Record) string { return r.Note }},
+	{"has_recording", func(r *cdr.Record, loc *time.Location) string { return strconv.FormatBool(r.HasRecording()) }},
+	{"tags", func(r *cdr.Record, loc *time.Location) string { return strings.Join(r.Tags, ";") }},
+	{"country_code", func(r *cdr.Record, loc *time.Location) string { return r.CountryCode }},
+	{"note", func(r *cdr.Record, loc *time.Location) string { return r.Note }},
 }
 
 // Header returns the names of the CSV columns, in order.
@@ -156,13 +186,6 @@ func Header() []string {
 		h[i] = c.name
 	}
 	return h
-}
-
-// cells sets row[i] to r's cell of column i; row has a place per column.
-func cells(row []string, r *cdr.Record) {
-	for i, c := range columns {
-		row[i] = c.cell(r)
-	}
 }
 
 // join joins a field of each item with ';', empty fields included.
@@ -183,11 +206,13 @@ func join[T any](items []T, field func(T) string) string {
 	return b.String()
 }
 
-func csvTime(ms *int64) string {
+// csvTime is RFC 3339 with milliseconds in loc: Z for UTC, else the
+// zone's offset.
+func csvTime(ms *int64, loc *time.Location) string {
 	if ms == nil || *ms == 0 {
 		return ""
 	}
-	return time.UnixMilli(*ms).UTC().Format("2006-01-02T15:04:05.000Z07:00")
+	return time.UnixMilli(*ms).In(loc).Format("2006-01-02T15:04:05.000Z07:00")
 }
 
 func optInt(v *int64) string {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/google/go-cmp/cmp"
@@ -113,6 +114,11 @@ func TestCSVRow(t *testing.T) {
 	}
 	if len(want) != len(columns) {
 		t.Fatalf("%d values for %d columns", len(want), len(columns))
+	}
+	cells := func(row []string, r *cdr.Record) {
+		for i, c := range columns {
+			row[i] = c.cell(r, time.UTC)
+		}
 	}
 	row := make([]string, len(columns))
 	cells(row, r)
@@ -253,7 +259,9 @@ func BenchmarkEscapeFormula(b *testing.B) {
 		b.Fatal(err)
 	}
 	row := make([]string, len(columns))
-	cells(row, &r)
+	for i, c := range columns {
+		row[i] = c.cell(&r, time.UTC)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		for i, v := range row {
