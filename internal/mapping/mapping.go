@@ -47,11 +47,11 @@ type Renderer interface {
 // zero value is every mapping's defaults.
 type Tenant struct {
 	// Satisfaction maps a source's raw satisfaction values to scores 1..5
-	// (record model §3.3). A source it does not hold keeps its mapping's
-	// default table; a source with an empty table maps no value.
+	// (docs/record-model.md §3.3). A source it does not hold keeps its
+	// mapping's default table; a source with an empty table maps no value.
 	Satisfaction map[cdr.Source]map[string]int
-	// Location is the time zone of laaffic times (record model §4.D); nil
-	// is UTC.
+	// Location is the time zone of laaffic times (docs/record-model.md §4.D);
+	// nil is UTC.
 	Location *time.Location
 	// The scope ids of the tenant's vendor API blocks, zero where it has
 	// no such block: a record of another source rendered as aliyun_ccc
@@ -128,8 +128,8 @@ func (f *format) Decode(obj json.RawMessage) (*cdr.Record, error)  { return f.de
 func (f *format) Render(r *cdr.Record) (json.RawMessage, error)    { return f.render(r) }
 
 // Terms returns the vendor enum terms of a record as each vendor API that
-// serves its channel would render them (record model §4.0), for the store
-// to index on every write (sqlstore.Options.Terms).
+// serves its channel would render them (docs/record-model.md §4.0), for the
+// store to index on every write (sqlstore.Options.Terms).
 func Terms(r *cdr.Record) []cdr.Term {
 	switch r.Channel {
 	case cdr.ChannelVoice:

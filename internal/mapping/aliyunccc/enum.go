@@ -6,9 +6,9 @@ import (
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
 
-// The enum tables of record model §4.C (b1, b2, ReleaseInitiator,
-// SatisfactionSurveyChannel) as data. The Markdown tables of
-// docs/mapping-aliyun-ccc.md are checked against them by doc_test.go.
+// The enum tables (b1, b2, ReleaseInitiator, SatisfactionSurveyChannel) as
+// data. The Markdown tables of docs/mapping-aliyun-ccc.md are checked against
+// them by doc_test.go.
 
 // ContactType is one ContactType value (b1): its ListCallDetailRecords
 // spelling, its GetCallDetailRecord spelling and what it maps to.
@@ -217,7 +217,7 @@ var surveyChannels = map[string]string{"ivr": "IVR", "sms": "SMS"}
 func ingestSurveyChannel(s string) string { return strings.ToLower(s) }
 
 // DefaultSatisfaction is the satisfaction map used when Ingest gets none
-// (record model §3.3): "1" → 5, "2" → 3, "3" → 1.
+// (docs/record-model.md §3.3): "1" → 5, "2" → 3, "3" → 1.
 func DefaultSatisfaction(raw string) (int, bool) {
 	switch raw {
 	case "1":

@@ -16,7 +16,7 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current output")
 
 // nativeRecords are voice records of a native PBX that ListCallDetailRecords
-// must list in its own shape (record model §5).
+// must list in its own shape (docs/record-model.md §5).
 func nativeRecords() map[string]*cdr.Record {
 	at := func(s int64) *int64 { return new(1700000000000 + s*1000) }
 	return map[string]*cdr.Record{
@@ -119,7 +119,8 @@ func readGolden(t *testing.T, name string) *CallDetailRecord {
 	return in
 }
 
-// The golden files hold what §4.C and R2–R8 demand.
+// The golden files hold what docs/mapping-aliyun-ccc.md and
+// docs/record-model.md §5 R2–R8 demand.
 func TestRenderGoldenContent(t *testing.T) {
 	for name, r := range nativeRecords() {
 		mustPrepare(t, r)

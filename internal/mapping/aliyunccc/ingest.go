@@ -11,16 +11,17 @@ import (
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
 
-// Ingest maps one CallDetailRecord object to the canonical record (record
-// model §4.C): source aliyun_ccc, channel voice, Raw the object byte for
-// byte. sat maps a SatisfactionIndex in decimal to a 1–5 score (the
-// tenant's map, §3.3); nil means DefaultSatisfaction. Scores outside 1–5
-// are dropped (score null, raw kept).
+// Ingest maps one CallDetailRecord object to the canonical record
+// (docs/mapping-aliyun-ccc.md): source aliyun_ccc, channel voice, Raw the
+// object byte for byte. sat maps a SatisfactionIndex in decimal to a 1–5
+// score (the tenant's map, docs/record-model.md §3.3); nil means
+// DefaultSatisfaction. Scores outside 1–5 are dropped (score null, raw kept).
 //
 // Ingest checks the shape only: the input must be a JSON object with the
 // SDK's JSON types, a ContactId, a StartTime and no negative time. Errors
 // name the vendor field. The semantic checks are cdr.Record.Prepare's.
-// InstanceId is not read: the scope is the tenant's (§5 R3).
+// InstanceId is not read: the scope is the tenant's
+// (docs/record-model.md §5 R3).
 func Ingest(raw json.RawMessage, sat func(raw string) (int, bool)) (*cdr.Record, error) {
 	in, err := decode(raw)
 	if err != nil {

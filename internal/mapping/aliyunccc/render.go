@@ -8,15 +8,16 @@ import (
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
 
-// Render returns r as ListCallDetailRecords lists it (record model §5).
+// Render returns r as ListCallDetailRecords lists it
+// (docs/record-model.md §5).
 //
 // R1: an aliyun_ccc record with Raw is its Raw, byte for byte (the returned
 // slice is r.Raw itself; do not modify it). Any other voice record is built
-// from its canonical fields (§4.C): ContactId is source_id for an
-// aliyun_ccc record and the cdrhub id otherwise (R2); InstanceId is
-// instanceID, the tenant's (R3); missing data renders as "", 0, false and
-// CallDuration "0" (R4); nothing is synthesized (R5); comma-list elements
-// are joined verbatim (R8). Records of other channels are refused.
+// from its canonical fields (docs/mapping-aliyun-ccc.md): ContactId is
+// source_id for an aliyun_ccc record and the cdrhub id otherwise (R2);
+// InstanceId is instanceID, the tenant's (R3); missing data renders as "", 0,
+// false and CallDuration "0" (R4); nothing is synthesized (R5); comma-list
+// elements are joined verbatim (R8). Records of other channels are refused.
 func Render(r *cdr.Record, instanceID string) (json.RawMessage, error) {
 	if err := renderable(r); err != nil {
 		return nil, err
@@ -45,8 +46,8 @@ func RenderDetail(r *cdr.Record, instanceID string) (json.RawMessage, error) {
 	return cdr.EncodeJSON(in)
 }
 
-// Term fields: the CallDetailRecord enums a ListCallDetailRecords filter
-// may select on (§4.C c).
+// Term fields: the CallDetailRecord enums a ListCallDetailRecords filter may
+// select on (docs/record-model.md §4.C).
 const (
 	FieldContactType               = "ContactType"
 	FieldContactDisposition        = "ContactDisposition"
@@ -56,11 +57,11 @@ const (
 )
 
 // Terms returns the rendered enum terms of r, aliyun_ccc.F=v for the Field
-// constants, read from Render's output so that a filter on them always
-// agrees with what the API returns (§4.0). A string field that the output
-// omits, holds as "" or as another JSON type has no term; SatisfactionIndex
-// has a term for every integer, 0 included. Records Render refuses have
-// none.
+// constants, read from Render's output so that a filter on them always agrees
+// with what the API returns (docs/record-model.md §4.0). A string field that
+// the output omits, holds as "" or as another JSON type has no term;
+// SatisfactionIndex has a term for every integer, 0 included. Records Render
+// refuses have none.
 func Terms(r *cdr.Record) []cdr.Term {
 	if renderable(r) != nil {
 		return nil
@@ -113,7 +114,8 @@ func renderable(r *cdr.Record) error {
 	return nil
 }
 
-// build maps the canonical fields of r to a CallDetailRecord (§4.C, §5).
+// build maps the canonical fields of r to a CallDetailRecord
+// (docs/mapping-aliyun-ccc.md; docs/record-model.md §5).
 func build(r *cdr.Record, instanceID string, sat func(string) (int, bool)) *CallDetailRecord {
 	o := disposition(r)
 	in := &CallDetailRecord{

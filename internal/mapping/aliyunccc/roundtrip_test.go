@@ -64,7 +64,8 @@ func TestRoundTripSeed(t *testing.T) {
 	}
 }
 
-// Example 2 of record model §6.5, built by hand from the §4.C (a) table.
+// Example 2 of docs/record-model.md §6.5, built by hand from the table of
+// docs/mapping-aliyun-ccc.md, Fields.
 const example2 = `{"ContactId":"job-125152394144120001","InstanceId":"ccc-test","ContactType":"Outbound",
  "ContactDisposition":"Success","EarlyMediaState":"","CallingNumber":"057188880000","CalledNumber":"13800001111",
  "CallerLocation":"浙江省-杭州","CalleeLocation":"北京市-北京","StartTime":1700200000000,"EstablishedTime":1700200015000,

@@ -1,16 +1,17 @@
 package aliyunccc
 
 // CallDetailRecord is one record of ListCallDetailRecords (Data.List[i]),
-// written from api-contracts §4.3 (SDK ListCallDetailRecordsResponseBodyDataList)
-// with its JSON names and JSON types: CallDuration is a JSON string of
-// decimal seconds; every other duration and every time is a JSON number;
-// RecordingReady and SatisfactionSurveyOffered are booleans;
-// SatisfactionIndex is an int32. Ingest decodes with this typing, so a
-// number where a string is due (or the reverse) is an error naming the
-// field; Render encodes it, so the output never mixes them up.
+// written from docs/wire-contracts.md §4.3 (SDK
+// ListCallDetailRecordsResponseBodyDataList) with its JSON names and JSON
+// types: CallDuration is a JSON string of decimal seconds; every other
+// duration and every time is a JSON number; RecordingReady and
+// SatisfactionSurveyOffered are booleans; SatisfactionIndex is an int32.
+// Ingest decodes with this typing, so a number where a string is due (or the
+// reverse) is an error naming the field; Render encodes it, so the output
+// never mixes them up.
 //
-// The durations are pointers because absent means unknown while 0 is a
-// known zero (record model §1.4). Render always sets them, so a rendered
+// The durations are pointers because absent means unknown while 0 is a known
+// zero (docs/record-model.md §1.4). Render always sets them, so a rendered
 // object never holds null.
 type CallDetailRecord struct {
 	AdditionalBroker          string `json:"AdditionalBroker"`

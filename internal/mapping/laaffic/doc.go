@@ -1,13 +1,15 @@
 // Package laaffic maps the laaffic / itniotech / onbuka call-center record
-// query records (voice/ccRecordQuery data.records[i], API D of the record
-// model) to cdrhub's canonical record and back. It is the mapping only: no
-// HTTP, no signing, no store.
+// query records (voice/ccRecordQuery data.records[i], API D of
+// docs/record-model.md §0) to cdrhub's canonical record and back. It is the
+// mapping only: no HTTP, no signing, no store.
 //
 //   - Ingest turns one vendor object into a cdr.Record of source laaffic
-//     whose Raw is the object byte for byte (record model §4.D).
-//   - Render returns a record as ccRecordQuery lists it: the stored Raw for
-//     a laaffic record that has one (§5 R1), else an object built from the
-//     canonical fields (§4.D, §5 R2–R8). RenderV3 is the /v3/cc/record/query
+//     whose Raw is the object byte for byte (docs/mapping-laaffic.md,
+//     Fields).
+//   - Render returns a record as ccRecordQuery lists it: the stored Raw for a
+//     laaffic record that has one (docs/record-model.md §5 R1), else an
+//     object built from the canonical fields (docs/mapping-laaffic.md;
+//     docs/record-model.md §5 R2–R8). RenderV3 is the /v3/cc/record/query
 //     form: the same object with keyId and encryptCalled.
 //   - Terms returns the rendered enum terms laaffic.callType,
 //     .hangupReason and .hangingDirection that a vendor filter selects on.

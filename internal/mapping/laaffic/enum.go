@@ -2,9 +2,8 @@ package laaffic
 
 import "github.com/cdrhub/cdrhub/internal/cdr"
 
-// The enum tables of record model §4.D (b1, b2, hangingDirection) as data.
-// The Markdown tables of docs/mapping-laaffic.md are checked against them
-// by doc_test.go.
+// The enum tables (b1, b2, hangingDirection) as data. The Markdown tables of
+// docs/mapping-laaffic.md are checked against them by doc_test.go.
 
 // none is "no value": the enum is omitted on render.
 const none = -1

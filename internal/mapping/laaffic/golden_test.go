@@ -16,7 +16,7 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current output")
 
 // nativeRecords are voice records of a native PBX that ccRecordQuery must
-// list in its own shape (record model §5), rendered in Asia/Shanghai.
+// list in its own shape (docs/record-model.md §5), rendered in Asia/Shanghai.
 func nativeRecords() map[string]*cdr.Record {
 	at := func(s int64) *int64 { return new(1700000000000 + s*1000) }
 	return map[string]*cdr.Record{
@@ -106,7 +106,8 @@ func readGolden(t *testing.T, name string) *Record {
 	return in
 }
 
-// The golden files hold what §4.D and R2–R5 demand.
+// The golden files hold what docs/mapping-laaffic.md and
+// docs/record-model.md §5 R2–R5 demand.
 func TestRenderGoldenContent(t *testing.T) {
 	for name, r := range nativeRecords() {
 		mustPrepare(t, r)

@@ -10,9 +10,10 @@ import (
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
 
-// Ingest maps one Record object to the canonical record (record model
-// §4.D): source laaffic, channel voice, Raw the object byte for byte. The
-// record times are read in loc, the tenant's time zone (nil is UTC).
+// Ingest maps one Record object to the canonical record
+// (docs/mapping-laaffic.md): source laaffic, channel voice, Raw the object
+// byte for byte. The record times are read in loc, the tenant's time zone
+// (nil is UTC).
 //
 // Ingest checks the shape only: the input must be a JSON object with the
 // JSON types of Record, a callSessionId, a callStartTime, times of the

@@ -9,14 +9,14 @@ import (
 	"github.com/cdrhub/cdrhub/internal/mapping/vendorjson"
 )
 
-// Render returns r as ccRecordQuery lists it (record model §5), its times
-// in loc, the tenant's time zone (nil is UTC).
+// Render returns r as ccRecordQuery lists it (docs/record-model.md §5), its
+// times in loc, the tenant's time zone (nil is UTC).
 //
-// R1: a laaffic record with Raw is its Raw, byte for byte (the returned
-// slice is r.Raw itself; do not modify it). Any other voice record is built
-// from its canonical fields (§4.D): callSessionId is source_id for a
-// laaffic record and the cdrhub id otherwise (R2); missing data renders as
-// "", 0 and [] (R4); enums without mapping are omitted; nothing is
+// R1: a laaffic record with Raw is its Raw, byte for byte (the returned slice
+// is r.Raw itself; do not modify it). Any other voice record is built from
+// its canonical fields (docs/mapping-laaffic.md): callSessionId is source_id
+// for a laaffic record and the cdrhub id otherwise (R2); missing data renders
+// as "", 0 and [] (R4); enums without mapping are omitted; nothing is
 // synthesized (R5). Records of other channels are refused.
 func Render(r *cdr.Record, loc *time.Location) (json.RawMessage, error) {
 	if err := renderable(r); err != nil {
@@ -136,7 +136,8 @@ func renderable(r *cdr.Record) error {
 	return nil
 }
 
-// build maps the canonical fields of r to a Record (§4.D, §5).
+// build maps the canonical fields of r to a Record (docs/mapping-laaffic.md;
+// docs/record-model.md §5).
 func build(r *cdr.Record, loc *time.Location) *Record {
 	d := r.Direction
 	if d == "" {

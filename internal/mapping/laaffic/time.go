@@ -73,11 +73,11 @@ func formatTime(ms *int64, loc *time.Location) string {
 	return time.UnixMilli(*ms).In(zone(loc)).Format(TimeLayout)
 }
 
-// ParseTime parses a request time (record model §4.D c): ISO 8601 as RFC
-// 3339 with "T" and an offset ("Z", "+08:00" or "+0800"), optionally with
-// a fractional second; the same without an offset, read in loc; or the
-// record layout yyyy-MM-dd HH:mm:ss, read in loc. nil loc is UTC. Leading
-// or trailing space, a date alone and any other form are errors.
+// ParseTime parses a request time (docs/mapping-laaffic.md, Request times):
+// ISO 8601 as RFC 3339 with "T" and an offset ("Z", "+08:00" or "+0800"),
+// optionally with a fractional second; the same without an offset, read in
+// loc; or the record layout yyyy-MM-dd HH:mm:ss, read in loc. nil loc is UTC.
+// Leading or trailing space, a date alone and any other form are errors.
 func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	loc = zone(loc)
 	if isRecordTime(s) {

@@ -1,15 +1,15 @@
 package laaffic
 
 // Record is one record of ccRecordQuery (data.records[i]), written from
-// api-contracts §5.3 with its JSON names and JSON types: callDuration,
-// callType, hangupReason and hangingDirection are JSON numbers, the times
-// strings, labels a string array. Ingest decodes with this typing, so a
-// string where a number is due (or the reverse) is an error naming the
+// docs/wire-contracts.md §5.3 with its JSON names and JSON types:
+// callDuration, callType, hangupReason and hangingDirection are JSON numbers,
+// the times strings, labels a string array. Ingest decodes with this typing,
+// so a string where a number is due (or the reverse) is an error naming the
 // field; Render encodes it.
 //
 // The enums are pointers: absent is no value, and hangingDirection 0
-// (customer) and hangupReason 0 (outbound not answered) are values.
-// Render omits an enum without mapping (§5 R4) and never writes
+// (customer) and hangupReason 0 (outbound not answered) are values. Render
+// omits an enum without mapping (docs/record-model.md §5 R4) and never writes
 // agentAccount, which only the push variant carries.
 type Record struct {
 	CallID           string   `json:"callId"` // raw only
@@ -45,7 +45,7 @@ type RecordV3 struct {
 }
 
 // Term fields: the Record enums a ccRecordQuery filter may select on
-// (record model §4.D c).
+// (docs/record-model.md §4.D).
 const (
 	FieldCallType         = "callType"
 	FieldHangupReason     = "hangupReason"

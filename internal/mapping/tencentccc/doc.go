@@ -1,15 +1,19 @@
 // Package tencentccc maps Tencent Cloud CCC DescribeTelCdr records
-// (TelCdrInfo, API A of the record model) to cdrhub's canonical record and
-// back. It is the mapping only: no HTTP, no signing, no store.
+// (TelCdrInfo, API A of docs/record-model.md §0) to cdrhub's canonical record
+// and back. It is the mapping only: no HTTP, no signing, no store.
 //
-//   - Ingest turns one vendor object into a cdr.Record of source
-//     tencent_ccc whose Raw is the object byte for byte (record model §4.A).
-//   - Render returns a record as DescribeTelCdr lists it: the stored Raw
-//     for a tencent_ccc record that has one (§5 R1), else an object built
-//     from the canonical fields (§4.A, §5 R2–R7). RenderProtected is the
-//     DescribeProtectedTelCdr form (§4.A d).
-//   - Terms returns the rendered enum terms tencent_ccc.EndStatus,
-//     .CallType and .Direction that a vendor filter selects on (§4.0).
+//   - Ingest turns one vendor object into a cdr.Record of source tencent_ccc
+//     whose Raw is the object byte for byte (docs/mapping-tencent-ccc.md,
+//     Fields).
+//   - Render returns a record as DescribeTelCdr lists it: the stored Raw for
+//     a tencent_ccc record that has one (docs/record-model.md §5 R1), else an
+//     object built from the canonical fields (docs/mapping-tencent-ccc.md;
+//     docs/record-model.md §5 R2–R7). RenderProtected is the
+//     DescribeProtectedTelCdr form (docs/mapping-tencent-ccc.md,
+//     DescribeProtectedTelCdr (d)).
+//   - Terms returns the rendered enum terms tencent_ccc.EndStatus, .CallType
+//     and .Direction that a vendor filter selects on
+//     (docs/record-model.md §4.0).
 //   - ParseList splits an import body (JSON array, NDJSON or the list
 //     response envelope) into vendor objects.
 //

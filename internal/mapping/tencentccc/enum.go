@@ -2,9 +2,9 @@ package tencentccc
 
 import "github.com/cdrhub/cdrhub/internal/cdr"
 
-// The enum tables of record model §4.A (b1, b2, HungUpSide) as data. The
-// Markdown tables of docs/mapping-tencent-ccc.md are checked against them by
-// doc_test.go, so the two cannot drift apart.
+// The enum tables (b1, b2, HungUpSide) as data. The Markdown tables of
+// docs/mapping-tencent-ccc.md are checked against them by doc_test.go, so the
+// two cannot drift apart.
 
 // EndStatusCode is one EndStatus code: its EndStatusString and the
 // disposition it ingests to.
@@ -14,9 +14,9 @@ type EndStatusCode struct {
 	Disposition cdr.Disposition
 }
 
-// endStatusCodes is the EndStatus table of api-contracts §2.3 with the
-// ingest column of record model §4.A (b2). Every other code ingests to
-// unknown and renders an EndStatusString of "".
+// endStatusCodes is the EndStatus table, codes, names and the disposition
+// each ingests to (docs/mapping-tencent-ccc.md, EndStatus (b2)). Every other
+// code ingests to unknown and renders an EndStatusString of "".
 var endStatusCodes = []EndStatusCode{
 	{1, "ok", cdr.DispositionAnswered},
 	{17, "seatGiveUp", cdr.DispositionNoAnswer},
@@ -91,9 +91,9 @@ func EndStatusDisposition(code int64) cdr.Disposition {
 	return cdr.DispositionUnknown
 }
 
-// endStatusRule is the foreign-render column of §4.A (b2) for one
-// disposition: the first condition that holds picks the code. A zero field
-// is a condition the disposition does not use.
+// endStatusRule is the foreign-render column of (b2) for one disposition: the
+// first condition that holds picks the code. A zero field is a condition the
+// disposition does not use.
 type endStatusRule struct {
 	AIAgent   int64 // the record has an agent of kind ai
 	Ringing   int64 // ring_at is set
@@ -102,9 +102,9 @@ type endStatusRule struct {
 	Otherwise int64
 }
 
-// endStatusRender is the foreign-render column of (b2). It is used for
-// every record rendered from its canonical fields, except that a
-// tencent_ccc record keeps its own code from disposition_raw (§5 R1).
+// endStatusRender is the foreign-render column of (b2). It is used for every
+// record rendered from its canonical fields, except that a tencent_ccc record
+// keeps its own code from disposition_raw (docs/record-model.md §5 R1).
 var endStatusRender = map[cdr.Disposition]endStatusRule{
 	cdr.DispositionAnswered:    {Otherwise: 1},
 	cdr.DispositionTransferred: {Otherwise: 1}, // lossy: ingests as answered
@@ -137,7 +137,8 @@ func foreignEndStatus(r *cdr.Record) int64 {
 	return rule.Otherwise
 }
 
-// callTypeCode is one CallType value and what it ingests to (§4.A b1).
+// callTypeCode is one CallType value and what it ingests to
+// (docs/mapping-tencent-ccc.md, CallType and Direction (b1)).
 type callTypeCode struct {
 	Code      int64
 	Name      string
@@ -206,7 +207,7 @@ var renderHungUpSide = func() map[cdr.HangupBy]string {
 }()
 
 // DefaultSatisfaction is the satisfaction map used when Ingest gets none
-// (record model §3.3): "1" → 5, "2" → 3, "3" → 1.
+// (docs/record-model.md §3.3): "1" → 5, "2" → 3, "3" → 1.
 func DefaultSatisfaction(raw string) (int, bool) {
 	switch raw {
 	case "1":

@@ -16,7 +16,7 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current output")
 
 // nativeRecords are voice records of a native PBX, built from scratch, that
-// DescribeTelCdr must list in its own shape (record model §5).
+// DescribeTelCdr must list in its own shape (docs/record-model.md §5).
 func nativeRecords() map[string]*cdr.Record {
 	at := func(s int64) *int64 { return new(1700000000000 + s*1000) }
 	return map[string]*cdr.Record{

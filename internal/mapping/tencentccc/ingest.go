@@ -15,10 +15,11 @@ import (
 // pressed nothing.
 const noInput = "noInput"
 
-// Ingest maps one TelCdrInfo object to the canonical record (record model
-// §4.A): source tencent_ccc, channel voice, Raw the object byte for byte.
-// sat maps a survey key to a 1–5 score (the tenant's map, §3.3); nil means
-// DefaultSatisfaction. Scores outside 1–5 are dropped (score null, raw kept).
+// Ingest maps one TelCdrInfo object to the canonical record
+// (docs/mapping-tencent-ccc.md): source tencent_ccc, channel voice, Raw the
+// object byte for byte. sat maps a survey key to a 1–5 score (the tenant's
+// map, docs/record-model.md §3.3); nil means DefaultSatisfaction. Scores
+// outside 1–5 are dropped (score null, raw kept).
 //
 // Ingest checks the shape only: the input must be a JSON object with the
 // SDK's JSON types and a SessionId, a Time (or StartTimestamp) and

@@ -10,8 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// example1 is example 1 of record model §6.5 as DescribeTelCdr lists it,
-// written by hand from the §4.A table.
+// example1 is example 1 of docs/record-model.md §6.5 as DescribeTelCdr lists
+// it, written by hand from the table of docs/mapping-tencent-ccc.md, Fields.
 const example1 = `{
  "SessionId": "5f0c8a2e-7731-4c1b-9e55-3a9d2b1c0e7f",
  "Caller": "+8613912345678", "Callee": "+862066668888", "CallerLocation": "Guangdong Guangzhou",
@@ -43,7 +43,8 @@ const example1 = `{
  "AIAgentId": 0, "AIAgentName": "", "Remark": "", "UUI": "order=88231", "SysHangupReason": 0
 }`
 
-// example1Record is the record of §6.5 example 1, server times omitted.
+// example1Record is the record of example 1 of docs/record-model.md §6.5,
+// server times omitted.
 const example1Record = `{"id":"rec_catpnujtwrzvmslpelalyih5","tenant":"acme","channel":"voice","source":"tencent_ccc",
  "source_id":"5f0c8a2e-7731-4c1b-9e55-3a9d2b1c0e7f","version":1700000460123,
  "start_at":1700000000000,"queued_at":1700000030000,"ring_at":1700000041000,

@@ -7,14 +7,15 @@ import (
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
 
-// Render returns r as DescribeTelCdr lists it (record model §5).
+// Render returns r as DescribeTelCdr lists it (docs/record-model.md §5).
 //
 // R1: a tencent_ccc record with Raw is its Raw, byte for byte (the returned
 // slice is r.Raw itself; do not modify it). Any other voice record is built
-// from its canonical fields (§4.A): SessionId is source_id for a
-// tencent_ccc record and the cdrhub id otherwise (R2); missing data renders
-// as zeros, "" and [] (R4); nothing is synthesized (R5); a string id goes
-// into an integer field only when it is a base-10 int64 (R7).
+// from its canonical fields (docs/mapping-tencent-ccc.md): SessionId is
+// source_id for a tencent_ccc record and the cdrhub id otherwise (R2);
+// missing data renders as zeros, "" and [] (R4); nothing is synthesized (R5);
+// a string id goes into an integer field only when it is a base-10 int64
+// (R7).
 //
 // TelCdrInfo has no scope field, so sdkAppID is not written into the
 // record; it keeps the signature of the renderers whose objects carry their
@@ -29,12 +30,12 @@ func Render(r *cdr.Record, sdkAppID int64) (json.RawMessage, error) {
 	return marshal(build(r))
 }
 
-// RenderProtected returns r as DescribeProtectedTelCdr lists it (§4.A d):
-// as Render, but with Caller and Callee "" and ProtectedCaller and
-// ProtectedCallee as stored ("" if none). A Raw object is rewritten: those
-// four members get their new values (added when absent) and every other
-// member keeps its bytes; members keep their order, whitespace between
-// them is dropped.
+// RenderProtected returns r as DescribeProtectedTelCdr lists it
+// (docs/mapping-tencent-ccc.md, DescribeProtectedTelCdr (d)): as Render, but
+// with Caller and Callee "" and ProtectedCaller and ProtectedCallee as stored
+// ("" if none). A Raw object is rewritten: those four members get their new
+// values (added when absent) and every other member keeps its bytes; members
+// keep their order, whitespace between them is dropped.
 func RenderProtected(r *cdr.Record, sdkAppID int64) (json.RawMessage, error) {
 	if err := renderable(r); err != nil {
 		return nil, err
@@ -54,11 +55,11 @@ const (
 	FieldDirection = "Direction"
 )
 
-// Terms returns the rendered enum terms of r, tencent_ccc.F=v for
-// F in EndStatus, CallType and Direction, read from Render's output so that
-// a filter on them always agrees with what the API returns (§4.0). A field
-// that the output omits, or holds as null or a non-integer, has no term.
-// Records Render refuses have none.
+// Terms returns the rendered enum terms of r, tencent_ccc.F=v for F in
+// EndStatus, CallType and Direction, read from Render's output so that a
+// filter on them always agrees with what the API returns
+// (docs/record-model.md §4.0). A field that the output omits, or holds as
+// null or a non-integer, has no term. Records Render refuses have none.
 func Terms(r *cdr.Record) []cdr.Term {
 	if renderable(r) != nil {
 		return nil
@@ -102,7 +103,8 @@ func renderable(r *cdr.Record) error {
 // marshal encodes v as the APIs write JSON.
 func marshal(v any) (json.RawMessage, error) { return cdr.EncodeJSON(v) }
 
-// build maps the canonical fields of r to a TelCdrInfo (§4.A, §5).
+// build maps the canonical fields of r to a TelCdrInfo
+// (docs/mapping-tencent-ccc.md; docs/record-model.md §5).
 func build(r *cdr.Record) *TelCdrInfo {
 	start := r.StartAt / 1000
 	info := &TelCdrInfo{

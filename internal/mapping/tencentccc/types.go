@@ -1,20 +1,20 @@
 package tencentccc
 
-// The vendor types below are written from api-contracts §2.3, the record
-// fields of the newest official SDK, with its JSON names and JSON types:
-// every SDK *int64 is a Go int64 here, so an encoded value is always a JSON
-// number, and a decoded JSON string where a number is due fails as it fails
-// in the SDK. Field names follow the vendor's spelling (RecordId, not
+// The vendor types below are written from docs/wire-contracts.md §2.3, the
+// record fields of the newest official SDK, with its JSON names and JSON
+// types: every SDK *int64 is a Go int64 here, so an encoded value is always a
+// JSON number, and a decoded JSON string where a number is due fails as it
+// fails in the SDK. Field names follow the vendor's spelling (RecordId, not
 // RecordID) so that they read like the vendor documentation.
 //
 // Most fields are plain values: JSON null decodes to the zero value, which
 // the mapping treats as "none", and Render emits every field with Go's zero
-// value when the canonical record has no data (§5 R4). Five fields are
-// pointers because their absence means something other than 0: Direction
-// and CallType (0 is a direction; an absent CallType defers to Direction),
-// EndStatus (absent means no disposition_raw) and the durations Duration
-// and IVRDuration (absent is unknown, 0 is a known zero). Render always sets
-// them, so a rendered object never holds null.
+// value when the canonical record has no data (docs/record-model.md §5 R4).
+// Five fields are pointers because their absence means something other than
+// 0: Direction and CallType (0 is a direction; an absent CallType defers to
+// Direction), EndStatus (absent means no disposition_raw) and the durations
+// Duration and IVRDuration (absent is unknown, 0 is a known zero). Render
+// always sets them, so a rendered object never holds null.
 
 // TelCdrInfo is one record of DescribeTelCdr (Response.TelCdrList[i]).
 type TelCdrInfo struct {

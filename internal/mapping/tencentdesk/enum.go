@@ -2,8 +2,8 @@ package tencentdesk
 
 import "github.com/cdrhub/cdrhub/internal/cdr"
 
-// The EndStatus table of record model §4.E (b) as data. The Markdown
-// tables of docs/mapping-tencent-desk.md are checked against it.
+// The EndStatus table (b) as data. The Markdown tables of
+// docs/mapping-tencent-desk.md are checked against it.
 
 // EndCode is one EndStatus: what it ingests as, and whether a foreign
 // record with that disposition and hangup side renders as it (Render
@@ -56,7 +56,7 @@ func renderEndStatus(d cdr.Disposition, by cdr.HangupBy) string {
 }
 
 // IdentitySatisfaction is the default satisfaction map of tencent_desk
-// (record model §3.3): "1"…"5" score as themselves.
+// (docs/record-model.md §3.3): "1"…"5" score as themselves.
 func IdentitySatisfaction(raw string) (int, bool) {
 	if len(raw) == 1 && raw[0] >= '1' && raw[0] <= '5' {
 		return int(raw[0] - '0'), true

@@ -15,7 +15,7 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current output")
 
 // nativeRecords are chat records of a native chat system that
-// describe_im_cdr_list must list in its own shape (record model §5).
+// describe_im_cdr_list must list in its own shape (docs/record-model.md §5).
 func nativeRecords() map[string]*cdr.Record {
 	return map[string]*cdr.Record{
 		// Answered, the customer ended it; two agents (the first without
@@ -77,7 +77,8 @@ func readGolden(t *testing.T, name string) *IMCdrInfo {
 	return in
 }
 
-// The golden files hold what §4.E and R2–R5 demand.
+// The golden files hold what docs/mapping-tencent-desk.md and
+// docs/record-model.md §5 R2–R5 demand.
 func TestRenderGoldenContent(t *testing.T) {
 	for name, r := range nativeRecords() {
 		mustPrepare(t, r)

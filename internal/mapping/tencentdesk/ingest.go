@@ -11,11 +11,12 @@ import (
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
 
-// Ingest maps one IMCdrInfo object to the canonical record (record model
-// §4.E): source tencent_desk, channel chat, inbound, direct, text, Raw the
-// object byte for byte. sat maps SatisfactionSelected in decimal to a 1–5
-// score (the tenant's map, §3.3); nil means IdentitySatisfaction. Scores
-// outside 1–5 are dropped (score null, raw kept).
+// Ingest maps one IMCdrInfo object to the canonical record
+// (docs/mapping-tencent-desk.md): source tencent_desk, channel chat, inbound,
+// direct, text, Raw the object byte for byte. sat maps SatisfactionSelected
+// in decimal to a 1–5 score (the tenant's map, docs/record-model.md §3.3);
+// nil means IdentitySatisfaction. Scores outside 1–5 are dropped (score null,
+// raw kept).
 //
 // Ingest checks the shape only: the input must be a JSON object with the
 // documented JSON types, a SessionId, a Timestamp, no negative Timestamp

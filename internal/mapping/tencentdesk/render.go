@@ -7,14 +7,15 @@ import (
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
 
-// Render returns r as describe_im_cdr_list lists it (record model §5).
+// Render returns r as describe_im_cdr_list lists it
+// (docs/record-model.md §5).
 //
-// R1: a tencent_desk record with Raw is its Raw, byte for byte (the
-// returned slice is r.Raw itself; do not modify it). Any other chat record
-// is built from its canonical fields (§4.E): SessionId is source_id for a
-// tencent_desk record and the cdrhub id otherwise (R2); missing data
-// renders as "" and 0 (R4); nothing is synthesized (R5). IMCdrInfo has no
-// scope field. Records of other channels are refused.
+// R1: a tencent_desk record with Raw is its Raw, byte for byte (the returned
+// slice is r.Raw itself; do not modify it). Any other chat record is built
+// from its canonical fields (docs/mapping-tencent-desk.md): SessionId is
+// source_id for a tencent_desk record and the cdrhub id otherwise (R2);
+// missing data renders as "" and 0 (R4); nothing is synthesized (R5).
+// IMCdrInfo has no scope field. Records of other channels are refused.
 func Render(r *cdr.Record) (json.RawMessage, error) {
 	if err := renderable(r); err != nil {
 		return nil, err
@@ -29,8 +30,9 @@ func Render(r *cdr.Record) (json.RawMessage, error) {
 const FieldEndStatus = "EndStatus"
 
 // Terms returns the rendered enum term tencent_desk.EndStatus=v of r, taken
-// from what Render returns (§4.0). An EndStatus the output omits, holds as
-// "" or as another JSON type has no term. Records Render refuses have none.
+// from what Render returns (docs/record-model.md §4.0). An EndStatus the
+// output omits, holds as "" or as another JSON type has no term. Records
+// Render refuses have none.
 func Terms(r *cdr.Record) []cdr.Term {
 	if renderable(r) != nil {
 		return nil
@@ -61,7 +63,8 @@ func renderable(r *cdr.Record) error {
 	return nil
 }
 
-// build maps the canonical fields of r to an IMCdrInfo (§4.E, §5).
+// build maps the canonical fields of r to an IMCdrInfo
+// (docs/mapping-tencent-desk.md; docs/record-model.md §5).
 func build(r *cdr.Record) *IMCdrInfo {
 	in := &IMCdrInfo{
 		SessionId: sessionID(r), Timestamp: r.StartAt / 1000, Duration: new(int64),

@@ -33,7 +33,7 @@ func roundTrip(t *testing.T, x []byte) *cdr.Record {
 	return r
 }
 
-// Example 4 of record model §6.5 is the seed record.
+// Example 4 of docs/record-model.md §6.5 is the vendor's own example record.
 const example4Record = `{"id":"rec_hql73n2ounubqkg43zfd3klv","tenant":"acme","channel":"chat","source":"tencent_desk",
  "source_id":"a97d3e1f-a88b-403b-9b3a-7bc6554ea05d","version":1730443800000,
  "start_at":1730443136000,"direction":"inbound","call_type":"direct","media":"text",

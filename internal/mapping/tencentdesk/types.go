@@ -1,13 +1,13 @@
 package tencentdesk
 
 // IMCdrInfo is one record of describe_im_cdr_list (IMCdrList[i]), with the
-// JSON names and JSON types of api-contracts §6.3: AgentGroupId is a
-// string; Timestamp, Duration and SatisfactionSelected are integers.
-// Ingest decodes with this typing, so a number where a string is due (or
-// the reverse) is an error naming the field; Render encodes it.
+// JSON names and JSON types of docs/wire-contracts.md §6.3: AgentGroupId is a
+// string; Timestamp, Duration and SatisfactionSelected are integers. Ingest
+// decodes with this typing, so a number where a string is due (or the
+// reverse) is an error naming the field; Render encodes it.
 //
-// Duration is a pointer because absent means unknown while 0 is a known
-// zero (record model §1.4); Render always sets it.
+// Duration is a pointer because absent means unknown while 0 is a known zero
+// (docs/record-model.md §1.4); Render always sets it.
 type IMCdrInfo struct {
 	SessionId            string `json:"SessionId"`
 	AgentGroupId         string `json:"AgentGroupId"`

@@ -2,7 +2,7 @@ package trtccallkit
 
 import "github.com/cdrhub/cdrhub/internal/cdr"
 
-// The enum tables of record model §4.B as data. The Markdown tables of
+// The enum tables as data. The Markdown tables of
 // docs/mapping-trtc-callkit.md are checked against them by doc_test.go.
 
 // ResultCode is one callResult value: what it ingests as, and the

@@ -15,7 +15,7 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current output")
 
 // nativeRecords are rtc records of a native app-call system that
-// get_records_by_filter must list in its own shape (record model §5).
+// get_records_by_filter must list in its own shape (docs/record-model.md §5).
 func nativeRecords() map[string]*cdr.Record {
 	at := func(s int64) *int64 { return new(1700000000000 + s*1000) }
 	return map[string]*cdr.Record{
@@ -82,7 +82,8 @@ func readGolden(t *testing.T, name string) *CallRecord {
 	return in
 }
 
-// The golden files hold what §4.B and R2–R5 demand.
+// The golden files hold what docs/mapping-trtc-callkit.md and
+// docs/record-model.md §5 R2–R5 demand.
 func TestRenderGoldenContent(t *testing.T) {
 	for name, r := range nativeRecords() {
 		mustPrepare(t, r)

@@ -10,15 +10,15 @@ import (
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
 
-// Ingest maps one CallRecord object to the canonical record (record model
-// §4.B): source trtc_callkit, channel rtc, direction internal, Raw the
-// object byte for byte.
+// Ingest maps one CallRecord object to the canonical record
+// (docs/mapping-trtc-callkit.md): source trtc_callkit, channel rtc, direction
+// internal, Raw the object byte for byte.
 //
 // Ingest checks the shape only: the input must be a JSON object with the
 // documented JSON types, a callId, a startCallTs, no negative time and no
-// negative totalUserNumber. Errors name the vendor field. The semantic
-// checks are cdr.Record.Prepare's. sdkAppId is not read: the scope is the
-// tenant's (§5 R3).
+// negative totalUserNumber. Errors name the vendor field. The semantic checks
+// are cdr.Record.Prepare's. sdkAppId is not read: the scope is the tenant's
+// (docs/record-model.md §5 R3).
 func Ingest(raw json.RawMessage) (*cdr.Record, error) {
 	in, err := decode(raw)
 	if err != nil {

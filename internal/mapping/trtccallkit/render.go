@@ -6,14 +6,16 @@ import (
 	"github.com/cdrhub/cdrhub/internal/cdr"
 )
 
-// Render returns r as get_records_by_filter lists it (record model §5).
+// Render returns r as get_records_by_filter lists it
+// (docs/record-model.md §5).
 //
-// R1: a trtc_callkit record with Raw is its Raw, byte for byte (the
-// returned slice is r.Raw itself; do not modify it). Any other rtc record
-// is built from its canonical fields (§4.B): callId is source_id for a
-// trtc_callkit record and the cdrhub id otherwise (R2); sdkAppId is
-// sdkAppID, the tenant's (R3); missing data renders as "", 0 and [] (R4);
-// nothing is synthesized (R5). Records of other channels are refused.
+// R1: a trtc_callkit record with Raw is its Raw, byte for byte (the returned
+// slice is r.Raw itself; do not modify it). Any other rtc record is built
+// from its canonical fields (docs/mapping-trtc-callkit.md): callId is
+// source_id for a trtc_callkit record and the cdrhub id otherwise (R2);
+// sdkAppId is sdkAppID, the tenant's (R3); missing data renders as "", 0 and
+// [] (R4); nothing is synthesized (R5). Records of other channels are
+// refused.
 func Render(r *cdr.Record, sdkAppID uint64) (json.RawMessage, error) {
 	if err := renderable(r); err != nil {
 		return nil, err
@@ -25,16 +27,17 @@ func Render(r *cdr.Record, sdkAppID uint64) (json.RawMessage, error) {
 }
 
 // Term fields: the CallRecord enums a get_records_by_filter request may
-// select on (§4.B c).
+// select on (docs/record-model.md §4.B).
 const (
 	FieldCallResult = "callResult"
 	FieldCallType   = "callType"
 )
 
-// Terms returns the rendered enum terms of r, trtc_callkit.F=v for the
-// Field constants, taken from what Render returns so that a filter on them
-// agrees with the output (§4.0). A field the output omits, holds as "" or
-// as another JSON type has no term. Records Render refuses have none.
+// Terms returns the rendered enum terms of r, trtc_callkit.F=v for the Field
+// constants, taken from what Render returns so that a filter on them agrees
+// with the output (docs/record-model.md §4.0). A field the output omits,
+// holds as "" or as another JSON type has no term. Records Render refuses
+// have none.
 func Terms(r *cdr.Record) []cdr.Term {
 	if renderable(r) != nil {
 		return nil
@@ -70,7 +73,8 @@ func renderable(r *cdr.Record) error {
 	return nil
 }
 
-// build maps the canonical fields of r to a CallRecord (§4.B, §5).
+// build maps the canonical fields of r to a CallRecord
+// (docs/mapping-trtc-callkit.md; docs/record-model.md §5).
 func build(r *cdr.Record, sdkAppID uint64) *CallRecord {
 	in := &CallRecord{
 		CallId: callID(r), SdkAppId: sdkAppID,

@@ -64,7 +64,8 @@ func TestRoundTripSeed(t *testing.T) {
 	}
 }
 
-// A CallRecord for example 3 of record model §6.5, built from §4.B (a).
+// A CallRecord for example 3 of docs/record-model.md §6.5, built from the
+// table of docs/mapping-trtc-callkit.md, Fields.
 const example3 = `{"callId":"7c1e0a52-5f0b-4c1e-9d7a-2f3b9a6c8e10","sdkAppId":1400000001,"mediaType":"video",
  "roomId":"room-88231","startCallTs":1700100000,"acceptTs":1700100008,"endTs":1700101200,"caller":"user_alice",
  "totalUserNumber":4,"callType":"group","callResult":"normal_end","callees":["user_bob","user_carol","user_dave"]}`

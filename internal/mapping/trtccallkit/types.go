@@ -1,9 +1,9 @@
 package trtccallkit
 
 // CallRecord is one record of get_records_by_filter (data.callRecordList[i])
-// and the data of get_record_by_callId, with the JSON names and JSON types
-// of api-contracts §3.3. Ingest decodes with this typing, so a string where
-// a number is due (or the reverse) is an error naming the field; Render
+// and the data of get_record_by_callId, with the JSON names and JSON types of
+// docs/wire-contracts.md §3.3. Ingest decodes with this typing, so a string
+// where a number is due (or the reverse) is an error naming the field; Render
 // encodes it and never writes null (callees is [] when empty).
 type CallRecord struct {
 	CallId          string   `json:"callId"`
