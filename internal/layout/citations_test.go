@@ -41,8 +41,8 @@ import (
 // is a section of that page and must exist there. "record model §",
 // "record-model" other than in the name docs/record-model.md,
 // "api-contracts" and "contracts §" are errors wherever they appear: they
-// are how the design notes kept outside the repository were cited, which
-// docs/record-model.md and docs/wire-contracts.md replace.
+// cite the record model or the wire contracts without their pages,
+// docs/record-model.md and docs/wire-contracts.md.
 
 var (
 	// section is one §<n>, with an optional part or rule names.
@@ -222,8 +222,8 @@ func checkCitations(name, text string, pages func(string) (page, bool)) []string
 }
 
 // Every citation in the repository's Go, SQL and YAML files and Markdown
-// pages names a page of docs/ and a section it has; none names the design
-// notes that are not in the repository.
+// pages names a page of docs/ and a section it has, and none names a
+// document that is not one of them.
 func TestCitations(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
