@@ -26,6 +26,7 @@ var exported = map[string]any{
 	"UpsertResponse": &client.UpsertResponse{},
 	"LineError":      &client.LineError{},
 	"ListResponse":   &client.ListResponse{},
+	"Export":         &client.Export{},
 	"Error":          &client.Error{},
 }
 

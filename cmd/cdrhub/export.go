@@ -2,8 +2,8 @@ package main
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,9 +19,6 @@ import (
 	"github.com/cdrhub/cdrhub/internal/export"
 	"github.com/cdrhub/cdrhub/internal/query"
 )
-
-// exportPage is the records read per query or request.
-const exportPage = 1000
 
 // exportFilters are the filter flags of export: each is the list parameter
 // of GET /api/v1/records with '-' for '_', parsed by the API's own parser.
@@ -68,9 +64,13 @@ func runExport(ctx context.Context, args []string, env *environ) error {
 	fs.SetOutput(env.stderr)
 	var tf targetFlags
 	tf.register(fs, "from")
-	format := fs.String("format", "ndjson", "output `FORMAT`: ndjson (records as the API returns them) or csv")
+	format := fs.String("format", "ndjson", "output `FORMAT`: ndjson (records as the API returns them), csv or parquet")
 	output := fs.String("output", "", "write to `FILE` (replaced when the export completes) instead of stdout")
 	formulas := fs.String("csv-formulas", "escape", "`MODE` of csv cells a spreadsheet would run as formulas: escape (prefix them with ') or keep")
+	columns := fs.String("columns", "", "csv columns or parquet fields to write, a comma `LIST` (default all)")
+	tz := fs.String("tz", "", "csv: write times in `ZONE` (IANA, default UTC)")
+	raw := fs.Bool("include-raw", false, "ndjson, parquet: add each record's raw vendor object")
+	gz := fs.Bool("gzip", false, "gzip the output (ndjson, csv); a server sends it compressed")
 	q := url.Values{}
 	for _, f := range exportFilters {
 		help := f.help
@@ -82,7 +82,7 @@ func runExport(ctx context.Context, args []string, env *environ) error {
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: cdrhub export [flags]\n\n"+
 			"Exports the records matching the filters, newest first unless --order asc, from the\n"+
-			"local database (as configured for serve) or, with --server, through /api/v1.\n\nFlags:\n")
+			"local database (as configured for serve) or, with --server, through GET /api/v1/export.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	rest, err := parseInterspersed(fs, args)
@@ -92,11 +92,24 @@ func runExport(ctx context.Context, args []string, env *environ) error {
 	if len(rest) > 0 {
 		return fmt.Errorf("export: unexpected argument %q", rest[0])
 	}
-	if *format != "ndjson" && *format != "csv" {
-		return fmt.Errorf("export: --format %s: want ndjson or csv", *format)
-	}
 	if *formulas != "escape" && *formulas != "keep" {
 		return fmt.Errorf("export: --csv-formulas %s: want escape or keep", *formulas)
+	}
+	if *gz && *format == "parquet" {
+		return fmt.Errorf("export: --gzip: parquet is compressed already")
+	}
+	opt := export.Options{EscapeFormulas: *formulas == "escape", Raw: *raw}
+	if *columns != "" {
+		opt.Columns = strings.Split(*columns, ",")
+	}
+	if *tz != "" {
+		if opt.Zone, err = time.LoadLocation(*tz); err != nil || *tz == "Local" {
+			return fmt.Errorf("export: --tz %s: not an IANA time zone", *tz)
+		}
+	}
+	// The options are checked before anything is opened or created.
+	if _, err := export.New(*format, io.Discard, opt); err != nil {
+		return fmt.Errorf("export: %w", err)
 	}
 	f, err := query.ParseFilter(q)
 	if err != nil {
@@ -111,29 +124,137 @@ func runExport(ctx context.Context, args []string, env *environ) error {
 	if err != nil {
 		return err
 	}
-	w := export.NewNDJSON(out)
-	if *format == "csv" {
-		w = export.NewCSV(out, *formulas == "escape")
-	}
-	ex := &exporter{w: w, prog: newProgress(env.stderr, isTerminal(env.stderr), time.Now, "export", false)}
+	prog := newProgress(env.stderr, isTerminal(env.stderr), time.Now, "export", false)
+	var what string
+	var n int64
 	if tgt.client != nil {
-		err = ex.run(ctx, &remotePager{c: tgt.client, q: q})
+		// The server's export: its parameters are the flags'.
+		q.Set("format", *format)
+		if *columns != "" {
+			q.Set("columns", *columns)
+		}
+		if *tz != "" {
+			q.Set("tz", *tz)
+		}
+		if *raw {
+			q.Set("include", "raw")
+		}
+		if *format == "csv" {
+			q.Set("csv_formulas", *formulas)
+		}
+		what, n, err = remoteExport(ctx, tgt.client, q, *gz, out, prog)
 	} else {
-		err = ex.stream(ctx, tgt.store, tgt.tenant, f)
-	}
-	if err == nil {
-		err = w.Close()
+		what, n, err = localExport(ctx, tgt, f, *format, opt, *gz, out, prog)
 	}
 	if err != nil {
-		ex.prog.clear()
+		prog.clear()
 		out.abort()
 		return fmt.Errorf("export: %w", err)
 	}
 	if err := out.commit(); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	ex.prog.finish(fmt.Sprintf("%d records", ex.n), ex.n)
+	prog.finish(what, n)
 	return nil
+}
+
+// localExport streams the records matching f straight from the store into
+// out in format: one read transaction, the stored documents written
+// without decoding (NDJSON).
+func localExport(ctx context.Context, tgt *target, f cdr.Filter, format string, opt export.Options, gz bool, out io.Writer, prog *progress) (string, int64, error) {
+	dst := out
+	var zw *gzip.Writer
+	if gz {
+		zw = gzip.NewWriter(out)
+		dst = zw
+	}
+	w, err := export.New(format, dst, opt)
+	if err != nil {
+		return "", 0, err
+	}
+	f.Limit, f.Count, f.After, f.Offset = 1, true, nil, 0
+	_, total, err := tgt.store.FindRecords(ctx, tgt.tenant, f)
+	if err != nil {
+		return "", 0, err
+	}
+	prog.total = int64(total)
+	f.Limit, f.Count, f.WithRaw = 0, false, opt.Raw
+	var n int64
+	err = tgt.store.StreamRecords(ctx, tgt.tenant, f, func(rec []byte, _ cdr.Cursor) error {
+		if err := w.Write(rec); err != nil {
+			return err
+		}
+		n++
+		prog.update(n, n)
+		return nil
+	})
+	if err == nil {
+		err = w.Close()
+	}
+	if err == nil && zw != nil {
+		err = zw.Close()
+	}
+	return fmt.Sprintf("%d records", n), n, err
+}
+
+// remoteExport copies the server's export (GET /api/v1/export with q) to
+// out as it arrives, compressed with gz (by the server when it can). A
+// body cut short is an error, never a short file.
+func remoteExport(ctx context.Context, c *client.Client, q url.Values, gz bool, out io.Writer, prog *progress) (string, int64, error) {
+	ex, err := c.Export(ctx, q, gz)
+	if err != nil {
+		return "", 0, err
+	}
+	defer ex.Body.Close()
+	prog.total = ex.Total
+	dst := out
+	var zw *gzip.Writer
+	if gz && !ex.Gzipped {
+		zw = gzip.NewWriter(out)
+		dst = zw
+	}
+	// Lines are records in NDJSON (and rows in CSV, but for the header and
+	// quoted line breaks): counted when they travel uncompressed.
+	lines := q.Get("format") == "ndjson" && !ex.Gzipped
+	var n, bytes int64
+	buf := make([]byte, 64<<10)
+	for {
+		k, rerr := ex.Body.Read(buf)
+		if k > 0 {
+			if _, err := dst.Write(buf[:k]); err != nil {
+				return "", 0, err
+			}
+			bytes += int64(k)
+			if lines {
+				n += int64(countLines(buf[:k]))
+				prog.update(n, n)
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return "", 0, fmt.Errorf("the server's export ended early: %w", rerr)
+		}
+	}
+	if zw != nil {
+		if err := zw.Close(); err != nil {
+			return "", 0, err
+		}
+	}
+	if lines {
+		return fmt.Sprintf("%d records", n), n, nil
+	}
+	return fmt.Sprintf("%d bytes of %d records", bytes, ex.Total), ex.Total, nil
+}
+
+func countLines(b []byte) (n int) {
+	for _, c := range b {
+		if c == '\n' {
+			n++
+		}
+	}
+	return n
 }
 
 // paramFlag adds its values to a query parameter.
@@ -152,97 +273,6 @@ func (p *paramFlag) String() string {
 
 func (p *paramFlag) Set(v string) error { p.q.Add(p.key, v); return nil }
 func (p *paramFlag) IsBoolFlag() bool   { return p.isBool }
-
-// stream copies the records matching f straight from the store: one read
-// transaction, the stored documents written without decoding.
-func (ex *exporter) stream(ctx context.Context, s cdr.Store, t cdr.TenantID, f cdr.Filter) error {
-	f.Limit, f.Count, f.After, f.Offset = 1, true, nil, 0
-	_, total, err := s.FindRecords(ctx, t, f)
-	if err != nil {
-		return err
-	}
-	ex.prog.total = int64(total)
-	f.Limit, f.Count = 0, false
-	return s.StreamRecords(ctx, t, f, func(rec []byte, _ cdr.Cursor) error {
-		if err := ex.w.Write(rec); err != nil {
-			return err
-		}
-		ex.n++
-		ex.prog.update(ex.n, ex.n)
-		return nil
-	})
-}
-
-// exporter copies records to a writer: streamed from a local store, or in
-// pages from a server.
-type exporter struct {
-	w    export.Writer
-	prog *progress
-	n    int64
-}
-
-// run copies the pages of a server.
-func (ex *exporter) run(ctx context.Context, pages *remotePager) error {
-	for first := true; ; first = false {
-		recs, total, err := pages.next(ctx)
-		if err != nil {
-			return err
-		}
-		if first {
-			ex.prog.total = int64(total)
-		}
-		if len(recs) == 0 {
-			return nil
-		}
-		for _, r := range recs {
-			if err := ex.w.Write(r); err != nil {
-				return err
-			}
-			ex.n++
-			ex.prog.update(ex.n, ex.n)
-		}
-	}
-}
-
-// remotePager returns the pages of an export from a server in order,
-// following next_cursor, then an empty page. The first page carries the
-// total count (-1 if unknown).
-type remotePager struct {
-	c      *client.Client
-	q      url.Values
-	cursor string
-	done   bool
-}
-
-func (p *remotePager) next(ctx context.Context) ([]json.RawMessage, int, error) {
-	if p.done {
-		return nil, -1, nil
-	}
-	q := url.Values{}
-	for k, v := range p.q {
-		q[k] = v
-	}
-	q.Set("limit", strconv.Itoa(exportPage))
-	if p.cursor == "" {
-		q.Set("count", "true")
-	} else {
-		q.Set("cursor", p.cursor)
-	}
-	var resp client.ListResponse
-	err := retryOnce(ctx, func() (err error) {
-		resp, err = p.c.ListRecords(ctx, q)
-		return err
-	})
-	if err != nil {
-		return nil, 0, err
-	}
-	p.cursor, p.done = resp.NextCursor, resp.NextCursor == ""
-	total := -1
-	if resp.Total != nil {
-		total = *resp.Total
-	}
-	return resp.Records, total, nil
-}
 
 // output is stdout, or a temporary file renamed over the named one when the
 // export completes, so that a failed export leaves no partial file.

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -8,10 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/cdrhub/cdrhub/internal/export"
+	"github.com/cdrhub/cdrhub/internal/faultproxy"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -38,7 +42,13 @@ func TestExportErrors(t *testing.T) {
 		{"epoch", []string{"--config", cfg, "--to", "1970-01-01T00:00:00Z"}, "export: to: must be from 2000-01-01T00:00:00Z"},
 		{"long number", []string{"--config", cfg, "--phone", strings.Repeat("1", 33)}, "export: phone: a value is longer than 32 characters"},
 		{"long list", []string{"--config", cfg, "--tag", strings.Join(tags101, ",")}, "export: tag: at most 100 distinct values"},
-		{"bad format", []string{"--config", cfg, "--format", "xml"}, "export: --format xml: want ndjson or csv"},
+		{"bad format", []string{"--config", cfg, "--format", "xml"}, `export: format "xml": want ndjson, csv or parquet`},
+		{"columns of ndjson", []string{"--config", cfg, "--columns", "id"}, "export: columns: NDJSON writes every field"},
+		{"unknown column", []string{"--config", cfg, "--format", "csv", "--columns", "id,colour"}, `no CSV column "colour"`},
+		{"unknown zone", []string{"--config", cfg, "--format", "csv", "--tz", "Mars/Olympus"}, "export: --tz Mars/Olympus: not an IANA time zone"},
+		{"zone of parquet", []string{"--config", cfg, "--format", "parquet", "--tz", "UTC"}, "export: tz: Parquet times are UTC instants"},
+		{"gzip of parquet", []string{"--config", cfg, "--format", "parquet", "--gzip"}, "export: --gzip: parquet is compressed already"},
+		{"raw in csv", []string{"--config", cfg, "--format", "csv", "--include-raw"}, "export: raw: CSV has no raw column"},
 		{"bad csv-formulas", []string{"--config", cfg, "--format", "csv", "--csv-formulas", "strip"}, "export: --csv-formulas strip: want escape or keep"},
 		{"argument", []string{"--config", cfg, "voice"}, `export: unexpected argument "voice"`},
 		{"config and server", []string{"--config", cfg, "--server", "http://127.0.0.1:1", "--token", "t"}, "--config is for the local database"},
@@ -244,4 +254,78 @@ func TestOutputCommitSyncs(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("a failed sync left files: %v", entries)
 	}
+}
+
+// TestExportRemoteFormats: through GET /api/v1/export a server's CSV (with
+// columns and a zone), Parquet and gzipped NDJSON are byte for byte the
+// local export's; an export the network cuts short fails and leaves no
+// file.
+func TestExportRemoteFormats(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	p := start(t, "--config", cfg)
+	server := "http://" + p.addr
+	env := map[string]string{"CDRHUB_TOKEN": testToken}
+	nd := writeRecords(t, dir, "calls.ndjson", "r", 3000, false)
+	if _, stderr, err := runCLI(t, env, "import", "--server", server, nd); err != nil {
+		t.Fatalf("import: %v\n%s", err, stderr)
+	}
+	for _, args := range [][]string{
+		{"--format", "csv", "--columns", "source_id,start_at,caller", "--tz", "Asia/Kathmandu", "--channel", "voice"},
+		{"--format", "parquet", "--order", "asc"},
+		{"--format", "parquet", "--columns", "id,agents,start_at"},
+		{"--gzip", "--source", "native"},
+		{"--format", "csv", "--gzip"},
+	} {
+		remoteFile, localFile := filepath.Join(dir, "remote.out"), filepath.Join(dir, "local.out")
+		if _, stderr, err := runCLI(t, env, append([]string{"export", "--server", server, "--output", remoteFile}, args...)...); err != nil {
+			t.Fatalf("%q remote: %v\n%s", args, err, stderr)
+		}
+		if _, stderr, err := runCLI(t, nil, append([]string{"export", "--config", cfg, "--output", localFile}, args...)...); err != nil {
+			t.Fatalf("%q local: %v\n%s", args, err, stderr)
+		}
+		remote, local := readMaybeGzip(t, remoteFile), readMaybeGzip(t, localFile)
+		if len(remote) < 1000 || !bytes.Equal(remote, local) {
+			t.Errorf("%q: remote (%d bytes) and local (%d bytes) differ", args, len(remote), len(local))
+		}
+		if slices.Contains(args, "parquet") && !bytes.HasPrefix(remote, []byte("PAR1")) {
+			t.Errorf("%q: not a Parquet file", args)
+		}
+	}
+
+	// A proxy that cuts the answer after 100 kB.
+	px, err := faultproxy.New(server, faultproxy.Fault{Name: "cut", Action: faultproxy.Truncate(100_000)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer px.Close()
+	cut := filepath.Join(dir, "cut.ndjson")
+	_, stderr, err := runCLI(t, env, "export", "--server", px.URL(), "--output", cut)
+	if err == nil || !strings.Contains(err.Error(), "ended early") {
+		t.Errorf("a cut export: %v\n%s", err, stderr)
+	}
+	if _, err := os.Stat(cut); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a cut export left %s: %v", cut, err)
+	}
+}
+
+// readMaybeGzip returns a file's bytes, gunzipped when gzipped.
+func readMaybeGzip(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(b, []byte{0x1f, 0x8b}) {
+		return b
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -151,10 +151,18 @@ var columns = [...]column{
 	{"hangup_by", func(r *cdr.Record, loc *time.Location) string { return string(r.HangupBy) }},
 	{"caller", func(r *cdr.Record, loc *time.Location) string { return r.Caller.Address }},
 	{"callee", func(r *cdr.Record, loc *time.Location) string { return r.Callee.Address }},
-	{"agent_ids", func(r *cdr.Record, loc *time.Location) string { return join(r.Agents, func(a cdr.Agent) string { return a.ID }) }},
-	{"agent_names", func(r *cdr.Record, loc *time.Location) string { return join(r.Agents, func(a cdr.Agent) string { return a.Name }) }},
-	{"queue_ids", func(r *cdr.Record, loc *time.Location) string { return join(r.Queues, func(q cdr.Queue) string { return q.ID }) }},
-	{"queue_names", func(r *cdr.Record, loc *time.Location) string { return join(r.Queues, func(q cdr.Queue) string { return q.Name }) }},
+	{"agent_ids", func(r *cdr.Record, loc *time.Location) string {
+		return join(r.Agents, func(a cdr.Agent) string { return a.ID })
+	}},
+	{"agent_names", func(r *cdr.Record, loc *time.Location) string {
+		return join(r.Agents, func(a cdr.Agent) string { return a.Name })
+	}},
+	{"queue_ids", func(r *cdr.Record, loc *time.Location) string {
+		return join(r.Queues, func(q cdr.Queue) string { return q.ID })
+	}},
+	{"queue_names", func(r *cdr.Record, loc *time.Location) string {
+		return join(r.Queues, func(q cdr.Queue) string { return q.Name })
+	}},
 	{"talk_s", func(r *cdr.Record, loc *time.Location) string { return optInt(r.TalkS) }},
 	{"total_s", func(r *cdr.Record, loc *time.Location) string { return optInt(r.TotalS) }},
 	{"ring_s", func(r *cdr.Record, loc *time.Location) string { return optInt(r.RingS) }},

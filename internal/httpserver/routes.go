@@ -77,6 +77,7 @@ func table(ready Ready, reg *metrics.Registry, apis APIs) []route {
 			route{pattern: "POST /api/v1/records", api: "native", action: "upsert_records", handler: n.UpsertRecords()},
 			route{pattern: "GET /api/v1/records", api: "native", action: "list_records", handler: n.ListRecords()},
 			route{pattern: "GET /api/v1/records/{id}", api: "native", action: "get_record", handler: n.GetRecord()},
+			route{pattern: "GET /api/v1/export", api: "native", action: "export", handler: n.ExportRecords()},
 			route{pattern: "GET /api/v1/openapi.json", api: "native", action: "openapi", handler: n.OpenAPI()},
 			// GET also takes HEAD. A GET with a signature needs no token.
 			route{pattern: "GET /api/v1/records/{id}/recordings/{n}", api: "native", action: "get_recording", handler: n.GetRecording()},
@@ -287,12 +288,18 @@ func finish(ctx context.Context, r *http.Request, sw *statusWriter, labels *http
 		status = http.StatusOK // what net/http sends for a handler that wrote nothing
 	}
 	api, action, outcome := labels.Get()
-	if outcome == "" {
+	set := outcome != ""
+	if !set {
 		outcome = httpx.OutcomeOf(status)
 	}
 	m.observe(api, action, outcome, d)
 	attrs := []any{"method", r.Method, "path", r.URL.Path, "status", status,
 		"bytes", sw.size, "duration_ms", float64(d.Microseconds()) / 1000, "api", api, "action", action}
+	if set && outcome != httpx.OutcomeOf(status) {
+		// What the status does not say: an API's error answered with
+		// 200, or a response aborted after it began.
+		attrs = append(attrs, "outcome", outcome)
+	}
 	if tenant, principal := labels.Principal(); principal != "" {
 		attrs = append(attrs, "tenant", tenant, "principal", principal)
 	}

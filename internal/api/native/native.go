@@ -31,7 +31,7 @@ type Limits struct {
 	MaxRecord  int   // bytes of one record
 }
 
-// DefaultLimits are the limits of record model §6.1.
+// DefaultLimits are the limits of docs/record-model.md §6.1.
 var DefaultLimits = Limits{MaxBody: 32 << 20, MaxRecords: 10_000, MaxRecord: 256 << 10}
 
 // API is the native API.
@@ -44,6 +44,7 @@ type API struct {
 	formats map[cdr.TenantID]mapping.Formats
 	rec     *Recordings // nil: no recording archive
 	zones   map[cdr.TenantID]*time.Location
+	export  ExportLimits
 }
 
 type principal struct {
@@ -55,7 +56,7 @@ type principal struct {
 // admin tokens may act for.
 func New(store cdr.Store, tokens []Token, tenants []string, limits Limits) (*API, error) {
 	a := &API{store: store, tokens: make(map[[32]byte]principal), tenants: make(map[string]cdr.TenantID), limits: limits, now: time.Now,
-		formats: make(map[cdr.TenantID]mapping.Formats)}
+		formats: make(map[cdr.TenantID]mapping.Formats), export: DefaultExportLimits}
 	for _, id := range tenants {
 		t, err := cdr.NewTenantID(id)
 		if err != nil {

@@ -1,0 +1,327 @@
+package native
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/export"
+	"github.com/cdrhub/cdrhub/internal/httpx"
+	"github.com/cdrhub/cdrhub/internal/query"
+)
+
+// GET /api/v1/export (docs/export.md) streams every record matching the
+// filters of GET /api/v1/records in one format, from one read of the
+// store: the records it holds when the export starts, whatever is written
+// meanwhile. The answer is chunked and, when the client accepts it,
+// gzipped (NDJSON and CSV). An error after the first bytes went out
+// aborts the response without its final chunk, so that the client sees
+// an unexpected end of the body, never a short file that looks whole.
+
+// ExportLimits bound GET /api/v1/export.
+type ExportLimits struct {
+	// MaxRecords is the most records one export streams; more is refused
+	// before the first byte, with advice to narrow the filters or export
+	// on the server (cdrhub export).
+	MaxRecords int
+	// MaxDuration is the longest an export may hold its read and its
+	// connection; a longer one is aborted.
+	MaxDuration time.Duration
+	// Idle ends an export that sent nothing for that long: a client that
+	// stopped reading, or a store that stopped answering.
+	Idle time.Duration
+}
+
+// DefaultExportLimits: 20,000,000 records take a few minutes at the
+// export's measured rates (docs/benchmarks.md); 30 minutes leave room for
+// a slow client.
+var DefaultExportLimits = ExportLimits{MaxRecords: 20_000_000, MaxDuration: 30 * time.Minute, Idle: time.Minute}
+
+// SetExportLimits replaces the export's limits (DefaultExportLimits).
+func (a *API) SetExportLimits(l ExportLimits) { a.export = l }
+
+// ExportRecords serves GET /api/v1/export.
+func (a *API) ExportRecords() http.Handler { return a.handle(a.exportRecords) }
+
+// exportParams are the export's own parameters; the others are the
+// filters of GET /api/v1/records.
+var exportParams = []string{"format", "columns", "tz", "include", "csv_formulas"}
+
+// exportFormats are the formats, their content types and file extensions.
+var exportFormats = map[string]struct{ contentType, ext string }{
+	"ndjson":  {"application/x-ndjson", "ndjson"},
+	"csv":     {"text/csv; charset=utf-8", "csv"},
+	"parquet": {"application/vnd.apache.parquet", "parquet"},
+}
+
+// exportRequest is a parsed GET /api/v1/export.
+type exportRequest struct {
+	filter cdr.Filter
+	format string
+	opt    export.Options
+}
+
+// parseExport reads the parameters of GET /api/v1/export.
+func parseExport(q url.Values) (*exportRequest, error) {
+	own, filters := url.Values{}, url.Values{}
+	for k, vs := range q {
+		switch {
+		case slices.Contains(exportParams, k):
+			own[k] = vs
+		case k == "limit" || k == "cursor" || k == "count":
+			return nil, cdr.Errorf(cdr.EINVALID, "%s: an export has no pages; it streams every matching record", k)
+		case k != "tenant":
+			filters[k] = vs
+		}
+	}
+	f, err := query.ParseFilter(filters)
+	if err != nil {
+		return nil, err
+	}
+	// Every matching record: no page.
+	f.Limit, f.Count, f.After = 0, false, nil
+	e := &exportRequest{filter: f, format: "ndjson"}
+	single := func(key string) (string, error) { return query.SingleParam(own, key) }
+	if v, err := single("format"); err != nil {
+		return nil, err
+	} else if v != "" {
+		if _, ok := exportFormats[v]; !ok {
+			return nil, cdr.Errorf(cdr.EINVALID, "format=%q: want ndjson, csv or parquet", v)
+		}
+		e.format = v
+	}
+	if own.Has("columns") {
+		if e.format == "ndjson" {
+			return nil, cdr.Errorf(cdr.EINVALID, "columns: NDJSON has every field of every record; choose columns with format=csv or parquet")
+		}
+		cols := query.ListParam(own, "columns")
+		if len(cols) == 0 || len(cols) > 100 {
+			return nil, cdr.Errorf(cdr.EINVALID, "columns: want 1 to 100 column names")
+		}
+		e.opt.Columns = cols
+	}
+	if v, err := single("tz"); err != nil {
+		return nil, err
+	} else if v != "" {
+		if e.format != "csv" {
+			return nil, cdr.Errorf(cdr.EINVALID, "tz: only CSV writes times in a zone; NDJSON and Parquet times are UTC")
+		}
+		if len(v) > 64 {
+			return nil, cdr.Errorf(cdr.EINVALID, "tz: longer than 64 bytes")
+		}
+		loc, err := time.LoadLocation(v)
+		if err != nil || v == "Local" {
+			return nil, cdr.Errorf(cdr.EINVALID, "tz=%q: not an IANA time zone", v)
+		}
+		e.opt.Zone = loc
+	}
+	if v, err := single("include"); err != nil {
+		return nil, err
+	} else if v != "" && v != "raw" {
+		return nil, cdr.Errorf(cdr.EINVALID, "include=%q: only raw can be included", v)
+	} else if v == "raw" {
+		if e.format == "csv" {
+			return nil, cdr.Errorf(cdr.EINVALID, "include=raw: CSV has no raw column; use ndjson or parquet")
+		}
+		e.opt.Raw, e.filter.WithRaw = true, true
+	}
+	e.opt.EscapeFormulas = true
+	if v, err := single("csv_formulas"); err != nil {
+		return nil, err
+	} else if v != "" {
+		if e.format != "csv" {
+			return nil, cdr.Errorf(cdr.EINVALID, "csv_formulas: only for format=csv")
+		}
+		switch v {
+		case "keep":
+			e.opt.EscapeFormulas = false
+		case "escape":
+		default:
+			return nil, cdr.Errorf(cdr.EINVALID, "csv_formulas=%q: want escape or keep", v)
+		}
+	}
+	// The writer refuses unknown columns now, before anything is sent.
+	if _, err := export.New(e.format, io.Discard, e.opt); err != nil {
+		return nil, cdr.Errorf(cdr.EINVALID, "%v", err)
+	}
+	return e, nil
+}
+
+// errExportIdle and errExportTooLong end an export (context causes).
+var (
+	errExportIdle    = errors.New("the export sent nothing for too long")
+	errExportTooLong = errors.New("the export ran longer than it may")
+)
+
+func (a *API) exportRecords(w http.ResponseWriter, r *http.Request) error {
+	e, err := parseExport(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	t := tenantOf(r.Context())
+	lim := a.export
+	c := e.filter
+	c.Count, c.Limit, c.WithRaw = true, 1, false
+	_, total, err := a.store.FindRecords(r.Context(), t, c)
+	if err != nil {
+		return err
+	}
+	if total > lim.MaxRecords {
+		return cdr.Errorf(cdr.EINVALID, "%d records match, more than the %d one export may stream: narrow the filters (from, to), or run cdrhub export on the server",
+			total, lim.MaxRecords)
+	}
+
+	ctx, cancel := context.WithCancelCause(r.Context())
+	defer cancel(nil)
+	stop := time.AfterFunc(lim.MaxDuration, func() { cancel(errExportTooLong) })
+	defer stop.Stop()
+	idle := time.AfterFunc(lim.Idle, func() { cancel(errExportIdle) })
+	defer idle.Stop()
+
+	form := exportFormats[e.format]
+	h := w.Header()
+	h.Set("Content-Type", form.contentType)
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="cdrhub-%s-%s.%s"`, t, a.now().UTC().Format("20060102T150405Z"), form.ext))
+	h.Set("X-Total-Count", strconv.Itoa(total))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	zipped := e.format != "parquet" && acceptsGzip(r.Header.Values("Accept-Encoding"))
+	if e.format != "parquet" {
+		h.Add("Vary", "Accept-Encoding")
+	}
+	if zipped {
+		h.Set("Content-Encoding", "gzip")
+	}
+
+	// The connection's writes: each pushes the write deadline and the idle
+	// timer on (the server's 5-minute write deadline does not apply).
+	conn := &progressWriter{w: w, rc: http.NewResponseController(w), idle: idle, limit: lim.Idle}
+	buf := bufio.NewWriterSize(conn, 64<<10)
+	var out io.Writer = buf
+	var gz *gzip.Writer
+	if zipped {
+		gz = gzip.NewWriter(buf)
+		out = gz
+	}
+	ew, err := export.New(e.format, out, e.opt)
+	if err != nil {
+		return cdr.Errorf(cdr.EINVALID, "%v", err)
+	}
+	n := 0
+	flushed := time.Now()
+	err = a.store.StreamRecords(ctx, t, e.filter, func(rec []byte, _ cdr.Cursor) error {
+		n++
+		if err := ew.Write(rec); err != nil {
+			return err
+		}
+		// A slow read (a narrow filter over many records) or a well
+		// compressed one still shows progress: what is buffered goes out
+		// at least every second.
+		if n%256 == 0 && time.Since(flushed) > time.Second {
+			flushed = time.Now()
+			if gz != nil {
+				if err := gz.Flush(); err != nil {
+					return err
+				}
+			}
+			return buf.Flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = ew.Close()
+	}
+	if err == nil && gz != nil {
+		err = gz.Close()
+	}
+	if err == nil {
+		err = buf.Flush()
+	}
+	if err == nil {
+		logger(r).Debug("export", "format", e.format, "records", n)
+		return nil
+	}
+	if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
+		err = cause
+	}
+	if !conn.started {
+		// Nothing went out: the error is answered in the envelope.
+		for _, k := range []string{"Content-Disposition", "Content-Encoding", "X-Total-Count", "Vary"} {
+			h.Del(k)
+		}
+		if errors.Is(err, errExportIdle) || errors.Is(err, errExportTooLong) {
+			return cdr.Errorf(cdr.EUNAVAILABLE, "%v", err)
+		}
+		return err
+	}
+	// Part of the file went out: end the response without its final chunk.
+	httpx.SetOutcome(r.Context(), httpx.OutcomeServerError)
+	switch {
+	case r.Context().Err() != nil:
+		logger(r).Info("export ended: the client went away", "format", e.format, "records", n)
+	case errors.Is(err, errExportIdle), errors.Is(err, errExportTooLong):
+		logger(r).Warn("export aborted", "format", e.format, "records", n, "err", err)
+	default:
+		logger(r).Error("export aborted", "format", e.format, "records", n, "err", err)
+	}
+	panic(http.ErrAbortHandler)
+}
+
+// progressWriter writes to the connection, pushing its write deadline and
+// the idle timer on before each write, and notes that the answer started.
+type progressWriter struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	idle    *time.Timer
+	limit   time.Duration
+	started bool
+}
+
+func (p *progressWriter) Write(b []byte) (int, error) {
+	p.started = true
+	p.idle.Reset(p.limit)
+	// A writer that cannot set deadlines (a test's recorder) keeps the
+	// server's.
+	_ = p.rc.SetWriteDeadline(time.Now().Add(p.limit))
+	n, err := p.w.Write(b)
+	if err == nil {
+		p.idle.Reset(p.limit)
+	}
+	return n, err
+}
+
+// acceptsGzip reports whether Accept-Encoding values admit gzip: a gzip
+// (or x-gzip, or *) coding without q=0.
+func acceptsGzip(values []string) bool {
+	for _, v := range values {
+		for part := range strings.SplitSeq(v, ",") {
+			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			coding = strings.ToLower(strings.TrimSpace(coding))
+			if coding != "gzip" && coding != "x-gzip" && coding != "*" {
+				continue
+			}
+			q := 1.0
+			for p := range strings.SplitSeq(params, ";") {
+				if k, val, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+					if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
+						q = f
+					}
+				}
+			}
+			if q > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
