@@ -52,6 +52,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/demo"
 	"github.com/cdrhub/cdrhub/internal/hostile"
 	"github.com/jackc/pgx/v5"
+	"github.com/parquet-go/parquet-go"
 )
 
 const (
@@ -162,12 +163,13 @@ func run(records int, dir, bin string, skipIngest bool, queries, clients int, pg
 		return err
 	}
 	srv.stop()
-	for _, format := range []string{"ndjson", "csv"} {
-		n, d, rss, err := export(bin, cfg, dir, format)
+	for _, format := range []string{"ndjson", "csv", "parquet"} {
+		n, d, rss, size, err := export(bin, cfg, dir, format)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("| export %s, %d records | %.0f records/s, peak RSS %.0f MB |\n", format, n, float64(n)/d.Seconds(), float64(rss)/(1<<20))
+		fmt.Printf("| export %s, %d records | %.0f records/s, %.0f MB, peak RSS %.0f MB |\n", format, n, float64(n)/d.Seconds(),
+			float64(size)/(1<<20), float64(rss)/(1<<20))
 	}
 	return nil
 }
@@ -600,22 +602,22 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // the peak resident memory of the process, read from its VmHWM while it
 // runs: the rusage of a child started by os/exec also counts this
 // process's own memory (the child execs from a copy of it).
-func export(bin, cfg, dir, format string) (int, time.Duration, int64, error) {
+func export(bin, cfg, dir, format string) (n int, d time.Duration, rss int64, size int64, err error) {
 	out := filepath.Join(dir, "export."+format)
 	cmd := exec.Command(bin, "export", "--config", cfg, "--tenant", tenant, "--format", format, "--output", out)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, 0, err
 	}
-	var rss atomic.Int64
+	var peak atomic.Int64
 	done := make(chan struct{})
 	go func() {
 		status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
 		for {
-			if kb := procKB(status, "VmHWM:"); kb > rss.Load() {
-				rss.Store(kb)
+			if kb := procKB(status, "VmHWM:"); kb > peak.Load() {
+				peak.Store(kb)
 			}
 			select {
 			case <-done:
@@ -624,19 +626,34 @@ func export(bin, cfg, dir, format string) (int, time.Duration, int64, error) {
 			}
 		}
 	}()
-	err := cmd.Wait()
+	err = cmd.Wait()
 	close(done)
 	if err != nil {
-		return 0, 0, 0, fmt.Errorf("export: %v: %s", err, stderr.String())
+		return 0, 0, 0, 0, fmt.Errorf("export: %v: %s", err, stderr.String())
 	}
-	d := time.Since(start)
+	d = time.Since(start)
+	defer os.Remove(out)
+	fi, err := os.Stat(out)
+	if err != nil {
+		return 0, 0, 0, 0, err
+	}
+	if format == "parquet" {
+		f, err := os.Open(out)
+		if err != nil {
+			return 0, 0, 0, 0, err
+		}
+		defer f.Close()
+		pf, err := parquet.OpenFile(f, fi.Size())
+		if err != nil {
+			return 0, 0, 0, 0, err
+		}
+		return int(pf.NumRows()), d, peak.Load() * 1024, fi.Size(), nil
+	}
 	f, err := os.Open(out)
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, 0, err
 	}
 	defer f.Close()
-	defer os.Remove(out)
-	n := 0
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<22)
 	for sc.Scan() {
@@ -645,7 +662,7 @@ func export(bin, cfg, dir, format string) (int, time.Duration, int64, error) {
 	if format == "csv" {
 		n-- // header
 	}
-	return n, d, rss.Load() * 1024, sc.Err()
+	return n, d, peak.Load() * 1024, fi.Size(), sc.Err()
 }
 
 // hostileLoad sends rounds of every hostile request from 20 clients while

@@ -99,10 +99,11 @@ func (c *csvWriter) Write(rec []byte) error {
 			return err
 		}
 	}
-	r := &cdr.Record{} // a fresh one: Unmarshal leaves absent fields as they are
-	if err := json.Unmarshal(rec, r); err != nil {
+	var v csvFields // a fresh one: Unmarshal leaves absent fields as they are
+	if err := json.Unmarshal(rec, &v); err != nil {
 		return fmt.Errorf("decoding a record of the server: %w", err)
 	}
+	r := v.record()
 	for i, col := range c.cols {
 		c.row[i] = col.cell(r, c.loc)
 	}
@@ -121,6 +122,67 @@ func (c *csvWriter) Write(rec []byte) error {
 func (c *csvWriter) Close() error {
 	c.w.Flush()
 	return c.w.Error()
+}
+
+// csvFields are the fields of a record the CSV columns read: decoding
+// only these (encoding/json skips the others, participants and IVR keys
+// among them, without building them) is what makes CSV about as fast as
+// NDJSON.
+type csvFields struct {
+	ID             string          `json:"id"`
+	Tenant         string          `json:"tenant"`
+	Channel        cdr.Channel     `json:"channel"`
+	Source         cdr.Source      `json:"source"`
+	SourceID       string          `json:"source_id"`
+	Version        int64           `json:"version"`
+	StartAt        int64           `json:"start_at"`
+	AnswerAt       *int64          `json:"answer_at"`
+	EndAt          *int64          `json:"end_at"`
+	Direction      cdr.Direction   `json:"direction"`
+	CallType       cdr.CallType    `json:"call_type"`
+	Media          cdr.Media       `json:"media"`
+	Disposition    cdr.Disposition `json:"disposition"`
+	DispositionRaw string          `json:"disposition_raw"`
+	HangupBy       cdr.HangupBy    `json:"hangup_by"`
+	Caller         struct {
+		Address string `json:"address"`
+	} `json:"caller"`
+	Callee struct {
+		Address string `json:"address"`
+	} `json:"callee"`
+	Agents []struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"agents"`
+	Queues       []cdr.Queue       `json:"queues"`
+	TalkS        *int64            `json:"talk_s"`
+	TotalS       *int64            `json:"total_s"`
+	RingS        *int64            `json:"ring_s"`
+	QueueS       *int64            `json:"queue_s"`
+	IVRS         *int64            `json:"ivr_s"`
+	HoldS        *int64            `json:"hold_s"`
+	Satisfaction *cdr.Satisfaction `json:"satisfaction"`
+	Recordings   []struct{}        `json:"recordings"`
+	Tags         []string          `json:"tags"`
+	CountryCode  string            `json:"country_code"`
+	Note         string            `json:"note"`
+}
+
+// record returns the fields as a record, for the columns' cells.
+func (v *csvFields) record() *cdr.Record {
+	r := &cdr.Record{ID: v.ID, Tenant: v.Tenant, Channel: v.Channel, Source: v.Source, SourceID: v.SourceID, Version: v.Version,
+		StartAt: v.StartAt, AnswerAt: v.AnswerAt, EndAt: v.EndAt, Direction: v.Direction, CallType: v.CallType, Media: v.Media,
+		Disposition: v.Disposition, DispositionRaw: v.DispositionRaw, HangupBy: v.HangupBy,
+		Caller: cdr.Party{Address: v.Caller.Address}, Callee: cdr.Party{Address: v.Callee.Address}, Queues: v.Queues,
+		TalkS: v.TalkS, TotalS: v.TotalS, RingS: v.RingS, QueueS: v.QueueS, IVRS: v.IVRS, HoldS: v.HoldS,
+		Satisfaction: v.Satisfaction, Tags: v.Tags, CountryCode: v.CountryCode, Note: v.Note}
+	for _, a := range v.Agents {
+		r.Agents = append(r.Agents, cdr.Agent{ID: a.ID, Name: a.Name})
+	}
+	if len(v.Recordings) > 0 {
+		r.Recordings = make([]cdr.Recording, len(v.Recordings))
+	}
+	return r
 }
 
 // column is one column of the CSV export: its name in the header, and its

@@ -7,8 +7,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/demo"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/parquet-go/parquet-go"
@@ -231,3 +233,49 @@ func FuzzParquet(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkExport writes 20,000 demo records (every field the demo fills:
+// agents, queues, recordings, IVR keys, satisfaction) in each format, from
+// their JSON as the store streams it; records/s and bytes per record.
+func BenchmarkExport(b *testing.B) {
+	recs := demo.Records("acme", time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), 20_000)
+	docs := make([][]byte, len(recs))
+	for i, r := range recs {
+		if err := r.Prepare(cdr.MustTenantID("acme"), 1700000000000); err != nil {
+			b.Fatal(err)
+		}
+		r.ID = cdr.RecordID("acme", r.Source, r.SourceID)
+		doc, err := cdr.EncodeJSON(r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		docs[i] = doc
+	}
+	for _, format := range Formats {
+		b.Run(format, func(b *testing.B) {
+			var size int64
+			for b.Loop() {
+				cw := &countWriter{}
+				w, err := New(format, cw, Options{EscapeFormulas: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, d := range docs {
+					if err := w.Write(d); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := w.Close(); err != nil {
+					b.Fatal(err)
+				}
+				size = cw.n
+			}
+			b.ReportMetric(float64(len(docs)*b.N)/b.Elapsed().Seconds(), "records/s")
+			b.ReportMetric(float64(size)/float64(len(docs)), "bytes/record")
+		})
+	}
+}
+
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
