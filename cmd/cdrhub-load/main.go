@@ -38,6 +38,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -160,6 +161,14 @@ func run(records int, dir, bin string, skipIngest bool, queries, clients int, pg
 		return err
 	}
 	if err := laafficQuery(srv.base, queries*5); err != nil {
+		return err
+	}
+	for _, format := range []string{"ndjson", "csv", "parquet"} {
+		if err := httpExport(srv, format, false); err != nil {
+			return err
+		}
+	}
+	if err := httpExport(srv, "ndjson", true); err != nil {
 		return err
 	}
 	srv.stop()
@@ -663,6 +672,47 @@ func export(bin, cfg, dir, format string) (n int, d time.Duration, rss int64, si
 		n-- // header
 	}
 	return n, d, peak.Load() * 1024, fi.Size(), sc.Err()
+}
+
+// httpExport measures GET /api/v1/export of every record in format: the
+// records per second as the client receives them, and how much the
+// server's peak resident memory (VmHWM, reset first through
+// /proc/PID/clear_refs where the kernel allows) grew over its memory
+// before.
+func httpExport(srv *server, format string, gz bool) error {
+	status := fmt.Sprintf("/proc/%d/status", srv.cmd.Process.Pid)
+	os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", srv.cmd.Process.Pid), []byte("5"), 0)
+	before := procKB(status, "VmRSS:")
+	start := time.Now()
+	req, err := http.NewRequest("GET", srv.base+"/api/v1/export?format="+format, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	enc := "identity"
+	if gz {
+		enc = "gzip" // set by hand: the transport leaves the body compressed
+	}
+	req.Header.Set("Accept-Encoding", enc)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("export %s: %d %.300s", format, resp.StatusCode, b)
+	}
+	n, _ := strconv.Atoi(resp.Header.Get("X-Total-Count"))
+	size, err := io.Copy(io.Discard, resp.Body)
+	if err != nil {
+		return fmt.Errorf("export %s: %w", format, err)
+	}
+	d := time.Since(start)
+	peak := procKB(status, "VmHWM:")
+	fmt.Printf("| GET /api/v1/export format=%s, Accept-Encoding %s, %d records | %.0f records/s, %.0f MB, server peak RSS +%.0f MB (%.0f MB before) |\n",
+		format, enc, n, float64(n)/d.Seconds(), float64(size)/(1<<20), float64(peak-before)/1024, float64(before)/1024)
+	return nil
 }
 
 // hostileLoad sends rounds of every hostile request from 20 clients while

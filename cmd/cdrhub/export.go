@@ -165,7 +165,7 @@ func localExport(ctx context.Context, tgt *target, f cdr.Filter, format string, 
 	dst := out
 	var zw *gzip.Writer
 	if gz {
-		zw = gzip.NewWriter(out)
+		zw, _ = gzip.NewWriterLevel(out, gzip.BestSpeed) // as the server's
 		dst = zw
 	}
 	w, err := export.New(format, dst, opt)
@@ -210,7 +210,7 @@ func remoteExport(ctx context.Context, c *client.Client, q url.Values, gz bool, 
 	dst := out
 	var zw *gzip.Writer
 	if gz && !ex.Gzipped {
-		zw = gzip.NewWriter(out)
+		zw, _ = gzip.NewWriterLevel(out, gzip.BestSpeed)
 		dst = zw
 	}
 	// Lines are records in NDJSON (and rows in CSV, but for the header and

@@ -210,7 +210,10 @@ func (a *API) exportRecords(w http.ResponseWriter, r *http.Request) error {
 	var out io.Writer = buf
 	var gz *gzip.Writer
 	if zipped {
-		gz = gzip.NewWriter(buf)
+		// The fastest level: an export is many MB a second, and the
+		// default level would make gzip, not the store, its bottleneck
+		// (docs/benchmarks.md).
+		gz, _ = gzip.NewWriterLevel(buf, gzip.BestSpeed)
 		out = gz
 	}
 	ew, err := export.New(e.format, out, e.opt)
