@@ -83,14 +83,15 @@ func main() {
 	queries := flag.Int("queries", 200, "requests per query kind")
 	clients := flag.Int("clients", 1, "concurrent ingest clients")
 	pg := flag.String("postgres", "", "PostgreSQL `DSN` to store into instead of SQLite (its records table is dropped first)")
+	exportsOnly := flag.Bool("exports-only", false, "measure only the exports (with -skip-ingest)")
 	hostileRounds := flag.Int("hostile", 0, "after the ingest, send `N` rounds of hostile requests and report the server's memory (instead of the query and export measures)")
 	flag.Parse()
-	if err := run(*records, *dir, *bin, *skipIngest, *queries, *clients, *pg, *hostileRounds); err != nil {
+	if err := run(*records, *dir, *bin, *skipIngest, *queries, *clients, *pg, *hostileRounds, *exportsOnly); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(records int, dir, bin string, skipIngest bool, queries, clients int, pg string, hostileRounds int) error {
+func run(records int, dir, bin string, skipIngest bool, queries, clients int, pg string, hostileRounds int, exportsOnly bool) error {
 	if dir == "" {
 		d, err := os.MkdirTemp("", "cdrhub-load")
 		if err != nil {
@@ -151,17 +152,19 @@ func run(records int, dir, bin string, skipIngest bool, queries, clients int, pg
 	if hostileRounds > 0 {
 		return hostileLoad(srv, hostileRounds)
 	}
-	if err := pages(srv.base, queries); err != nil {
-		return err
-	}
-	if err := vendorLists(srv.base, queries*5); err != nil {
-		return err
-	}
-	if err := statsQueries(srv.base, queries); err != nil {
-		return err
-	}
-	if err := laafficQuery(srv.base, queries*5); err != nil {
-		return err
+	if !exportsOnly {
+		if err := pages(srv.base, queries); err != nil {
+			return err
+		}
+		if err := vendorLists(srv.base, queries*5); err != nil {
+			return err
+		}
+		if err := statsQueries(srv.base, queries); err != nil {
+			return err
+		}
+		if err := laafficQuery(srv.base, queries*5); err != nil {
+			return err
+		}
 	}
 	for _, format := range []string{"ndjson", "csv", "parquet"} {
 		if err := httpExport(srv, format, false); err != nil {
@@ -683,6 +686,24 @@ func httpExport(srv *server, format string, gz bool) error {
 	status := fmt.Sprintf("/proc/%d/status", srv.cmd.Process.Pid)
 	os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", srv.cmd.Process.Pid), []byte("5"), 0)
 	before := procKB(status, "VmRSS:")
+	// The server maps the database (mmap_size): its resident pages of the
+	// file count in VmRSS; RssAnon is its own memory, sampled.
+	anonBefore := procKB(status, "RssAnon:")
+	var anonPeak atomic.Int64
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			if kb := procKB(status, "RssAnon:"); kb > anonPeak.Load() {
+				anonPeak.Store(kb)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
 	start := time.Now()
 	req, err := http.NewRequest("GET", srv.base+"/api/v1/export?format="+format, nil)
 	if err != nil {
@@ -710,8 +731,9 @@ func httpExport(srv *server, format string, gz bool) error {
 	}
 	d := time.Since(start)
 	peak := procKB(status, "VmHWM:")
-	fmt.Printf("| GET /api/v1/export format=%s, Accept-Encoding %s, %d records | %.0f records/s, %.0f MB, server peak RSS +%.0f MB (%.0f MB before) |\n",
-		format, enc, n, float64(n)/d.Seconds(), float64(size)/(1<<20), float64(peak-before)/1024, float64(before)/1024)
+	fmt.Printf("| GET /api/v1/export format=%s, Accept-Encoding %s, %d records | %.0f records/s, %.0f MB, server peak RSS +%.0f MB (%.0f MB before), anonymous memory +%.0f MB |\n",
+		format, enc, n, float64(n)/d.Seconds(), float64(size)/(1<<20), float64(peak-before)/1024, float64(before)/1024,
+		float64(max(0, anonPeak.Load()-anonBefore))/1024)
 	return nil
 }
 
