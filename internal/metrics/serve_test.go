@@ -5,10 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
-	"github.com/cdrhub/cdrhub/internal/api/native"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/health"
 	"github.com/cdrhub/cdrhub/internal/httpserver"
@@ -16,8 +14,6 @@ import (
 	"github.com/cdrhub/cdrhub/internal/metrics"
 	"github.com/cdrhub/cdrhub/internal/recordings"
 )
-
-const serveToken = "serve-tok-5d2e8f1a7c"
 
 // store is a cdr.Store and cdr.WriteProber that holds nothing and always
 // succeeds.
@@ -42,7 +38,8 @@ func (store) Close() error                     { return nil }
 // serveRegistry returns a registry holding what serve registers, through
 // the same registration functions and in the same order (but the rollup
 // gauges, which cmd/cdrhub registers itself), and the routes serve mounts
-// on it, after a few requests: so that every family those functions
+// on it (without the APIs, which only the listener imports), after a few
+// requests and store operations: so that every family those functions
 // create has series, as on a running server.
 func serveRegistry(tb testing.TB) (*metrics.Registry, http.Handler) {
 	tb.Helper()
@@ -51,26 +48,17 @@ func serveRegistry(tb testing.TB) (*metrics.Registry, http.Handler) {
 	instrumented := metrics.InstrumentStore(store{}, reg)
 	dbHealth := health.New(instrumented, metrics.InstrumentWriteProber(store{}, reg), reg)
 	st := dbHealth.Store(instrumented)
-	api, err := native.New(st, []native.Token{{Name: "acme", Secret: serveToken, Tenant: "acme"}}, []string{"acme"}, native.DefaultLimits)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	recordings.NewMetrics(reg)
 	ingest.NewMetrics(reg, cdr.SourceTencentCCC, cdr.SourceAliyunCCC, cdr.SourceTRTCCallKit, cdr.SourceTencentDesk, cdr.SourceLaaffic)
-	routes := httpserver.Routes(httpserver.Ready{DB: dbHealth, Writes: dbHealth}, reg, slog.New(slog.DiscardHandler), httpserver.APIs{Native: api})
-	for _, r := range []struct{ method, path, body string }{
-		{"GET", "/healthz", ""},
-		{"GET", "/readyz", ""},
-		{"GET", "/metrics", ""},
-		{"GET", "/api/v1/records?limit=10", ""},
-		{"GET", "/api/v1/records/rec_missing", ""},
-		{"POST", "/api/v1/records", `{"channel":"chat","source":"native","source_id":"c-1","start_at":1763700300000}`},
-		{"GET", "/no/such/route", ""},
-	} {
-		req := httptest.NewRequest(r.method, r.path, strings.NewReader(r.body))
-		req.Header.Set("Authorization", "Bearer "+serveToken)
-		routes.ServeHTTP(httptest.NewRecorder(), req)
+	routes := httpserver.Routes(httpserver.Ready{DB: dbHealth, Writes: dbHealth}, reg, slog.New(slog.DiscardHandler), httpserver.APIs{})
+	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/api/v1/records", "/no/such/route"} {
+		routes.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
 	}
+	ctx, acme := context.Background(), cdr.MustTenantID("acme")
+	st.UpsertRecords(ctx, acme, []*cdr.Record{{}}, cdr.UpsertOptions{})
+	st.FindRecords(ctx, acme, cdr.Filter{})
+	st.FindRecordByID(ctx, acme, "rec_missing")
+	st.StreamRecords(ctx, acme, cdr.Filter{}, nil)
 	return reg, routes
 }
 
