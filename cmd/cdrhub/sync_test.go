@@ -577,8 +577,8 @@ func TestServeSyncs(t *testing.T) {
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, want := range []string{
-		`cdrhub_sync_runs_total{vendor="tencent_ccc",outcome="ok"} 1`,
-		`cdrhub_sync_records_total{vendor="tencent_ccc",class="inserted"} 80`,
+		`cdrhub_sync_runs_total{outcome="ok",vendor="tencent_ccc"} 1`,
+		`cdrhub_sync_records_total{class="inserted",vendor="tencent_ccc"} 80`,
 		`cdrhub_sync_checkpoint_age_seconds{vendor="tencent_ccc"}`,
 		`cdrhub_sync_horizon_seconds{vendor="tencent_ccc"}`,
 	} {

@@ -55,20 +55,20 @@ func TestHTTPMetricLabels(t *testing.T) {
 	s.scrape(t) // counted once it has been served
 	page := s.scrape(t)
 	for _, want := range []string{
-		`cdrhub_http_requests_total{api="native",action="list_records",outcome="ok"} 2`,
-		`cdrhub_http_requests_total{api="native",action="list_records",outcome="client_error"} 1`,
-		`cdrhub_http_requests_total{api="native",action="upsert_records",outcome="ok"} 1`,
-		`cdrhub_http_requests_total{api="native",action="get_record",outcome="client_error"} 1`,
-		`cdrhub_http_requests_total{api="native",action="no_route",outcome="client_error"} 1`,
-		`cdrhub_http_requests_total{api="none",action="none",outcome="client_error"} 1`,
-		`cdrhub_http_requests_total{api="health",action="healthz",outcome="ok"} 1`,
-		`cdrhub_http_requests_total{api="health",action="readyz",outcome="ok"} 1`,
-		`cdrhub_http_requests_total{api="metrics",action="scrape",outcome="ok"} 1`,
-		`cdrhub_http_requests_total{api="vendor",action="DescribeTelCdr",outcome="client_error"} 1`,
-		`cdrhub_http_requests_total{api="vendor",action="Fail",outcome="server_error"} 1`,
-		`cdrhub_http_requests_total{api="vendor",action="Boom",outcome="server_error"} 1`,
-		`cdrhub_http_request_duration_seconds_bucket{api="native",action="list_records",le="+Inf"} 3`,
-		`cdrhub_http_request_duration_seconds_count{api="native",action="list_records"} 3`,
+		`cdrhub_http_requests_total{action="list_records",api="native",outcome="ok"} 2`,
+		`cdrhub_http_requests_total{action="list_records",api="native",outcome="client_error"} 1`,
+		`cdrhub_http_requests_total{action="upsert_records",api="native",outcome="ok"} 1`,
+		`cdrhub_http_requests_total{action="get_record",api="native",outcome="client_error"} 1`,
+		`cdrhub_http_requests_total{action="no_route",api="native",outcome="client_error"} 1`,
+		`cdrhub_http_requests_total{action="none",api="none",outcome="client_error"} 1`,
+		`cdrhub_http_requests_total{action="healthz",api="health",outcome="ok"} 1`,
+		`cdrhub_http_requests_total{action="readyz",api="health",outcome="ok"} 1`,
+		`cdrhub_http_requests_total{action="scrape",api="metrics",outcome="ok"} 1`,
+		`cdrhub_http_requests_total{action="DescribeTelCdr",api="vendor",outcome="client_error"} 1`,
+		`cdrhub_http_requests_total{action="Fail",api="vendor",outcome="server_error"} 1`,
+		`cdrhub_http_requests_total{action="Boom",api="vendor",outcome="server_error"} 1`,
+		`cdrhub_http_request_duration_seconds_bucket{action="list_records",api="native",le="+Inf"} 3`,
+		`cdrhub_http_request_duration_seconds_count{action="list_records",api="native"} 3`,
 		`cdrhub_records_upserted_total{class="inserted"} 1`,
 		`cdrhub_store_operations_total{op="upsert",outcome="ok"} 1`,
 		`cdrhub_store_operations_total{op="get",outcome="not_found"} 1`,
@@ -91,7 +91,7 @@ func TestMetricsContentType(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if ct := resp.Header.Get("Content-Type"); ct != "text/plain; version=0.0.4; charset=utf-8" {
+	if ct := resp.Header.Get("Content-Type"); ct != "text/plain; version=0.0.4; charset=utf-8; escaping=underscores" {
 		t.Errorf("Content-Type %q", ct)
 	}
 	if resp.Header.Get(httpx.RequestIDHeader) == "" {
@@ -112,7 +112,7 @@ func TestRoutesOwnRegistry(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	page := rec.Body.String()
 	for _, want := range []string{
-		`cdrhub_http_requests_total{api="health",action="healthz",outcome="ok"} 1` + "\n",
+		`cdrhub_http_requests_total{action="healthz",api="health",outcome="ok"} 1` + "\n",
 		"\ngo_goroutines ",
 	} {
 		if !strings.Contains(page, want) {

@@ -108,11 +108,11 @@ func TestRunOnceRecordsTheRun(t *testing.T) {
 		t.Errorf("the lease after the run: %v %v", ok, err)
 	}
 	for series, want := range map[string]string{
-		`cdrhub_sync_runs_total{vendor="tencent_ccc",outcome="ok"}`:         "1",
-		`cdrhub_sync_runs_total{vendor="tencent_ccc",outcome="failed"}`:     "0",
-		`cdrhub_sync_records_total{vendor="tencent_ccc",class="inserted"}`:  "9",
-		`cdrhub_sync_records_total{vendor="tencent_ccc",class="unchanged"}`: "0",
-		`cdrhub_sync_requests_total{vendor="tencent_ccc",outcome="ok"}`:     fmt.Sprint(len(f.calls)),
+		`cdrhub_sync_runs_total{outcome="ok",vendor="tencent_ccc"}`:         "1",
+		`cdrhub_sync_runs_total{outcome="failed",vendor="tencent_ccc"}`:     "0",
+		`cdrhub_sync_records_total{class="inserted",vendor="tencent_ccc"}`:  "9",
+		`cdrhub_sync_records_total{class="unchanged",vendor="tencent_ccc"}`: "0",
+		`cdrhub_sync_requests_total{outcome="ok",vendor="tencent_ccc"}`:     fmt.Sprint(len(f.calls)),
 	} {
 		if got := counter(t, reg, series); got != want {
 			t.Errorf("%s = %s, want %s", series, got, want)
@@ -291,7 +291,7 @@ func TestLoopStopsSourceOnAuth(t *testing.T) {
 	if n := len(f.calls); n != 1 {
 		t.Errorf("%d requests after an authentication error, want the source stopped after 1", n)
 	}
-	if got := counter(t, reg, `cdrhub_sync_requests_total{vendor="tencent_ccc",outcome="auth"}`); got != "1" {
+	if got := counter(t, reg, `cdrhub_sync_requests_total{outcome="auth",vendor="tencent_ccc"}`); got != "1" {
 		t.Errorf("auth requests %s, want 1", got)
 	}
 }

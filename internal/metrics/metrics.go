@@ -1,110 +1,130 @@
-// Package metrics is a small, dependency-free Prometheus registry: counters,
-// gauges (also computed at scrape time) and histograms with fixed buckets,
-// each with a fixed list of label names, served in the text exposition
-// format 0.0.4.
+// Package metrics is cdrhub's Prometheus registry: counters, gauges (also
+// computed at scrape time) and histograms with fixed buckets, each with a
+// fixed list of label names, held in a prometheus.Registry beside the
+// standard Go runtime and process collectors (RegisterRuntime), and served
+// by promhttp in the text exposition format or, when the scraper asks for
+// it, OpenMetrics.
 //
 // Metrics are registered once at start-up; registering a name again with the
 // same type, help, labels (and buckets) returns the existing metric, and
 // anything else panics, as a programming error. Recording is safe for
 // concurrent use and cheap: With finds a series with one read-locked map
-// lookup keyed by the label values (no allocation once the series exists),
-// and every update is an atomic add.
+// lookup keyed by the label values (no allocation once the series exists).
 //
 // Label values must come from small fixed sets (constants in the code):
 // never a path, a parameter or anything else a client sends.
 package metrics
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"slices"
-	"strconv"
+	"strings"
 	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
 )
 
-// ContentType is the media type of the text exposition format 0.0.4.
-const ContentType = "text/plain; version=0.0.4; charset=utf-8"
+// ContentType is the media type of the text exposition format 0.0.4, which
+// Handler serves to a scraper that does not ask for OpenMetrics.
+const ContentType = "text/plain; version=0.0.4; charset=utf-8; escaping=underscores"
 
 // MaxLabels is the most label names one metric may have.
 const MaxLabels = 4
-
-// labelValues keys a series by its label values; unused entries are "".
-type labelValues [MaxLabels]string
 
 // desc describes a metric family.
 type desc struct {
 	name, help, typ string
 	labels          []string
 	buckets         []float64 // histograms only
+	fn              bool      // a GaugeFunc, never registered twice
 }
 
 func (d *desc) same(o *desc) bool {
-	return d.name == o.name && d.help == o.help && d.typ == o.typ &&
+	return !d.fn && !o.fn && d.name == o.name && d.help == o.help && d.typ == o.typ &&
 		slices.Equal(d.labels, o.labels) && slices.Equal(d.buckets, o.buckets)
 }
 
-// collector is a registered metric family.
-type collector interface {
-	describe() *desc
-	// appendText appends the family in the text format, or nothing if it has
-	// no sample.
-	appendText(b []byte) []byte
+// family is a registered metric family: d, and the *CounterVec, *GaugeVec
+// or *HistogramVec that records it (nil for a GaugeFunc).
+type family struct {
+	d   *desc
+	vec any
 }
 
-// Registry holds metrics and writes them in the text format.
+// Registry holds metrics in a prometheus.Registry and serves them.
 type Registry struct {
-	mu     sync.RWMutex
-	byName map[string]collector
-	names  []string // sorted
+	prom *prometheus.Registry
+
+	mu     sync.Mutex
+	byName map[string]family
 }
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{byName: make(map[string]collector)}
+	return &Registry{prom: prometheus.NewRegistry(), byName: make(map[string]family)}
 }
 
-// register returns the collector named d.name, creating it with newC if
-// there is none. It panics if d is invalid or conflicts with the existing
-// collector.
-func (r *Registry) register(d *desc, newC func() collector) collector {
+// register returns the vec of the family named d.name, creating it and its
+// collector with create if there is none. It panics if d is invalid or
+// conflicts with what is registered.
+func (r *Registry) register(d *desc, create func() (vec any, c prometheus.Collector)) any {
 	if err := d.validate(); err != nil {
 		panic("metrics: " + err.Error())
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if c, ok := r.byName[d.name]; ok {
-		if _, isFunc := c.(*funcGauge); isFunc || !c.describe().same(d) {
+	if f, ok := r.byName[d.name]; ok {
+		if !f.d.same(d) {
 			panic(fmt.Sprintf("metrics: %s is already registered differently", d.name))
 		}
-		return c
+		return f.vec
 	}
-	c := newC()
-	r.byName[d.name] = c
-	i, _ := slices.BinarySearch(r.names, d.name)
-	r.names = slices.Insert(r.names, i, d.name)
-	return c
+	vec, c := create()
+	if err := r.prom.Register(c); err != nil {
+		panic(fmt.Sprintf("metrics: %s: %v", d.name, err))
+	}
+	r.byName[d.name] = family{d: d, vec: vec}
+	return vec
 }
 
 // Counter registers (or returns) a counter with the given label names.
 func (r *Registry) Counter(name, help string, labels ...string) *CounterVec {
 	d := &desc{name: name, help: help, typ: "counter", labels: slices.Clone(labels)}
-	return r.register(d, func() collector { return &CounterVec{newVec(d, newCounter)} }).(*CounterVec)
+	return r.register(d, func() (any, prometheus.Collector) {
+		pv := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, d.labels)
+		return &CounterVec{newVec(d, func(values []string) *Counter {
+			return &Counter{c: pv.WithLabelValues(values...)}
+		})}, pv
+	}).(*CounterVec)
 }
 
 // Gauge registers (or returns) a gauge with the given label names.
 func (r *Registry) Gauge(name, help string, labels ...string) *GaugeVec {
 	d := &desc{name: name, help: help, typ: "gauge", labels: slices.Clone(labels)}
-	return r.register(d, func() collector { return &GaugeVec{newVec(d, newGauge)} }).(*GaugeVec)
+	return r.register(d, func() (any, prometheus.Collector) {
+		pv := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, d.labels)
+		return &GaugeVec{newVec(d, func(values []string) *Gauge {
+			return &Gauge{g: pv.WithLabelValues(values...)}
+		})}, pv
+	}).(*GaugeVec)
 }
 
 // Histogram registers (or returns) a histogram with the given upper bucket
 // bounds, which must increase strictly; the +Inf bucket is implied.
 func (r *Registry) Histogram(name, help string, buckets []float64, labels ...string) *HistogramVec {
 	d := &desc{name: name, help: help, typ: "histogram", labels: slices.Clone(labels), buckets: slices.Clone(buckets)}
-	return r.register(d, func() collector {
-		return &HistogramVec{newVec(d, func() *Histogram { return newHistogram(d.buckets) })}
+	return r.register(d, func() (any, prometheus.Collector) {
+		pv := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: slices.Clone(d.buckets)}, d.labels)
+		return &HistogramVec{newVec(d, func(values []string) *Histogram {
+			return &Histogram{h: pv.WithLabelValues(values...)}
+		})}, pv
 	}).(*HistogramVec)
 }
 
@@ -112,69 +132,53 @@ func (r *Registry) Histogram(name, help string, buckets []float64, labels ...str
 // scrape. fn must be safe for concurrent use. Registering a name twice
 // panics.
 func (r *Registry) GaugeFunc(name, help string, fn func() float64) {
-	r.gaugeFunc(name, help, func() (float64, bool) { return fn(), true })
-}
-
-// gaugeFunc is GaugeFunc with a value that may be missing: when fn reports
-// false, the metric is left out of that scrape.
-func (r *Registry) gaugeFunc(name, help string, fn func() (float64, bool)) {
-	d := &desc{name: name, help: help, typ: "gauge"}
-	c := &funcGauge{d: d, fn: fn}
-	if r.register(d, func() collector { return c }) != c {
-		panic(fmt.Sprintf("metrics: %s is already registered", name))
-	}
-}
-
-// WriteTo writes every metric in the text format, families sorted by name
-// and series by label values.
-func (r *Registry) WriteTo(w io.Writer) (int64, error) {
-	n, err := w.Write(r.appendText(nil))
-	return int64(n), err
-}
-
-func (r *Registry) appendText(b []byte) []byte {
-	r.mu.RLock()
-	cs := make([]collector, len(r.names))
-	for i, name := range r.names {
-		cs[i] = r.byName[name]
-	}
-	r.mu.RUnlock()
-	// Collect outside the lock: a gauge function may take its own locks.
-	for _, c := range cs {
-		b = c.appendText(b)
-	}
-	return b
-}
-
-// Handler serves the registry in the text format (for GET /metrics).
-func (r *Registry) Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		b := r.appendText(make([]byte, 0, 8<<10))
-		h := w.Header()
-		h.Set("Content-Type", ContentType)
-		h.Set("Content-Length", strconv.Itoa(len(b)))
-		h.Set("Cache-Control", "no-store")
-		if req.Method != http.MethodHead {
-			w.Write(b)
-		}
+	d := &desc{name: name, help: help, typ: "gauge", fn: true}
+	r.register(d, func() (any, prometheus.Collector) {
+		return nil, prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, fn)
 	})
 }
 
-// funcGauge is a gauge computed at scrape time.
-type funcGauge struct {
-	d  *desc
-	fn func() (float64, bool)
+// WriteTo writes every metric in the text format, families sorted by name
+// and series by label values. A family that fails to collect is left out
+// and its error returned after the others are written.
+func (r *Registry) WriteTo(w io.Writer) (int64, error) {
+	mfs, gatherErr := r.prom.Gather()
+	var n int64
+	for _, mf := range mfs {
+		k, err := expfmt.MetricFamilyToText(w, mf)
+		n += int64(k)
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, gatherErr
 }
 
-func (g *funcGauge) describe() *desc { return g.d }
+// Handler serves the registry for GET /metrics: in OpenMetrics when the
+// scraper's Accept header asks for it, else in the text format, gzipped
+// when the scraper accepts it. A family that fails to collect is logged
+// (through slog's default logger), counted in
+// promhttp_metric_handler_errors_total and left out; the others are
+// served.
+func (r *Registry) Handler() http.Handler {
+	h := promhttp.HandlerFor(r.prom, promhttp.HandlerOpts{
+		EnableOpenMetrics: true,
+		ErrorHandling:     promhttp.ContinueOnError,
+		ErrorLog:          errorLog{},
+		Registry:          r.prom,
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, req)
+	})
+}
 
-func (g *funcGauge) appendText(b []byte) []byte {
-	v, ok := g.fn()
-	if !ok {
-		return b
-	}
-	b = appendHeader(b, g.d)
-	return appendSample(b, g.d.name, "", nil, nil, "", v)
+// errorLog logs what promhttp reports (a family that failed to collect, a
+// scraper gone before its page was written) as one warning.
+type errorLog struct{}
+
+func (errorLog) Println(v ...any) {
+	slog.Warn("serving metrics", "err", strings.TrimSpace(fmt.Sprintln(v...)))
 }
 
 // validate checks the metric and label names, the label count and the
@@ -202,13 +206,14 @@ func (d *desc) validate() error {
 		}
 	}
 	if d.typ == "histogram" && len(d.buckets) == 0 {
-		return fmt.Errorf("%s: no buckets", d.name)
+		return errors.New(d.name + ": no buckets")
 	}
 	return nil
 }
 
 // validName reports whether s is a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)
-// or, without colons, a label name.
+// or, without colons, a label name: the names the text format 0.0.4 spells
+// without quoting.
 func validName(s string, colon bool) bool {
 	if s == "" {
 		return false

@@ -44,21 +44,36 @@ func (f *fakeStore) Tenants(context.Context) ([]cdr.TenantID, error) {
 func (f *fakeStore) ProbeWrite(context.Context) error { return f.err }
 
 // storeValues returns the non-zero counter values of the store metrics, as
-// "metric{values}" → value, and the count of each op's duration histogram.
+// "metric{values}" → value with the values in the order of the label
+// names, and the count of each op's duration histogram.
 func storeValues(reg *Registry) map[string]float64 {
-	got := map[string]float64{}
-	for _, name := range []string{"cdrhub_records_upserted_total", "cdrhub_store_operations_total", "cdrhub_database_errors_total"} {
-		c := reg.byName[name].(*CounterVec)
-		for _, e := range c.v.snapshot() {
-			if v := e.t.Value(); v != 0 {
-				got[fmt.Sprintf("%s%q", name, e.k[:len(c.v.d.labels)])] = v
-			}
-		}
+	mfs, err := reg.prom.Gather()
+	if err != nil {
+		panic(err)
 	}
-	h := reg.byName["cdrhub_store_operation_duration_seconds"].(*HistogramVec)
-	for _, e := range h.v.snapshot() {
-		if cum, _ := e.t.snapshot(); cum[len(cum)-1] != 0 {
-			got[fmt.Sprintf("duration%q", e.k[:1])] = float64(cum[len(cum)-1])
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		name := mf.GetName()
+		labels := reg.byName[name].d.labels
+		for _, m := range mf.GetMetric() {
+			byName := map[string]string{}
+			for _, l := range m.GetLabel() {
+				byName[l.GetName()] = l.GetValue()
+			}
+			var values []string
+			for _, l := range labels {
+				values = append(values, byName[l])
+			}
+			switch name {
+			case "cdrhub_records_upserted_total", "cdrhub_store_operations_total", "cdrhub_database_errors_total":
+				if v := m.GetCounter().GetValue(); v != 0 {
+					got[fmt.Sprintf("%s%q", name, values)] = v
+				}
+			case "cdrhub_store_operation_duration_seconds":
+				if n := m.GetHistogram().GetSampleCount(); n != 0 {
+					got[fmt.Sprintf("duration%q", values)] = float64(n)
+				}
+			}
 		}
 	}
 	return got

@@ -1,29 +1,32 @@
 package metrics
 
 import (
-	"math"
-	"slices"
-	"sort"
 	"sync"
-	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
-// vec is the set of series of one metric, keyed by label values.
+// labelValues keys a series by its label values; unused entries are "".
+type labelValues [MaxLabels]string
+
+// vec is the set of series of one metric, keyed by label values: a cache
+// in front of the client's vec, whose lookup hashes and checks the values
+// at every call.
 type vec[T any] struct {
 	d    *desc
-	newT func() *T
+	newT func(values []string) *T
 	mu   sync.RWMutex
 	m    map[labelValues]*T
 }
 
-func newVec[T any](d *desc, newT func() *T) *vec[T] {
+func newVec[T any](d *desc, newT func(values []string) *T) *vec[T] {
 	return &vec[T]{d: d, newT: newT, m: make(map[labelValues]*T)}
 }
 
-func (v *vec[T]) describe() *desc { return v.d }
-
 // with returns the series of values, creating it on first use. It panics if
-// the number of values differs from the number of label names.
+// the number of values differs from the number of label names, or if a
+// value is not valid UTF-8.
 func (v *vec[T]) with(values []string) *T {
 	if len(values) != len(v.d.labels) {
 		panic("metrics: " + v.d.name + ": wrong number of label values")
@@ -39,66 +42,40 @@ func (v *vec[T]) with(values []string) *T {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if t = v.m[k]; t == nil {
-		t = v.newT()
+		t = v.newT(values)
 		v.m[k] = t
 	}
 	return t
 }
 
-type entry[T any] struct {
-	k labelValues
-	t *T
-}
-
-// snapshot returns the series sorted by label values.
-func (v *vec[T]) snapshot() []entry[T] {
-	v.mu.RLock()
-	es := make([]entry[T], 0, len(v.m))
-	for k, t := range v.m {
-		es = append(es, entry[T]{k, t})
+// value reads the value of a counter or gauge.
+func value(m prometheus.Metric) float64 {
+	var pb dto.Metric
+	if err := m.Write(&pb); err != nil {
+		panic("metrics: " + err.Error())
 	}
-	v.mu.RUnlock()
-	slices.SortFunc(es, func(a, b entry[T]) int { return slices.Compare(a.k[:], b.k[:]) })
-	return es
-}
-
-// addFloat adds d to the float64 whose bits are in u.
-func addFloat(u *atomic.Uint64, d float64) {
-	for {
-		old := u.Load()
-		if u.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+d)) {
-			return
-		}
+	if c := pb.GetCounter(); c != nil {
+		return c.GetValue()
 	}
+	return pb.GetGauge().GetValue()
 }
 
 // Counter is a value that only goes up.
-type Counter struct {
-	n    atomic.Uint64 // whole increments
-	bits atomic.Uint64 // fractional increments, as float64 bits
-}
-
-func newCounter() *Counter { return &Counter{} }
+type Counter struct{ c prometheus.Counter }
 
 // Inc adds 1.
-func (c *Counter) Inc() { c.n.Add(1) }
+func (c *Counter) Inc() { c.c.Inc() }
 
 // Add adds v, which must not be negative.
 func (c *Counter) Add(v float64) {
-	switch {
-	case v < 0:
+	if v < 0 {
 		panic("metrics: a counter cannot decrease")
-	case v == math.Trunc(v) && v < 1<<53:
-		c.n.Add(uint64(v))
-	default:
-		addFloat(&c.bits, v)
 	}
+	c.c.Add(v)
 }
 
 // Value returns the current value.
-func (c *Counter) Value() float64 {
-	return float64(c.n.Load()) + math.Float64frombits(c.bits.Load())
-}
+func (c *Counter) Value() float64 { return value(c.c) }
 
 // CounterVec is a counter with labels.
 type CounterVec struct{ v *vec[Counter] }
@@ -107,39 +84,23 @@ type CounterVec struct{ v *vec[Counter] }
 // label names. Keep the result to skip the lookup on a hot path.
 func (c *CounterVec) With(values ...string) *Counter { return c.v.with(values) }
 
-func (c *CounterVec) describe() *desc { return c.v.d }
-
-func (c *CounterVec) appendText(b []byte) []byte {
-	es := c.v.snapshot()
-	if len(es) == 0 {
-		return b
-	}
-	b = appendHeader(b, c.v.d)
-	for _, e := range es {
-		b = appendSample(b, c.v.d.name, "", c.v.d.labels, e.k[:], "", e.t.Value())
-	}
-	return b
-}
-
 // Gauge is a value that goes up and down.
-type Gauge struct{ bits atomic.Uint64 }
-
-func newGauge() *Gauge { return &Gauge{} }
+type Gauge struct{ g prometheus.Gauge }
 
 // Set sets the value.
-func (g *Gauge) Set(v float64) { g.bits.Store(math.Float64bits(v)) }
+func (g *Gauge) Set(v float64) { g.g.Set(v) }
 
 // Add adds v, which may be negative.
-func (g *Gauge) Add(v float64) { addFloat(&g.bits, v) }
+func (g *Gauge) Add(v float64) { g.g.Add(v) }
 
 // Inc adds 1.
-func (g *Gauge) Inc() { g.Add(1) }
+func (g *Gauge) Inc() { g.g.Inc() }
 
 // Dec subtracts 1.
-func (g *Gauge) Dec() { g.Add(-1) }
+func (g *Gauge) Dec() { g.g.Dec() }
 
 // Value returns the current value.
-func (g *Gauge) Value() float64 { return math.Float64frombits(g.bits.Load()) }
+func (g *Gauge) Value() float64 { return value(g.g) }
 
 // GaugeVec is a gauge with labels.
 type GaugeVec struct{ v *vec[Gauge] }
@@ -148,48 +109,19 @@ type GaugeVec struct{ v *vec[Gauge] }
 // label names.
 func (g *GaugeVec) With(values ...string) *Gauge { return g.v.with(values) }
 
-func (g *GaugeVec) describe() *desc { return g.v.d }
-
-func (g *GaugeVec) appendText(b []byte) []byte {
-	es := g.v.snapshot()
-	if len(es) == 0 {
-		return b
-	}
-	b = appendHeader(b, g.v.d)
-	for _, e := range es {
-		b = appendSample(b, g.v.d.name, "", g.v.d.labels, e.k[:], "", e.t.Value())
-	}
-	return b
-}
-
 // Histogram counts observations in fixed buckets.
-type Histogram struct {
-	upper  []float64       // upper bounds, shared by the series of a metric
-	counts []atomic.Uint64 // per bucket (not cumulative); the last is +Inf
-	sum    atomic.Uint64   // float64 bits
-}
-
-func newHistogram(upper []float64) *Histogram {
-	return &Histogram{upper: upper, counts: make([]atomic.Uint64, len(upper)+1)}
-}
+type Histogram struct{ h prometheus.Observer }
 
 // Observe records v.
-func (h *Histogram) Observe(v float64) {
-	h.counts[sort.SearchFloat64s(h.upper, v)].Add(1)
-	addFloat(&h.sum, v)
-}
+func (h *Histogram) Observe(v float64) { h.h.Observe(v) }
 
-// snapshot returns the cumulative bucket counts (the last is +Inf, which is
-// also the count) and the sum. The count is the sum of the buckets, so
-// that _count always equals the +Inf bucket.
-func (h *Histogram) snapshot() (cum []uint64, sum float64) {
-	cum = make([]uint64, len(h.counts))
-	var n uint64
-	for i := range h.counts {
-		n += h.counts[i].Load()
-		cum[i] = n
+// Count returns the number of observations.
+func (h *Histogram) Count() uint64 {
+	var pb dto.Metric
+	if err := h.h.(prometheus.Metric).Write(&pb); err != nil {
+		panic("metrics: " + err.Error())
 	}
-	return cum, math.Float64frombits(h.sum.Load())
+	return pb.GetHistogram().GetSampleCount()
 }
 
 // HistogramVec is a histogram with labels.
@@ -198,24 +130,3 @@ type HistogramVec struct{ v *vec[Histogram] }
 // With returns the histogram of the given label values, in the order of the
 // label names.
 func (h *HistogramVec) With(values ...string) *Histogram { return h.v.with(values) }
-
-func (h *HistogramVec) describe() *desc { return h.v.d }
-
-func (h *HistogramVec) appendText(b []byte) []byte {
-	es := h.v.snapshot()
-	if len(es) == 0 {
-		return b
-	}
-	d := h.v.d
-	b = appendHeader(b, d)
-	for _, e := range es {
-		cum, sum := e.t.snapshot()
-		for i, ub := range d.buckets {
-			b = appendSample(b, d.name, "_bucket", d.labels, e.k[:], formatFloat(ub), float64(cum[i]))
-		}
-		b = appendSample(b, d.name, "_bucket", d.labels, e.k[:], "+Inf", float64(cum[len(cum)-1]))
-		b = appendSample(b, d.name, "_sum", d.labels, e.k[:], "", sum)
-		b = appendSample(b, d.name, "_count", d.labels, e.k[:], "", float64(cum[len(cum)-1]))
-	}
-	return b
-}
