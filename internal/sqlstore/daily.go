@@ -15,7 +15,8 @@ import (
 //
 // kpi_daily (migration 0009; docs/design.md, Rollups) is kpi_rollup summed
 // per local day (cdr.DayKey: without the agent, the disposition reduced)
-// at each UTC offset of the tenant's rollup_days. It is a function of kpi_rollup and kept as one:
+// at each UTC offset of the tenant's rollup_days. It is a function of
+// kpi_rollup and kept as one:
 //   - applyDelta adds each batch's kpi_rollup delta to it (applyDays), in
 //     the same transaction;
 //   - where kpi_rollup's rows are replaced rather than added to (a
