@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,7 +43,9 @@ func (v *vec[T]) with(values []string) *T {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if t = v.m[k]; t == nil {
-		t = v.newT(values)
+		// A copy, so that values does not escape: the caller's variadic
+		// slice stays on its stack.
+		t = v.newT(slices.Clone(values))
 		v.m[k] = t
 	}
 	return t
