@@ -8,9 +8,9 @@ import (
 
 // Options shape an export beyond its records.
 type Options struct {
-	// Columns selects and orders the CSV columns (by Header name) or the
-	// Parquet fields (by ParquetColumns name); none means all. NDJSON has
-	// no columns.
+	// Columns selects the CSV columns (by Header name, in its order) or
+	// the Parquet top-level fields (by ParquetColumns name); none means
+	// all. NDJSON has no columns.
 	Columns []string
 	// Zone is the zone CSV writes times in (RFC 3339 with its offset);
 	// nil means UTC. NDJSON and Parquet times are instants.
@@ -40,15 +40,23 @@ func New(format string, w io.Writer, opt Options) (Writer, error) {
 		}
 		return NewNDJSON(w), nil
 	case "csv":
-		if opt.Raw {
-			return nil, fmt.Errorf("raw: CSV has no raw column")
-		}
-		return newCSV(w, opt)
+		return newCSVWith(w, opt)
 	case "parquet":
-		if opt.Zone != nil {
-			return nil, fmt.Errorf("tz: Parquet times are UTC instants")
-		}
 		return NewParquet(w, opt)
+	}
+	return nil, fmt.Errorf("format %q: want ndjson, csv or parquet", format)
+}
+
+// Columns returns the names Options.Columns may select in format, in
+// order: Header for csv, ParquetColumns for parquet, none for ndjson.
+func Columns(format string) ([]string, error) {
+	switch format {
+	case "ndjson":
+		return nil, nil
+	case "csv":
+		return Header(), nil
+	case "parquet":
+		return ParquetColumns(), nil
 	}
 	return nil, fmt.Errorf("format %q: want ndjson, csv or parquet", format)
 }

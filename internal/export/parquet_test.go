@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
-	"github.com/cdrhub/cdrhub/internal/demo"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/parquet-go/parquet-go"
@@ -18,43 +17,55 @@ import (
 )
 
 // parquetRecords are records with every kind of field: optional ones set
-// and unset, lists empty and long, non-ASCII text, raw.
-func parquetRecords(t *testing.T) [][]byte {
+// and unset (0 and nil durations), lists empty, of one and of several,
+// non-ASCII text, attributes, raw.
+func parquetRecords(t testing.TB) [][]byte {
 	t.Helper()
 	score := 4
 	at := int64(1700000012000)
 	recs := []*cdr.Record{
 		{ID: "rec_a", Tenant: "acme", Channel: cdr.ChannelVoice, Source: cdr.SourceTencentCCC, SourceID: "c1", Version: 3,
 			CreatedAt: 1700000100000, UpdatedAt: 1700000200000, StartAt: 1700000000123, AnswerAt: &at, EndAt: new(int64(1700000090000)),
+			QueuedAt: new(int64(1700000001000)), RingAt: new(int64(1700000002000)),
 			Direction: cdr.DirectionInbound, CallType: cdr.CallTypeDirect, Media: cdr.MediaAudio, Disposition: cdr.DispositionAnswered,
 			DispositionRaw: "ANSWERED", HangupBy: cdr.HangupByAgent,
-			Caller: cdr.Party{Address: "+86 139 1234 5678", Digits: "8613912345678"}, Callee: cdr.Party{Address: "4001"},
-			CountryCode: "CN", Agents: []cdr.Agent{{Kind: "human", ID: "a1", Name: "张敏", Groups: []string{"g1", "g2"}}, {Kind: "ai", ID: "bot"}},
-			Queues: []cdr.Queue{{ID: "q1", Name: "Sales"}}, TalkS: new(int64(78)), HoldS: new(int64(0)),
-			Satisfaction: &cdr.Satisfaction{Score: &score, Label: "good", Offered: true},
-			Recordings:   []cdr.Recording{{Kind: "main", URL: "https://x/1.mp3", DurationS: new(int64(78))}},
-			IVRKeys:      []cdr.IVRKey{{Phase: "ivr", Key: "1", At: &at}},
-			Tags:         []string{"vip", "a;b"}, Note: "said \"hi\",\nthen left",
-			Participants: []cdr.Participant{{Seq: 1, Role: "agent", ID: "a1", StartAt: &at}},
-			Raw:          json.RawMessage(`{"CallId":"c1","Extra":[1,2]}`)},
+			Caller: cdr.Party{Address: "+86 139 1234 5678", Digits: "8613912345678", Location: "广东 深圳"}, Callee: cdr.Party{Address: "4001"},
+			CountryCode: "CN", CountryName: "China",
+			Agents: []cdr.Agent{{Kind: "human", ID: "a1", Name: "张敏", Email: "zhang.min@acme.example", Groups: []string{"g1", "g2"}},
+				{Kind: "ai", ID: "bot", Role: "assistant"}, {Kind: "human", Name: "Ünal Öztürk", StaffNumber: "007", Phone: "+90 555", Extension: "12"}},
+			Queues: []cdr.Queue{{ID: "q1", Name: "Sales"}, {ID: "q2", Name: "Ventes — été"}}, TalkS: new(int64(78)), HoldS: new(int64(0)),
+			TotalS: new(int64(89)), RingS: new(int64(10)), QueueS: new(int64(1)), IVRS: new(int64(0)), DialS: new(int64(3)),
+			Satisfaction: &cdr.Satisfaction{Score: &score, Raw: "4", Label: "good", Channel: "ivr", Offered: true},
+			Recordings: []cdr.Recording{{Kind: "main", ID: "m1", URL: "https://x/1.mp3", DurationS: new(int64(78)), TranscriptStatus: "done"},
+				{Kind: "voicemail", URL: "https://x/2.mp3", CopyURL: "https://copy/2.mp3"}, {Kind: "main"}},
+			IVRKeys: []cdr.IVRKey{{Phase: "ivr", Key: "1", At: &at, Label: "sales"}, {Phase: "survey", Key: "4"}},
+			Tags:    []string{"vip", "a;b", ""}, Note: "said \"hi\",\nthen left 👋",
+			Participants: []cdr.Participant{{Seq: 1, Role: "agent", ID: "a1", StartAt: &at, QueueID: "q1"},
+				{Seq: 2, Role: "other", Address: "+86 10 1234", TransferFrom: "a1", TransferFromType: "agent"}},
+			Raw: json.RawMessage(`{"CallId":"c1","Extra":[1,2],"名前":"値"}`)},
 		{ID: "rec_b", Tenant: "acme", Channel: cdr.ChannelChat, Source: cdr.SourceNative, SourceID: "s1", StartAt: 1700000001000,
 			Direction: cdr.DirectionUnknown, Disposition: cdr.DispositionAbandoned, HangupBy: cdr.HangupByUnknown,
-			Attributes: map[string]json.RawMessage{"k": json.RawMessage(`{"x":1}`)}},
+			Satisfaction: &cdr.Satisfaction{Label: "no score"},
+			Attributes:   map[string]json.RawMessage{"k": json.RawMessage(`{"x":1}`), "b": json.RawMessage(`"<&>"`)}},
 		{ID: "rec_c", Tenant: "acme", Channel: cdr.ChannelRTC, Source: cdr.SourceTRTCCallKit, SourceID: "r1", StartAt: 1700000002000,
-			Media: cdr.MediaVideo, ParticipantCount: new(int64(3)), RoomID: "room-1", SameAs: "rec_a"},
+			Media: cdr.MediaVideo, ParticipantCount: new(int64(3)), RoomID: "room-1", SameAs: "rec_a",
+			Callee: cdr.Party{Name: "مرحبا", ProtectedID: "p-1"}},
 	}
-	out := make([][]byte, len(recs))
-	for i, r := range recs {
+	out := make([][]byte, 0, len(recs)+1)
+	for _, r := range recs {
 		b, err := cdr.EncodeJSON(r)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[i] = b
+		out = append(out, b)
 	}
-	return out
+	// Lists present but empty, and nulls, as a sender may write them.
+	return append(out, []byte(`{"id":"rec_d","tenant":"acme","channel":"voice","source":"native","source_id":"d","version":0,`+
+		`"start_at":1700000003000,"answer_at":null,"direction":"outbound","call_type":"predictive","disposition":"no_answer","hangup_by":"system",`+
+		`"agents":[],"queues":[],"recordings":[],"ivr_keys":[],"tags":[],"participants":[],"satisfaction":null,"raw":{}}`))
 }
 
-func writeParquet(t *testing.T, recs [][]byte, opt Options) []byte {
+func writeParquet(t testing.TB, recs [][]byte, opt Options) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	w, err := New("parquet", &buf, opt)
@@ -72,36 +83,50 @@ func writeParquet(t *testing.T, recs [][]byte, opt Options) []byte {
 	return buf.Bytes()
 }
 
-// TestParquetRoundTrip: every field of every record reads back as it went
-// in; raw only with Raw.
+// readParquet reads a file's rows back with parquet-go's reader.
+func readParquet(t testing.TB, b []byte) []row {
+	t.Helper()
+	rows, err := parquet.Read[row](bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// TestParquetRoundTrip: every field of every record reads back as
+// encoding/json decodes it from the record's JSON; raw only with Raw.
 func TestParquetRoundTrip(t *testing.T) {
 	recs := parquetRecords(t)
 	for _, raw := range []bool{false, true} {
 		t.Run(fmt.Sprint("raw=", raw), func(t *testing.T) {
 			b := writeParquet(t, recs, Options{Raw: raw})
-			got, err := parquet.Read[parquetRow](bytes.NewReader(b), int64(len(b)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want []parquetRow
+			got := readParquet(t, b)
+			var want []row
 			for _, rec := range recs {
-				var r cdr.Record
-				if err := json.Unmarshal(rec, &r); err != nil {
+				r, err := referenceRow(rec)
+				if err != nil {
 					t.Fatal(err)
 				}
-				row := toParquet(&r)
 				if !raw {
-					row.Raw = nil
+					r.Raw = nil
 				}
-				want = append(want, row)
+				want = append(want, r)
 			}
 			// Empty lists read back as empty slices.
 			if d := cmp.Diff(want, got, cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("(-want +got)\n%s", d)
 			}
-			if got[0].Agents[0].Name != "张敏" || *got[0].Satisfaction.Score != 4 || got[0].StartAt != 1700000000123 ||
-				len(got[0].Agents[0].Groups) != 2 || got[1].AnswerAt != nil || (got[0].Raw != nil) != raw {
-				t.Errorf("fields lost: %+v", got[0])
+			// A few fields by hand, in case rowOf and the writer agree on
+			// a mistake.
+			if got[0].Agents[0].Name != "张敏" || len(got[0].Agents) != 3 || len(got[0].Recordings) != 3 ||
+				*got[0].Satisfaction.Score != 4 || got[0].StartAt != 1700000000123 || *got[0].HoldS != 0 ||
+				len(got[0].Agents[0].Groups) != 2 || got[1].AnswerAt != nil || got[1].Satisfaction.Score != nil ||
+				got[2].Caller != nil || got[2].Callee.Name != "مرحبا" || (got[0].Raw != nil) != raw ||
+				*got[1].Attributes != `{"b":"\u003c\u0026\u003e","k":{"x":1}}` {
+				t.Errorf("fields lost: %+v", got[:2])
+			}
+			if raw && *got[0].Raw != `{"CallId":"c1","Extra":[1,2],"名前":"値"}` {
+				t.Errorf("raw %q", *got[0].Raw)
 			}
 			f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
 			if err != nil {
@@ -114,106 +139,255 @@ func TestParquetRoundTrip(t *testing.T) {
 	}
 }
 
-// TestParquetSchema: times are TIMESTAMP(MILLIS, UTC), enums dictionary-
-// encoded, pages zstd-compressed.
+// TestParquetSchema: times are TIMESTAMP(MILLIS, UTC), durations INT64,
+// enums dictionary-encoded, attributes and raw JSON, lists LIST, every
+// page zstd-compressed.
 func TestParquetSchema(t *testing.T) {
-	b := writeParquet(t, parquetRecords(t), Options{})
+	b := writeParquet(t, parquetRecords(t), Options{Raw: true})
 	f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		t.Fatal(err)
 	}
+	leaves := map[string]parquet.Node{}
+	var walk func(path []string, n parquet.Node)
+	walk = func(path []string, n parquet.Node) {
+		if n.Leaf() {
+			leaves[strings.Join(path, ".")] = n
+			return
+		}
+		for _, c := range n.Fields() {
+			walk(append(slices.Clip(path), c.Name()), c)
+		}
+	}
+	walk(nil, f.Schema())
+	for _, c := range []struct {
+		path     string
+		logical  string // in the schema's text
+		optional bool
+	}{
+		{"start_at", "TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS)", false},
+		{"created_at", "TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS)", true},
+		{"updated_at", "TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS)", true},
+		{"queued_at", "TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS)", true},
+		{"ring_at", "TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS)", true},
+		{"answer_at", "TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS)", true},
+		{"end_at", "TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS)", true},
+		{"ivr_keys.list.element.at", "TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS)", true},
+		{"participants.list.element.start_at", "TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS)", true},
+		{"participants.list.element.end_at", "TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS)", true},
+		{"talk_s", "INT(64,true)", true},
+		{"hold_s", "INT(64,true)", true},
+		{"version", "INT(64,true)", false},
+		{"recordings.list.element.duration_s", "INT(64,true)", true},
+		{"satisfaction.score", "INT(64,true)", true},
+		{"channel", "STRING", false},
+		{"media", "STRING", true},
+		{"tags.list.element", "STRING", false},
+		{"agents.list.element.groups.list.element", "STRING", false},
+		{"attributes", "JSON", true},
+		{"raw", "JSON", true},
+	} {
+		n, ok := leaves[c.path]
+		if !ok {
+			t.Errorf("%s: no such column", c.path)
+			continue
+		}
+		lt := ""
+		if l := n.Type().LogicalType(); l != nil {
+			lt = l.String()
+		}
+		if lt != c.logical || n.Optional() != c.optional {
+			t.Errorf("%s: logical type %q, optional %v; want %q, %v", c.path, lt, n.Optional(), c.logical, c.optional)
+		}
+		if c.logical != "STRING" && c.logical != "JSON" && n.Type().Kind() != parquet.Int64 {
+			t.Errorf("%s: %v, want INT64", c.path, n.Type().Kind())
+		}
+	}
+	enums := []string{"tenant", "channel", "source", "direction", "call_type", "media", "disposition", "disposition_raw",
+		"hangup_by", "country_code", "agents.list.element.kind", "agents.list.element.role", "satisfaction.channel",
+		"recordings.list.element.kind", "recordings.list.element.transcript_status", "ivr_keys.list.element.phase",
+		"participants.list.element.role", "participants.list.element.transfer_from_type"}
 	md := f.Metadata()
-	types := map[string]string{}
-	for _, el := range md.Schema {
-		types[el.Name] = el.LogicalType.String()
-	}
-	for _, col := range []string{"start_at", "answer_at", "end_at", "created_at"} {
-		if lt := types[col]; !strings.Contains(lt, "TIMESTAMP") || !strings.Contains(lt, "isAdjustedToUTC=true") || !strings.Contains(lt, "MILLIS") {
-			t.Errorf("%s: logical type %q", col, lt)
+	for _, rg := range md.RowGroups {
+		for _, cc := range rg.Columns {
+			m := cc.MetaData
+			path := strings.Join(m.PathInSchema, ".")
+			if m.Codec != format.Zstd {
+				t.Errorf("%s: codec %v", path, m.Codec)
+			}
+			dict := slices.Contains(m.Encoding, format.RLEDictionary) || slices.Contains(m.Encoding, format.PlainDictionary)
+			if slices.Contains(enums, path) && !dict {
+				t.Errorf("%s: encodings %v, no dictionary", path, m.Encoding)
+			}
+			if (path == "id" || path == "note") && dict {
+				t.Errorf("%s: dictionary-encoded", path)
+			}
 		}
 	}
-	for _, cc := range md.RowGroups[0].Columns {
-		m := cc.MetaData
-		path := strings.Join(m.PathInSchema, ".")
-		if m.Codec != format.Zstd {
-			t.Errorf("%s: codec %v", path, m.Codec)
-		}
-		if slices.Contains([]string{"channel", "source", "direction", "disposition", "hangup_by"}, path) &&
-			!slices.Contains(m.Encoding, format.RLEDictionary) && !slices.Contains(m.Encoding, format.PlainDictionary) {
-			t.Errorf("%s: encodings %v, no dictionary", path, m.Encoding)
-		}
-	}
-	if f.NumRows() != 3 {
+	if f.NumRows() != 4 {
 		t.Errorf("%d rows", f.NumRows())
 	}
 }
 
-// TestParquetColumns: Columns selects fields; an unknown one, and raw
-// without Raw, are errors naming them.
+// TestParquetColumns: Columns selects top-level fields (in the schema's
+// order); the others are absent; an unknown one, and raw without Raw, are
+// errors naming them.
 func TestParquetColumns(t *testing.T) {
-	b := writeParquet(t, parquetRecords(t), Options{Columns: []string{"start_at", "id", "agents"}})
-	f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatal(err)
+	recs := parquetRecords(t)
+	tests := []struct {
+		name string
+		opt  Options
+		want []string // the file's fields
+	}{
+		{"three", Options{Columns: []string{"start_at", "id", "agents"}}, []string{"id", "start_at", "agents"}},
+		{"repeated", Options{Columns: []string{"id", "id"}}, []string{"id"}},
+		{"raw", Options{Columns: []string{"raw", "id"}, Raw: true}, []string{"id", "raw"}},
+		{"without raw", Options{Columns: []string{"id", "satisfaction"}, Raw: true}, []string{"id", "satisfaction"}},
+		{"all without raw", Options{}, slices.DeleteFunc(ParquetColumns(), func(s string) bool { return s == "raw" })},
+		{"all", Options{Raw: true}, ParquetColumns()},
 	}
-	var names []string
-	for _, fl := range f.Schema().Fields() {
-		names = append(names, fl.Name())
-	}
-	slices.Sort(names)
-	if !slices.Equal(names, []string{"agents", "id", "start_at"}) {
-		t.Errorf("fields %v", names)
-	}
-	type slim struct {
-		ID      string         `parquet:"id"`
-		StartAt int64          `parquet:"start_at,timestamp(millisecond:utc)"`
-		Agents  []parquetAgent `parquet:"agents,list"`
-	}
-	rows, err := parquet.Read[slim](bytes.NewReader(b), int64(len(b)))
-	if err != nil || len(rows) != 3 || rows[0].ID != "rec_a" || rows[0].StartAt != 1700000000123 || len(rows[0].Agents) != 2 || rows[2].ID != "rec_c" {
-		t.Errorf("%+v %v", rows, err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := writeParquet(t, recs, tt.opt)
+			f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, fl := range f.Schema().Fields() {
+				names = append(names, fl.Name())
+			}
+			if diff := cmp.Diff(tt.want, names); diff != "" {
+				t.Fatalf("fields (-want +got):\n%s", diff)
+			}
+			// The selected fields read back whole, the others zero.
+			got := readParquet(t, b)
+			for i, rec := range recs {
+				full, err := referenceRow(rec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var want row
+				for _, name := range tt.want {
+					j := rowFields.byName[name] // the row's field j (TestRowFields)
+					reflect.ValueOf(&want).Elem().Field(j).Set(reflect.ValueOf(&full).Elem().Field(j))
+				}
+				if d := cmp.Diff(want, got[i], cmpopts.EquateEmpty()); d != "" {
+					t.Errorf("record %d (-want +got):\n%s", i, d)
+				}
+			}
+		})
 	}
 	for _, c := range []struct {
 		opt  Options
 		want string
 	}{
-		{Options{Columns: []string{"id", "colour"}}, `"colour"`},
-		{Options{Columns: []string{"raw"}}, "raw"},
+		{Options{Columns: []string{"id", "colour"}}, `no Parquet column "colour" (columns: id, tenant,`},
+		{Options{Columns: []string{"agent_ids"}}, `no Parquet column "agent_ids"`},
+		{Options{Columns: []string{"raw"}}, "the Parquet column raw needs"},
+		{Options{Columns: []string{"ID"}}, `no Parquet column "ID"`},
 	} {
 		if _, err := New("parquet", &bytes.Buffer{}, c.opt); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%+v: %v", c.opt, err)
+			t.Errorf("%+v: %v, want %q", c.opt, err, c.want)
 		}
 	}
 }
 
-// TestParquetRowGroups: a row group ends at 100,000 rows.
+// TestParquetRowGroups: a row group ends at 100,000 rows, or earlier at
+// its byte limit.
 func TestParquetRowGroups(t *testing.T) {
-	recs := make([][]byte, parquetGroupRows+10)
-	for i := range recs {
-		recs[i] = fmt.Appendf(nil, `{"id":"r%d","channel":"voice","source":"native","source_id":"s%d","version":1,"start_at":%d}`, i, i, 1700000000000+int64(i))
+	groups := func(b []byte) (sizes []int64) {
+		f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rg := range f.RowGroups() {
+			sizes = append(sizes, rg.NumRows())
+		}
+		return sizes
 	}
-	b := writeParquet(t, recs, Options{Columns: []string{"id", "start_at"}})
-	f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
+	t.Run("rows", func(t *testing.T) {
+		recs := make([][]byte, parquetGroupRows+10)
+		for i := range recs {
+			recs[i] = fmt.Appendf(nil, `{"id":"r%d","start_at":%d}`, i, 1700000000000+int64(i))
+		}
+		b := writeParquet(t, recs, Options{Columns: []string{"id", "start_at"}})
+		if sizes := groups(b); !slices.Equal(sizes, []int64{parquetGroupRows, 10}) {
+			t.Errorf("row groups of %v rows", sizes)
+		}
+	})
+	t.Run("bytes", func(t *testing.T) {
+		var buf bytes.Buffer
+		w, err := NewParquet(&buf, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.(*parquetWriter).groupBytes = 1 << 20
+		docs := benchDocs(t, 5000)
+		for i := range 20_000 {
+			if err := w.Write(docs[i%len(docs)]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		sizes := groups(buf.Bytes())
+		var total int64
+		for _, n := range sizes {
+			total += n
+		}
+		if len(sizes) < 3 || total != 20_000 {
+			t.Errorf("row groups of %v rows", sizes)
+		}
+	})
+}
+
+// TestParquetWriteErrors: a record that does not decode is refused and
+// leaves no row; the output's error ends the file.
+func TestParquetWriteErrors(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := NewParquet(&buf, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sizes []int64
-	for _, rg := range f.RowGroups() {
-		sizes = append(sizes, rg.NumRows())
+	if err := w.Write([]byte(`{"id":"x","agents":[{"id":1}]}`)); err == nil || !strings.Contains(err.Error(), "decoding a record: agents: [0]: id:") {
+		t.Errorf("a bad record: %v", err)
 	}
-	if len(sizes) != 2 || sizes[0] != parquetGroupRows || f.NumRows() != int64(len(recs)) {
-		t.Errorf("row groups %v, %d rows", sizes, f.NumRows())
+	if err := w.Write([]byte(`{"id":"y"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if rows := readParquet(t, buf.Bytes()); len(rows) != 1 || rows[0].ID != "y" {
+		t.Errorf("rows %+v", rows)
+	}
+
+	w, _ = NewParquet(failWriter{}, Options{})
+	for i := 0; i < 2*parquetBatch && err == nil; i++ {
+		err = w.Write([]byte(`{"id":"y"}`))
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	if err == nil || !strings.Contains(err.Error(), "disk gone") {
+		t.Errorf("a failing output: %v", err)
+	}
+	if err2 := w.Close(); err2 == nil {
+		t.Error("Close after a failure: no error")
 	}
 }
 
 // FuzzParquet: any bytes given as a record are written or refused, never
-// a panic; what was written reads back.
+// a panic; what was written reads back, as encoding/json decodes it.
 func FuzzParquet(f *testing.F) {
-	for _, r := range parquetRecords(&testing.T{}) {
+	for _, r := range parquetRecords(f) {
 		f.Add(r)
 	}
 	f.Add([]byte(`{"start_at":"x"}`))
 	f.Add([]byte(`{"agents":[{"groups":[1]}]}`))
+	f.Add([]byte(`{"raw":[1,{"a":"\u00e9"}],"attributes":{"k":null}}`))
 	f.Fuzz(func(t *testing.T, rec []byte) {
 		var buf bytes.Buffer
 		w, err := NewParquet(&buf, Options{Raw: true})
@@ -224,58 +398,14 @@ func FuzzParquet(f *testing.F) {
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
 		}
-		f, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-		if err != nil {
-			t.Fatal(err)
+		rows := readParquet(t, buf.Bytes())
+		if (len(rows) == 1) != wrote || len(rows) > 1 {
+			t.Fatalf("wrote %v, %d rows", wrote, len(rows))
 		}
-		if n := f.NumRows(); (n == 1) != wrote {
-			t.Errorf("wrote %v, %d rows", wrote, n)
+		if want, err := referenceRow(rec); wrote && err == nil && !repeatsKey(rec) {
+			if d := cmp.Diff(want, rows[0], cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("(-encoding/json +read back):\n%s", d)
+			}
 		}
 	})
 }
-
-// BenchmarkExport writes 20,000 demo records (every field the demo fills:
-// agents, queues, recordings, IVR keys, satisfaction) in each format, from
-// their JSON as the store streams it; records/s and bytes per record.
-func BenchmarkExport(b *testing.B) {
-	recs := demo.Records("acme", time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), 20_000)
-	docs := make([][]byte, len(recs))
-	for i, r := range recs {
-		if err := r.Prepare(cdr.MustTenantID("acme"), 1700000000000); err != nil {
-			b.Fatal(err)
-		}
-		r.ID = cdr.RecordID("acme", r.Source, r.SourceID)
-		doc, err := cdr.EncodeJSON(r)
-		if err != nil {
-			b.Fatal(err)
-		}
-		docs[i] = doc
-	}
-	for _, format := range Formats {
-		b.Run(format, func(b *testing.B) {
-			var size int64
-			for b.Loop() {
-				cw := &countWriter{}
-				w, err := New(format, cw, Options{EscapeFormulas: true})
-				if err != nil {
-					b.Fatal(err)
-				}
-				for _, d := range docs {
-					if err := w.Write(d); err != nil {
-						b.Fatal(err)
-					}
-				}
-				if err := w.Close(); err != nil {
-					b.Fatal(err)
-				}
-				size = cw.n
-			}
-			b.ReportMetric(float64(len(docs)*b.N)/b.Elapsed().Seconds(), "records/s")
-			b.ReportMetric(float64(size)/float64(len(docs)), "bytes/record")
-		})
-	}
-}
-
-type countWriter struct{ n int64 }
-
-func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
