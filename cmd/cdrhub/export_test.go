@@ -17,6 +17,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/export"
 	"github.com/cdrhub/cdrhub/internal/faultproxy"
 	"github.com/google/go-cmp/cmp"
+	"github.com/parquet-go/parquet-go"
 )
 
 // csvHeader is the header line of a CSV export.
@@ -95,6 +96,98 @@ func TestExportFlagsMirrorTheAPI(t *testing.T) {
 			t.Errorf("%q: %d records, %v, want %d\n%s", tt.args, n, err, tt.want, stderr)
 		}
 	}
+}
+
+// TestExportColumnsAndZone: --columns chooses and orders the CSV columns
+// or the Parquet fields, --tz writes CSV times in a zone, and --format
+// parquet writes a file parquet-go reads back.
+func TestExportColumnsAndZone(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	writeRecords(t, dir, "r.ndjson", "z", 30, false)
+	if _, stderr, err := runCLI(t, nil, "import", "--config", cfg, filepath.Join(dir, "r.ndjson")); err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want [][]string // header, then the first two rows
+	}{
+		{"columns", []string{"--columns", "agent_names,source_id,start_at"},
+			[][]string{{"agent_names", "source_id", "start_at"}, {`Agent, "0"`, "z-0", "2023-11-14T22:13:20.000Z"}, {"", "z-1", "2023-11-14T22:13:21.000Z"}}},
+		{"zone", []string{"--columns", "source_id,start_at,answer_at,end_at", "--tz", "Asia/Kathmandu"},
+			[][]string{{"source_id", "start_at", "answer_at", "end_at"},
+				{"z-0", "2023-11-15T03:58:20.000+05:45", "2023-11-15T03:58:25.000+05:45", "2023-11-15T03:59:25.000+05:45"},
+				{"z-1", "2023-11-15T03:58:21.000+05:45", "", ""}}},
+		{"zone west of UTC", []string{"--columns", "start_at", "--tz", "America/New_York"},
+			[][]string{{"start_at"}, {"2023-11-14T17:13:20.000-05:00"}, {"2023-11-14T17:13:21.000-05:00"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"export", "--config", cfg, "--format", "csv", "--order", "asc"}, tt.args...)
+			out, stderr, err := runCLI(t, nil, args...)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, stderr)
+			}
+			rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+			if err != nil || len(rows) != 31 {
+				t.Fatalf("%d rows, %v\n%s", len(rows), err, out)
+			}
+			if diff := cmp.Diff(tt.want, rows[:3]); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	t.Run("parquet", func(t *testing.T) {
+		file := filepath.Join(dir, "out.parquet")
+		if _, stderr, err := runCLI(t, nil, "export", "--config", cfg, "--format", "parquet", "--order", "asc",
+			"--columns", "start_at,agents,source_id", "--output", file); err != nil {
+			t.Fatalf("%v\n%s", err, stderr)
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fields []string
+		for _, fl := range f.Schema().Fields() {
+			fields = append(fields, fl.Name())
+		}
+		if want := []string{"source_id", "start_at", "agents"}; !slices.Equal(fields, want) {
+			t.Errorf("fields %q, want %q", fields, want)
+		}
+		type agent struct {
+			ID   string `parquet:"id,optional"`
+			Name string `parquet:"name,optional"`
+		}
+		type slim struct {
+			SourceID string  `parquet:"source_id"`
+			StartAt  int64   `parquet:"start_at,timestamp(millisecond:utc)"`
+			Agents   []agent `parquet:"agents,list"`
+		}
+		rows, err := parquet.Read[slim](bytes.NewReader(b), int64(len(b)))
+		if err != nil || len(rows) != 30 {
+			t.Fatalf("%d rows, %v", len(rows), err)
+		}
+		want := slim{SourceID: "z-0", StartAt: 1700000000000, Agents: []agent{{ID: "agent-0", Name: `Agent, "0"`}}}
+		if diff := cmp.Diff(want, rows[0]); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+		if rows[1].SourceID != "z-1" || len(rows[1].Agents) != 0 {
+			t.Errorf("second row %+v", rows[1])
+		}
+	})
+
+	t.Run("unknown parquet field", func(t *testing.T) {
+		_, _, err := runCLI(t, nil, "export", "--config", cfg, "--format", "parquet", "--columns", "id,agent_ids")
+		if err == nil || !strings.Contains(err.Error(), `no Parquet column "agent_ids" (columns: id, tenant,`) {
+			t.Errorf("error %v", err)
+		}
+	})
 }
 
 // formulaRecord holds formulas in every text column a user can fill.
