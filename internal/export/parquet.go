@@ -63,16 +63,23 @@ func NewParquet(w io.Writer, opt Options) (Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	options := []parquet.WriterOption{
-		parquet.Compression(codec),
-		parquet.CreatedBy("cdrhub", "", ""),
-	}
+	// The fields left out: their tags replaced by "-", in the schema (a
+	// SchemaOption) and in the writer's mapping of row to columns (a
+	// WriterOption).
+	var schemaTags []parquet.SchemaOption
+	var writerTags []parquet.WriterOption
 	rt := reflect.TypeFor[row]()
 	for i := range rowFields.list {
 		if sel.fields&(1<<i) == 0 {
-			options = append(options, parquet.StructTag(`parquet:"-"`, rt.Field(i).Name))
+			tag := &parquet.StructTagOption{ColumnPath: []string{rt.Field(i).Name}, StructTag: `parquet:"-"`}
+			schemaTags, writerTags = append(schemaTags, tag), append(writerTags, tag)
 		}
 	}
+	options := append([]parquet.WriterOption{
+		parquet.NewSchema("cdrhub_record", parquet.SchemaOf(row{}, schemaTags...)),
+		parquet.Compression(codec),
+		parquet.CreatedBy("cdrhub", "", ""),
+	}, writerTags...)
 	p := &parquetWriter{sel: sel, rows: make([]row, parquetBatch), groupRows: parquetGroupRows, groupBytes: parquetGroupBytes}
 	p.w = parquet.NewGenericWriter[row](w, options...)
 	return p, nil

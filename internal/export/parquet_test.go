@@ -227,6 +227,9 @@ func TestParquetSchema(t *testing.T) {
 	if f.NumRows() != 4 {
 		t.Errorf("%d rows", f.NumRows())
 	}
+	if name := md.Schema[0].Name; name != "cdrhub_record" {
+		t.Errorf("schema %q", name)
+	}
 }
 
 // TestParquetColumns: Columns selects top-level fields (in the schema's
