@@ -8,9 +8,11 @@ import (
 
 // Options shape an export beyond its records.
 type Options struct {
-	// Columns selects the CSV columns (by Header name, in its order) or
-	// the Parquet top-level fields (by ParquetColumns name); none means
-	// all. NDJSON has no columns.
+	// Columns selects the CSV columns by Header name, written in the
+	// order of Columns (a name may repeat), or the Parquet top-level
+	// fields by ParquetColumns name, written in the schema's order; none
+	// means all. An unknown name is an error of the constructor that
+	// names it. NDJSON has no columns.
 	Columns []string
 	// Zone is the zone CSV writes times in (RFC 3339 with its offset);
 	// nil means UTC. NDJSON and Parquet times are instants.
