@@ -1,13 +1,8 @@
 package native
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -113,17 +108,12 @@ func (a *API) files(r *http.Request, t cdr.TenantID, rec *cdr.Record) ([]FileVie
 			v.State, v.Reason = string(f.State), f.Reason
 			if f.State == cdr.FileArchived {
 				v.Archived, v.Bytes, v.SHA256, v.ContentType = true, f.Bytes, f.SHA256, f.ContentType
-				v.URL = recordingPath(rec.ID, ref.N)
+				v.URL = recordings.Path(rec.ID, ref.N)
 			}
 		}
 		out[i] = v
 	}
 	return out, nil
-}
-
-// recordingPath is the path of a record's file n.
-func recordingPath(id string, n int) string {
-	return "/api/v1/records/" + url.PathEscape(id) + "/recordings/" + strconv.Itoa(n)
 }
 
 // GetRecording serves GET and HEAD /api/v1/records/{id}/recordings/{n}:
@@ -255,12 +245,10 @@ func (a *API) linkRecording(w http.ResponseWriter, r *http.Request) error {
 		return cdr.Errorf(cdr.ENOTFOUND, "file %d of record %s is not archived", n, id)
 	}
 	exp := a.rec.now().Add(ttl).Unix()
-	v := url.Values{"tenant": {t.String()}, "expires": {strconv.FormatInt(exp, 10)},
-		"signature": {hex.EncodeToString(a.linkMAC(t, id, n, exp))}}
 	_, principal := httpx.PrincipalOf(r.Context())
 	logger(r).Info("recording link signed", "tenant", t.String(), "principal", principal, "record", id,
 		"file", n, "expires_at", exp)
-	httpx.WriteJSON(w, r, http.StatusOK, LinkResponse{URL: recordingPath(id, n) + "?" + v.Encode(), ExpiresAt: exp})
+	httpx.WriteJSON(w, r, http.StatusOK, LinkResponse{URL: recordings.Links{Key: a.rec.SigningKey}.Sign(t, id, n, exp), ExpiresAt: exp})
 	return nil
 }
 
@@ -269,17 +257,6 @@ func (a *API) linkTTL(t cdr.TenantID) time.Duration {
 		return d
 	}
 	return DefaultLinkTTL
-}
-
-// linkMAC is the signature of a link to file n of record id of tenant t,
-// valid until exp (Unix s): HMAC-SHA256 over the four, each length-prefixed
-// so that no two links share an input.
-func (a *API) linkMAC(t cdr.TenantID, id string, n int, exp int64) []byte {
-	m := hmac.New(sha256.New, a.rec.SigningKey)
-	for _, s := range []string{"cdrhub recording link v1", t.String(), id, strconv.Itoa(n), strconv.FormatInt(exp, 10)} {
-		fmt.Fprintf(m, "%d:%s\n", len(s), s)
-	}
-	return m.Sum(nil)
 }
 
 // verifyLink checks a signed link and returns the tenant it was signed for.
@@ -305,8 +282,7 @@ func (a *API) verifyLink(r *http.Request) (cdr.TenantID, error) {
 		return cdr.TenantID{}, err
 	}
 	exp, err := strconv.ParseInt(q.Get("expires"), 10, 64)
-	sig, herr := hex.DecodeString(q.Get("signature"))
-	if err != nil || herr != nil || !hmac.Equal(sig, a.linkMAC(t, id, n, exp)) {
+	if err != nil || !(recordings.Links{Key: a.rec.SigningKey}).Valid(t, id, n, exp, q.Get("signature")) {
 		return cdr.TenantID{}, forbidden
 	}
 	if a.rec.now().Unix() >= exp {
@@ -380,6 +356,6 @@ func (a *API) putRecording(w http.ResponseWriter, r *http.Request) error {
 		"file", n, "bytes", stored.Bytes, "sha256", stored.SHA256)
 	httpx.WriteJSON(w, r, http.StatusOK, UploadResponse{FileView{N: n, Of: ref.Of, Archived: true,
 		State: string(cdr.FileArchived), Bytes: stored.Bytes, SHA256: stored.SHA256, ContentType: stored.ContentType,
-		URL: recordingPath(id, n)}})
+		URL: recordings.Path(id, n)}})
 	return nil
 }
