@@ -2,7 +2,6 @@ package native
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"time"
@@ -78,10 +77,6 @@ func (a *API) Stats(st StatsReader) http.Handler {
 var recordFilters = []string{"call_type", "media", "hangup_by", "source_id", "phone", "phone_contains",
 	"caller", "callee", "tag", "country_code", "has_recording", "csat_min", "csat_max"}
 
-// MaxStatsRecords bounds the records a stats query computed from records
-// reads; a window holding more is refused, to be narrowed.
-const MaxStatsRecords = 200_000
-
 // statsFromRecords computes q's result from t's records in q's window that
 // match filters (parameters of GET /api/v1/records), streamed and folded
 // one at a time.
@@ -104,21 +99,8 @@ func (a *API) statsFromRecords(ctx context.Context, t cdr.TenantID, q *analytics
 	}
 	// The window is bucket-aligned: a record's start lies in it when its
 	// bucket does.
-	f.From, f.To, f.Limit, f.Count = q.From, q.To, 0, false
-	fold := analytics.NewFolder(q)
-	n := 0
-	err = a.store.StreamRecords(ctx, t, f, func(rec []byte, _ cdr.Cursor) error {
-		if n++; n > MaxStatsRecords {
-			return cdr.Errorf(cdr.EINVALID, "the window holds more than %d records matching filters the rollups do not keep; narrow the window", MaxStatsRecords)
-		}
-		var r cdr.Record
-		if err := json.Unmarshal(rec, &r); err != nil {
-			return cdr.Errorf(cdr.EINTERNAL, "a stored record: %v", err)
-		}
-		return fold.Add(&r)
+	f.From, f.To = q.From, q.To
+	return analytics.FromRecords(ctx, q, f, func(ctx context.Context, f cdr.Filter, fn func([]byte, cdr.Cursor) error) error {
+		return a.store.StreamRecords(ctx, t, f, fn)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return fold.Result(), nil
 }
