@@ -8,10 +8,8 @@ package laaffic
 import (
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
-	"strings"
 	"time"
 
 	lfauth "github.com/cdrhub/cdrhub/internal/auth/laaffic"
@@ -116,44 +114,10 @@ func (a *API) authenticate(r *http.Request) (*tenant, error) {
 		return nil, fail(statusAuth, "Authentication error")
 	}
 	httpx.SetPrincipal(r.Context(), t.ID.String(), key)
-	if len(t.IPAllow) > 0 && !allowed(t.IPAllow, a.clientIP(r)) {
+	if len(t.IPAllow) > 0 && !httpx.InPrefixes(t.IPAllow, httpx.ClientAddr(r, a.trusted)) {
 		return nil, fail(statusIP, "Restricted IP access")
 	}
 	return t, nil
-}
-
-// clientIP is the peer address, or, when the peer is a trusted proxy, the
-// nearest address in X-Forwarded-For that is not one.
-func (a *API) clientIP(r *http.Request) netip.Addr {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip, _ := netip.ParseAddr(host)
-	if !allowed(a.trusted, ip) {
-		return ip.Unmap()
-	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			return netip.Addr{} // unparsable: no address, matches no allow-list
-		}
-		if ip = hop.Unmap(); !allowed(a.trusted, ip) {
-			return ip
-		}
-	}
-	return ip
-}
-
-func allowed(prefixes []netip.Prefix, ip netip.Addr) bool {
-	ip = ip.Unmap()
-	for _, p := range prefixes {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
 }
 
 func logger(r *http.Request) *slog.Logger { return httpx.Logger(r.Context()).With("api", "laaffic") }

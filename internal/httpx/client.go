@@ -1,0 +1,55 @@
+package httpx
+
+import (
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// ClientAddr is the address of r's client: the peer's, or, when the peer
+// is one of trusted (a proxy), the nearest address in X-Forwarded-For
+// that is not. An unparsable hop gives the zero Addr, which matches no
+// allow-list.
+func ClientAddr(r *http.Request, trusted []netip.Prefix) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip, _ := netip.ParseAddr(host)
+	if !InPrefixes(trusted, ip) {
+		return ip.Unmap()
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return netip.Addr{}
+		}
+		if ip = hop.Unmap(); !InPrefixes(trusted, ip) {
+			return ip
+		}
+	}
+	return ip
+}
+
+// FromTrustedProxy reports whether r's peer is one of trusted.
+func FromTrustedProxy(r *http.Request, trusted []netip.Prefix) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && InPrefixes(trusted, ip)
+}
+
+// InPrefixes reports whether ip lies in one of prefixes.
+func InPrefixes(prefixes []netip.Prefix, ip netip.Addr) bool {
+	ip = ip.Unmap()
+	for _, p := range prefixes {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
