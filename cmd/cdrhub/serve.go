@@ -176,14 +176,15 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 // sqlstore stores implement in full. Each capability is passed explicitly to
 // what needs it, never found by a type assertion on the Store.
 type database struct {
-	store   cdr.Store
-	pruner  cdr.Pruner
-	prober  cdr.WriteProber
-	schema  cdr.SchemaVersioner
-	sync    cdr.SyncState
-	archive cdr.Archive
-	secrets cdr.Secrets
-	rollups cdr.Rollups
+	store    cdr.Store
+	pruner   cdr.Pruner
+	prober   cdr.WriteProber
+	schema   cdr.SchemaVersioner
+	sync     cdr.SyncState
+	archive  cdr.Archive
+	secrets  cdr.Secrets
+	rollups  cdr.Rollups
+	sessions cdr.Sessions
 }
 
 func openStore(ctx context.Context, st config.Storage, opt sqlstore.Options, log *slog.Logger) (*database, error) {
@@ -194,7 +195,7 @@ func openStore(ctx context.Context, st config.Storage, opt sqlstore.Options, log
 		if err != nil {
 			return nil, err
 		}
-		return &database{store: s, pruner: s, prober: s, schema: s, sync: s, archive: s, secrets: s, rollups: s}, nil
+		return &database{store: s, pruner: s, prober: s, schema: s, sync: s, archive: s, secrets: s, rollups: s, sessions: s}, nil
 	case "postgres":
 		// The DSN may hold a password: it is not logged.
 		log.Info("opening database", "driver", "postgres")
@@ -202,7 +203,7 @@ func openStore(ctx context.Context, st config.Storage, opt sqlstore.Options, log
 		if err != nil {
 			return nil, err
 		}
-		return &database{store: s, pruner: s, prober: s, schema: s, sync: s, archive: s, secrets: s, rollups: s}, nil
+		return &database{store: s, pruner: s, prober: s, schema: s, sync: s, archive: s, secrets: s, rollups: s, sessions: s}, nil
 	}
 	return nil, fmt.Errorf("storage.driver %q: want sqlite or postgres", st.Driver)
 }

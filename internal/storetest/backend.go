@@ -24,6 +24,7 @@ type Subject struct {
 	Archive     cdr.Archive
 	Secrets     cdr.Secrets
 	Rollups     cdr.Rollups
+	Sessions    cdr.Sessions
 }
 
 // Backend opens stores of one database for tests.
@@ -49,14 +50,14 @@ func (b Backend) OpenSubject(t testing.TB, opt sqlstore.Options) Subject {
 var SQLite = Backend{Name: "sqlite", open: func(t testing.TB, opt sqlstore.Options) Subject {
 	t.Helper()
 	s := OpenSQLite(t, opt)
-	return Subject{Store: s, Pruner: s, WriteProber: s, SyncState: s, Archive: s, Secrets: s, Rollups: s}
+	return Subject{Store: s, Pruner: s, WriteProber: s, SyncState: s, Archive: s, Secrets: s, Rollups: s, Sessions: s}
 }}
 
 // Postgres is a new schema on the shared PostgreSQL test server.
 var Postgres = Backend{Name: "postgres", open: func(t testing.TB, opt sqlstore.Options) Subject {
 	t.Helper()
 	s := OpenPostgres(t, opt)
-	return Subject{Store: s, Pruner: s, WriteProber: s, SyncState: s, Archive: s, Secrets: s, Rollups: s}
+	return Subject{Store: s, Pruner: s, WriteProber: s, SyncState: s, Archive: s, Secrets: s, Rollups: s, Sessions: s}
 }}
 
 // OpenSQLite opens a new, empty SQLite store in t's temporary directory,

@@ -67,6 +67,9 @@ func Run(t *testing.T, newStore func(t *testing.T) Subject) {
 	archive("ArchiveZeroTenant", testArchiveZeroTenant)
 	archive("ArchiveRace", testArchiveRace)
 	t.Run("Secrets", func(t *testing.T) { testSecrets(t, subject(t).Secrets) })
+	t.Run("Sessions", func(t *testing.T) { testSessions(t, subject(t).Sessions) })
+	t.Run("SessionsExpiry", func(t *testing.T) { testSessionsExpiry(t, subject(t).Sessions) })
+	t.Run("SessionsIsolation", func(t *testing.T) { testSessionsIsolation(t, subject(t).Sessions) })
 	rollups := func(name string, test func(*testing.T, cdr.Store, cdr.Pruner, cdr.Rollups)) {
 		t.Run(name, func(t *testing.T) { s := subject(t); test(t, s.Store, s.Pruner, s.Rollups) })
 	}
