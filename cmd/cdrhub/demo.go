@@ -124,10 +124,12 @@ func printDemo(env *environ, addr net.Addr, tls bool, c demoCreds) {
 	fmt.Fprintf(w, "  tenant:  %s (%d sample calls over the last 90 days: voice, rtc and chat; over half\n"+
 		"           as a vendor's record, each with its native record as a shadow, read by id)\n", demoTenant, demoRecords)
 	if c.token == "" {
-		fmt.Fprintf(w, "  token:   the native token configured for tenant %q\n\n", demoTenant)
+		fmt.Fprintf(w, "  token:   the native token configured for tenant %q\n", demoTenant)
+		fmt.Fprintf(w, "  console: %s/console/ (sign in with that token)\n\n", base)
 		return
 	}
 	fmt.Fprintf(w, "  token:   %s\n", c.token)
+	fmt.Fprintf(w, "  console: %s/console/ (sign in with the token above)\n", base)
 	fmt.Fprintf(w, "  Tencent CCC (API 3.0 at %s/): SdkAppId %d, SecretId %s, SecretKey %s\n", base, c.sdkAppID, c.secretID, c.secretKey)
 	fmt.Fprintf(w, "  Alibaba CCC (POP at %s/): InstanceId %s, AccessKeyId %s, AccessKeySecret %s\n", base, c.instanceID, c.accessKeyID, c.accessKeySecret)
 	fmt.Fprintf(w, "  TUICallKit and Desk (IM REST): sdkappid %d, identifier %s, key %s\n", demoIMAppID, demoAdmin, c.imKey)

@@ -132,9 +132,13 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 	if err != nil {
 		return err
 	}
+	con, err := newConsole(cfg, store, db, recAPI)
+	if err != nil {
+		return err
+	}
 	tlsFiles := httpserver.TLSFiles{CertFile: cfg.Server.TLS.CertFile, KeyFile: cfg.Server.TLS.KeyFile}
 	routes := httpserver.Routes(httpserver.Ready{DB: dbHealth, Writes: dbHealth}, reg, log,
-		httpserver.APIs{Native: api, TencentCCC: tencent, AliyunCCC: aliyun, IMREST: im, Laaffic: laff, Sync: runner, Stats: db.rollups})
+		httpserver.APIs{Native: api, TencentCCC: tencent, AliyunCCC: aliyun, IMREST: im, Laaffic: laff, Sync: runner, Stats: db.rollups, Console: con})
 	srv, err := httpserver.Listen(cfg.Server.Listen, routes, tlsFiles, log)
 	if err != nil {
 		return err

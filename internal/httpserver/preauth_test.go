@@ -73,7 +73,7 @@ func TestPreAuthBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := newBudget(preAuthBudget, preAuthWait, preAuthTimeout)
-	srv := httptest.NewServer(middleware(rootDispatch([]RootAPI{api}, b), slog.New(slog.DiscardHandler), newHTTPMetrics(metrics.NewRegistry())))
+	srv := httptest.NewServer(middleware(rootDispatch([]RootAPI{api}, nil, b), slog.New(slog.DiscardHandler), newHTTPMetrics(metrics.NewRegistry())))
 	t.Cleanup(srv.Close)
 
 	for range preAuthBudget / MaxClaimedBody {
@@ -127,7 +127,7 @@ func TestPreAuthBudget(t *testing.T) {
 // its share of the budget released; a form over 1 MiB is refused unread.
 func TestPreAuthDeadline(t *testing.T) {
 	b := newBudget(4<<20, 100*time.Millisecond, 200*time.Millisecond)
-	srv := httptest.NewServer(rootDispatch(nil, b))
+	srv := httptest.NewServer(rootDispatch(nil, nil, b))
 	t.Cleanup(srv.Close)
 	slow := slowForm(t, srv, 1000)
 	if code := status(t, slow); code != http.StatusBadRequest {
@@ -150,7 +150,7 @@ func TestHeaderClaimRefusedUnread(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(middleware(rootDispatch([]RootAPI{api}, newBudget(preAuthBudget, preAuthWait, preAuthTimeout)),
+	srv := httptest.NewServer(middleware(rootDispatch([]RootAPI{api}, nil, newBudget(preAuthBudget, preAuthWait, preAuthTimeout)),
 		slog.New(slog.DiscardHandler), newHTTPMetrics(metrics.NewRegistry())))
 	t.Cleanup(srv.Close)
 	c, err := net.Dial("tcp", srv.Listener.Addr().String())

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,8 +50,11 @@ const (
 )
 
 // rootDispatch hands each request to "/" to the first API that claims it,
-// reading a form POST's body within b.
-func rootDispatch(roots []RootAPI, b *budget) http.Handler {
+// reading a form POST's body within b. A GET or HEAD that none claims and
+// that carries none of their marks (X-TC-Action, an Action or Signature
+// parameter, an ACS3- authorization) goes to unclaimed, when set: the
+// console's redirect.
+func rootDispatch(roots []RootAPI, unclaimed http.Handler, b *budget) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for _, a := range roots {
 			if a.ClaimsHeaders(r) {
@@ -81,8 +85,21 @@ func rootDispatch(roots []RootAPI, b *budget) http.Handler {
 				return
 			}
 		}
+		if unclaimed != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && !apiMarked(r, params) {
+			unclaimed.ServeHTTP(w, r)
+			return
+		}
 		writeRootError(w, r, errUnclaimed)
 	})
+}
+
+// apiMarked reports whether a request to "/" carries a mark of an API
+// served there, though none claimed it: it gets the APIs' not_found, not
+// the console.
+func apiMarked(r *http.Request, params url.Values) bool {
+	auth := r.Header.Get("Authorization")
+	return r.Header.Get("X-TC-Action") != "" || r.Header.Get("x-acs-action") != "" || params.Has("Action") ||
+		params.Has("Signature") || strings.HasPrefix(auth, "ACS3-") || strings.HasPrefix(auth, "TC3-")
 }
 
 func isFormPost(r *http.Request) bool {

@@ -13,6 +13,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/api/laaffic"
 	"github.com/cdrhub/cdrhub/internal/api/native"
 	"github.com/cdrhub/cdrhub/internal/api/tencentccc"
+	"github.com/cdrhub/cdrhub/internal/console"
 	"github.com/cdrhub/cdrhub/internal/httpx"
 	"github.com/cdrhub/cdrhub/internal/metrics"
 )
@@ -28,6 +29,9 @@ type APIs struct {
 	Sync native.SyncReporter
 	// Stats serves GET /api/v1/stats (with Native).
 	Stats native.StatsReader
+	// Console serves the web console under /console/, and GET / that no
+	// API claims is sent there (docs/console.md §1).
+	Console *console.Console
 }
 
 // Pinger reports whether the database answers.
@@ -109,6 +113,11 @@ func table(ready Ready, reg *metrics.Registry, apis APIs) []route {
 			route{pattern: "/v3/cc/record/query", api: "laaffic", action: "cc_record_query", handler: l.RecordQuery()},
 		)
 	}
+	if c := apis.Console; c != nil {
+		for _, cr := range c.Routes() {
+			rs = append(rs, route{pattern: cr.Pattern, api: "console", action: cr.Action, handler: cr.Handler})
+		}
+	}
 	// "/": a request is offered to the claimants in this order, first by
 	// its headers alone (Tencent: X-TC-Action or a TC3- Authorization;
 	// Alibaba: an ACS3- Authorization), then by its query and form body
@@ -119,6 +128,10 @@ func table(ready Ready, reg *metrics.Registry, apis APIs) []route {
 	}
 	if a := apis.AliyunCCC; a != nil {
 		rs = append(rs, route{pattern: rootPattern, api: "aliyun_ccc", action: "ListCallDetailRecords|GetCallDetailRecord|unknown", claim: a})
+	}
+	if apis.Console != nil {
+		// Last: a GET or HEAD of "/" that no API claimed.
+		rs = append(rs, route{pattern: "GET " + rootPattern, api: "console", action: "redirect", handler: console.Redirect()})
 	}
 	return rs
 }
@@ -142,18 +155,22 @@ func Routes(ready Ready, reg *metrics.Registry, log *slog.Logger, apis APIs) htt
 func mount(routes []route, reg *metrics.Registry, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	var claims []RootAPI
+	var unclaimed http.Handler // of a GET or HEAD of "/" no API claims
 	for _, rt := range routes {
-		if rt.claim != nil {
+		switch {
+		case rt.claim != nil:
 			if rt.pattern != rootPattern {
 				panic("httpserver: a claim of " + rt.pattern + ", not of " + rootPattern)
 			}
 			claims = append(claims, rt.claim)
-			continue
+		case rt.pattern == "GET "+rootPattern:
+			unclaimed = labeled(rt.api, rt.action, rt.handler)
+		default:
+			mux.Handle(rt.pattern, labeled(rt.api, rt.action, rt.handler))
 		}
-		mux.Handle(rt.pattern, labeled(rt.api, rt.action, rt.handler))
 	}
-	if len(claims) > 0 {
-		mux.Handle(rootPattern, rootDispatch(claims, newBudget(preAuthBudget, preAuthWait, preAuthTimeout)))
+	if len(claims) > 0 || unclaimed != nil {
+		mux.Handle(rootPattern, rootDispatch(claims, unclaimed, newBudget(preAuthBudget, preAuthWait, preAuthTimeout)))
 	}
 	return middleware(mux, log, newHTTPMetrics(reg))
 }

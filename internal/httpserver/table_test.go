@@ -22,8 +22,11 @@ import (
 	"github.com/cdrhub/cdrhub/internal/api/native"
 	"github.com/cdrhub/cdrhub/internal/api/tencentccc"
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/console"
 	"github.com/cdrhub/cdrhub/internal/ingest"
 	"github.com/cdrhub/cdrhub/internal/metrics"
+	"github.com/cdrhub/cdrhub/internal/sqlstore"
+	"github.com/cdrhub/cdrhub/internal/storetest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -63,7 +66,12 @@ func allAPIs(t *testing.T) APIs {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return APIs{Native: n, TencentCCC: tc, AliyunCCC: ali, IMREST: im, Laaffic: l, Sync: &ingest.Runner{}, Stats: noStats{}}
+	db := storetest.SQLite.OpenSubject(t, sqlstore.Options{})
+	con, err := console.New(console.Options{Store: db.Store, Sessions: db.Sessions, KPIs: noStats{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return APIs{Native: n, TencentCCC: tc, AliyunCCC: ali, IMREST: im, Laaffic: l, Sync: &ingest.Runner{}, Stats: noStats{}, Console: con}
 }
 
 // formatTable writes the table as testdata/routes.golden holds it.
@@ -142,9 +150,10 @@ func probes(t *testing.T, rs []route) []probe {
 		if !ok {
 			method, path = http.MethodPost, rt.pattern
 		}
+		exact := strings.HasSuffix(path, "{$}")
 		path = regexp.MustCompile(`\{\$\}$`).ReplaceAllString(path, "")
-		path = regexp.MustCompile(`\{[a-z]+\}`).ReplaceAllString(path, "x")
-		if strings.HasSuffix(path, "/") && path != "/" {
+		path = regexp.MustCompile(`\{[a-z]+(\.\.\.)?\}`).ReplaceAllString(path, "x")
+		if strings.HasSuffix(path, "/") && !exact {
 			path += "x"
 		}
 		if rt.claim == nil {

@@ -1,0 +1,287 @@
+package console
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/export"
+	"github.com/cdrhub/cdrhub/internal/recordings"
+)
+
+// recordData is the interaction page's data.
+type recordData struct {
+	R          *cdr.Record
+	Row        row
+	Start, End string // in the tenant's zone
+	Zone       string
+	Timeline   timeline
+	Drawing    drawing
+	Events     []eventView
+	Files      []fileView
+	Agents     []string
+	Queues     []string
+	CSAT       string
+	Raw        string // the vendor object, indented
+	Attributes string // a native record's attributes, indented
+	Renders    []renderView
+	Back       string
+}
+
+// eventView is an event as listed.
+type eventView struct {
+	At, Offset, Kind, Label string
+	Ms                      int64
+}
+
+// fileView is one of the record's files.
+type fileView struct {
+	N          int
+	Of         string
+	Transcript bool
+	Archived   bool
+	Link       string // signed link to the archived copy
+	Type       string
+	State      string // the archive's state when not archived
+	Source     string // the vendor's address, when http(s)
+}
+
+// renderView is the record as one vendor API renders it.
+type renderView struct {
+	Source, JSON, Error string
+}
+
+// drawing is the timeline as SVG coordinates (a 1000-unit-wide view box).
+type drawing struct {
+	Width, Height int
+	Lanes         []laneView
+	Ticks         []tick
+}
+
+type laneView struct {
+	TextY int
+	Label string
+	Spans []spanView
+}
+
+type spanView struct {
+	X, W  float64
+	Y     int
+	Kind  string
+	Title string
+}
+
+type tick struct {
+	X     float64
+	Y     int
+	Label string
+}
+
+const (
+	drawWidth  = 1000
+	laneHeight = 28
+	labelWidth = 170
+)
+
+func (c *Console) record(w http.ResponseWriter, r *http.Request, s *session) error {
+	id := r.PathValue("id")
+	if err := cdr.CheckString("id", id, cdr.MaxIDLen, cdr.Bytes); err != nil {
+		return cdr.Errorf(cdr.ENOTFOUND, "no such record")
+	}
+	rec, err := c.o.Store.FindRecordByID(r.Context(), s.Tenant, id)
+	if cdr.ErrorCode(err) == cdr.ENOTFOUND {
+		return cdr.Errorf(cdr.ENOTFOUND, "no record %s", id)
+	}
+	if err != nil {
+		return err
+	}
+	loc := s.tenant.Zone
+	d := &recordData{R: rec, Row: c.rowOf(rec, loc), Zone: loc.String(), Timeline: timelineOf(rec)}
+	d.Start = time.UnixMilli(rec.StartAt).In(loc).Format("2006-01-02 15:04:05 MST")
+	if rec.EndAt != nil {
+		d.End = time.UnixMilli(*rec.EndAt).In(loc).Format("2006-01-02 15:04:05 MST")
+	}
+	d.Drawing = draw(d.Timeline)
+	for _, e := range d.Timeline.Events {
+		v := eventView{Kind: e.Kind, Label: e.Label, Ms: e.At}
+		if e.At != 0 {
+			v.At = time.UnixMilli(e.At).In(loc).Format("15:04:05")
+			v.Offset = "+" + seconds((e.At-rec.StartAt)/1000)
+		}
+		d.Events = append(d.Events, v)
+	}
+	for _, a := range rec.Agents {
+		d.Agents = append(d.Agents, agentText(a))
+	}
+	for _, q := range rec.Queues {
+		d.Queues = append(d.Queues, firstOf(q.Name, q.ID))
+	}
+	if sat := rec.Satisfaction; sat != nil {
+		var parts []string
+		if sat.Score != nil {
+			parts = append(parts, strconv.Itoa(*sat.Score)+" of 5")
+		}
+		if sat.Label != "" {
+			parts = append(parts, sat.Label)
+		} else if sat.Raw != "" {
+			parts = append(parts, sat.Raw)
+		}
+		if sat.Channel != "" {
+			parts = append(parts, "by "+sat.Channel)
+		}
+		if len(parts) == 0 && sat.Offered {
+			parts = append(parts, "offered, not answered")
+		}
+		d.CSAT = strings.Join(parts, ", ")
+	}
+	if d.Files, err = c.files(r, s, rec); err != nil {
+		return err
+	}
+	d.Raw = indent(rec.Raw)
+	if len(rec.Attributes) > 0 {
+		b, _ := json.MarshalIndent(rec.Attributes, "", "  ")
+		d.Attributes = string(b)
+	}
+	sources := make([]cdr.Source, 0, len(s.tenant.Formats.Renderers))
+	for src, rd := range s.tenant.Formats.Renderers {
+		if rd.Channel() == rec.Channel {
+			sources = append(sources, src)
+		}
+	}
+	slices.Sort(sources)
+	for _, src := range sources {
+		v := renderView{Source: string(src)}
+		if b, err := s.tenant.Formats.Renderers[src].Render(rec); err != nil {
+			v.Error = cdr.ErrorMessage(err)
+		} else {
+			v.JSON = indent(b)
+		}
+		d.Renders = append(d.Renders, v)
+	}
+	if ref := r.Referer(); strings.Contains(ref, "/console/search") {
+		if u, err := url.Parse(ref); err == nil && u.Path == "/console/search" {
+			d.Back = u.RequestURI()
+		}
+	}
+	c.render(w, r, http.StatusOK, "record", s, "Interaction "+rec.ID, d)
+	return nil
+}
+
+// files lists the record's files with their archive state and, for an
+// archived one, a signed link valid LinkTTL.
+func (c *Console) files(r *http.Request, s *session, rec *cdr.Record) ([]fileView, error) {
+	refs := cdr.RecordingFiles(rec)
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	byN := map[int]cdr.ArchiveFile{}
+	if c.o.Archive != nil {
+		rows, err := c.o.Archive.RecordFiles(r.Context(), s.Tenant, rec.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range rows {
+			byN[f.N] = f
+		}
+	}
+	exp := c.o.Now().Add(c.o.LinkTTL).Unix()
+	out := make([]fileView, len(refs))
+	for i, ref := range refs {
+		v := fileView{N: ref.N, Of: ref.Of, Transcript: ref.Transcript, Source: webURL(firstOf(ref.URL, ref.CopyURL))}
+		f, ok := byN[ref.N]
+		switch {
+		case ok && f.State == cdr.FileArchived:
+			v.Archived, v.Type = true, f.ContentType
+			v.Link = recordings.Links{Key: c.o.Links.Key}.Sign(s.Tenant, rec.ID, ref.N, exp)
+		case ok:
+			v.State = string(f.State)
+			if f.Reason != "" {
+				v.State += " (" + f.Reason + ")"
+			}
+		case c.o.Archive == nil:
+			v.State = "no archive is configured"
+		default:
+			v.State = "not archived yet"
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// webURL returns u when it is an http or https address, else "": only
+// those become links.
+func webURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return ""
+	}
+	return u
+}
+
+func agentText(a cdr.Agent) string {
+	parts := []string{agentName(a)}
+	for _, v := range []string{a.Email, a.ID, a.Extension} {
+		if v != "" && !slices.Contains(parts, v) {
+			parts = append(parts, v)
+		}
+	}
+	if a.Kind == cdr.AgentAI {
+		parts = append(parts, "AI")
+	}
+	return strings.Join(parts, " · ")
+}
+
+// indent pretty-prints JSON; what is not JSON is shown as it is.
+func indent(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		return string(b)
+	}
+	return out.String()
+}
+
+// draw lays the timeline out on the SVG's view box.
+func draw(tl timeline) drawing {
+	d := drawing{Width: drawWidth, Height: laneHeight*len(tl.Lanes) + 24}
+	span := float64(drawWidth - labelWidth)
+	for i, l := range tl.Lanes {
+		lv := laneView{TextY: i*laneHeight + 18, Label: l.Label}
+		for _, sp := range l.Spans {
+			x := tl.x(sp.From, span)
+			w := max(tl.x(sp.To, span)-x, 2)
+			lv.Spans = append(lv.Spans, spanView{X: labelWidth + x, W: w, Y: i*laneHeight + 4, Kind: sp.Kind,
+				Title: sp.Label + " " + seconds((sp.To-sp.From)/1000)})
+		}
+		d.Lanes = append(d.Lanes, lv)
+	}
+	total := (tl.End - tl.Start) / 1000
+	for i := range 5 {
+		ms := tl.Start + (tl.End-tl.Start)*int64(i)/4
+		d.Ticks = append(d.Ticks, tick{X: labelWidth + tl.x(ms, span), Y: d.Height - 4, Label: "+" + seconds(total*int64(i)/4)})
+	}
+	return d
+}
+
+// export serves the search as a file: export.Serve with the console's
+// limits; an error before the first byte is the console's error page.
+func (c *Console) export(w http.ResponseWriter, r *http.Request, s *session) error {
+	q := r.URL.Query()
+	for _, k := range []string{"cursor", "limit", "count", "tenant"} {
+		q.Del(k)
+	}
+	e, err := export.ParseRequest(q)
+	if err != nil {
+		return err
+	}
+	logger(r).Info("console export", "tenant", s.Tenant.String(), "principal", s.name, "format", e.Format)
+	return export.Serve(w, r, c.o.Store, s.Tenant, e, c.o.Export, c.o.Now(), logger(r))
+}

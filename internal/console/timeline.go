@@ -1,0 +1,290 @@
+package console
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/cdrhub/cdrhub/internal/cdr"
+)
+
+// timeline is an interaction's course (docs/console.md §5): lanes of
+// spans drawn to scale over [Start, End], and the events in time order.
+type timeline struct {
+	Start, End int64 // ms
+	Lanes      []lane
+	Events     []event
+	// Hold is the hold time when known only as a total, else "".
+	Hold string
+}
+
+// lane is one row of the drawing: the contact itself, then each
+// participant's leg.
+type lane struct {
+	Label string
+	Spans []span
+}
+
+// span is a phase [From, To) of a lane.
+type span struct {
+	From, To int64
+	Kind     string // ivr, queue, ring, talk, leg
+	Label    string
+}
+
+// event is a moment of the interaction. At is 0 for an event whose time
+// is not known (a key pressed in the IVR without a time), listed after
+// the phase it belongs to.
+type event struct {
+	At    int64
+	Kind  string
+	Label string
+}
+
+// timelineOf lays out r's timeline from the times it holds.
+func timelineOf(r *cdr.Record) timeline {
+	tl := timeline{Start: r.StartAt, End: r.StartAt}
+	extend := func(ms int64) {
+		if ms > tl.End {
+			tl.End = ms
+		}
+	}
+	times := []*int64{r.QueuedAt, r.RingAt, r.AnswerAt, r.EndAt}
+	for _, p := range times {
+		if p != nil {
+			extend(*p)
+		}
+	}
+	for _, p := range r.Participants {
+		for _, t := range []*int64{p.StartAt, p.RingAt, p.AnswerAt, p.EndAt} {
+			if t != nil {
+				extend(*t)
+			}
+		}
+	}
+	for _, k := range r.IVRKeys {
+		if k.At != nil {
+			extend(*k.At)
+		}
+	}
+	if r.EndAt == nil && r.TotalS != nil {
+		extend(r.StartAt + *r.TotalS*1000)
+	}
+	end := tl.End
+	// first returns the earliest known time of ts after from, else end.
+	next := func(from int64, ts ...*int64) int64 {
+		for _, t := range ts {
+			if t != nil && *t >= from {
+				return *t
+			}
+		}
+		return end
+	}
+
+	main := lane{Label: contactLabel(r.Channel)}
+	add := func(from, to int64, kind, label string) {
+		if to > from {
+			main.Spans = append(main.Spans, span{From: from, To: to, Kind: kind, Label: label})
+		}
+	}
+	tl.Events = append(tl.Events, event{At: r.StartAt, Kind: "start", Label: startLabel(r)})
+	if r.IVRS != nil && *r.IVRS > 0 {
+		ivrEnd := min(r.StartAt+*r.IVRS*1000, end)
+		add(r.StartAt, ivrEnd, "ivr", "IVR")
+		extend(ivrEnd)
+	}
+	if r.QueuedAt != nil {
+		tl.Events = append(tl.Events, event{At: *r.QueuedAt, Kind: "queue", Label: "Queued" + queueSuffix(r)})
+		add(*r.QueuedAt, next(*r.QueuedAt, r.RingAt, r.AnswerAt, r.EndAt), "queue", "Queue")
+	}
+	if r.RingAt != nil {
+		tl.Events = append(tl.Events, event{At: *r.RingAt, Kind: "ring", Label: "Ringing"})
+		add(*r.RingAt, next(*r.RingAt, r.AnswerAt, r.EndAt), "ring", "Ringing")
+	}
+	if r.AnswerAt != nil {
+		tl.Events = append(tl.Events, event{At: *r.AnswerAt, Kind: "answer", Label: answerLabel(r)})
+		add(*r.AnswerAt, next(*r.AnswerAt, r.EndAt), "talk", "Talk")
+	}
+	for _, k := range r.IVRKeys {
+		label := "Pressed " + k.Key
+		kind := "key"
+		if k.Phase == cdr.PhaseSurvey {
+			label, kind = "Survey: pressed "+k.Key, "survey"
+		}
+		if k.Label != "" {
+			label += " (" + k.Label + ")"
+		}
+		at := int64(0)
+		if k.At != nil {
+			at = *k.At
+		}
+		tl.Events = append(tl.Events, event{At: at, Kind: kind, Label: label})
+	}
+	if r.EndAt != nil {
+		tl.Events = append(tl.Events, event{At: *r.EndAt, Kind: "end", Label: endLabel(r)})
+	}
+	tl.Lanes = append(tl.Lanes, main)
+	for _, p := range r.Participants {
+		l := lane{Label: participantLabel(p)}
+		if p.StartAt != nil && (p.TransferFrom != "" || p.TransferTo != "") {
+			tl.Events = append(tl.Events, event{At: *p.StartAt, Kind: "transfer", Label: transferLabel(p)})
+		}
+		if p.RingAt != nil {
+			to := next(*p.RingAt, p.AnswerAt, p.EndAt)
+			if to > *p.RingAt {
+				l.Spans = append(l.Spans, span{From: *p.RingAt, To: to, Kind: "ring", Label: "Ringing"})
+			}
+		}
+		if p.AnswerAt != nil {
+			tl.Events = append(tl.Events, event{At: *p.AnswerAt, Kind: "answer", Label: participantLabel(p) + " answered"})
+			to := next(*p.AnswerAt, p.EndAt)
+			if to > *p.AnswerAt {
+				l.Spans = append(l.Spans, span{From: *p.AnswerAt, To: to, Kind: "talk", Label: "Talk"})
+			}
+		} else if p.StartAt != nil && p.RingAt == nil {
+			to := next(*p.StartAt, p.EndAt)
+			if to > *p.StartAt {
+				l.Spans = append(l.Spans, span{From: *p.StartAt, To: to, Kind: "leg", Label: "Leg"})
+			}
+		}
+		if len(l.Spans) > 0 {
+			tl.Lanes = append(tl.Lanes, l)
+		}
+	}
+	if r.HoldS != nil && *r.HoldS > 0 {
+		tl.Hold = "On hold " + seconds(*r.HoldS) + " in all (when is not known)"
+	}
+	// Events in time order; those without a time after the start, in
+	// the record's order.
+	slices.SortStableFunc(tl.Events, func(a, b event) int {
+		return cmp.Compare(orStart(a.At, r.StartAt), orStart(b.At, r.StartAt))
+	})
+	return tl
+}
+
+func orStart(at, start int64) int64 {
+	if at == 0 {
+		return start
+	}
+	return at
+}
+
+// x is ms's position on a drawing of width w, from the timeline's start.
+func (tl timeline) x(ms int64, w float64) float64 {
+	d := tl.End - tl.Start
+	if d <= 0 {
+		return 0
+	}
+	return float64(ms-tl.Start) / float64(d) * w
+}
+
+func contactLabel(c cdr.Channel) string {
+	switch c {
+	case cdr.ChannelChat:
+		return "Session"
+	case cdr.ChannelRTC:
+		return "Call (app)"
+	}
+	return "Call"
+}
+
+func startLabel(r *cdr.Record) string {
+	who := partyText(r.Caller)
+	switch {
+	case r.Channel == cdr.ChannelChat:
+		return "Session started by " + orUnknown(who)
+	case r.Direction == cdr.DirectionOutbound:
+		return "Call placed to " + orUnknown(partyText(r.Callee))
+	}
+	return "Call from " + orUnknown(who)
+}
+
+func answerLabel(r *cdr.Record) string {
+	if len(r.Agents) > 0 {
+		return "Answered by " + agentName(r.Agents[0])
+	}
+	return "Answered"
+}
+
+func endLabel(r *cdr.Record) string {
+	l := "Ended"
+	switch r.HangupBy {
+	case cdr.HangupByCustomer, cdr.HangupByAgent:
+		l += ": the " + string(r.HangupBy) + " hung up"
+	case cdr.HangupBySystem:
+		l += ": the system released it"
+	}
+	return l + " (" + string(r.Disposition) + ")"
+}
+
+func queueSuffix(r *cdr.Record) string {
+	if len(r.Queues) == 0 {
+		return ""
+	}
+	return " in " + firstOf(r.Queues[0].Name, r.Queues[0].ID)
+}
+
+func participantLabel(p cdr.Participant) string {
+	who := firstOf(p.ID, p.Email, p.Address, p.QueueName, "participant "+strconv.Itoa(p.Seq))
+	if p.Role != "" && p.Role != cdr.RoleOther {
+		return who + " (" + p.Role + ")"
+	}
+	return who
+}
+
+func transferLabel(p cdr.Participant) string {
+	switch {
+	case p.TransferFrom != "" && p.TransferTo != "":
+		return fmt.Sprintf("Transferred from %s to %s", p.TransferFrom, p.TransferTo)
+	case p.TransferFrom != "":
+		return fmt.Sprintf("Transferred from %s to %s", p.TransferFrom, participantLabel(p))
+	}
+	return fmt.Sprintf("%s transferred to %s", participantLabel(p), p.TransferTo)
+}
+
+func partyText(p cdr.Party) string {
+	if p.Name != "" && p.Address != "" {
+		return p.Name + " " + p.Address
+	}
+	return firstOf(p.Address, p.Name, p.ProtectedID)
+}
+
+func agentName(a cdr.Agent) string { return firstOf(a.Name, a.Nick, a.Email, a.ID, a.StaffNumber) }
+
+func firstOf(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func orUnknown(s string) string { return firstOf(s, "unknown") }
+
+// duration is a record's length in seconds: total, else end − start,
+// else -1.
+func duration(r *cdr.Record) int64 {
+	switch {
+	case r.TotalS != nil:
+		return *r.TotalS
+	case r.EndAt != nil:
+		return (*r.EndAt - r.StartAt) / 1000
+	}
+	return -1
+}
+
+// seconds shows a duration as m:ss, or h:mm:ss.
+func seconds(s int64) string {
+	if s < 0 {
+		return ""
+	}
+	d := time.Duration(s) * time.Second
+	h, m, sec := int64(d.Hours()), int64(d.Minutes())%60, s%60
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%02d", h, m, sec)
+	}
+	return fmt.Sprintf("%d:%02d", m, sec)
+}
