@@ -58,7 +58,7 @@ var funcs = template.FuncMap{
 		r := float64(n) / float64(d)
 		return &r
 	},
-	"f1":  func(v float64) string { return fmt.Sprintf("%.1f", v) },
+	"f1": func(v float64) string { return fmt.Sprintf("%.1f", v) },
 }
 
 // parsePages parses each page with the layout.

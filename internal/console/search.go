@@ -116,7 +116,7 @@ type rangeChoice struct {
 type searchData struct {
 	Q        url.Values // the canonical query
 	Zone     string
-	From, To string     // the window as the date-time inputs show it
+	From, To string // the window as the date-time inputs show it
 	Ranges   []rangeChoice
 	Missed   string // the URL of the missed-and-abandoned shortcut
 	Missing  bool   // the current search is that shortcut's
