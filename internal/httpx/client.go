@@ -8,19 +8,20 @@ import (
 )
 
 // ClientAddr is the address of r's client: the peer's, or, when the peer
-// is one of trusted (a proxy), the nearest address in X-Forwarded-For
-// that is not. An unparsable hop gives the zero Addr, which matches no
-// allow-list.
+// is one of trusted (a proxy) and sends X-Forwarded-For, the nearest
+// address in it that is not a proxy. An unparsable hop gives the zero
+// Addr, which matches no allow-list.
 func ClientAddr(r *http.Request, trusted []netip.Prefix) netip.Addr {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
 	ip, _ := netip.ParseAddr(host)
-	if !InPrefixes(trusted, ip) {
+	xff := r.Header.Values("X-Forwarded-For")
+	if !InPrefixes(trusted, ip) || len(xff) == 0 {
 		return ip.Unmap()
 	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	hops := strings.Split(strings.Join(xff, ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
 		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
 		if err != nil {
