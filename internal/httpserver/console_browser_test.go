@@ -1,0 +1,438 @@
+package httpserver_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/cdrhub/cdrhub/internal/api/native"
+	"github.com/cdrhub/cdrhub/internal/blob"
+	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/console"
+	"github.com/cdrhub/cdrhub/internal/httpserver"
+	"github.com/cdrhub/cdrhub/internal/recordings"
+	"github.com/cdrhub/cdrhub/internal/sqlstore"
+	"github.com/cdrhub/cdrhub/internal/storetest"
+)
+
+// The console's tests in a real browser: Debian's chromium, driven through
+// the DevTools protocol (chromedp). Without chromium they skip, unless
+// CDRHUB_TEST_BROWSER_REQUIRED=1 (CI), which makes that a failure. They
+// skip under the race detector, which makes the browser's timing
+// meaningless and the suite slow.
+
+const envBrowserRequired = "CDRHUB_TEST_BROWSER_REQUIRED"
+
+// browserPath finds chromium, or skips (fails when required).
+func browserPath(t *testing.T) string {
+	t.Helper()
+	if raceEnabled {
+		t.Skip("browser tests skip under the race detector")
+	}
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	msg := "no chromium on PATH: the console's browser tests need Debian's chromium package (apt-get install chromium)"
+	if os.Getenv(envBrowserRequired) == "1" {
+		t.Fatalf("%s, and %s=1", msg, envBrowserRequired)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// newBrowser starts a headless chromium for t, stopped when t ends. A
+// failing test leaves a screenshot of the page and says where.
+func newBrowser(t *testing.T, width, height int) context.Context {
+	t.Helper()
+	path := browserPath(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.WindowSize(width, height),
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.UserDataDir(t.TempDir()))
+	if os.Geteuid() == 0 {
+		opts = append(opts, chromedp.NoSandbox)
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() {
+		if t.Failed() {
+			if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+				name := filepath.Join(os.TempDir(), "cdrhub-"+regexp.MustCompile(`\W+`).ReplaceAllString(t.Name(), "-")+".png")
+				if os.WriteFile(name, png, 0o644) == nil {
+					t.Logf("screenshot of the page: %s", name)
+				}
+			}
+		}
+		cancelTimeout()
+		cancel()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx); err != nil { // starts the browser
+		t.Fatalf("starting %s: %v", path, err)
+	}
+	return ctx
+}
+
+// consoleClock is the console's clock: real time plus a shift.
+type consoleClock struct {
+	mu    sync.Mutex
+	shift time.Duration
+}
+
+func (c *consoleClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.shift)
+}
+
+func (c *consoleClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.shift += d
+	c.mu.Unlock()
+}
+
+// consoleServer is the listener with the native API and the console over
+// one store, as serve mounts them.
+type consoleServer struct {
+	URL   string
+	store cdr.Store
+	clock *consoleClock
+	zone  *time.Location
+}
+
+const (
+	browserToken = "browser-test-token-0123456789"
+	otherToken   = "other-tenant-token-0123456789"
+)
+
+func newConsoleServer(t *testing.T) *consoleServer {
+	t.Helper()
+	db := storetest.OpenSubject(t, sqlstore.Options{})
+	zone, _ := time.LoadLocation("Asia/Shanghai")
+	clk := &consoleClock{}
+	blobs, err := blob.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := []byte("0123456789abcdef0123456789abcdef")
+	api, err := native.New(db.Store, []native.Token{{Name: "browser", Secret: browserToken, Tenant: "acme"},
+		{Name: "other", Secret: otherToken, Tenant: "other"}}, []string{"acme", "other"}, native.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api.SetRecordings(&native.Recordings{State: db.Archive, Blobs: blobs, SigningKey: key, MaxFileBytes: 10 << 20, Now: clk.Now})
+	con, err := console.New(console.Options{Store: db.Store, Sessions: db.Sessions, KPIs: db.Rollups, Archive: db.Archive,
+		Links: recordings.Links{Key: key}, Now: clk.Now,
+		Tokens:  []console.Token{{Name: "browser", Secret: browserToken, Tenant: "acme"}, {Name: "other", Secret: otherToken, Tenant: "other"}},
+		Tenants: []console.Tenant{{ID: cdr.MustTenantID("acme"), Zone: zone}, {ID: cdr.MustTenantID("other")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := httpserver.Routes(httpserver.Ready{DB: db.Store}, nil, slog.New(slog.DiscardHandler),
+		httpserver.APIs{Native: api, Console: con, Stats: db.Rollups})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &consoleServer{URL: srv.URL, store: db.Store, clock: clk, zone: zone}
+}
+
+// wav returns a second of a 440 Hz tone: 8 kHz, 16-bit mono PCM.
+func wav() []byte {
+	const rate, n = 8000, 8000
+	var b bytes.Buffer
+	w := func(v any) { binary.Write(&b, binary.LittleEndian, v) }
+	b.WriteString("RIFF")
+	w(uint32(36 + 2*n))
+	b.WriteString("WAVEfmt ")
+	w(uint32(16))
+	w(uint16(1))
+	w(uint16(1))
+	w(uint32(rate))
+	w(uint32(2 * rate))
+	w(uint16(2))
+	w(uint16(16))
+	b.WriteString("data")
+	w(uint32(2 * n))
+	for i := range n {
+		w(int16(8000 * math.Sin(2*math.Pi*440*float64(i)/rate)))
+	}
+	return b.Bytes()
+}
+
+// seed writes the browser test's records: 30 calls of acme over
+// yesterday and today in Shanghai, every third missed, one with a
+// recording archived, one hostile; and one of the other tenant.
+func (s *consoleServer) seed(t *testing.T) (withAudio, hostile, others string, missedYesterday int) {
+	t.Helper()
+	ctx := context.Background()
+	y, m, d := s.clock.Now().In(s.zone).Date()
+	yesterday := time.Date(y, m, d-1, 0, 0, 0, 0, s.zone)
+	var recs []*cdr.Record
+	for i := range 30 {
+		start := yesterday.Add(time.Duration(i) * 47 * time.Minute)
+		if start.After(s.clock.Now().Add(-time.Hour)) {
+			start = s.clock.Now().Add(-time.Duration(i+1) * time.Minute)
+		}
+		ms := start.UnixMilli()
+		r := &cdr.Record{Channel: cdr.ChannelVoice, Source: cdr.SourceNative, SourceID: fmt.Sprintf("b-%02d", i), StartAt: ms,
+			Direction: cdr.DirectionInbound, Disposition: cdr.DispositionAnswered, HangupBy: cdr.HangupByCustomer,
+			Caller: cdr.Party{Address: fmt.Sprintf("+86139000%05d", i)}, Callee: cdr.Party{Address: "4001234567"},
+			Agents: []cdr.Agent{{ID: "zhang", Name: "Zhang Min"}}, Queues: []cdr.Queue{{ID: "q1", Name: "Sales"}}}
+		queued, ring, ans, end := ms+8_000, ms+20_000, ms+26_000, ms+146_000
+		r.QueuedAt, r.RingAt, r.EndAt = &queued, &ring, &end
+		if i%3 == 0 {
+			r.Disposition, r.AnswerAt = cdr.DispositionAbandoned, nil
+			end = ms + 30_000
+			if start.Before(yesterday.AddDate(0, 0, 1)) {
+				missedYesterday++
+			}
+		} else {
+			r.AnswerAt = &ans
+		}
+		if i == 1 {
+			r.Recordings = []cdr.Recording{{ID: "rec-1"}}
+		}
+		if i == 2 {
+			r.Note = `<script>window.pwned=1</script>"><img src=x onerror="window.pwned=2">`
+			r.Tags = []string{`javascript:window.pwned=3`, `<b onmouseover="window.pwned=4">tag</b>`}
+			r.Agents = []cdr.Agent{{ID: "x", Name: `"><svg onload="window.pwned=5">`}}
+			r.Recordings = []cdr.Recording{{URL: "javascript:window.pwned=6"}}
+		}
+		recs = append(recs, r)
+	}
+	if _, err := s.store.UpsertRecords(ctx, cdr.MustTenantID("acme"), recs, cdr.UpsertOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	other := &cdr.Record{Channel: cdr.ChannelVoice, Source: cdr.SourceNative, SourceID: "o-1", StartAt: yesterday.UnixMilli() + 1000,
+		Direction: cdr.DirectionInbound, Disposition: cdr.DispositionAbandoned, Caller: cdr.Party{Address: "+8613811112222"}}
+	if _, err := s.store.UpsertRecords(ctx, cdr.MustTenantID("other"), []*cdr.Record{other}, cdr.UpsertOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	id := func(tn, sid string) string {
+		rs, _, err := s.store.FindRecords(ctx, cdr.MustTenantID(tn), cdr.Filter{VendorIDs: cdr.VendorIDs{Source: cdr.SourceNative, Values: []string{sid}}})
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("%s: %v", sid, err)
+		}
+		return rs[0].ID
+	}
+	withAudio, hostile, others = id("acme", "b-01"), id("acme", "b-02"), id("other", "o-1")
+	// The recording, uploaded through the API as the archive would hold it.
+	req, _ := http.NewRequest(http.MethodPut, s.URL+"/api/v1/records/"+withAudio+"/recordings/0", bytes.NewReader(wav()))
+	req.Header.Set("Authorization", "Bearer "+browserToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
+		t.Fatalf("uploading the recording: %d", resp.StatusCode)
+	}
+	return withAudio, hostile, others, missedYesterday
+}
+
+// run runs actions, failing t on an error.
+func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
+func path(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	return eval[string](t, ctx, `location.pathname`)
+}
+
+func TestConsoleInBrowser(t *testing.T) {
+	ctx := newBrowser(t, 1280, 900)
+	s := newConsoleServer(t)
+	withAudio, hostile, others, missedYesterday := s.seed(t)
+
+	// The server's address leads to the sign-in form.
+	run(t, ctx, "open /", chromedp.Navigate(s.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#sign-in")))
+	if p := path(t, ctx); p != "/console/sign-in" {
+		t.Fatalf("/ led to %s", p)
+	}
+	run(t, ctx, "sign in", chromedp.SendKeys(chromedp.CSS("#token"), browserToken), chromedp.Submit(chromedp.CSS("#sign-in")),
+		chromedp.WaitVisible(chromedp.CSS("#search")))
+	if p := path(t, ctx); p != "/console/search" {
+		t.Fatalf("signed in at %s", p)
+	}
+
+	// Yesterday's missed calls: the quick range, then the shortcut.
+	run(t, ctx, "yesterday", chromedp.Click(chromedp.CSS(`.ranges a:nth-child(2)`)), chromedp.WaitVisible(chromedp.CSS(`.ranges a[aria-current]`)))
+	run(t, ctx, "missed", chromedp.Click(chromedp.CSS("#missed")), chromedp.WaitVisible(chromedp.CSS(`#missed[aria-current]`)))
+	total := eval[string](t, ctx, `document.getElementById("total").textContent`)
+	if total != strconv.Itoa(missedYesterday) {
+		t.Fatalf("yesterday's missed calls: %s, want %d", total, missedYesterday)
+	}
+	if got := eval[string](t, ctx, `document.getElementById("agg-contacts").textContent`); got != total {
+		t.Errorf("aggregate contacts %s, list total %s", got, total)
+	}
+	rowsMissed := eval[[]string](t, ctx, `[...document.querySelectorAll("#records tbody tr td:nth-child(9)")].map(td => td.textContent)`)
+	if len(rowsMissed) != missedYesterday || slices.ContainsFunc(rowsMissed, func(s string) bool { return s != "abandoned" }) {
+		t.Fatalf("missed rows %v", rowsMissed)
+	}
+
+	// A filter typed in the form: one caller's number, by part of it.
+	run(t, ctx, "filter by number", chromedp.Navigate(s.URL+"/console/search?from=2026-01-01T00:00:00Z"),
+		chromedp.WaitVisible(chromedp.CSS("#search")),
+		chromedp.SendKeys(chromedp.CSS(`#search input[name="phone_contains"]`), "13900000004"),
+		chromedp.Submit(chromedp.CSS("#search")), chromedp.WaitVisible(chromedp.CSS(`#records`)))
+	if got := eval[string](t, ctx, `document.getElementById("total").textContent`); got != "1" {
+		t.Errorf("phone_contains=13900000004: %s records", got)
+	}
+	if q := eval[string](t, ctx, `location.search`); !strings.Contains(q, "phone_contains=13900000004") || strings.Contains(q, "phone=&") {
+		t.Errorf("the search's address %q", q)
+	}
+
+	// Pages forward and back.
+	ids := func() []string {
+		return eval[[]string](t, ctx, `[...document.querySelectorAll("#records tbody tr")].map(tr => tr.dataset.id)`)
+	}
+	run(t, ctx, "page 1", chromedp.Navigate(s.URL+"/console/search?from=2026-01-01T00:00:00Z&limit=7"), chromedp.WaitVisible(chromedp.CSS("#records")))
+	first := ids()
+	run(t, ctx, "page 2", chromedp.Click(chromedp.CSS("#next")), chromedp.WaitVisible(chromedp.CSS("#prev")))
+	second := ids()
+	if len(first) != 7 || len(second) != 7 || slices.ContainsFunc(second, func(id string) bool { return slices.Contains(first, id) }) {
+		t.Fatalf("pages %v and %v", first, second)
+	}
+	run(t, ctx, "back", chromedp.Click(chromedp.CSS("#prev")), chromedp.WaitNotPresent(chromedp.CSS("#prev")))
+	if back := ids(); !slices.Equal(back, first) {
+		t.Fatalf("back to %v, want %v", back, first)
+	}
+
+	// An interaction: its timeline against the record, and its recording.
+	rec, err := s.store.FindRecordByID(context.Background(), cdr.MustTenantID("acme"), withAudio)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, "open the interaction", chromedp.Navigate(s.URL+"/console/records/"+withAudio), chromedp.WaitVisible(chromedp.CSS("#timeline")))
+	events := eval[[]map[string]string](t, ctx, `[...document.querySelectorAll("#events li")].map(li => ({kind: li.dataset.kind, at: li.dataset.at || ""}))`)
+	want := []map[string]string{
+		{"kind": "start", "at": strconv.FormatInt(rec.StartAt, 10)},
+		{"kind": "queue", "at": strconv.FormatInt(*rec.QueuedAt, 10)},
+		{"kind": "ring", "at": strconv.FormatInt(*rec.RingAt, 10)},
+		{"kind": "answer", "at": strconv.FormatInt(*rec.AnswerAt, 10)},
+		{"kind": "end", "at": strconv.FormatInt(*rec.EndAt, 10)},
+	}
+	if !slices.EqualFunc(events, want, func(a, b map[string]string) bool { return a["kind"] == b["kind"] && a["at"] == b["at"] }) {
+		t.Errorf("events %v, want %v", events, want)
+	}
+	spans := eval[[]string](t, ctx, `[...document.querySelectorAll("#timeline rect")].map(r => r.dataset.kind)`)
+	if !slices.Equal(spans, []string{"queue", "ring", "talk"}) {
+		t.Errorf("timeline spans %v", spans)
+	}
+	// The talk span is drawn to scale: 120 s of the call's 146.
+	widths := eval[[]float64](t, ctx, `[...document.querySelectorAll("#timeline rect")].map(r => r.width.baseVal.value)`)
+	if len(widths) == 3 && math.Abs(widths[2]/(1000-170)-120.0/146) > 0.01 {
+		t.Errorf("talk width %.1f of %d: not to scale", widths[2], 1000-170)
+	}
+	duration, err := chromedp.Run(ctx, chromedp.PollFunction[float64](`() => { const a = document.querySelector("#files audio"); return a && a.readyState >= 1 ? a.duration : 0 }`,
+		chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil || math.Abs(duration-1) > 0.05 {
+		t.Fatalf("the recording did not load through its signed link: duration %v, %v", duration, err)
+	}
+
+	// The export: the current search as CSV, with the endpoint's name.
+	run(t, ctx, "search for the export", chromedp.Navigate(s.URL+"/console/search?from=2026-01-01T00:00:00Z"), chromedp.WaitVisible(chromedp.CSS("#records")))
+	exp := eval[map[string]string](t, ctx, `(async () => {
+		const a = [...document.querySelectorAll(".exports a")].find(a => a.textContent === "CSV");
+		const r = await fetch(a.href);
+		return {status: String(r.status), disposition: r.headers.get("Content-Disposition"), body: await r.text()};
+	})()`)
+	if exp["status"] != "200" || !regexp.MustCompile(`^attachment; filename="cdrhub-acme-\d{8}T\d{6}Z\.csv"$`).MatchString(exp["disposition"]) {
+		t.Errorf("export: %s %q", exp["status"], exp["disposition"])
+	}
+	if lines := strings.Count(strings.TrimSpace(exp["body"]), "\n"); lines != 30 {
+		t.Errorf("export: %d records, want 30", lines)
+	}
+
+	// Hostile text is text: nothing it holds runs, and it reads as typed.
+	run(t, ctx, "hostile record", chromedp.Navigate(s.URL+"/console/records/"+hostile), chromedp.WaitVisible(chromedp.CSS("#note")))
+	if pwned := eval[bool](t, ctx, `window.pwned !== undefined`); pwned {
+		t.Fatalf("a record's text ran as script")
+	}
+	if note := eval[string](t, ctx, `document.getElementById("note").textContent`); !strings.HasPrefix(note, "<script>window.pwned=1</script>") {
+		t.Errorf("note shown as %q", note)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("main script, main img, main svg [onload], a[href^='javascript']").length`); n != 0 {
+		t.Errorf("%d elements made of a record's text", n)
+	}
+
+	// Another tenant's record is not found.
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(s.URL+"/console/records/"+others))
+	if err != nil || resp.Status != http.StatusNotFound {
+		t.Fatalf("another tenant's record: %v %v", resp, err)
+	}
+
+	// A form posted without its CSRF field is refused.
+	if status := eval[int](t, ctx, `fetch("/console/sign-out", {method: "POST", body: new URLSearchParams({})}).then(r => r.status)`); status != http.StatusForbidden {
+		t.Errorf("sign-out without its CSRF field: %d", status)
+	}
+
+	// Sign out; the session's cookie, replayed, is refused.
+	cookies, err := chromedp.Run(ctx, chromedp.Action[[]*network.Cookie](func(ctx context.Context, tg *chromedp.Target) ([]*network.Cookie, error) {
+		res, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{s.URL + "/console/"}})
+		return res.Cookies, err
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var session string
+	for _, c := range cookies {
+		if c.Name == "cdrhub_session" {
+			session = c.Value
+		}
+	}
+	run(t, ctx, "sign out", chromedp.Navigate(s.URL+"/console/search?from=2026-01-01T00:00:00Z"), chromedp.WaitVisible(chromedp.CSS(".sign-out")),
+		chromedp.Click(chromedp.CSS(".sign-out button")), chromedp.WaitVisible(chromedp.CSS("#sign-in")))
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/console/search?from=2026-01-01T00:00:00Z", nil)
+	req.AddCookie(&http.Cookie{Name: "cdrhub_session", Value: session})
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	replay, err := noFollow.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replay.Body.Close()
+	if session == "" || replay.StatusCode != http.StatusSeeOther || replay.Header.Get("Location") != "/console/sign-in" {
+		t.Fatalf("the cookie replayed after sign-out: %d %s", replay.StatusCode, replay.Header.Get("Location"))
+	}
+
+	// An expired session goes back to the sign-in form.
+	run(t, ctx, "sign in again", chromedp.SendKeys(chromedp.CSS("#token"), browserToken), chromedp.Submit(chromedp.CSS("#sign-in")),
+		chromedp.WaitVisible(chromedp.CSS("#search")))
+	s.clock.Add(8*time.Hour + time.Minute)
+	run(t, ctx, "after 8 idle hours", chromedp.Navigate(s.URL+"/console/search"), chromedp.WaitVisible(chromedp.CSS("#sign-in")))
+	if p := path(t, ctx); p != "/console/sign-in" {
+		t.Fatalf("an expired session is at %s", p)
+	}
+}
