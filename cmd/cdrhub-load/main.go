@@ -32,6 +32,7 @@ import (
 	"log"
 	"math/rand/v2"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -84,14 +85,15 @@ func main() {
 	clients := flag.Int("clients", 1, "concurrent ingest clients")
 	pg := flag.String("postgres", "", "PostgreSQL `DSN` to store into instead of SQLite (its records table is dropped first)")
 	exportsOnly := flag.Bool("exports-only", false, "measure only the exports (with -skip-ingest)")
+	consoleOnly := flag.Bool("console-only", false, "measure only the console's pages (with -skip-ingest)")
 	hostileRounds := flag.Int("hostile", 0, "after the ingest, send `N` rounds of hostile requests and report the server's memory (instead of the query and export measures)")
 	flag.Parse()
-	if err := run(*records, *dir, *bin, *skipIngest, *queries, *clients, *pg, *hostileRounds, *exportsOnly); err != nil {
+	if err := run(*records, *dir, *bin, *skipIngest, *queries, *clients, *pg, *hostileRounds, *exportsOnly, *consoleOnly); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(records int, dir, bin string, skipIngest bool, queries, clients int, pg string, hostileRounds int, exportsOnly bool) error {
+func run(records int, dir, bin string, skipIngest bool, queries, clients int, pg string, hostileRounds int, exportsOnly, consoleOnly bool) error {
 	if dir == "" {
 		d, err := os.MkdirTemp("", "cdrhub-load")
 		if err != nil {
@@ -152,7 +154,13 @@ func run(records int, dir, bin string, skipIngest bool, queries, clients int, pg
 	if hostileRounds > 0 {
 		return hostileLoad(srv, hostileRounds)
 	}
+	if consoleOnly {
+		return consolePages(srv.base, queries)
+	}
 	if !exportsOnly {
+		if err := consolePages(srv.base, queries); err != nil {
+			return err
+		}
 		if err := pages(srv.base, queries); err != nil {
 			return err
 		}
@@ -399,6 +407,105 @@ func pages(base string, n int) error {
 		slices.Sort(times)
 		fmt.Printf("| HTTP %s | p50 %.2f ms, p99 %.2f ms |\n", k.name, ms(times[len(times)/2]), ms(times[len(times)*99/100]))
 	}
+	return nil
+}
+
+// consolePages measures the console's pages (docs/console.md) signed in
+// as the tenant's token: searches of 7 and 30 days (the ranges a
+// supervisor picks), the missed-and-abandoned shortcut, a number search
+// (whose aggregates are computed from the matching records), and
+// interactions' pages; with each page's weight.
+func consolePages(base string, n int) error {
+	sample, _, err := get(base, url.Values{"limit": {"1000"}})
+	if err != nil || len(sample.Records) == 0 {
+		return fmt.Errorf("sample: %v", err)
+	}
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	resp, err := client.Get(base + "/console/sign-in")
+	if err != nil {
+		return err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(body)
+	if m == nil {
+		return errors.New("console: no sign-in form")
+	}
+	resp, err = client.PostForm(base+"/console/sign-in", url.Values{"token": {token}, "csrf": {string(m[1])}})
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.Request.URL.Path != "/console/search" {
+		return fmt.Errorf("console: sign-in ended at %s", resp.Request.URL)
+	}
+	// Windows end at the newest record's Shanghai midnight, as the quick
+	// ranges do.
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	y, mo, d := time.UnixMilli(sample.Records[0].StartAt).In(shanghai).Date()
+	end := time.Date(y, mo, d+1, 0, 0, 0, 0, shanghai)
+	window := func(days int) url.Values {
+		return url.Values{"from": {end.AddDate(0, 0, -days).Format(time.RFC3339)}, "to": {end.Format(time.RFC3339)}}
+	}
+	rng := rand.New(rand.NewPCG(5, 5))
+	pick := func() int { return rng.IntN(len(sample.Records)) }
+	kinds := []struct {
+		name string
+		path func() string
+	}{
+		{"search, 7 days", func() string { return "/console/search?" + window(7).Encode() }},
+		{"search, 30 days", func() string { return "/console/search?" + window(30).Encode() }},
+		{"search, 30 days, missed and abandoned", func() string {
+			q := window(30)
+			q.Set("direction", "inbound")
+			q.Set("disposition", "abandoned,no_agent,no_answer,voicemail")
+			return "/console/search?" + q.Encode()
+		}},
+		{"search, 30 days, part of a number (aggregates from records)", func() string {
+			q := window(30)
+			for {
+				if dg := sample.Records[pick()].Caller.Digits; len(dg) >= 11 && !strings.Contains(dg, "*") {
+					q.Set("phone_contains", dg[len(dg)-7:])
+					break
+				}
+			}
+			return "/console/search?" + q.Encode()
+		}},
+		{"interaction", func() string { return "/console/records/" + url.PathEscape(sample.Records[pick()].ID) }},
+	}
+	for _, k := range kinds {
+		var times []time.Duration
+		var size int
+		for range n {
+			p := k.path()
+			start := time.Now()
+			resp, err := client.Get(base + p)
+			if err != nil {
+				return err
+			}
+			b, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			times = append(times, time.Since(start))
+			if err != nil || resp.StatusCode != 200 || resp.Request.URL.Path != strings.SplitN(p, "?", 2)[0] {
+				return fmt.Errorf("console %s: %d at %s: %v", k.name, resp.StatusCode, resp.Request.URL, err)
+			}
+			size = max(size, len(b))
+		}
+		slices.Sort(times)
+		fmt.Printf("| console %s | p50 %.2f ms, p99 %.2f ms, largest page %.0f KB |\n", k.name, ms(times[len(times)/2]), ms(times[len(times)*99/100]), float64(size)/1024)
+	}
+	var static int
+	for _, f := range []string{"console.css", "console.js", "icon.svg"} {
+		resp, err := client.Get(base + "/console/static/" + f)
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		static += len(b)
+	}
+	fmt.Printf("| console styles, script and icon | %.1f KB |\n", float64(static)/1024)
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cdrhub/cdrhub/internal/analytics"
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/httpx"
 	"github.com/cdrhub/cdrhub/internal/query"
 )
 
@@ -174,6 +175,15 @@ func (c *Console) search(w http.ResponseWriter, r *http.Request, s *session) err
 		c.render(w, r, http.StatusBadRequest, "search", s, "Search", d)
 		return nil
 	}
+	// The aggregates first: when the rollups give them, their contacts
+	// are the exact count of the list too (the same records, by the same
+	// filters), and the store need not count.
+	var fromRollups bool
+	d.Stats, fromRollups, d.StatsErr = c.aggregates(r.Context(), s, list.Filter)
+	d.Total = -1
+	if fromRollups && d.Stats != nil {
+		d.Total = int(d.Stats.Contacts)
+	}
 	if err := c.results(r.Context(), s, list, q, d); err != nil {
 		if cdr.ErrorCode(err) != cdr.EINVALID {
 			return err
@@ -182,23 +192,25 @@ func (c *Console) search(w http.ResponseWriter, r *http.Request, s *session) err
 		c.render(w, r, http.StatusBadRequest, "search", s, "Search", d)
 		return nil
 	}
-	d.Stats, d.StatsErr = c.aggregates(r.Context(), s, list.Filter)
 	d.Exports = exports(q, loc)
 	c.render(w, r, http.StatusOK, "search", s, "Search", d)
 	return nil
 }
 
-// results reads the page, its neighbours' cursors and the exact count.
+// results reads the page, its neighbours' cursors and, unless d.Total
+// holds it already, the exact count.
 func (c *Console) results(ctx context.Context, s *session, l query.List, q url.Values, d *searchData) error {
 	t := s.Tenant
 	f := l.Filter
-	cf := f
-	cf.Count, cf.Limit, cf.After = true, 1, nil
-	_, total, err := c.o.Store.FindRecords(ctx, t, cf)
-	if err != nil {
-		return err
+	if d.Total < 0 {
+		cf := f
+		cf.Count, cf.Limit, cf.After = true, 1, nil
+		_, total, err := c.o.Store.FindRecords(ctx, t, cf)
+		if err != nil {
+			return err
+		}
+		d.Total = total
 	}
-	d.Total = total
 	limit := f.Limit
 	f.Limit, f.Count = limit+1, false
 	recs, _, err := c.o.Store.FindRecords(ctx, t, f)
@@ -273,9 +285,9 @@ func (c *Console) rowOf(rec *cdr.Record, loc *time.Location) row {
 
 // aggregates are the KPIs of the records the filter matches: from the
 // rollups when the filter is one they keep and its window lies on their
-// 15-minute buckets, else from the records. The error is a message for
-// the page.
-func (c *Console) aggregates(ctx context.Context, s *session, f cdr.Filter) (*analytics.KPIs, string) {
+// 15-minute buckets (fromRollups), else from the records. The error is a
+// message for the page.
+func (c *Console) aggregates(ctx context.Context, s *session, f cdr.Filter) (k *analytics.KPIs, fromRollups bool, msg string) {
 	to := f.To
 	if to == 0 {
 		to = c.o.Now().UnixMilli() + 1
@@ -283,7 +295,8 @@ func (c *Console) aggregates(ctx context.Context, s *session, f cdr.Filter) (*an
 	q := &analytics.Query{From: f.From - f.From%cdr.RollupBucket, To: ceilBucket(to), Loc: s.tenant.Zone, SLThreshold: 20}
 	var res *analytics.Result
 	var err error
-	if rollupFilter(f) {
+	fromRollups = rollupFilter(f)
+	if fromRollups {
 		q.Channels, q.Sources, q.Directions, q.Dispositions = f.Channels, f.Sources, f.Directions, f.Dispositions
 		res, err = analytics.FromRollups(ctx, q, func(ctx context.Context, sel *cdr.KPISelect) ([]cdr.KPISum, error) {
 			return c.o.KPIs.KPISums(ctx, s.Tenant, sel)
@@ -295,15 +308,15 @@ func (c *Console) aggregates(ctx context.Context, s *session, f cdr.Filter) (*an
 	}
 	if err != nil {
 		if cdr.ErrorCode(err) == cdr.EINVALID {
-			return nil, cdr.ErrorMessage(err)
+			return nil, false, cdr.ErrorMessage(err)
 		}
-		logger(nil).Error("console aggregates", "err", err)
-		return nil, "The aggregates could not be computed."
+		httpx.Logger(ctx).Error("console aggregates", "api", "console", "err", err)
+		return nil, false, "The aggregates could not be computed."
 	}
 	if len(res.Series) == 0 {
-		return &analytics.KPIs{}, ""
+		return &analytics.KPIs{}, fromRollups, ""
 	}
-	return &res.Series[0].Total.KPIs, ""
+	return &res.Series[0].Total.KPIs, fromRollups, ""
 }
 
 // rollupFilter reports whether the rollups answer f exactly: a window on
