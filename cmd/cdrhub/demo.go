@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -12,6 +13,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/config"
 	"github.com/cdrhub/cdrhub/internal/demo"
+	"github.com/cdrhub/cdrhub/internal/recordings"
 )
 
 // demoTenant is the id of the demo tenant; demoRecords is how many calls it
@@ -101,6 +103,50 @@ func seedDemo(ctx context.Context, store cdr.Store, log *slog.Logger) error {
 	}
 	log.Info("demo records seeded", "tenant", demoTenant, "native", len(recs), "vendor", len(vendor), "inserted", res.Inserted,
 		"updated", res.Updated, "unchanged", res.Unchanged, "duration", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// demoAudioDays is how far back the demo's recordings are archived: the
+// calls a newcomer looks at first.
+const demoAudioDays = 14
+
+// seedDemoRecordings archives a clip (demo.Audio) as the first file of
+// each demo call with a recording in the last demoAudioDays days that has
+// none archived yet, so that the console's player plays something.
+func seedDemoRecordings(ctx context.Context, store cdr.Store, arch *archive, log *slog.Logger) error {
+	t := cdr.MustTenantID(demoTenant)
+	recs, _, err := store.FindRecords(ctx, t, cdr.Filter{From: time.Now().AddDate(0, 0, -demoAudioDays).UnixMilli(), HasRecording: 1})
+	if err != nil {
+		return fmt.Errorf("demo recordings: %w", err)
+	}
+	n := 0
+	for i, rec := range recs {
+		if len(cdr.RecordingFiles(rec)) == 0 {
+			continue
+		}
+		f, err := arch.state.ArchiveFile(ctx, t, rec.ID, 0)
+		if err == nil && f.State == cdr.FileArchived {
+			continue
+		}
+		secs := 6
+		if d := rec.Recordings[0].DurationS; d != nil {
+			secs = int(min(*d, 6))
+		}
+		clip := demo.Audio(i%7, secs)
+		stored, err := recordings.Store(ctx, arch.blobs, t, bytes.NewReader(clip), recordings.Expect{Length: int64(len(clip))})
+		if err != nil {
+			return fmt.Errorf("demo recordings: %w", err)
+		}
+		stored.At = time.Now().UnixMilli()
+		if err := arch.state.PlanRecord(ctx, t, rec, 0); err != nil {
+			return fmt.Errorf("demo recordings: %w", err)
+		}
+		if _, err := arch.state.SetArchived(ctx, t, rec.ID, 0, stored); err != nil {
+			return fmt.Errorf("demo recordings: %w", err)
+		}
+		n++
+	}
+	log.Info("demo recordings archived", "tenant", demoTenant, "files", n)
 	return nil
 }
 

@@ -108,6 +108,11 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 		return err
 	}
 	api.SetRecordings(recAPI)
+	if withDemo {
+		if err := seedDemoRecordings(ctx, store, arch, log); err != nil {
+			return err
+		}
+	}
 	tencent, err := tencentccc.New(store, tencentTenants(cfg))
 	if err != nil {
 		return err

@@ -78,8 +78,9 @@ type spanView struct {
 }
 
 type tick struct {
-	X     float64
-	Y     int
+	X      float64
+	Y      int
+	Anchor string // the label's text-anchor
 	Label string
 }
 
@@ -266,7 +267,14 @@ func draw(tl timeline) drawing {
 	total := (tl.End - tl.Start) / 1000
 	for i := range 5 {
 		ms := tl.Start + (tl.End-tl.Start)*int64(i)/4
-		d.Ticks = append(d.Ticks, tick{X: labelWidth + tl.x(ms, span), Y: d.Height - 4, Label: "+" + seconds(total*int64(i)/4)})
+		anchor := "middle"
+		switch i {
+		case 0:
+			anchor = "start"
+		case 4:
+			anchor = "end"
+		}
+		d.Ticks = append(d.Ticks, tick{X: labelWidth + tl.x(ms, span), Y: d.Height - 4, Anchor: anchor, Label: "+" + seconds(total*int64(i)/4)})
 	}
 	return d
 }

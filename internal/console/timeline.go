@@ -128,8 +128,13 @@ func timelineOf(r *cdr.Record) timeline {
 	tl.Lanes = append(tl.Lanes, main)
 	for _, p := range r.Participants {
 		l := lane{Label: participantLabel(p)}
-		if p.StartAt != nil && (p.TransferFrom != "" || p.TransferTo != "") {
+		// A transfer is told once: by the leg it reached, when it began;
+		// else by the leg it left, when that ended.
+		switch {
+		case p.TransferFrom != "" && p.StartAt != nil:
 			tl.Events = append(tl.Events, event{At: *p.StartAt, Kind: "transfer", Label: transferLabel(p)})
+		case p.TransferTo != "" && p.EndAt != nil && !received(r.Participants, p.TransferTo):
+			tl.Events = append(tl.Events, event{At: *p.EndAt, Kind: "transfer", Label: transferLabel(p)})
 		}
 		if p.RingAt != nil {
 			to := next(*p.RingAt, p.AnswerAt, p.EndAt)
@@ -232,6 +237,17 @@ func participantLabel(p cdr.Participant) string {
 		return who + " (" + p.Role + ")"
 	}
 	return who
+}
+
+// received reports whether a participant of ps was transferred to from
+// another: its leg tells the transfer to who.
+func received(ps []cdr.Participant, who string) bool {
+	for _, p := range ps {
+		if p.TransferFrom != "" && (p.ID == who || p.Email == who || p.Address == who) {
+			return true
+		}
+	}
+	return false
 }
 
 func transferLabel(p cdr.Participant) string {

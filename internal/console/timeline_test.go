@@ -1,6 +1,8 @@
 package console
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
@@ -19,7 +21,7 @@ func TestTimeline(t *testing.T) {
 		IVRKeys: []cdr.IVRKey{{Key: "2", Label: "sales", At: ms(t0 + 8_000)}, {Key: "9"},
 			{Phase: cdr.PhaseSurvey, Key: "5", At: ms(t0 + 305_000)}},
 		Participants: []cdr.Participant{
-			{Seq: 1, Role: cdr.RoleAgent, ID: "zhang", StartAt: ms(t0 + 40_000), RingAt: ms(t0 + 40_000), AnswerAt: ms(t0 + 45_000), EndAt: ms(t0 + 200_000)},
+			{Seq: 1, Role: cdr.RoleAgent, ID: "zhang", StartAt: ms(t0 + 40_000), RingAt: ms(t0 + 40_000), AnswerAt: ms(t0 + 45_000), EndAt: ms(t0 + 200_000), TransferTo: "li"},
 			{Seq: 2, Role: cdr.RoleAgent, ID: "li", StartAt: ms(t0 + 200_000), AnswerAt: ms(t0 + 203_000), EndAt: ms(t0 + 300_000), TransferFrom: "zhang"},
 		}}
 	tl := timelineOf(r)
@@ -83,6 +85,23 @@ func TestTimeline(t *testing.T) {
 	d := draw(tl)
 	if x := d.Lanes[0].Spans[3]; x.X+x.W > drawWidth+0.01 || x.X < labelWidth {
 		t.Errorf("the talk span lies outside the drawing: %+v", x)
+	}
+}
+
+func TestTimelineTransferOut(t *testing.T) {
+	// A leg that was transferred away, to someone without a leg: told when
+	// it ended.
+	const t0 = 1_796_000_000_000
+	r := &cdr.Record{StartAt: t0, EndAt: ms(t0 + 90_000), Participants: []cdr.Participant{
+		{Seq: 1, Role: cdr.RoleAgent, ID: "zhang", StartAt: ms(t0), AnswerAt: ms(t0 + 5_000), EndAt: ms(t0 + 60_000), TransferTo: "+8613900000000"}}}
+	var got []string
+	for _, e := range timelineOf(r).Events {
+		if e.Kind == "transfer" {
+			got = append(got, fmt.Sprintf("%d %s", e.At-t0, e.Label))
+		}
+	}
+	if want := []string{"60000 zhang (agent) transferred to +8613900000000"}; !slices.Equal(got, want) {
+		t.Errorf("transfer events %q, want %q", got, want)
 	}
 }
 

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"bytes"
 	"reflect"
 	"testing"
 	"time"
@@ -173,5 +174,18 @@ func TestBatch(t *testing.T) {
 	}
 	if len(numbers) < 500 {
 		t.Errorf("only %d distinct caller numbers in 1500 records", len(numbers))
+	}
+}
+
+func TestAudio(t *testing.T) {
+	a := Audio(3, 2)
+	if string(a[:4]) != "RIFF" || string(a[8:16]) != "WAVEfmt " || len(a) != 44+2*2*AudioRate {
+		t.Fatalf("not a 2-second WAV: %q, %d bytes", a[:16], len(a))
+	}
+	if !bytes.Equal(a, Audio(3, 2)) || bytes.Equal(a, Audio(4, 2)) {
+		t.Errorf("a clip depends on its variant, and only on it")
+	}
+	if len(Audio(0, 100)) != 44+2*30*AudioRate || len(Audio(0, 0)) != 44+2*AudioRate {
+		t.Errorf("lengths are not bounded to 1..30 s")
 	}
 }

@@ -9,9 +9,6 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -25,6 +22,7 @@ import (
 
 	"github.com/cdrhub/cdrhub/internal/api/native"
 	"github.com/cdrhub/cdrhub/internal/blob"
+	"github.com/cdrhub/cdrhub/internal/browsertest"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/console"
 	"github.com/cdrhub/cdrhub/internal/httpserver"
@@ -39,58 +37,14 @@ import (
 // skip under the race detector, which makes the browser's timing
 // meaningless and the suite slow.
 
-const envBrowserRequired = "CDRHUB_TEST_BROWSER_REQUIRED"
-
-// browserPath finds chromium, or skips (fails when required).
-func browserPath(t *testing.T) string {
+// browser starts chromium for t, or skips it (under the race detector
+// too).
+func browser(t *testing.T, width, height int) context.Context {
 	t.Helper()
 	if raceEnabled {
 		t.Skip("browser tests skip under the race detector")
 	}
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := "no chromium on PATH: the console's browser tests need Debian's chromium package (apt-get install chromium)"
-	if os.Getenv(envBrowserRequired) == "1" {
-		t.Fatalf("%s, and %s=1", msg, envBrowserRequired)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// newBrowser starts a headless chromium for t, stopped when t ends. A
-// failing test leaves a screenshot of the page and says where.
-func newBrowser(t *testing.T, width, height int) context.Context {
-	t.Helper()
-	path := browserPath(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.WindowSize(width, height),
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		chromedp.UserDataDir(t.TempDir()))
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox)
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() {
-		if t.Failed() {
-			if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
-				name := filepath.Join(os.TempDir(), "cdrhub-"+regexp.MustCompile(`\W+`).ReplaceAllString(t.Name(), "-")+".png")
-				if os.WriteFile(name, png, 0o644) == nil {
-					t.Logf("screenshot of the page: %s", name)
-				}
-			}
-		}
-		cancelTimeout()
-		cancel()
-		cancelAlloc()
-	})
-	if err := chromedp.Do(ctx); err != nil { // starts the browser
-		t.Fatalf("starting %s: %v", path, err)
-	}
-	return ctx
+	return browsertest.Start(t, width, height, 90*time.Second)
 }
 
 // consoleClock is the console's clock: real time plus a shift.
@@ -249,21 +203,14 @@ func (s *consoleServer) seed(t *testing.T) (withAudio, hostile, others string, m
 	return withAudio, hostile, others, missedYesterday
 }
 
-// run runs actions, failing t on an error.
 func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
+	browsertest.Do(t, ctx, what, actions...)
 }
 
 func eval[T any](t *testing.T, ctx context.Context, js string) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("%s: %v", js, err)
-	}
-	return v
+	return browsertest.Eval[T](t, ctx, js)
 }
 
 func path(t *testing.T, ctx context.Context) string {
@@ -272,7 +219,7 @@ func path(t *testing.T, ctx context.Context) string {
 }
 
 func TestConsoleInBrowser(t *testing.T) {
-	ctx := newBrowser(t, 1280, 900)
+	ctx := browser(t, 1280, 900)
 	s := newConsoleServer(t)
 	withAudio, hostile, others, missedYesterday := s.seed(t)
 
@@ -387,6 +334,20 @@ func TestConsoleInBrowser(t *testing.T) {
 	if n := eval[int](t, ctx, `document.querySelectorAll("main script, main img, main svg [onload], a[href^='javascript']").length`); n != 0 {
 		t.Errorf("%d elements made of a record's text", n)
 	}
+
+	// At a phone's width and at 1920 px, no page scrolls sideways: only
+	// the result table does, within its box.
+	for _, width := range []int64{390, 1920} {
+		for _, page := range []string{"/console/search?from=2026-01-01T00:00:00Z", "/console/records/" + withAudio} {
+			run(t, ctx, fmt.Sprint(width, page), chromedp.EmulateViewport(width, 844), chromedp.Navigate(s.URL+page),
+				chromedp.WaitVisible(chromedp.CSS("main")))
+			if over := eval[int](t, ctx, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); over > 0 {
+				wide := eval[[]string](t, ctx, `[...document.querySelectorAll("body *")].filter(e => !e.closest(".table-wrap") && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).slice(0, 8).map(e => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().right))`)
+				t.Errorf("%s at %d px scrolls %d px sideways: %v", page, width, over, wide)
+			}
+		}
+	}
+	run(t, ctx, "desktop", chromedp.EmulateViewport(1280, 900))
 
 	// Another tenant's record is not found.
 	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(s.URL+"/console/records/"+others))
