@@ -81,7 +81,7 @@ type tick struct {
 	X      float64
 	Y      int
 	Anchor string // the label's text-anchor
-	Label string
+	Label  string
 }
 
 const (

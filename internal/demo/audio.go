@@ -27,8 +27,8 @@ func Audio(variant, seconds int) []byte {
 	b.Write(le.AppendUint32(nil, uint32(36+2*n)))
 	b.WriteString("WAVEfmt ")
 	b.Write(le.AppendUint32(nil, 16)) // the format chunk's size
-	b.Write(le.AppendUint16(nil, 1)) // PCM
-	b.Write(le.AppendUint16(nil, 1)) // mono
+	b.Write(le.AppendUint16(nil, 1))  // PCM
+	b.Write(le.AppendUint16(nil, 1))  // mono
 	b.Write(le.AppendUint32(nil, AudioRate))
 	b.Write(le.AppendUint32(nil, 2*AudioRate))
 	b.Write(le.AppendUint16(nil, 2))
