@@ -23,7 +23,7 @@ func newConsole(cfg config.Config, store cdr.Store, db *database, rec *native.Re
 	formats := vendorFormats(cfg)
 	for _, tn := range cfg.Tenants {
 		id := cdr.MustTenantID(tn.ID)
-		o.Tenants = append(o.Tenants, console.Tenant{ID: id, Zone: tn.Location(), Formats: formats[id]})
+		o.Tenants = append(o.Tenants, console.Tenant{ID: id, Zone: tn.Location(), Formats: formats[id], LinkTTL: tn.Recordings.LinkTTL.Std()})
 	}
 	return console.New(o)
 }

@@ -53,6 +53,9 @@ type Tenant struct {
 	Zone *time.Location
 	// Formats renders its records as each vendor API does.
 	Formats mapping.Formats
+	// LinkTTL is how long its recordings' links are valid; 0 is
+	// Options.LinkTTL.
+	LinkTTL time.Duration
 }
 
 // KPIReader reads the rollups' KPI sums (cdr.Rollups.KPISums).
@@ -67,8 +70,8 @@ type Options struct {
 	KPIs     KPIReader
 	// Archive is the recording archive's state; nil when there is none.
 	Archive cdr.Archive
-	// Links signs the recordings' download links, valid for LinkTTL
-	// (default an hour).
+	// Links signs the recordings' download links, valid for a tenant's
+	// LinkTTL, else LinkTTL (default an hour).
 	Links   recordings.Links
 	LinkTTL time.Duration
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/query"
+	"github.com/cdrhub/cdrhub/internal/recordings"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
 	"github.com/cdrhub/cdrhub/internal/storetest"
 )
@@ -666,5 +667,53 @@ func TestRecordPageEscapes(t *testing.T) {
 	}
 	if !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 		t.Errorf("the note is not shown as text")
+	}
+}
+
+func TestRecordingLinks(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	e := newEnv(t, func(o *Options) {
+		o.Links = recordings.Links{Key: key}
+		o.Tenants[0].LinkTTL = 10 * time.Minute
+	})
+	at := time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC)
+	e.put(acme, record("r-1", at, func(r *cdr.Record) {
+		r.Recordings = []cdr.Recording{{URL: "https://vendor.example/a.mp3"}, {URL: "https://vendor.example/b.mp3"}}
+	}))
+	id := e.idOf(acme, "r-1")
+	ctx := context.Background()
+	rec, err := e.db.Store.FindRecordByID(ctx, acme, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.Archive.PlanRecord(ctx, acme, rec, 0); err != nil {
+		t.Fatal(err)
+	}
+	sum := strings.Repeat("ab", 32)
+	if _, err := e.db.Archive.SetArchived(ctx, acme, id, 0, cdr.StoredFile{Key: "k", Bytes: 10, SHA256: sum, ContentType: "audio/mpeg", At: at.UnixMilli()}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.signIn(acmeToken, "")
+	_, page := b.get("/console/records/" + id)
+	m := regexp.MustCompile(`<audio [^>]*src="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no player for the archived file:\n%s", page)
+	}
+	u, err := url.Parse(strings.ReplaceAll(m[1], "&amp;", "&"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	exp := e.clock.Now().Add(10 * time.Minute).Unix()
+	if q.Get("tenant") != "acme" || q.Get("expires") != fmt.Sprint(exp) || u.Path != recordings.Path(id, 0) {
+		t.Errorf("link %s, want one of acme's file 0 expiring at %d", u, exp)
+	}
+	if !(recordings.Links{Key: key}).Valid(acme, id, 0, exp, q.Get("signature")) {
+		t.Errorf("the link's signature is not valid")
+	}
+	// The second file is not archived: a note, and the vendor's address.
+	if !strings.Contains(page, "No archived copy: not fetched yet.") || !strings.Contains(page, `href="https://vendor.example/b.mp3"`) {
+		t.Errorf("no note for the file not archived")
 	}
 }

@@ -191,7 +191,11 @@ func (c *Console) files(r *http.Request, s *session, rec *cdr.Record) ([]fileVie
 			byN[f.N] = f
 		}
 	}
-	exp := c.o.Now().Add(c.o.LinkTTL).Unix()
+	ttl := c.o.LinkTTL
+	if s.tenant.LinkTTL > 0 {
+		ttl = s.tenant.LinkTTL
+	}
+	exp := c.o.Now().Add(ttl).Unix()
 	out := make([]fileView, len(refs))
 	for i, ref := range refs {
 		v := fileView{N: ref.N, Of: ref.Of, Transcript: ref.Transcript, Source: webURL(firstOf(ref.URL, ref.CopyURL))}
@@ -201,18 +205,28 @@ func (c *Console) files(r *http.Request, s *session, rec *cdr.Record) ([]fileVie
 			v.Archived, v.Type = true, f.ContentType
 			v.Link = recordings.Links{Key: c.o.Links.Key}.Sign(s.Tenant, rec.ID, ref.N, exp)
 		case ok:
-			v.State = string(f.State)
+			v.State = fileStates[f.State]
+			if v.State == "" {
+				v.State = string(f.State)
+			}
 			if f.Reason != "" {
-				v.State += " (" + f.Reason + ")"
+				v.State += " (the last attempt: " + f.Reason + ")"
 			}
 		case c.o.Archive == nil:
 			v.State = "no archive is configured"
 		default:
-			v.State = "not archived yet"
+			v.State = "not fetched yet"
 		}
 		out[i] = v
 	}
 	return out, nil
+}
+
+// fileStates say what each archive state means for the one listening.
+var fileStates = map[cdr.FileState]string{
+	cdr.FilePending: "not fetched yet",
+	cdr.FileGivenUp: "it could not be fetched, and the archive gave up",
+	cdr.FilePruned:  "the tenant's recording retention removed it",
 }
 
 // webURL returns u when it is an http or https address, else "": only

@@ -253,3 +253,44 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		}
 	}
 }
+
+// TestRootRedirect: a GET or HEAD of / that no API claims, and that bears
+// none of their marks, goes to the console; any other request to / that
+// none claims keeps the APIs' not_found.
+func TestRootRedirect(t *testing.T) {
+	h := Routes(Ready{DB: &fakeDB{}}, nil, slog.New(slog.DiscardHandler), allAPIs(t))
+	for _, tc := range []struct {
+		method, target string
+		header         [2]string
+		status         int
+	}{
+		{"GET", "/", [2]string{}, http.StatusSeeOther},
+		{"HEAD", "/", [2]string{}, http.StatusSeeOther},
+		{"GET", "/?utm_source=x", [2]string{}, http.StatusSeeOther},
+		{"GET", "/?Action=NoSuchAction", [2]string{}, http.StatusNotFound},
+		{"GET", "/?Signature=x", [2]string{}, http.StatusNotFound},
+		{"GET", "/", [2]string{"Authorization", "ACS3-HMAC-SHA256 Credential=x"}, http.StatusBadRequest}, // Alibaba's, claimed
+		{"POST", "/", [2]string{}, http.StatusNotFound},
+	} {
+		req := httptest.NewRequest(tc.method, tc.target, nil)
+		if tc.header[0] != "" {
+			req.Header.Set(tc.header[0], tc.header[1])
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != tc.status {
+			t.Errorf("%s %s %v: %d, want %d", tc.method, tc.target, tc.header, w.Code, tc.status)
+		}
+		if tc.status == http.StatusSeeOther && w.Header().Get("Location") != "/console/" {
+			t.Errorf("%s %s: Location %q", tc.method, tc.target, w.Header().Get("Location"))
+		}
+	}
+	// Without the console, / is the APIs' alone.
+	apis := allAPIs(t)
+	apis.Console = nil
+	w := httptest.NewRecorder()
+	Routes(Ready{DB: &fakeDB{}}, nil, slog.New(slog.DiscardHandler), apis).ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	if w.Code != http.StatusNotFound {
+		t.Errorf("GET / without the console: %d", w.Code)
+	}
+}
