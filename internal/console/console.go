@@ -195,6 +195,7 @@ func (c *Console) Routes() []Route {
 		{"POST /console/sign-in", "sign_in", c.public(c.signIn)},
 		{"POST /console/sign-out", "sign_out", c.public(c.signOut)},
 		{"GET /console/search", "search", c.page(c.search)},
+		{"GET /console/dashboard", "dashboard", c.page(c.dashboard)},
 		{"GET /console/records/{id}", "record", c.page(c.record)},
 		{"GET /console/export", "export", c.page(c.export)},
 		{"GET /console/static/{file...}", "static", c.public(c.staticFile)},

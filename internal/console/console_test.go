@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cdrhub/cdrhub/internal/analytics"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/query"
 	"github.com/cdrhub/cdrhub/internal/recordings"
@@ -715,5 +716,108 @@ func TestRecordingLinks(t *testing.T) {
 	// The second file is not archived: a note, and the vendor's address.
 	if !strings.Contains(page, "No archived copy: not fetched yet.") || !strings.Contains(page, `href="https://vendor.example/b.mp3"`) {
 		t.Errorf("no note for the file not archived")
+	}
+}
+
+func TestDashboard(t *testing.T) {
+	e := newEnv(t)
+	base := time.Date(2026, 11, 30, 16, 0, 0, 0, time.UTC) // 00:00 in Shanghai
+	var recs []*cdr.Record
+	queuesOf := [][]cdr.Queue{{{ID: "sales"}}, {{ID: "billing"}}, {{ID: "sales"}, {ID: "billing"}}}
+	for i := range 60 {
+		recs = append(recs, record(fmt.Sprintf("d-%02d", i), base.Add(time.Duration(i)*71*time.Minute), func(r *cdr.Record) {
+			r.Queues = queuesOf[i%3]
+			r.Agents = []cdr.Agent{{ID: fmt.Sprintf("agent-%d", i%4)}}
+			queued := r.StartAt + int64(i%7)*5_000
+			r.QueuedAt = &queued
+			switch i % 5 {
+			case 1:
+				r.Disposition, r.AnswerAt = cdr.DispositionAbandoned, nil
+			case 2:
+				r.Direction = cdr.DirectionOutbound
+			}
+			talk := int64(100 + i)
+			r.TalkS = &talk
+		}))
+	}
+	e.put(acme, recs...)
+	b := e.browser()
+	b.signIn(acmeToken, "")
+	resp, _ := b.get("/console/dashboard")
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(location(resp), "interval=1d") || !strings.Contains(location(resp), "sl_threshold=20") {
+		t.Fatalf("dashboard without parameters: %d to %q", resp.StatusCode, location(resp))
+	}
+	q := "from=2026-12-01T00%3A00%3A00%2B08%3A00&interval=1d&sl_threshold=30&to=2026-12-04T00%3A00%3A00%2B08%3A00"
+	resp, page := b.get("/console/dashboard?" + q)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("dashboard: %d\n%s", resp.StatusCode, page)
+	}
+	// The tiles are GET /api/v1/stats's numbers: the reference over the
+	// records, for the same parameters.
+	v, _ := url.ParseQuery(q)
+	aq, err := analytics.ParseQuery(v, shanghai)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _, err := e.db.Store.FindRecords(context.Background(), acme, cdr.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := analytics.Reference(aq, all).Series[0]
+	tilesGot := map[string]string{}
+	for _, m := range regexp.MustCompile(`data-kpi="([a-z_]+)" data-value="([^"]*)"`).FindAllStringSubmatch(page, -1) {
+		tilesGot[m[1]] = m[2]
+	}
+	k := want.Total.KPIs
+	for key, w := range map[string]string{"offered": fmt.Sprint(k.Offered), "answered": fmt.Sprint(k.Answered),
+		"abandonment": rawFloat(k.AbandonmentRate), "service_level": rawFloat(k.ServiceLevel), "asa": rawFloat(k.ASA),
+		"aht": rawFloat(k.AHT), "csat": rawFloat(k.CSATAvg)} {
+		if tilesGot[key] != w {
+			t.Errorf("tile %s = %q, want %q", key, tilesGot[key], w)
+		}
+	}
+	if k.Offered == 0 || k.Abandoned == 0 {
+		t.Fatalf("the data has no offered or abandoned contact: %+v", k)
+	}
+	// The contacts chart's bars are the buckets' offered and answered.
+	var offered []string
+	for _, m := range regexp.MustCompile(`class="bar offered" data-series="offered" data-value="(\d+)"`).FindAllStringSubmatch(page, -1) {
+		offered = append(offered, m[1])
+	}
+	var wantOffered []string
+	for _, bk := range want.Buckets {
+		wantOffered = append(wantOffered, fmt.Sprint(bk.Offered))
+	}
+	if !slices.Equal(offered, wantOffered) {
+		t.Errorf("offered bars %v, want %v", offered, wantOffered)
+	}
+	// Each tile's drill-down lists as many records as it counts.
+	for _, key := range []string{"offered", "answered"} {
+		m := regexp.MustCompile(`data-kpi="` + key + `"[^>]*>\s*<dt>[^<]*</dt>\s*<dd class="value"><a href="([^"]+)"`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no drill-down on %s", key)
+		}
+		_, sp := b.get(strings.ReplaceAll(m[1], "&amp;", "&"))
+		total := regexp.MustCompile(`id="total">(\d+)<`).FindStringSubmatch(sp)
+		if total == nil || total[1] != tilesGot[key] {
+			t.Errorf("%s's drill-down lists %v records, the tile says %s", key, total, tilesGot[key])
+		}
+	}
+	// The queues' table: one row per first queue.
+	rows := regexp.MustCompile(`<tr><th scope="row" data-sort="([^"]+)">`).FindAllStringSubmatch(page, -1)
+	var names []string
+	for _, r := range rows {
+		names = append(names, r[1])
+	}
+	if !slices.Contains(names, "sales") || !slices.Contains(names, "billing") || !slices.Contains(names, "agent-0") {
+		t.Errorf("table rows %v", names)
+	}
+	// Invalid parameters are said on the page.
+	for _, bad := range []string{"from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z&interval=1d&sl_threshold=25",
+		"from=2026-12-01T00:07:00Z&to=2026-12-02T00:00:00Z&interval=1d&sl_threshold=20",
+		"from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z&interval=1d&sl_threshold=20&phone=1"} {
+		if resp, page := b.get("/console/dashboard?" + bad); resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, `id="dashboard-error"`) {
+			t.Errorf("%s: %d", bad, resp.StatusCode)
+		}
 	}
 }
