@@ -70,8 +70,11 @@ type Runner struct {
 	// Sleep waits d or until ctx ends; a timer when nil.
 	Sleep func(ctx context.Context, d time.Duration) error
 
-	mu      sync.Mutex
-	stopped map[sourceKey]bool // sources stopped on an authentication error
+	mu        sync.Mutex
+	stopped   map[sourceKey]bool // sources stopped on an authentication error
+	loopCtx   context.Context    // Loop's, while it runs: RunNow's runs end with it
+	requested map[sourceKey]bool // sources with a RunNow run going
+	runs      sync.WaitGroup     // RunNow's runs, which Loop waits for
 
 	gaugeMu sync.Mutex
 	warned  map[sourceKey]bool // sources whose near horizon was logged
@@ -240,6 +243,15 @@ func (r *Runner) renew(ctx context.Context, cancel context.CancelCauseFunc, t cd
 // authentication error runs no more. Loop returns when every source's
 // loop has ended.
 func (r *Runner) Loop(ctx context.Context) {
+	r.mu.Lock()
+	r.loopCtx = ctx
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		r.loopCtx = nil
+		r.mu.Unlock()
+		r.runs.Wait()
+	}()
 	var wg sync.WaitGroup
 	for _, src := range r.Sources {
 		if !src.Enabled {
@@ -270,6 +282,64 @@ func (r *Runner) loop(ctx context.Context, src Source) {
 		}
 		wait = jitter(src.Interval)
 	}
+}
+
+// RunNow starts a run of t's source now, beside Loop's schedule (which it
+// does not move), and returns without waiting for it: the run ends with
+// Loop's context and is recorded like any other. A source that is not
+// configured is not_found; one disabled, stopped on refused credentials,
+// or already started by RunNow is invalid; without Loop running, it is
+// unavailable. Another process holding the lease makes the run a no-op,
+// logged.
+func (r *Runner) RunNow(t cdr.TenantID, source cdr.Source) error {
+	var src *Source
+	for i := range r.Sources {
+		if s := &r.Sources[i]; s.Job.Tenant == t && s.Job.Source == source {
+			src = s
+		}
+	}
+	switch {
+	case src == nil:
+		return cdr.Errorf(cdr.ENOTFOUND, "no sync source %s for tenant %s", source, t)
+	case !src.Enabled:
+		return cdr.Errorf(cdr.EINVALID, "the sync source %s is not enabled", source)
+	case r.isStopped(t, source):
+		return cdr.Errorf(cdr.EINVALID, "the sync source %s stopped: the vendor refused its credentials; fix them and restart", source)
+	}
+	k := sourceKey{t, source}
+	r.mu.Lock()
+	ctx := r.loopCtx
+	if ctx == nil {
+		r.mu.Unlock()
+		return cdr.Errorf(cdr.EUNAVAILABLE, "sync is not running in this process")
+	}
+	if r.requested[k] {
+		r.mu.Unlock()
+		return cdr.Errorf(cdr.EINVALID, "a run of %s started on request is still going", source)
+	}
+	if r.requested == nil {
+		r.requested = map[sourceKey]bool{}
+	}
+	r.requested[k] = true
+	r.runs.Add(1)
+	r.mu.Unlock()
+	go func() {
+		defer r.runs.Done()
+		defer func() {
+			r.mu.Lock()
+			delete(r.requested, k)
+			r.mu.Unlock()
+		}()
+		log := r.logger().With("tenant", t.String(), "source", source)
+		log.Info("sync run started on request")
+		if _, err := r.RunOnce(ctx, *src); err != nil && ctx.Err() == nil {
+			log.Warn("sync run on request", "err", err)
+		}
+		if ctx.Err() == nil {
+			r.refresh(ctx)
+		}
+	}()
+	return nil
 }
 
 // jitter returns d moved by up to Jitter·d either way, at random.

@@ -295,3 +295,61 @@ func TestLoopStopsSourceOnAuth(t *testing.T) {
 		t.Errorf("auth requests %s, want 1", got)
 	}
 }
+
+func TestRunNow(t *testing.T) {
+	f := &fake{size: 4, maxWin: time.Hour}
+	for i := range 5 {
+		f.recs = append(f.recs, telCdr(fmt.Sprintf("n%d", i), base.Add(time.Duration(i)*9*time.Minute), ""))
+	}
+	_, r, _, _ := runnerEnv(t, f)
+	disabled := r.Sources[0]
+	disabled.Enabled, disabled.Job.Source = false, cdr.SourceAliyunCCC
+	r.Sources = append(r.Sources, disabled)
+	// Loop's own runs never come: every wait lasts until its context ends.
+	r.Sleep = func(ctx context.Context, d time.Duration) error {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	if err := r.RunNow(tenant, cdr.SourceTencentCCC); cdr.ErrorCode(err) != cdr.EUNAVAILABLE {
+		t.Fatalf("RunNow without Loop: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.Loop(ctx); close(done) }()
+	var err error
+	for range 200 {
+		if err = r.RunNow(tenant, cdr.SourceTencentCCC); cdr.ErrorCode(err) != cdr.EUNAVAILABLE {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("RunNow: %v", err)
+	}
+	for src, code := range map[cdr.Source]string{cdr.SourceAliyunCCC: cdr.EINVALID, cdr.SourceLaaffic: cdr.ENOTFOUND} {
+		if err := r.RunNow(tenant, src); cdr.ErrorCode(err) != code {
+			t.Errorf("RunNow(%s): %v, want %s", src, err, code)
+		}
+	}
+	if err := r.RunNow(cdr.MustTenantID("other"), cdr.SourceTencentCCC); cdr.ErrorCode(err) != cdr.ENOTFOUND {
+		t.Errorf("RunNow of another tenant's source: %v", err)
+	}
+	var st []ingest.SourceStatus
+	for range 400 {
+		st, _ = r.Status(context.Background(), tenant)
+		if len(st) > 0 && st[len(st)-1].LastRun != nil {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	s := st[len(st)-1]
+	if s.Source != "tencent_ccc" || s.LastRun == nil || s.LastRun.Outcome != "ok" || s.Records.Inserted != 5 {
+		t.Fatalf("the run on request: %+v", s)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Loop did not end")
+	}
+}

@@ -60,6 +60,9 @@ type HorizonStatus struct {
 	OldestUnverifiedAt int64   `json:"oldest_unverified_at"`
 	ExpiresAt          int64   `json:"expires_at"`
 	HoursLeft          float64 `json:"hours_left"`
+	// WarningHours is the source's horizon_warning: under it, the horizon
+	// is near (the alarm of README.md, Sync status).
+	WarningHours float64 `json:"warning_hours"`
 }
 
 // Status returns the status of t's sources: every configured source of t,
@@ -151,7 +154,8 @@ func horizon(src Source, checkpoint int64, now time.Time) *HorizonStatus {
 	}
 	expires := oldest + src.Horizon.Milliseconds()
 	left := float64(expires-now.UnixMilli()) / float64(time.Hour.Milliseconds())
-	return &HorizonStatus{OldestUnverifiedAt: oldest, ExpiresAt: expires, HoursLeft: math.Round(left*100) / 100}
+	return &HorizonStatus{OldestUnverifiedAt: oldest, ExpiresAt: expires, HoursLeft: math.Round(left*100) / 100,
+		WarningHours: src.HorizonWarning.Hours()}
 }
 
 // gaugeLoop refreshes the checkpoint age and horizon gauges, and warns of
@@ -219,13 +223,7 @@ func (r *Runner) refresh(ctx context.Context) {
 // once when that is over. It is a data alarm: readiness is not affected.
 func (r *Runner) warnHorizon(t cdr.TenantID, s cdr.Source, h *HorizonStatus, warned map[sourceKey]bool) {
 	k := sourceKey{t, s}
-	var warning time.Duration
-	for _, src := range r.Sources {
-		if src.Job.Tenant == t && src.Job.Source == s {
-			warning = src.HorizonWarning
-		}
-	}
-	near := h.HoursLeft*float64(time.Hour) < float64(warning)
+	near := h.HoursLeft < h.WarningHours
 	switch {
 	case near && !warned[k]:
 		r.logger().Warn("sync horizon near: records not yet verified expire at the vendor soon",

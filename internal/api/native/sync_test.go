@@ -103,7 +103,7 @@ func TestSyncStatusShape(t *testing.T) {
 		t.Errorf("last_run members %v, want %v", got, want)
 	}
 	h, _ := s["horizon"].(map[string]any)
-	if got, want := keys(h), []string{"expires_at", "hours_left", "oldest_unverified_at"}; !slices.Equal(got, want) {
+	if got, want := keys(h), []string{"expires_at", "hours_left", "oldest_unverified_at", "warning_hours"}; !slices.Equal(got, want) {
 		t.Errorf("horizon members %v, want %v", got, want)
 	}
 	const now, cp = 1_790_000_000_000, 1_790_000_000_000 - 60_000
