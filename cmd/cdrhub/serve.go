@@ -137,7 +137,7 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 	if err != nil {
 		return err
 	}
-	con, err := newConsole(cfg, store, db, recAPI)
+	con, err := newConsole(cfg, store, db, recAPI, runner)
 	if err != nil {
 		return err
 	}

@@ -70,6 +70,9 @@ type Options struct {
 	KPIs     KPIReader
 	// Archive is the recording archive's state; nil when there is none.
 	Archive cdr.Archive
+	// Sync reports the sync sources and runs one on request; nil when
+	// the process runs no sync.
+	Sync SyncReporter
 	// Links signs the recordings' download links, valid for a tenant's
 	// LinkTTL, else LinkTTL (default an hour).
 	Links   recordings.Links
@@ -196,6 +199,8 @@ func (c *Console) Routes() []Route {
 		{"POST /console/sign-out", "sign_out", c.public(c.signOut)},
 		{"GET /console/search", "search", c.page(c.search)},
 		{"GET /console/dashboard", "dashboard", c.page(c.dashboard)},
+		{"GET /console/sync", "sync", c.page(c.syncPage)},
+		{"POST /console/sync/run", "sync_run", c.page(c.runSource)},
 		{"GET /console/records/{id}", "record", c.page(c.record)},
 		{"GET /console/export", "export", c.page(c.export)},
 		{"GET /console/static/{file...}", "static", c.public(c.staticFile)},

@@ -19,6 +19,7 @@ import (
 
 	"github.com/cdrhub/cdrhub/internal/analytics"
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/ingest"
 	"github.com/cdrhub/cdrhub/internal/query"
 	"github.com/cdrhub/cdrhub/internal/recordings"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
@@ -819,5 +820,75 @@ func TestDashboard(t *testing.T) {
 		if resp, page := b.get("/console/dashboard?" + bad); resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, `id="dashboard-error"`) {
 			t.Errorf("%s: %d", bad, resp.StatusCode)
 		}
+	}
+}
+
+// fakeSync is a SyncReporter with one failed source.
+type fakeSync struct {
+	mu  sync.Mutex
+	ran []string
+}
+
+func (f *fakeSync) Status(ctx context.Context, t cdr.TenantID) ([]ingest.SourceStatus, error) {
+	return []ingest.SourceStatus{{Tenant: t.String(), Source: "tencent_ccc", Enabled: true, State: ingest.StateFailed,
+		Checkpoint: 1_796_000_000_000, WindowsVerified: 12,
+		LastRun: &ingest.RunStatus{StartedAt: 1_796_000_100_000, FinishedAt: 1_796_000_160_000, Outcome: "failed",
+			Error: &ingest.ErrorStatus{Code: "auth", Message: "AuthFailure.SecretIdNotFound <b>"}},
+		Horizon: &ingest.HorizonStatus{HoursLeft: 5.5, WarningHours: 24}}}, nil
+}
+
+func (f *fakeSync) RunNow(t cdr.TenantID, source cdr.Source) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ran = append(f.ran, t.String()+"/"+string(source))
+	return nil
+}
+
+func TestSyncPage(t *testing.T) {
+	fs := &fakeSync{}
+	e := newEnv(t, func(o *Options) { o.Sync = fs })
+	b := e.browser()
+	b.signIn(acmeToken, "")
+	resp, page := b.get("/console/sync")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%d", resp.StatusCode)
+	}
+	for _, want := range []string{`<strong>auth</strong>: AuthFailure.SecretIdNotFound &lt;b&gt;`, `class="num near"`, `5.5 h`, `<span class="state failed">failed</span>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the sync page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "Run now") {
+		t.Errorf("a tenant token is offered to run a source")
+	}
+	csrfTok := csrf(t, page)
+	if resp, _ := b.post("/console/sync/run", url.Values{"csrf": {csrfTok}, "source": {"tencent_ccc"}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a tenant token starting a run: %d", resp.StatusCode)
+	}
+	a := e.browser()
+	a.signIn(adminToken, "acme")
+	_, page = a.get("/console/sync")
+	if !strings.Contains(page, "Run now") {
+		t.Fatalf("the admin is not offered to run the source")
+	}
+	tok := csrf(t, page)
+	for _, tc := range []struct {
+		form   url.Values
+		status int
+	}{
+		{url.Values{"source": {"tencent_ccc"}}, http.StatusForbidden},
+		{url.Values{"csrf": {tok}, "source": {"fax"}}, http.StatusBadRequest},
+		{url.Values{"csrf": {tok}, "source": {"native"}}, http.StatusBadRequest},
+		{url.Values{"csrf": {tok}, "source": {"tencent_ccc"}}, http.StatusSeeOther},
+	} {
+		if resp, _ := a.post("/console/sync/run", tc.form); resp.StatusCode != tc.status {
+			t.Errorf("%v: %d, want %d", tc.form, resp.StatusCode, tc.status)
+		}
+	}
+	if !slices.Equal(fs.ran, []string{"acme/tencent_ccc"}) {
+		t.Errorf("runs %v", fs.ran)
+	}
+	if _, page := a.get("/console/sync?started=tencent_ccc"); !strings.Contains(page, `id="started"`) {
+		t.Errorf("no notice of the started run")
 	}
 }
