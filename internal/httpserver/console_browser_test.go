@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -20,12 +22,16 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/cdrhub/cdrhub/internal/analytics"
 	"github.com/cdrhub/cdrhub/internal/api/native"
 	"github.com/cdrhub/cdrhub/internal/blob"
 	"github.com/cdrhub/cdrhub/internal/browsertest"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/console"
 	"github.com/cdrhub/cdrhub/internal/httpserver"
+	"github.com/cdrhub/cdrhub/internal/ingest"
+	tcclient "github.com/cdrhub/cdrhub/internal/ingest/tencentccc"
+	"github.com/cdrhub/cdrhub/internal/mapping"
 	"github.com/cdrhub/cdrhub/internal/recordings"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
 	"github.com/cdrhub/cdrhub/internal/storetest"
@@ -68,10 +74,12 @@ func (c *consoleClock) Add(d time.Duration) {
 // consoleServer is the listener with the native API and the console over
 // one store, as serve mounts them.
 type consoleServer struct {
-	URL   string
-	store cdr.Store
-	clock *consoleClock
-	zone  *time.Location
+	URL    string
+	store  cdr.Store
+	sync   cdr.SyncState
+	runner *ingest.Runner // the console's sync, without sources until a test adds them
+	clock  *consoleClock
+	zone   *time.Location
 }
 
 const (
@@ -79,9 +87,10 @@ const (
 	otherToken   = "other-tenant-token-0123456789"
 )
 
-func newConsoleServer(t *testing.T) *consoleServer {
+func newConsoleServer(t *testing.T, change ...func(*console.Options)) *consoleServer {
 	t.Helper()
 	db := storetest.OpenSubject(t, sqlstore.Options{})
+	runner := &ingest.Runner{State: db.SyncState, Holder: cdr.LeaseHolder{ID: "console-test", Host: "test", PID: 1}}
 	zone, _ := time.LoadLocation("Asia/Shanghai")
 	clk := &consoleClock{}
 	blobs, err := blob.NewDir(t.TempDir())
@@ -95,10 +104,14 @@ func newConsoleServer(t *testing.T) *consoleServer {
 		t.Fatal(err)
 	}
 	api.SetRecordings(&native.Recordings{State: db.Archive, Blobs: blobs, SigningKey: key, MaxFileBytes: 10 << 20, Now: clk.Now})
-	con, err := console.New(console.Options{Store: db.Store, Sessions: db.Sessions, KPIs: db.Rollups, Archive: db.Archive,
+	o := console.Options{Store: db.Store, Sessions: db.Sessions, KPIs: db.Rollups, Archive: db.Archive, Sync: runner,
 		Links: recordings.Links{Key: key}, Now: clk.Now,
 		Tokens:  []console.Token{{Name: "browser", Secret: browserToken, Tenant: "acme"}, {Name: "other", Secret: otherToken, Tenant: "other"}},
-		Tenants: []console.Tenant{{ID: cdr.MustTenantID("acme"), Zone: zone}, {ID: cdr.MustTenantID("other")}}})
+		Tenants: []console.Tenant{{ID: cdr.MustTenantID("acme"), Zone: zone}, {ID: cdr.MustTenantID("other")}}}
+	for _, f := range change {
+		f(&o)
+	}
+	con, err := console.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +119,7 @@ func newConsoleServer(t *testing.T) *consoleServer {
 		httpserver.APIs{Native: api, Console: con, Stats: db.Rollups})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &consoleServer{URL: srv.URL, store: db.Store, clock: clk, zone: zone}
+	return &consoleServer{URL: srv.URL, store: db.Store, sync: db.SyncState, runner: runner, clock: clk, zone: zone}
 }
 
 // wav returns a second of a 440 Hz tone: 8 kHz, 16-bit mono PCM.
@@ -395,5 +408,99 @@ func TestConsoleInBrowser(t *testing.T) {
 	run(t, ctx, "after 8 idle hours", chromedp.Navigate(s.URL+"/console/search"), chromedp.WaitVisible(chromedp.CSS("#sign-in")))
 	if p := path(t, ctx); p != "/console/sign-in" {
 		t.Fatalf("an expired session is at %s", p)
+	}
+}
+
+// TestConsoleDashboardInBrowser: the dashboard's tiles and chart equal GET
+// /api/v1/stats for the same parameters, a tile's drill-down lists as many
+// records as it counts, a table sorts by a column, and the sync page shows
+// a failed source's error: a real runner whose source the upstream (a
+// second cdrhub serving DescribeTelCdr) refuses.
+func TestConsoleDashboardInBrowser(t *testing.T) {
+	ctx := browser(t, 1280, 900)
+	u := newUpstream(t, 1000, 1000)
+	s := newConsoleServer(t)
+	runner := s.runner
+	s.seed(t)
+	c, err := tcclient.New(tcclient.Config{Endpoint: u.srv.URL, SecretID: syncID, SecretKey: "not-the-key", SdkAppID: syncApp, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acme := cdr.MustTenantID("acme")
+	runner.Sources = []ingest.Source{{Enabled: true, Interval: time.Hour, Horizon: 180 * 24 * time.Hour, HorizonWarning: 24 * time.Hour,
+		Job: ingest.Job{Tenant: acme, Source: cdr.SourceTencentCCC, Client: c.Engine(), Store: s.store, State: s.sync,
+			Decoder: mapping.NewFormats(mapping.Tenant{}).Decoders[cdr.SourceTencentCCC], Settle: time.Minute, Lookback: time.Hour}}}
+	if _, err := runner.RunOnce(context.Background(), runner.Sources[0]); err == nil {
+		t.Fatal("a run with the wrong key did not fail")
+	}
+
+	run(t, ctx, "sign in", chromedp.Navigate(s.URL+"/console/sign-in"), chromedp.WaitVisible(chromedp.CSS("#sign-in")),
+		chromedp.SendKeys(chromedp.CSS("#token"), browserToken), chromedp.Submit(chromedp.CSS("#sign-in")), chromedp.WaitVisible(chromedp.CSS("#search")))
+	y, m, d := s.clock.Now().In(s.zone).Date()
+	from, to := time.Date(y, m, d-1, 0, 0, 0, 0, s.zone), time.Date(y, m, d+1, 0, 0, 0, 0, s.zone)
+	q := url.Values{"from": {from.Format(time.RFC3339)}, "to": {to.Format(time.RFC3339)}, "interval": {"1h"}, "sl_threshold": {"30"}}
+	run(t, ctx, "dashboard", chromedp.Navigate(s.URL+"/console/dashboard?"+q.Encode()), chromedp.WaitVisible(chromedp.CSS("#tiles")))
+
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/api/v1/stats?"+q.Encode(), nil)
+	req.Header.Set("Authorization", "Bearer "+browserToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stats analytics.Result
+	err = json.NewDecoder(resp.Body).Decode(&stats)
+	resp.Body.Close()
+	if err != nil || len(stats.Series) != 1 {
+		t.Fatalf("stats: %v", err)
+	}
+	k := stats.Series[0].Total.KPIs
+	str := func(f *float64) string {
+		if f == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*f, 'f', -1, 64)
+	}
+	tiles := eval[map[string]string](t, ctx, `Object.fromEntries([...document.querySelectorAll("#tiles .tile")].map(e => [e.dataset.kpi, e.dataset.value]))`)
+	want := map[string]string{"offered": fmt.Sprint(k.Offered), "answered": fmt.Sprint(k.Answered), "abandonment": str(k.AbandonmentRate),
+		"service_level": str(k.ServiceLevel), "asa": str(k.ASA), "aht": str(k.AHT), "csat": str(k.CSATAvg)}
+	for key, w := range want {
+		if tiles[key] != w {
+			t.Errorf("tile %s: %q, the stats API says %q", key, tiles[key], w)
+		}
+	}
+	if k.Offered == 0 {
+		t.Fatal("nothing offered in the window")
+	}
+	bars := eval[[]string](t, ctx, `[...document.querySelectorAll("#chart-contacts .bar.offered")].map(b => b.dataset.value)`)
+	var wantBars []string
+	for _, b := range stats.Series[0].Buckets {
+		wantBars = append(wantBars, fmt.Sprint(b.Offered))
+	}
+	if !slices.Equal(bars, wantBars) {
+		t.Errorf("the contacts chart's offered bars %v, the stats API's buckets %v", bars, wantBars)
+	}
+
+	// The queues' table sorts by a column, both ways.
+	run(t, ctx, "sort", chromedp.Click(chromedp.CSS("#queues thead th:nth-child(2) button")))
+	col := eval[[]float64](t, ctx, `[...document.querySelectorAll("#queues tbody tr td:nth-of-type(1)")].map(td => parseFloat(td.dataset.sort))`)
+	if !slices.IsSorted(col) {
+		t.Errorf("sorted ascending: %v", col)
+	}
+	run(t, ctx, "sort back", chromedp.Click(chromedp.CSS("#queues thead th:nth-child(2) button")))
+	col = eval[[]float64](t, ctx, `[...document.querySelectorAll("#queues tbody tr td:nth-of-type(1)")].map(td => parseFloat(td.dataset.sort))`)
+	if slices.Reverse(col); !slices.IsSorted(col) {
+		t.Errorf("sorted descending: %v", col)
+	}
+
+	// A drill-down: the search lists what the tile counts.
+	run(t, ctx, "drill down", chromedp.Click(chromedp.CSS(`.tile[data-kpi="offered"] a.drill`)), chromedp.WaitVisible(chromedp.CSS("#total")))
+	if got := eval[string](t, ctx, `document.getElementById("total").textContent`); got != tiles["offered"] {
+		t.Errorf("the offered drill-down lists %s records, the tile says %s", got, tiles["offered"])
+	}
+
+	// The sync page shows the failed source's error.
+	run(t, ctx, "sync", chromedp.Navigate(s.URL+"/console/sync"), chromedp.WaitVisible(chromedp.CSS("#sources")))
+	if msg := eval[string](t, ctx, `document.querySelector('#sources tr[data-source="tencent_ccc"] .sync-error').textContent`); !strings.Contains(msg, "AuthFailure") {
+		t.Errorf("the failed source's error reads %q", msg)
 	}
 }
