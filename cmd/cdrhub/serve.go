@@ -194,6 +194,7 @@ type database struct {
 	secrets  cdr.Secrets
 	rollups  cdr.Rollups
 	sessions cdr.Sessions
+	saved    cdr.SavedSearches
 }
 
 func openStore(ctx context.Context, st config.Storage, opt sqlstore.Options, log *slog.Logger) (*database, error) {
@@ -204,7 +205,7 @@ func openStore(ctx context.Context, st config.Storage, opt sqlstore.Options, log
 		if err != nil {
 			return nil, err
 		}
-		return &database{store: s, pruner: s, prober: s, schema: s, sync: s, archive: s, secrets: s, rollups: s, sessions: s}, nil
+		return &database{store: s, pruner: s, prober: s, schema: s, sync: s, archive: s, secrets: s, rollups: s, sessions: s, saved: s}, nil
 	case "postgres":
 		// The DSN may hold a password: it is not logged.
 		log.Info("opening database", "driver", "postgres")
@@ -212,7 +213,7 @@ func openStore(ctx context.Context, st config.Storage, opt sqlstore.Options, log
 		if err != nil {
 			return nil, err
 		}
-		return &database{store: s, pruner: s, prober: s, schema: s, sync: s, archive: s, secrets: s, rollups: s, sessions: s}, nil
+		return &database{store: s, pruner: s, prober: s, schema: s, sync: s, archive: s, secrets: s, rollups: s, sessions: s, saved: s}, nil
 	}
 	return nil, fmt.Errorf("storage.driver %q: want sqlite or postgres", st.Driver)
 }

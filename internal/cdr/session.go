@@ -22,6 +22,10 @@ type Sessions interface {
 	// TouchSession moves the session's SeenAt forward to at (ms), never
 	// backwards. A session that does not exist is not_found.
 	TouchSession(ctx context.Context, id string, at int64) error
+	// SetSessionLang sets the session's interface language (a tag of
+	// at most MaxSessionLang bytes; "" follows the browser's). A session
+	// that does not exist is not_found.
+	SetSessionLang(ctx context.Context, id string, lang string) error
 	// DeleteSession deletes the session, if there is one.
 	DeleteSession(ctx context.Context, id string) error
 	// DeleteExpiredSessions deletes every session last seen before
@@ -44,6 +48,9 @@ type Session struct {
 	Admin bool
 	// CSRF is the token the session's forms carry.
 	CSRF string
+	// Lang is the interface language chosen on a page, "" for the
+	// browser's (Accept-Language).
+	Lang string
 	// CreatedAt and SeenAt are when the session was created and last
 	// used (Unix ms).
 	CreatedAt, SeenAt int64
@@ -55,6 +62,8 @@ const (
 	SessionIDLen = 64
 	// MaxSessionField is the most bytes of Principal and of CSRF.
 	MaxSessionField = 128
+	// MaxSessionLang is the most bytes of Lang.
+	MaxSessionLang = 16
 )
 
 // Check reports whether s can be stored: a session ID's form, a tenant, a
@@ -72,6 +81,9 @@ func (s *Session) Check() error {
 	}
 	if s.CSRF == "" || len(s.CSRF) > MaxSessionField {
 		return Errorf(EINVALID, "session csrf: want 1 to %d bytes", MaxSessionField)
+	}
+	if len(s.Lang) > MaxSessionLang {
+		return Errorf(EINVALID, "session lang: at most %d bytes", MaxSessionLang)
 	}
 	if err := CheckTime("created_at", s.CreatedAt); err != nil {
 		return err

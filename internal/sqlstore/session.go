@@ -12,7 +12,7 @@ var (
 	_ cdr.Sessions = (*Postgres)(nil)
 )
 
-// sessionSQL is the console's sessions (migration 0010) on either
+// sessionSQL is the console's sessions (migrations 0010, 0011) on either
 // database: the same SQL, rebound for the dialect. Writes go through write
 // (SQLite's writer connection), reads through read.
 type sessionSQL struct {
@@ -58,6 +58,16 @@ func (s *Postgres) TouchSession(ctx context.Context, id string, at int64) error 
 	return s.sessions().touch(ctx, id, at)
 }
 
+// SetSessionLang sets the session's interface language.
+func (s *SQLite) SetSessionLang(ctx context.Context, id string, lang string) error {
+	return s.sessions().setLang(ctx, id, lang)
+}
+
+// SetSessionLang sets the session's interface language.
+func (s *Postgres) SetSessionLang(ctx context.Context, id string, lang string) error {
+	return s.sessions().setLang(ctx, id, lang)
+}
+
 // DeleteSession deletes the session, if there is one.
 func (s *SQLite) DeleteSession(ctx context.Context, id string) error {
 	return s.sessions().delete(ctx, id)
@@ -83,6 +93,9 @@ func (s *Postgres) DeleteExpiredSessions(ctx context.Context, seenBefore, create
 // errNoSession is the error of a session that does not exist.
 var errNoSession = cdr.Errorf(cdr.ENOTFOUND, "no such session")
 
+// errSessionLang is the error of a language that cannot be stored.
+var errSessionLang = cdr.Errorf(cdr.EINVALID, "session lang: want at most %d bytes of UTF-8 without NUL", cdr.MaxSessionLang)
+
 // create inserts the session unless its ID is taken: ON CONFLICT DO
 // NOTHING, then no row inserted is the duplicate, the same on both
 // databases whatever their drivers' errors.
@@ -94,14 +107,17 @@ func (s sessionSQL) create(ctx context.Context, ses cdr.Session) error {
 	if !storable(ses.Principal) || !storable(ses.CSRF) {
 		return cdr.Errorf(cdr.EINVALID, "session principal and csrf: want UTF-8 without NUL")
 	}
+	if !storable(ses.Lang) {
+		return errSessionLang
+	}
 	admin := 0
 	if ses.Admin {
 		admin = 1
 	}
 	res, err := s.write.ExecContext(ctx, s.d.rebind(`INSERT INTO console_sessions
-			(id, tenant_id, principal, admin, csrf, created_at, seen_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
-		ses.ID, ses.Tenant.String(), ses.Principal, admin, ses.CSRF, ses.CreatedAt, ses.SeenAt)
+			(id, tenant_id, principal, admin, csrf, lang, created_at, seen_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
+		ses.ID, ses.Tenant.String(), ses.Principal, admin, ses.CSRF, ses.Lang, ses.CreatedAt, ses.SeenAt)
 	if err != nil {
 		return s.d.formatError(err)
 	}
@@ -124,9 +140,9 @@ func (s sessionSQL) get(ctx context.Context, id string) (cdr.Session, error) {
 		tenant string
 		admin  int64
 	)
-	err := s.read.QueryRowContext(ctx, s.d.rebind(`SELECT id, tenant_id, principal, admin, csrf, created_at, seen_at
+	err := s.read.QueryRowContext(ctx, s.d.rebind(`SELECT id, tenant_id, principal, admin, csrf, lang, created_at, seen_at
 		FROM console_sessions WHERE id = ?`), id).
-		Scan(&ses.ID, &tenant, &ses.Principal, &admin, &ses.CSRF, &ses.CreatedAt, &ses.SeenAt)
+		Scan(&ses.ID, &tenant, &ses.Principal, &admin, &ses.CSRF, &ses.Lang, &ses.CreatedAt, &ses.SeenAt)
 	if err == sql.ErrNoRows {
 		return cdr.Session{}, errNoSession
 	}
@@ -149,6 +165,29 @@ func (s sessionSQL) touch(ctx context.Context, id string, at int64) error {
 	}
 	res, err := s.write.ExecContext(ctx, s.d.rebind(`UPDATE console_sessions
 		SET seen_at = CASE WHEN seen_at < ? THEN ? ELSE seen_at END WHERE id = ?`), at, at, id)
+	if err != nil {
+		return s.d.formatError(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return s.d.formatError(err)
+	}
+	if n == 0 {
+		return errNoSession
+	}
+	return nil
+}
+
+// setLang sets lang, in one statement; as with touch, no row affected is
+// no session.
+func (s sessionSQL) setLang(ctx context.Context, id string, lang string) error {
+	if !cdr.IsSessionID(id) {
+		return errNoSession
+	}
+	if len(lang) > cdr.MaxSessionLang || !storable(lang) {
+		return errSessionLang
+	}
+	res, err := s.write.ExecContext(ctx, s.d.rebind(`UPDATE console_sessions SET lang = ? WHERE id = ?`), lang, id)
 	if err != nil {
 		return s.d.formatError(err)
 	}

@@ -25,6 +25,7 @@ type Subject struct {
 	Secrets     cdr.Secrets
 	Rollups     cdr.Rollups
 	Sessions    cdr.Sessions
+	Saved       cdr.SavedSearches
 }
 
 // Backend opens stores of one database for tests.
@@ -50,14 +51,14 @@ func (b Backend) OpenSubject(t testing.TB, opt sqlstore.Options) Subject {
 var SQLite = Backend{Name: "sqlite", open: func(t testing.TB, opt sqlstore.Options) Subject {
 	t.Helper()
 	s := OpenSQLite(t, opt)
-	return Subject{Store: s, Pruner: s, WriteProber: s, SyncState: s, Archive: s, Secrets: s, Rollups: s, Sessions: s}
+	return Subject{Store: s, Pruner: s, WriteProber: s, SyncState: s, Archive: s, Secrets: s, Rollups: s, Sessions: s, Saved: s}
 }}
 
 // Postgres is a new schema on the shared PostgreSQL test server.
 var Postgres = Backend{Name: "postgres", open: func(t testing.TB, opt sqlstore.Options) Subject {
 	t.Helper()
 	s := OpenPostgres(t, opt)
-	return Subject{Store: s, Pruner: s, WriteProber: s, SyncState: s, Archive: s, Secrets: s, Rollups: s, Sessions: s}
+	return Subject{Store: s, Pruner: s, WriteProber: s, SyncState: s, Archive: s, Secrets: s, Rollups: s, Sessions: s, Saved: s}
 }}
 
 // OpenSQLite opens a new, empty SQLite store in t's temporary directory,

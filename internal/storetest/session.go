@@ -51,7 +51,8 @@ func wantNoSession(t *testing.T, s cdr.Sessions, id string) {
 
 // testSessions: a session reads back as stored, an ID is taken once,
 // Check's refusals reach the caller with nothing stored, a touch only
-// moves SeenAt forward, and a deleted session is gone.
+// moves SeenAt forward, SetSessionLang changes the language alone, and a
+// deleted session is gone.
 func testSessions(t *testing.T, s cdr.Sessions) {
 	t.Run("RoundTrip", func(t *testing.T) {
 		for _, ses := range []cdr.Session{
@@ -60,6 +61,8 @@ func testSessions(t *testing.T, s cdr.Sessions) {
 			{ID: sessionID("wide"), Tenant: tenant, Principal: strings.Repeat("p", cdr.MaxSessionField),
 				CSRF: strings.Repeat("c", cdr.MaxSessionField), CreatedAt: cdr.MinTime, SeenAt: cdr.MaxTime},
 			{ID: sessionID("utf8"), Tenant: tenant, Principal: "opérateur 东京", CSRF: "AbC-_/+=", CreatedAt: base, SeenAt: base},
+			{ID: sessionID("lang"), Tenant: tenant, Principal: "ops", CSRF: "x", Lang: "zh-CN", CreatedAt: base, SeenAt: base},
+			{ID: sessionID("long lang"), Tenant: other, Principal: "ops", CSRF: "x", Lang: strings.Repeat("l", cdr.MaxSessionLang), CreatedAt: base, SeenAt: base},
 		} {
 			createSession(t, s, ses)
 			if got := readSession(t, s, ses.ID); got != ses {
@@ -100,6 +103,9 @@ func testSessions(t *testing.T, s cdr.Sessions) {
 			{"empty csrf", func(s *cdr.Session) { s.CSRF = "" }, cdr.EINVALID},
 			{"long csrf", func(s *cdr.Session) { s.CSRF = strings.Repeat("c", cdr.MaxSessionField+1) }, cdr.EINVALID},
 			{"csrf with NUL", func(s *cdr.Session) { s.CSRF = "a\x00b" }, cdr.EINVALID},
+			{"long lang", func(s *cdr.Session) { s.Lang = strings.Repeat("l", cdr.MaxSessionLang+1) }, cdr.EINVALID},
+			{"lang not UTF-8", func(s *cdr.Session) { s.Lang = "en\xff" }, cdr.EINVALID},
+			{"lang with NUL", func(s *cdr.Session) { s.Lang = "en\x00" }, cdr.EINVALID},
 			{"no created_at", func(s *cdr.Session) { s.CreatedAt, s.SeenAt = 0, 0 }, cdr.EINVALID},
 			{"created_at before 2000", func(s *cdr.Session) { s.CreatedAt = cdr.MinTime - 1 }, cdr.EINVALID},
 			{"seen_at before created_at", func(s *cdr.Session) { s.SeenAt = s.CreatedAt - 1 }, cdr.EINVALID},
@@ -129,6 +135,9 @@ func testSessions(t *testing.T, s cdr.Sessions) {
 			if err := s.TouchSession(ctx, id, base+minute); cdr.ErrorCode(err) != cdr.ENOTFOUND {
 				t.Errorf("TouchSession(%.70q): %v, want not_found", id, err)
 			}
+			if err := s.SetSessionLang(ctx, id, "en"); cdr.ErrorCode(err) != cdr.ENOTFOUND {
+				t.Errorf("SetSessionLang(%.70q): %v, want not_found", id, err)
+			}
 			if err := s.DeleteSession(ctx, id); err != nil {
 				t.Errorf("DeleteSession(%.70q): %v, want nil", id, err)
 			}
@@ -157,6 +166,58 @@ func testSessions(t *testing.T, s cdr.Sessions) {
 			if got := readSession(t, s, ses.ID); got != want {
 				t.Errorf("%s: %+v, want %+v", c.name, got, want)
 			}
+		}
+	})
+
+	t.Run("Lang", func(t *testing.T) {
+		ses := newSession("set lang", tenant, base, base)
+		keep := newSession("keep lang", tenant, base, base)
+		keep.Lang = "de"
+		createSession(t, s, ses)
+		createSession(t, s, keep)
+		want := ses
+		for _, c := range []struct {
+			lang string
+			code string // "" when it is set
+		}{
+			{"en", ""},
+			{"en", ""},
+			{"zh-Hant-TW", ""},
+			{strings.Repeat("x", cdr.MaxSessionLang), ""},
+			{strings.Repeat("x", cdr.MaxSessionLang+1), cdr.EINVALID},
+			{"fr\xff", cdr.EINVALID},
+			{"fr\x00", cdr.EINVALID},
+			{"", ""},
+			{"pt-BR", ""},
+		} {
+			err := s.SetSessionLang(ctx, ses.ID, c.lang)
+			if cdr.ErrorCode(err) != c.code {
+				t.Errorf("SetSessionLang(%q): %v, want %q", c.lang, err, c.code)
+			}
+			if c.code == "" {
+				want.Lang = c.lang
+			}
+			if got := readSession(t, s, ses.ID); got != want {
+				t.Errorf("after SetSessionLang(%q): %+v, want %+v", c.lang, got, want)
+			}
+		}
+		// A touch keeps the language; the other session kept its own.
+		if err := s.TouchSession(ctx, ses.ID, base+minute); err != nil {
+			t.Fatal(err)
+		}
+		want.SeenAt = base + minute
+		if got := readSession(t, s, ses.ID); got != want {
+			t.Errorf("after TouchSession: %+v, want %+v", got, want)
+		}
+		if got := readSession(t, s, keep.ID); got != keep {
+			t.Errorf("the other session: %+v, want %+v", got, keep)
+		}
+		// A deleted session's language cannot be set.
+		if err := s.DeleteSession(ctx, ses.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetSessionLang(ctx, ses.ID, "en"); cdr.ErrorCode(err) != cdr.ENOTFOUND {
+			t.Errorf("SetSessionLang after the delete: %v, want not_found", err)
 		}
 	})
 

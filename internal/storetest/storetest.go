@@ -70,6 +70,8 @@ func Run(t *testing.T, newStore func(t *testing.T) Subject) {
 	t.Run("Sessions", func(t *testing.T) { testSessions(t, subject(t).Sessions) })
 	t.Run("SessionsExpiry", func(t *testing.T) { testSessionsExpiry(t, subject(t).Sessions) })
 	t.Run("SessionsIsolation", func(t *testing.T) { testSessionsIsolation(t, subject(t).Sessions) })
+	t.Run("SavedSearches", func(t *testing.T) { testSavedSearches(t, subject(t).Saved) })
+	t.Run("SavedSearchesRace", func(t *testing.T) { testSavedSearchesRace(t, subject(t).Saved) })
 	rollups := func(name string, test func(*testing.T, cdr.Store, cdr.Pruner, cdr.Rollups)) {
 		t.Run(name, func(t *testing.T) { s := subject(t); test(t, s.Store, s.Pruner, s.Rollups) })
 	}
