@@ -26,7 +26,8 @@ const (
 
 // chart is one chart's drawing.
 type chart struct {
-	ID, Title string
+	ID        string
+	Title     text
 	Legend    []legend
 	W, H      int
 	Left      int
@@ -38,7 +39,10 @@ type chart struct {
 	Lines     []line
 }
 
-type legend struct{ Class, Label string }
+type legend struct {
+	Class string
+	Label text
+}
 
 type axisTick struct {
 	X, Y  float64
@@ -49,7 +53,7 @@ type axisTick struct {
 type bar struct {
 	X, Y, W, H float64
 	Class      string
-	Title      string
+	Title      text
 	Value      string // exact, in data-value
 	From       string // the bucket's start, RFC 3339
 }
@@ -63,7 +67,7 @@ type line struct {
 
 type dot struct {
 	X, Y  float64
-	Title string
+	Title text
 	Value string
 	From  string
 }
@@ -90,8 +94,8 @@ func charts(buckets []analytics.Bucket) []chart {
 	}
 	top := niceCeil(float64(peak))
 	y := func(v float64) float64 { return plotTop + plotHeight - v/top*plotHeight }
-	contacts := chart{ID: "chart-contacts", Title: "Contacts", W: chartW, H: chartH, Left: plotLeft, Bottom: plotTop + plotHeight, Right: chartW - plotRight,
-		Legend: []legend{{"offered", "Offered"}, {"answered", "Answered"}}}
+	contacts := chart{ID: "chart-contacts", Title: msg("Contacts"), W: chartW, H: chartH, Left: plotLeft, Bottom: plotTop + plotHeight, Right: chartW - plotRight,
+		Legend: []legend{{"offered", msg("Offered")}, {"answered", msg("Answered")}}}
 	for i, b := range buckets {
 		w := math.Max(slot*0.8, 1)
 		x0 := x(i) + (slot-w)/2
@@ -99,9 +103,11 @@ func charts(buckets []analytics.Bucket) []chart {
 		for _, s := range []struct {
 			class string
 			v     int64
-		}{{"offered", b.Offered}, {"answered", b.Answered}} {
+			title text
+		}{{"offered", b.Offered, msg("%s: %s offered", label(b), groupDigits(b.Offered))},
+			{"answered", b.Answered, msg("%s: %s answered", label(b), groupDigits(b.Answered))}} {
 			contacts.Bars = append(contacts.Bars, bar{X: x0, Y: y(float64(s.v)), W: w, H: y(0) - y(float64(s.v)), Class: s.class,
-				Title: fmt.Sprintf("%s: %s %s", label(b), groupDigits(s.v), s.class), Value: strconv.FormatInt(s.v, 10), From: from})
+				Title: s.title, Value: strconv.FormatInt(s.v, 10), From: from})
 		}
 	}
 	contacts.YTicks = yTicks(top, y, func(v float64) string { return groupDigits(int64(v)) })
@@ -109,8 +115,8 @@ func charts(buckets []analytics.Bucket) []chart {
 
 	// Rates, from 0 to 100 %.
 	py := func(v float64) float64 { return plotTop + plotHeight - v*plotHeight }
-	rates := chart{ID: "chart-rates", Title: "Service level and abandonment", W: chartW, H: chartH, Left: plotLeft, Bottom: plotTop + plotHeight, Right: chartW - plotRight,
-		Legend: []legend{{"service-level", "Service level"}, {"abandonment", "Abandonment rate"}}}
+	rates := chart{ID: "chart-rates", Title: msg("Service level and abandonment"), W: chartW, H: chartH, Left: plotLeft, Bottom: plotTop + plotHeight, Right: chartW - plotRight,
+		Legend: []legend{{"service-level", msg("Service level")}, {"abandonment", msg("Abandonment rate")}}}
 	for _, s := range []struct {
 		class string
 		v     func(*analytics.KPIs) *float64
@@ -127,7 +133,7 @@ func charts(buckets []analytics.Bucket) []chart {
 			}
 			cx, cy := x(i)+slot/2, py(*v)
 			pts = append(pts, fmt.Sprintf("%.1f,%.1f", cx, cy))
-			l.Dots = append(l.Dots, dot{X: cx, Y: cy, Title: fmt.Sprintf("%s: %s", label(b), pctText(v)), Value: rawFloat(v),
+			l.Dots = append(l.Dots, dot{X: cx, Y: cy, Title: plain(label(b) + ": " + pctText(v)), Value: rawFloat(v),
 				From: b.From.Format(time.RFC3339)})
 		}
 		for i, p := range pts {

@@ -118,7 +118,7 @@ type Console struct {
 	tokens  map[[32]byte]principal
 	tenants map[string]*Tenant
 	order   []string // tenant ids, as configured
-	pages   map[string]*template.Template
+	pages   map[string]map[string]*template.Template // by language, then name
 	static  fs.FS
 	limiter *limiter
 }
@@ -197,6 +197,7 @@ func (c *Console) Routes() []Route {
 		{"GET /console/sign-in", "sign_in_page", c.public(c.signInPage)},
 		{"POST /console/sign-in", "sign_in", c.public(c.signIn)},
 		{"POST /console/sign-out", "sign_out", c.public(c.signOut)},
+		{"POST /console/lang", "lang", c.page(c.setLang)},
 		{"GET /console/search", "search", c.page(c.search)},
 		{"GET /console/dashboard", "dashboard", c.page(c.dashboard)},
 		{"GET /console/sync", "sync", c.page(c.syncPage)},
@@ -281,34 +282,34 @@ func (c *Console) staticFile(w http.ResponseWriter, r *http.Request) error {
 // errorPage is the data of the error page.
 type errorPage struct {
 	Status  int
-	Title   string
-	Message string
+	Title   text
+	Message text
 }
 
 // writeError answers err with the console's error page: the status of its
 // code, and its message for the client's errors; a server's error is
 // logged and answered without detail.
 func (c *Console) writeError(w http.ResponseWriter, r *http.Request, s *session, err error) {
-	status, title := http.StatusInternalServerError, "Something went wrong"
-	msg := "The server could not answer. Try again; if it persists, the server's log says why."
+	status, title := http.StatusInternalServerError, msg("Something went wrong")
+	message := msg("The server could not answer. Try again; if it persists, the server's log says why.")
 	switch code := cdr.ErrorCode(err); {
 	case errors.Is(err, errRateLimited):
-		status, title, msg = http.StatusTooManyRequests, "Too many attempts", "Too many sign-in attempts from your address. Wait a minute, then try again."
+		status, title, message = http.StatusTooManyRequests, msg("Too many attempts"), msg("Too many sign-in attempts from your address. Wait a minute, then try again.")
 		w.Header().Set("Retry-After", "60")
 	case code == cdr.EINVALID:
-		status, title, msg = http.StatusBadRequest, "Invalid request", cdr.ErrorMessage(err)
+		status, title, message = http.StatusBadRequest, msg("Invalid request"), plain(cdr.ErrorMessage(err))
 	case code == cdr.ENOTFOUND:
-		status, title, msg = http.StatusNotFound, "Not found", cdr.ErrorMessage(err)
+		status, title, message = http.StatusNotFound, msg("Not found"), plain(cdr.ErrorMessage(err))
 	case code == cdr.EFORBIDDEN, code == cdr.EUNAUTHORIZED:
-		status, title, msg = http.StatusForbidden, "Forbidden", cdr.ErrorMessage(err)
+		status, title, message = http.StatusForbidden, msg("Forbidden"), plain(cdr.ErrorMessage(err))
 	case code == cdr.EUNAVAILABLE:
-		status, title, msg = http.StatusServiceUnavailable, "Unavailable", "The database does not answer. Try again shortly."
+		status, title, message = http.StatusServiceUnavailable, msg("Unavailable"), msg("The database does not answer. Try again shortly.")
 		httpx.Logger(r.Context()).Warn("console", "err", err)
 	default:
 		httpx.Logger(r.Context()).Error("console", "err", err)
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	c.render(w, r, status, "error", s, "", errorPage{Status: status, Title: title, Message: msg})
+	c.render(w, r, status, "error", s, title, errorPage{Status: status, Title: title, Message: message})
 }
 
 // logger is the request's logger.

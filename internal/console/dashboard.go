@@ -52,14 +52,16 @@ type choice struct {
 
 // tile is one KPI of the window beside the previous window's.
 type tile struct {
-	Key, Label    string
+	Key           string
+	Label         text
 	Value, Prev   string
 	Change        string // signed, "" when either side has none
 	Better        bool   // the change is for the better
 	Worse         bool
 	Drill         string // the search of the records counted, "" for none
 	Raw           string // the exact value, for the test and the title
-	PrevRaw, Note string
+	PrevRaw       string
+	Note          text
 }
 
 // groupRow is a queue's or agent's row.
@@ -100,7 +102,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, s *session) 
 			return err
 		}
 		d.Error = cdr.ErrorMessage(err)
-		c.render(w, r, http.StatusBadRequest, "dashboard", s, "Dashboard", d)
+		c.render(w, r, http.StatusBadRequest, "dashboard", s, msg("Dashboard"), d)
 		return nil
 	}
 	if err := c.fillDashboard(r.Context(), s, cur, q, d); err != nil {
@@ -108,10 +110,10 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, s *session) 
 			return err
 		}
 		d.Error = cdr.ErrorMessage(err)
-		c.render(w, r, http.StatusBadRequest, "dashboard", s, "Dashboard", d)
+		c.render(w, r, http.StatusBadRequest, "dashboard", s, msg("Dashboard"), d)
 		return nil
 	}
-	c.render(w, r, http.StatusOK, "dashboard", s, "Dashboard", d)
+	c.render(w, r, http.StatusOK, "dashboard", s, msg("Dashboard"), d)
 	return nil
 }
 
@@ -196,7 +198,8 @@ func tiles(now, before *analytics.KPIs, drill func(...string) string) []tile {
 	count := func(v int64) string { return groupDigits(v) }
 	countRaw := func(v int64) string { return strconv.FormatInt(v, 10) }
 	type measure struct {
-		key, label string
+		key   string
+		label text
 		value      func(*analytics.KPIs) *float64
 		show       func(*float64) string
 		higher     bool // higher is better
@@ -207,13 +210,13 @@ func tiles(now, before *analytics.KPIs, drill func(...string) string) []tile {
 		return func(k *analytics.KPIs) *float64 { v := float64(f(k)); return &v }
 	}
 	ms := []measure{
-		{"offered", "Offered", n(func(k *analytics.KPIs) int64 { return k.Offered }), nil, true, drillOffered, true},
-		{"answered", "Answered", n(func(k *analytics.KPIs) int64 { return k.Answered }), nil, true, drillAnswered, true},
-		{"abandonment", "Abandonment rate", func(k *analytics.KPIs) *float64 { return k.AbandonmentRate }, pctText, false, drillAbandoned, false},
-		{"service_level", "Service level", func(k *analytics.KPIs) *float64 { return k.ServiceLevel }, pctText, true, nil, false},
-		{"asa", "Average speed of answer", func(k *analytics.KPIs) *float64 { return k.ASA }, secsText, false, nil, false},
-		{"aht", "Average handle time", func(k *analytics.KPIs) *float64 { return k.AHT }, secsText, false, nil, false},
-		{"csat", "CSAT", func(k *analytics.KPIs) *float64 { return k.CSATAvg }, avgText, true, []string{"csat_min", "1"}, false},
+		{"offered", msg("Offered"), n(func(k *analytics.KPIs) int64 { return k.Offered }), nil, true, drillOffered, true},
+		{"answered", msg("Answered"), n(func(k *analytics.KPIs) int64 { return k.Answered }), nil, true, drillAnswered, true},
+		{"abandonment", msg("Abandonment rate"), func(k *analytics.KPIs) *float64 { return k.AbandonmentRate }, pctText, false, drillAbandoned, false},
+		{"service_level", msg("Service level"), func(k *analytics.KPIs) *float64 { return k.ServiceLevel }, pctText, true, nil, false},
+		{"asa", msg("Average speed of answer"), func(k *analytics.KPIs) *float64 { return k.ASA }, secsText, false, nil, false},
+		{"aht", msg("Average handle time"), func(k *analytics.KPIs) *float64 { return k.AHT }, secsText, false, nil, false},
+		{"csat", msg("CSAT"), func(k *analytics.KPIs) *float64 { return k.CSATAvg }, avgText, true, []string{"csat_min", "1"}, false},
 	}
 	out := make([]tile, 0, len(ms))
 	for _, m := range ms {
@@ -228,10 +231,10 @@ func tiles(now, before *analytics.KPIs, drill func(...string) string) []tile {
 			t.Drill = drill(m.drill...)
 		}
 		if m.key == "abandonment" {
-			t.Note = count(now.Abandoned) + " abandoned"
+			t.Note = msg("%s abandoned", count(now.Abandoned))
 		}
 		if m.key == "csat" && now.CSATCount > 0 {
-			t.Note = count(now.CSATCount) + " rated"
+			t.Note = msg("%s rated", count(now.CSATCount))
 		}
 		if before == nil {
 			out = append(out, t)
@@ -346,7 +349,7 @@ func groupRows(res *analytics.Result, dim string, drill func(...string) string) 
 		}
 		row := groupRow{Name: name}
 		if name == "" {
-			row.Name = "(none)"
+			row.Name = "–"
 		}
 		if dim == analytics.DimQueue {
 			row.Cells = []cell{num(k.Offered, drillOffered), num(k.Answered, drillAnswered), num(k.Abandoned, drillAbandoned),
@@ -408,14 +411,14 @@ func autoInterval(from, to string) string {
 func dashRanges(q url.Values, now time.Time, loc *time.Location) []rangeChoice {
 	today := midnight(now, loc)
 	choices := []struct {
-		label    string
+		label    text
 		from, to time.Time
 	}{
-		{"Today", today, today.AddDate(0, 0, 1)},
-		{"Yesterday", today.AddDate(0, 0, -1), today},
-		{"7 days", today.AddDate(0, 0, -6), today.AddDate(0, 0, 1)},
-		{"30 days", today.AddDate(0, 0, -29), today.AddDate(0, 0, 1)},
-		{"90 days", today.AddDate(0, 0, -89), today.AddDate(0, 0, 1)},
+		{msg("Today"), today, today.AddDate(0, 0, 1)},
+		{msg("Yesterday"), today.AddDate(0, 0, -1), today},
+		{msg("%d days", 7), today.AddDate(0, 0, -6), today.AddDate(0, 0, 1)},
+		{msg("%d days", 30), today.AddDate(0, 0, -29), today.AddDate(0, 0, 1)},
+		{msg("%d days", 90), today.AddDate(0, 0, -89), today.AddDate(0, 0, 1)},
 	}
 	out := make([]rangeChoice, len(choices))
 	for i, ch := range choices {

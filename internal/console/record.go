@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -27,7 +26,7 @@ type recordData struct {
 	Files      []fileView
 	Agents     []string
 	Queues     []string
-	CSAT       string
+	CSAT       text
 	Raw        string // the vendor object, indented
 	Attributes string // a native record's attributes, indented
 	Renders    []renderView
@@ -36,8 +35,9 @@ type recordData struct {
 
 // eventView is an event as listed.
 type eventView struct {
-	At, Offset, Kind, Label string
-	Ms                      int64
+	At, Offset, Kind string
+	Label            text
+	Ms               int64
 }
 
 // fileView is one of the record's files.
@@ -48,7 +48,7 @@ type fileView struct {
 	Archived   bool
 	Link       string // signed link to the archived copy
 	Type       string
-	State      string // the archive's state when not archived
+	State      text // the archive's state when not archived
 	Source     string // the vendor's address, when http(s)
 }
 
@@ -66,7 +66,7 @@ type drawing struct {
 
 type laneView struct {
 	TextY int
-	Label string
+	Label text
 	Spans []spanView
 }
 
@@ -74,7 +74,7 @@ type spanView struct {
 	X, W  float64
 	Y     int
 	Kind  string
-	Title string
+	Title text
 }
 
 type tick struct {
@@ -124,22 +124,7 @@ func (c *Console) record(w http.ResponseWriter, r *http.Request, s *session) err
 		d.Queues = append(d.Queues, firstOf(q.Name, q.ID))
 	}
 	if sat := rec.Satisfaction; sat != nil {
-		var parts []string
-		if sat.Score != nil {
-			parts = append(parts, strconv.Itoa(*sat.Score)+" of 5")
-		}
-		if sat.Label != "" {
-			parts = append(parts, sat.Label)
-		} else if sat.Raw != "" {
-			parts = append(parts, sat.Raw)
-		}
-		if sat.Channel != "" {
-			parts = append(parts, "by "+sat.Channel)
-		}
-		if len(parts) == 0 && sat.Offered {
-			parts = append(parts, "offered, not answered")
-		}
-		d.CSAT = strings.Join(parts, ", ")
+		d.CSAT = satisfactionText(sat)
 	}
 	if d.Files, err = c.files(r, s, rec); err != nil {
 		return err
@@ -170,7 +155,7 @@ func (c *Console) record(w http.ResponseWriter, r *http.Request, s *session) err
 			d.Back = u.RequestURI()
 		}
 	}
-	c.render(w, r, http.StatusOK, "record", s, "Interaction "+rec.ID, d)
+	c.render(w, r, http.StatusOK, "record", s, msg("Interaction %s", rec.ID), d)
 	return nil
 }
 
@@ -205,17 +190,18 @@ func (c *Console) files(r *http.Request, s *session, rec *cdr.Record) ([]fileVie
 			v.Archived, v.Type = true, f.ContentType
 			v.Link = recordings.Links{Key: c.o.Links.Key}.Sign(s.Tenant, rec.ID, ref.N, exp)
 		case ok:
-			v.State = fileStates[f.State]
-			if v.State == "" {
-				v.State = string(f.State)
+			st, known := fileStates[f.State]
+			if !known {
+				st = plain(string(f.State))
 			}
+			v.State = st
 			if f.Reason != "" {
-				v.State += " (the last attempt: " + f.Reason + ")"
+				v.State = msg("%s (the last attempt: %s)", st, f.Reason)
 			}
 		case c.o.Archive == nil:
-			v.State = "no archive is configured"
+			v.State = msg("no archive is configured")
 		default:
-			v.State = "not fetched yet"
+			v.State = msg("not fetched yet")
 		}
 		out[i] = v
 	}
@@ -223,10 +209,40 @@ func (c *Console) files(r *http.Request, s *session, rec *cdr.Record) ([]fileVie
 }
 
 // fileStates say what each archive state means for the one listening.
-var fileStates = map[cdr.FileState]string{
-	cdr.FilePending: "not fetched yet",
-	cdr.FileGivenUp: "it could not be fetched, and the archive gave up",
-	cdr.FilePruned:  "the tenant's recording retention removed it",
+var fileStates = map[cdr.FileState]text{
+	cdr.FilePending: msg("not fetched yet"),
+	cdr.FileGivenUp: msg("it could not be fetched, and the archive gave up"),
+	cdr.FilePruned:  msg("the tenant's recording retention removed it"),
+}
+
+// satisfactionText shows a satisfaction: the score, the label (or the raw
+// value), and how it was asked.
+func satisfactionText(sat *cdr.Satisfaction) text {
+	var parts []any
+	format := ""
+	add := func(f string, t any) {
+		if format != "" {
+			format += ", "
+		}
+		format += f
+		parts = append(parts, t)
+	}
+	if sat.Score != nil {
+		add("%s", msg("%d of 5", *sat.Score))
+	}
+	if l := firstOf(sat.Label, sat.Raw); l != "" {
+		add("%s", plain(l))
+	}
+	if sat.Channel != "" {
+		add("%s", msg("by %s", sat.Channel))
+	}
+	if format == "" {
+		if sat.Offered {
+			return msg("offered, not answered")
+		}
+		return text{}
+	}
+	return text{Key: format, Args: parts}
 }
 
 // webURL returns u when it is an http or https address, else "": only
@@ -274,7 +290,7 @@ func draw(tl timeline) drawing {
 			x := tl.x(sp.From, span)
 			w := max(tl.x(sp.To, span)-x, 2)
 			lv.Spans = append(lv.Spans, spanView{X: labelWidth + x, W: w, Y: i*laneHeight + 4, Kind: sp.Kind,
-				Title: sp.Label + " " + seconds((sp.To-sp.From)/1000)})
+				Title: msg("%s %s", sp.Label, seconds((sp.To-sp.From)/1000))})
 		}
 		d.Lanes = append(d.Lanes, lv)
 	}

@@ -14,12 +14,21 @@ import (
 // view is what every page's template gets: the layout's data and the
 // page's own.
 type view struct {
-	Title   string
+	Title   text
 	Session *session
 	CSRF    string
 	Tenant  string
 	Who     string
 	Page    any
+	Lang    string       // the page's language
+	Langs   []langChoice // the language switch
+	Here    string       // the page's path and query, where the switch returns
+}
+
+// langChoice is one language of the switch.
+type langChoice struct {
+	Code, Name string
+	Current    bool
 }
 
 var funcs = template.FuncMap{
@@ -61,23 +70,27 @@ var funcs = template.FuncMap{
 	"f1": func(v float64) string { return fmt.Sprintf("%.1f", v) },
 }
 
-// parsePages parses each page with the layout.
-func parsePages() (map[string]*template.Template, error) {
+// parsePages parses each page with the layout, once per language (whose
+// functions translate).
+func parsePages() (map[string]map[string]*template.Template, error) {
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
-	pages := map[string]*template.Template{}
-	for _, n := range names {
-		name := strings.TrimSuffix(path.Base(n), ".html")
-		if name == "layout" {
-			continue
+	pages := map[string]map[string]*template.Template{}
+	for _, lang := range langs {
+		pages[lang] = map[string]*template.Template{}
+		for _, n := range names {
+			name := strings.TrimSuffix(path.Base(n), ".html")
+			if name == "layout" {
+				continue
+			}
+			t, err := template.New("layout.html").Funcs(funcsFor(lang)).ParseFS(templateFiles, "templates/layout.html", n)
+			if err != nil {
+				return nil, err
+			}
+			pages[lang][name] = t
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", n)
-		if err != nil {
-			return nil, err
-		}
-		pages[name] = t
 	}
 	return pages, nil
 }
@@ -85,13 +98,19 @@ func parsePages() (map[string]*template.Template, error) {
 // render writes page name with data, in the layout, with status. It
 // renders into a buffer first, so that a template's error is a 500, not a
 // half page.
-func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name string, s *session, title string, data any) {
-	v := view{Title: title, Session: s, Page: data}
+func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name string, s *session, title text, data any) {
+	lang := langOf(r, s)
+	v := view{Title: title, Session: s, Page: data, Lang: lang, Here: r.URL.RequestURI()}
+	for _, l := range langs {
+		v.Langs = append(v.Langs, langChoice{Code: l, Name: langNames[l], Current: l == lang})
+	}
 	if s != nil {
 		v.CSRF, v.Tenant, v.Who = s.CSRF, s.Tenant.String(), s.name
 	}
+	w.Header().Set("Content-Language", langTags[lang])
+	w.Header().Add("Vary", "Accept-Language")
 	var buf bytes.Buffer
-	if err := c.pages[name].Execute(&buf, v); err != nil {
+	if err := c.pages[lang][name].Execute(&buf, v); err != nil {
 		logger(r).Error("console template", "page", name, "err", err)
 		http.Error(w, "the page could not be rendered", http.StatusInternalServerError)
 		return

@@ -109,8 +109,9 @@ func lastDays(now time.Time, loc *time.Location, n int) (from, to time.Time) {
 
 // rangeChoice is one of the quick ranges.
 type rangeChoice struct {
-	Label, URL string
-	Current    bool
+	Label   text
+	URL     string
+	Current bool
 }
 
 // searchData is the search page's data.
@@ -128,7 +129,7 @@ type searchData struct {
 	Prev     string // URL of the previous page, "" on the first
 	First    string // URL of the first page, "" on it
 	Stats    *analytics.KPIs
-	StatsErr string
+	StatsErr text
 	Exports  []exportLink
 	Options  searchOptions
 }
@@ -172,7 +173,7 @@ func (c *Console) search(w http.ResponseWriter, r *http.Request, s *session) err
 			return err
 		}
 		d.Error = cdr.ErrorMessage(err)
-		c.render(w, r, http.StatusBadRequest, "search", s, "Search", d)
+		c.render(w, r, http.StatusBadRequest, "search", s, msg("Search"), d)
 		return nil
 	}
 	// The aggregates first: when the rollups give them, their contacts
@@ -189,11 +190,11 @@ func (c *Console) search(w http.ResponseWriter, r *http.Request, s *session) err
 			return err
 		}
 		d.Error = cdr.ErrorMessage(err)
-		c.render(w, r, http.StatusBadRequest, "search", s, "Search", d)
+		c.render(w, r, http.StatusBadRequest, "search", s, msg("Search"), d)
 		return nil
 	}
 	d.Exports = exports(q, loc)
-	c.render(w, r, http.StatusOK, "search", s, "Search", d)
+	c.render(w, r, http.StatusOK, "search", s, msg("Search"), d)
 	return nil
 }
 
@@ -287,7 +288,7 @@ func (c *Console) rowOf(rec *cdr.Record, loc *time.Location) row {
 // rollups when the filter is one they keep and its window lies on their
 // 15-minute buckets (fromRollups), else from the records. The error is a
 // message for the page.
-func (c *Console) aggregates(ctx context.Context, s *session, f cdr.Filter) (k *analytics.KPIs, fromRollups bool, msg string) {
+func (c *Console) aggregates(ctx context.Context, s *session, f cdr.Filter) (k *analytics.KPIs, fromRollups bool, message text) {
 	to := f.To
 	if to == 0 {
 		to = c.o.Now().UnixMilli() + 1
@@ -308,15 +309,15 @@ func (c *Console) aggregates(ctx context.Context, s *session, f cdr.Filter) (k *
 	}
 	if err != nil {
 		if cdr.ErrorCode(err) == cdr.EINVALID {
-			return nil, false, cdr.ErrorMessage(err)
+			return nil, false, plain(cdr.ErrorMessage(err))
 		}
 		httpx.Logger(ctx).Error("console aggregates", "api", "console", "err", err)
-		return nil, false, "The aggregates could not be computed."
+		return nil, false, msg("The aggregates could not be computed.")
 	}
 	if len(res.Series) == 0 {
-		return &analytics.KPIs{}, fromRollups, ""
+		return &analytics.KPIs{}, fromRollups, text{}
 	}
-	return &res.Series[0].Total.KPIs, fromRollups, ""
+	return &res.Series[0].Total.KPIs, fromRollups, text{}
 }
 
 // rollupFilter reports whether the rollups answer f exactly: a window on
@@ -341,13 +342,13 @@ func ceilBucket(ms int64) int64 {
 func ranges(q url.Values, now time.Time, loc *time.Location) []rangeChoice {
 	today := midnight(now, loc)
 	choices := []struct {
-		label    string
+		label    text
 		from, to time.Time
 	}{
-		{"Today", today, today.AddDate(0, 0, 1)},
-		{"Yesterday", today.AddDate(0, 0, -1), today},
-		{"7 days", today.AddDate(0, 0, -6), today.AddDate(0, 0, 1)},
-		{"30 days", today.AddDate(0, 0, -29), today.AddDate(0, 0, 1)},
+		{msg("Today"), today, today.AddDate(0, 0, 1)},
+		{msg("Yesterday"), today.AddDate(0, 0, -1), today},
+		{msg("%d days", 7), today.AddDate(0, 0, -6), today.AddDate(0, 0, 1)},
+		{msg("%d days", 30), today.AddDate(0, 0, -29), today.AddDate(0, 0, 1)},
 	}
 	out := make([]rangeChoice, len(choices))
 	for i, ch := range choices {

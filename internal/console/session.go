@@ -135,7 +135,7 @@ type signInData struct {
 	CSRF    string
 	Tenants []string // offered to an admin token
 	Tenant  string
-	Error   string
+	Error   text
 }
 
 func (c *Console) signInPage(w http.ResponseWriter, r *http.Request) error {
@@ -145,14 +145,14 @@ func (c *Console) signInPage(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/console/search", http.StatusSeeOther)
 		return nil
 	}
-	return c.renderSignIn(w, r, http.StatusOK, "", "")
+	return c.renderSignIn(w, r, http.StatusOK, "", text{})
 }
 
-func (c *Console) renderSignIn(w http.ResponseWriter, r *http.Request, status int, tenant, msg string) error {
+func (c *Console) renderSignIn(w http.ResponseWriter, r *http.Request, status int, tenant string, message text) error {
 	tok := randomToken()
 	c.setCookie(w, r, signInCookie, tok, "/console/sign-in", time.Hour, http.SameSiteStrictMode)
 	w.Header().Set("Cache-Control", "no-store")
-	c.render(w, r, status, "sign-in", nil, "Sign in", signInData{CSRF: tok, Tenants: c.order, Tenant: tenant, Error: msg})
+	c.render(w, r, status, "sign-in", nil, msg("Sign in"), signInData{CSRF: tok, Tenants: c.order, Tenant: tenant, Error: message})
 	return nil
 }
 
@@ -196,18 +196,24 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) error {
 	p, ok := c.tokens[tokenKey(secret)]
 	if secret == "" || !ok {
 		logger(r).Info("console sign-in refused: unknown token", "client", addr.String())
-		return c.renderSignIn(w, r, http.StatusUnauthorized, tenant, "That token is not valid.")
+		return c.renderSignIn(w, r, http.StatusUnauthorized, tenant, msg("That token is not valid."))
 	}
 	admin := p.tenant == ""
 	if !admin {
 		tenant = p.tenant
 	} else if c.tenants[tenant] == nil {
-		return c.renderSignIn(w, r, http.StatusBadRequest, "", "An admin token signs in for one tenant: choose it.")
+		return c.renderSignIn(w, r, http.StatusBadRequest, "", msg("An admin token signs in for one tenant: choose it."))
 	}
 	now := c.o.Now().UnixMilli()
 	cookie := randomToken()
+	// The language chosen on the form, else none: the browser's, page by
+	// page.
+	lang := r.PostForm.Get("lang")
+	if lang != langEN && lang != langZH || lang == negotiate(r.Header.Get("Accept-Language")) {
+		lang = ""
+	}
 	st := cdr.Session{ID: sessionID(cookie), Tenant: c.tenants[tenant].ID, Principal: p.name, Admin: admin,
-		CSRF: randomToken(), CreatedAt: now, SeenAt: now}
+		CSRF: randomToken(), Lang: lang, CreatedAt: now, SeenAt: now}
 	if err := c.o.Sessions.CreateSession(r.Context(), st); err != nil {
 		return err
 	}

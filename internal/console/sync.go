@@ -69,7 +69,7 @@ func (c *Console) syncPage(w http.ResponseWriter, r *http.Request, s *session) e
 		for _, src := range st {
 			v := sourceView{Source: src.Source, State: src.State, Enabled: src.Enabled, Checkpoint: at(src.Checkpoint),
 				Windows: groupDigits(src.WindowsVerified), Inserted: groupDigits(src.Records.Inserted),
-				Updated: groupDigits(src.Records.Updated), Rejected: groupDigits(src.Records.Rejected), LastRun: "never"}
+				Updated: groupDigits(src.Records.Updated), Rejected: groupDigits(src.Records.Rejected), LastRun: "–"}
 			if lr := src.LastRun; lr != nil {
 				v.LastRun, v.Outcome = at(lr.StartedAt)+" – "+at(lr.FinishedAt), lr.Outcome
 				if lr.Error != nil {
@@ -94,7 +94,7 @@ func (c *Console) syncPage(w http.ResponseWriter, r *http.Request, s *session) e
 				Size: bytesText(a.Bytes), OldestExpiry: at(a.OldestExpiry), Failing: a.GivenUp > 0})
 		}
 	}
-	c.render(w, r, http.StatusOK, "sync", s, "Sync and archive", d)
+	c.render(w, r, http.StatusOK, "sync", s, msg("Sync and archive"), d)
 	return nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
@@ -16,14 +15,14 @@ type timeline struct {
 	Start, End int64 // ms
 	Lanes      []lane
 	Events     []event
-	// Hold is the hold time when known only as a total, else "".
-	Hold string
+	// Hold is the hold time when known only as a total, else zero.
+	Hold text
 }
 
 // lane is one row of the drawing: the contact itself, then each
 // participant's leg.
 type lane struct {
-	Label string
+	Label text
 	Spans []span
 }
 
@@ -31,7 +30,7 @@ type lane struct {
 type span struct {
 	From, To int64
 	Kind     string // ivr, queue, ring, talk, leg
-	Label    string
+	Label    text
 }
 
 // event is a moment of the interaction. At is 0 for an event whose time
@@ -40,7 +39,7 @@ type span struct {
 type event struct {
 	At    int64
 	Kind  string
-	Label string
+	Label text
 }
 
 // timelineOf lays out r's timeline from the times it holds.
@@ -84,7 +83,7 @@ func timelineOf(r *cdr.Record) timeline {
 	}
 
 	main := lane{Label: contactLabel(r.Channel)}
-	add := func(from, to int64, kind, label string) {
+	add := func(from, to int64, kind string, label text) {
 		if to > from {
 			main.Spans = append(main.Spans, span{From: from, To: to, Kind: kind, Label: label})
 		}
@@ -92,29 +91,28 @@ func timelineOf(r *cdr.Record) timeline {
 	tl.Events = append(tl.Events, event{At: r.StartAt, Kind: "start", Label: startLabel(r)})
 	if r.IVRS != nil && *r.IVRS > 0 {
 		ivrEnd := min(r.StartAt+*r.IVRS*1000, end)
-		add(r.StartAt, ivrEnd, "ivr", "IVR")
+		add(r.StartAt, ivrEnd, "ivr", msg("IVR"))
 		extend(ivrEnd)
 	}
 	if r.QueuedAt != nil {
-		tl.Events = append(tl.Events, event{At: *r.QueuedAt, Kind: "queue", Label: "Queued" + queueSuffix(r)})
-		add(*r.QueuedAt, next(*r.QueuedAt, r.RingAt, r.AnswerAt, r.EndAt), "queue", "Queue")
+		tl.Events = append(tl.Events, event{At: *r.QueuedAt, Kind: "queue", Label: queuedLabel(r)})
+		add(*r.QueuedAt, next(*r.QueuedAt, r.RingAt, r.AnswerAt, r.EndAt), "queue", msg("Queue"))
 	}
 	if r.RingAt != nil {
-		tl.Events = append(tl.Events, event{At: *r.RingAt, Kind: "ring", Label: "Ringing"})
-		add(*r.RingAt, next(*r.RingAt, r.AnswerAt, r.EndAt), "ring", "Ringing")
+		tl.Events = append(tl.Events, event{At: *r.RingAt, Kind: "ring", Label: msg("Ringing")})
+		add(*r.RingAt, next(*r.RingAt, r.AnswerAt, r.EndAt), "ring", msg("Ringing"))
 	}
 	if r.AnswerAt != nil {
 		tl.Events = append(tl.Events, event{At: *r.AnswerAt, Kind: "answer", Label: answerLabel(r)})
-		add(*r.AnswerAt, next(*r.AnswerAt, r.EndAt), "talk", "Talk")
+		add(*r.AnswerAt, next(*r.AnswerAt, r.EndAt), "talk", msg("Talk"))
 	}
 	for _, k := range r.IVRKeys {
-		label := "Pressed " + k.Key
-		kind := "key"
+		label, kind := msg("Pressed %s", k.Key), "key"
 		if k.Phase == cdr.PhaseSurvey {
-			label, kind = "Survey: pressed "+k.Key, "survey"
+			label, kind = msg("Survey: pressed %s", k.Key), "survey"
 		}
 		if k.Label != "" {
-			label += " (" + k.Label + ")"
+			label = msg("%s (%s)", label, k.Label)
 		}
 		at := int64(0)
 		if k.At != nil {
@@ -139,19 +137,19 @@ func timelineOf(r *cdr.Record) timeline {
 		if p.RingAt != nil {
 			to := next(*p.RingAt, p.AnswerAt, p.EndAt)
 			if to > *p.RingAt {
-				l.Spans = append(l.Spans, span{From: *p.RingAt, To: to, Kind: "ring", Label: "Ringing"})
+				l.Spans = append(l.Spans, span{From: *p.RingAt, To: to, Kind: "ring", Label: msg("Ringing")})
 			}
 		}
 		if p.AnswerAt != nil {
-			tl.Events = append(tl.Events, event{At: *p.AnswerAt, Kind: "answer", Label: participantLabel(p) + " answered"})
+			tl.Events = append(tl.Events, event{At: *p.AnswerAt, Kind: "answer", Label: msg("%s answered", participantLabel(p))})
 			to := next(*p.AnswerAt, p.EndAt)
 			if to > *p.AnswerAt {
-				l.Spans = append(l.Spans, span{From: *p.AnswerAt, To: to, Kind: "talk", Label: "Talk"})
+				l.Spans = append(l.Spans, span{From: *p.AnswerAt, To: to, Kind: "talk", Label: msg("Talk")})
 			}
 		} else if p.StartAt != nil && p.RingAt == nil {
 			to := next(*p.StartAt, p.EndAt)
 			if to > *p.StartAt {
-				l.Spans = append(l.Spans, span{From: *p.StartAt, To: to, Kind: "leg", Label: "Leg"})
+				l.Spans = append(l.Spans, span{From: *p.StartAt, To: to, Kind: "leg", Label: msg("Leg")})
 			}
 		}
 		if len(l.Spans) > 0 {
@@ -159,7 +157,7 @@ func timelineOf(r *cdr.Record) timeline {
 		}
 	}
 	if r.HoldS != nil && *r.HoldS > 0 {
-		tl.Hold = "On hold " + seconds(*r.HoldS) + " in all (when is not known)"
+		tl.Hold = msg("On hold %s in all (when is not known)", seconds(*r.HoldS))
 	}
 	// Events in time order; those without a time after the start, in
 	// the record's order.
@@ -185,56 +183,65 @@ func (tl timeline) x(ms int64, w float64) float64 {
 	return float64(ms-tl.Start) / float64(d) * w
 }
 
-func contactLabel(c cdr.Channel) string {
+func contactLabel(c cdr.Channel) text {
 	switch c {
 	case cdr.ChannelChat:
-		return "Session"
+		return msg("Session")
 	case cdr.ChannelRTC:
-		return "Call (app)"
+		return msg("Call (app)")
 	}
-	return "Call"
+	return msg("Call")
 }
 
-func startLabel(r *cdr.Record) string {
-	who := partyText(r.Caller)
+func startLabel(r *cdr.Record) text {
 	switch {
 	case r.Channel == cdr.ChannelChat:
-		return "Session started by " + orUnknown(who)
+		return msg("Session started by %s", orUnknown(partyText(r.Caller)))
 	case r.Direction == cdr.DirectionOutbound:
-		return "Call placed to " + orUnknown(partyText(r.Callee))
+		return msg("Call placed to %s", orUnknown(partyText(r.Callee)))
 	}
-	return "Call from " + orUnknown(who)
+	return msg("Call from %s", orUnknown(partyText(r.Caller)))
 }
 
-func answerLabel(r *cdr.Record) string {
+func answerLabel(r *cdr.Record) text {
 	if len(r.Agents) > 0 {
-		return "Answered by " + agentName(r.Agents[0])
+		return msg("Answered by %s", agentName(r.Agents[0]))
 	}
-	return "Answered"
+	return msg("Answered")
 }
 
-func endLabel(r *cdr.Record) string {
-	l := "Ended"
+func endLabel(r *cdr.Record) text {
+	d := msg(string(r.Disposition)) // an enum value, a key of the catalogue
 	switch r.HangupBy {
-	case cdr.HangupByCustomer, cdr.HangupByAgent:
-		l += ": the " + string(r.HangupBy) + " hung up"
+	case cdr.HangupByCustomer:
+		return msg("Ended: the customer hung up (%s)", d)
+	case cdr.HangupByAgent:
+		return msg("Ended: the agent hung up (%s)", d)
 	case cdr.HangupBySystem:
-		l += ": the system released it"
+		return msg("Ended: the system released it (%s)", d)
 	}
-	return l + " (" + string(r.Disposition) + ")"
+	return msg("Ended (%s)", d)
 }
 
-func queueSuffix(r *cdr.Record) string {
+func queuedLabel(r *cdr.Record) text {
 	if len(r.Queues) == 0 {
-		return ""
+		return msg("Queued")
 	}
-	return " in " + firstOf(r.Queues[0].Name, r.Queues[0].ID)
+	return msg("Queued in %s", firstOf(r.Queues[0].Name, r.Queues[0].ID))
 }
 
-func participantLabel(p cdr.Participant) string {
-	who := firstOf(p.ID, p.Email, p.Address, p.QueueName, "participant "+strconv.Itoa(p.Seq))
-	if p.Role != "" && p.Role != cdr.RoleOther {
-		return who + " (" + p.Role + ")"
+// participantLabel names a leg's party: its id, email or address (data),
+// with its role.
+func participantLabel(p cdr.Participant) text {
+	who := plain(firstOf(p.ID, p.Email, p.Address, p.QueueName))
+	if who.Key == "" {
+		who = msg("participant %d", p.Seq)
+	}
+	switch p.Role {
+	case cdr.RoleAgent:
+		return msg("%s (agent)", who)
+	case cdr.RoleCallee:
+		return msg("%s (callee)", who)
 	}
 	return who
 }
@@ -250,14 +257,14 @@ func received(ps []cdr.Participant, who string) bool {
 	return false
 }
 
-func transferLabel(p cdr.Participant) string {
+func transferLabel(p cdr.Participant) text {
 	switch {
 	case p.TransferFrom != "" && p.TransferTo != "":
-		return fmt.Sprintf("Transferred from %s to %s", p.TransferFrom, p.TransferTo)
+		return msg("Transferred from %s to %s", p.TransferFrom, p.TransferTo)
 	case p.TransferFrom != "":
-		return fmt.Sprintf("Transferred from %s to %s", p.TransferFrom, participantLabel(p))
+		return msg("Transferred from %s to %s", p.TransferFrom, participantLabel(p))
 	}
-	return fmt.Sprintf("%s transferred to %s", participantLabel(p), p.TransferTo)
+	return msg("%s transferred to %s", participantLabel(p), p.TransferTo)
 }
 
 func partyText(p cdr.Party) string {
@@ -278,7 +285,13 @@ func firstOf(vs ...string) string {
 	return ""
 }
 
-func orUnknown(s string) string { return firstOf(s, "unknown") }
+// orUnknown shows s, data, or "unknown" for nothing.
+func orUnknown(s string) text {
+	if s == "" {
+		return msg("unknown")
+	}
+	return plain(s)
+}
 
 // duration is a record's length in seconds: total, else end − start,
 // else -1.

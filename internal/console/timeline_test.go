@@ -39,7 +39,7 @@ func TestTimeline(t *testing.T) {
 		if at != 0 {
 			at -= t0
 		}
-		got = append(got, ev{at, e.Kind, e.Label})
+		got = append(got, ev{at, e.Kind, en(e.Label)})
 	}
 	want := []ev{
 		{0, "start", "Call from 13912345678"},
@@ -64,7 +64,7 @@ func TestTimeline(t *testing.T) {
 	var spans []sp
 	for _, l := range tl.Lanes {
 		for _, s := range l.Spans {
-			spans = append(spans, sp{l.Label, s.Kind, s.From - t0, s.To - t0})
+			spans = append(spans, sp{en(l.Label), s.Kind, s.From - t0, s.To - t0})
 		}
 	}
 	wantSpans := []sp{
@@ -79,8 +79,8 @@ func TestTimeline(t *testing.T) {
 	if diff := cmp.Diff(wantSpans, spans); diff != "" {
 		t.Errorf("spans (-want +got):\n%s", diff)
 	}
-	if tl.Hold != "On hold 0:30 in all (when is not known)" {
-		t.Errorf("hold %q", tl.Hold)
+	if en(tl.Hold) != "On hold 0:30 in all (when is not known)" {
+		t.Errorf("hold %q", en(tl.Hold))
 	}
 	d := draw(tl)
 	if x := d.Lanes[0].Spans[3]; x.X+x.W > drawWidth+0.01 || x.X < labelWidth {
@@ -97,7 +97,7 @@ func TestTimelineTransferOut(t *testing.T) {
 	var got []string
 	for _, e := range timelineOf(r).Events {
 		if e.Kind == "transfer" {
-			got = append(got, fmt.Sprintf("%d %s", e.At-t0, e.Label))
+			got = append(got, fmt.Sprintf("%d %s", e.At-t0, en(e.Label)))
 		}
 	}
 	if want := []string{"60000 zhang (agent) transferred to +8613900000000"}; !slices.Equal(got, want) {
@@ -110,7 +110,7 @@ func TestTimelineSparse(t *testing.T) {
 	// window that still has a length.
 	r := &cdr.Record{Channel: cdr.ChannelChat, StartAt: 1_796_000_000_000, TotalS: ms(60), Disposition: cdr.DispositionAbandoned}
 	tl := timelineOf(r)
-	if len(tl.Events) != 1 || tl.Events[0].Label != "Session started by unknown" || tl.End-tl.Start != 60_000 {
+	if len(tl.Events) != 1 || en(tl.Events[0].Label) != "Session started by unknown" || tl.End-tl.Start != 60_000 {
 		t.Errorf("%+v", tl)
 	}
 	draw(tl) // no division by zero, no panic
@@ -122,5 +122,23 @@ func TestSeconds(t *testing.T) {
 		if got := seconds(in); got != want {
 			t.Errorf("seconds(%d) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// en shows t in English.
+func en(t text) string { return translate(langEN, t) }
+
+func TestTimelineInChinese(t *testing.T) {
+	const t0 = 1_796_000_000_000
+	r := &cdr.Record{StartAt: t0, EndAt: ms(t0 + 60_000), HangupBy: cdr.HangupByCustomer, Disposition: cdr.DispositionAbandoned,
+		Caller: cdr.Party{Address: "13912345678"}, Direction: cdr.DirectionInbound}
+	var got []string
+	for _, e := range timelineOf(r).Events {
+		got = append(got, translate(langZH, e.Label))
+	}
+	// The caller is data, shown as it is; the disposition an enum value,
+	// translated.
+	if want := []string{"来电：13912345678", "结束：客户挂断（放弃）"}; !slices.Equal(got, want) {
+		t.Errorf("events %q, want %q", got, want)
 	}
 }
