@@ -26,17 +26,17 @@ const (
 
 // chart is one chart's drawing.
 type chart struct {
-	ID        string
-	Title     text
-	Legend    []legend
-	W, H      int
-	Left      int
-	Bottom    int // the plot's bottom edge
-	Right     int
-	YTicks    []axisTick
-	XTicks    []axisTick
-	Bars      []bar
-	Lines     []line
+	ID     string
+	Title  text
+	Legend []legend
+	W, H   int
+	Left   int
+	Bottom int // the plot's bottom edge
+	Right  int
+	YTicks []axisTick
+	XTicks []axisTick
+	Bars   []bar
+	Lines  []line
 }
 
 type legend struct {

@@ -117,7 +117,7 @@ type Console struct {
 	o       Options
 	tokens  map[[32]byte]principal
 	tenants map[string]*Tenant
-	order   []string // tenant ids, as configured
+	order   []string                                 // tenant ids, as configured
 	pages   map[string]map[string]*template.Template // by language, then name
 	static  fs.FS
 	limiter *limiter

@@ -52,16 +52,16 @@ type choice struct {
 
 // tile is one KPI of the window beside the previous window's.
 type tile struct {
-	Key           string
-	Label         text
-	Value, Prev   string
-	Change        string // signed, "" when either side has none
-	Better        bool   // the change is for the better
-	Worse         bool
-	Drill         string // the search of the records counted, "" for none
-	Raw           string // the exact value, for the test and the title
-	PrevRaw       string
-	Note          text
+	Key         string
+	Label       text
+	Value, Prev string
+	Change      string // signed, "" when either side has none
+	Better      bool   // the change is for the better
+	Worse       bool
+	Drill       string // the search of the records counted, "" for none
+	Raw         string // the exact value, for the test and the title
+	PrevRaw     string
+	Note        text
 }
 
 // groupRow is a queue's or agent's row.
@@ -198,13 +198,13 @@ func tiles(now, before *analytics.KPIs, drill func(...string) string) []tile {
 	count := func(v int64) string { return groupDigits(v) }
 	countRaw := func(v int64) string { return strconv.FormatInt(v, 10) }
 	type measure struct {
-		key   string
-		label text
-		value      func(*analytics.KPIs) *float64
-		show       func(*float64) string
-		higher     bool // higher is better
-		drill      []string
-		isCount    bool
+		key     string
+		label   text
+		value   func(*analytics.KPIs) *float64
+		show    func(*float64) string
+		higher  bool // higher is better
+		drill   []string
+		isCount bool
 	}
 	n := func(f func(*analytics.KPIs) int64) func(*analytics.KPIs) *float64 {
 		return func(k *analytics.KPIs) *float64 { v := float64(f(k)); return &v }

@@ -48,7 +48,7 @@ type fileView struct {
 	Archived   bool
 	Link       string // signed link to the archived copy
 	Type       string
-	State      text // the archive's state when not archived
+	State      text   // the archive's state when not archived
 	Source     string // the vendor's address, when http(s)
 }
 
