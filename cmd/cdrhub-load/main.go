@@ -473,6 +473,18 @@ func consolePages(base string, n int) error {
 			return "/console/search?" + q.Encode()
 		}},
 		{"interaction", func() string { return "/console/records/" + url.PathEscape(sample.Records[pick()].ID) }},
+		{"dashboard, 7 days by hour", func() string {
+			q := window(7)
+			q.Set("interval", "1h")
+			q.Set("sl_threshold", "20")
+			return "/console/dashboard?" + q.Encode()
+		}},
+		{"dashboard, 90 days by day", func() string {
+			q := window(90)
+			q.Set("interval", "1d")
+			q.Set("sl_threshold", "20")
+			return "/console/dashboard?" + q.Encode()
+		}},
 	}
 	for _, k := range kinds {
 		var times []time.Duration

@@ -12,7 +12,7 @@ import (
 // its capabilities: every native token may sign in, and links to
 // archived recordings are signed with the archive's key.
 func newConsole(cfg config.Config, store cdr.Store, db *database, rec *native.Recordings, sync console.SyncReporter) (*console.Console, error) {
-	o := console.Options{Store: store, Sessions: db.sessions, KPIs: db.rollups, Archive: db.archive, Sync: sync,
+	o := console.Options{Store: store, Sessions: db.sessions, KPIs: db.rollups, Archive: db.archive, Sync: sync, Saved: db.saved,
 		TrustedProxies: prefixes(cfg.Server.TrustedProxies)}
 	if rec != nil {
 		o.Links = recordings.Links{Key: rec.SigningKey}

@@ -74,7 +74,7 @@ func TestDemoConsole(t *testing.T) {
 	consoleURL, token := demoConsole(t)
 	signIn(t, ctx, consoleURL, token)
 	browsertest.Do(t, ctx, "yesterday's missed calls",
-		chromedp.Click(chromedp.CSS(`.ranges a:nth-child(2)`)), chromedp.WaitVisible(chromedp.CSS(`.ranges a[aria-current]`)),
+		chromedp.Click(chromedp.CSS(`.ranges a:nth-child(2)`)), chromedp.WaitVisible(chromedp.CSS(`.ranges a:nth-child(2)[aria-current]`)),
 		chromedp.Click(chromedp.CSS("#missed")), chromedp.WaitVisible(chromedp.CSS(`#missed[aria-current]`)))
 	rows := browsertest.Eval[[]map[string]string](t, ctx, `[...document.querySelectorAll("#records tbody tr")].map(tr => ({
 		caller: tr.children[3].textContent, disposition: tr.children[8].textContent, href: tr.querySelector("a").href}))`)
@@ -93,7 +93,7 @@ func TestDemoConsole(t *testing.T) {
 	}
 	// A call with a recording: its archived copy plays.
 	browsertest.Do(t, ctx, "calls with a recording", chromedp.Click(chromedp.CSS(`.back a`)), chromedp.WaitVisible(chromedp.CSS("#search")),
-		chromedp.Click(chromedp.CSS(`.ranges a:nth-child(3)`)), chromedp.WaitVisible(chromedp.CSS("#records")))
+		chromedp.Click(chromedp.CSS(`.ranges a:nth-child(3)`)), chromedp.WaitVisible(chromedp.CSS(`.ranges a:nth-child(3)[aria-current]`)))
 	q := browsertest.Eval[string](t, ctx, `location.search`)
 	browsertest.Do(t, ctx, "a call with a recording", chromedp.Navigate(strings.TrimSuffix(consoleURL, "/console/")+"/console/search"+q+"&has_recording=true"),
 		chromedp.WaitVisible(chromedp.CSS("#records")), chromedp.Click(chromedp.CSS("#records tbody tr a")), chromedp.WaitVisible(chromedp.CSS("#files")))
@@ -136,10 +136,10 @@ func TestConsoleScreenshots(t *testing.T) {
 			}
 		}
 		browsertest.Do(t, ctx, "yesterday's missed calls",
-			chromedp.Click(chromedp.CSS(`.ranges a:nth-child(2)`)), chromedp.WaitVisible(chromedp.CSS(`.ranges a[aria-current]`)),
+			chromedp.Click(chromedp.CSS(`.ranges a:nth-child(2)`)), chromedp.WaitVisible(chromedp.CSS(`.ranges a:nth-child(2)[aria-current]`)),
 			chromedp.Click(chromedp.CSS("#missed")), chromedp.WaitVisible(chromedp.CSS(`#missed[aria-current]`)))
 		shot("search")
-		browsertest.Do(t, ctx, "a call", chromedp.Click(chromedp.CSS(`.ranges a:nth-child(3)`)), chromedp.WaitVisible(chromedp.CSS("#records")))
+		browsertest.Do(t, ctx, "a call", chromedp.Click(chromedp.CSS(`.ranges a:nth-child(3)`)), chromedp.WaitVisible(chromedp.CSS(`.ranges a:nth-child(3)[aria-current]`)))
 		q := browsertest.Eval[string](t, ctx, `location.search.replace(/&?(direction|disposition)=[^&]*/g, "")`)
 		browsertest.Do(t, ctx, "a call with a recording", chromedp.Navigate(strings.TrimSuffix(consoleURL, "/console/")+"/console/search"+q+"&has_recording=true&direction=inbound&queue=Tier2"),
 			chromedp.WaitVisible(chromedp.CSS("#records")), chromedp.Click(chromedp.CSS("#records tbody tr a")), chromedp.WaitVisible(chromedp.CSS("#timeline")))

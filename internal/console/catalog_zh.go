@@ -89,6 +89,16 @@ var catalogZH = map[string]string{
 	"Newer":                                 "较新",
 	"Older":                                 "较早",
 
+	// Saved searches.
+	"Saved searches":      "已保存的查询",
+	"Rename or delete":    "重命名或删除",
+	"New name":            "新名称",
+	"Rename":              "重命名",
+	"Delete":              "删除",
+	"None yet.":           "暂无。",
+	"Save this search as": "将本查询保存为",
+	"Save":                "保存",
+
 	// An interaction.
 	"Interaction %s":                     "通话 %s",
 	"Record id":                          "记录 ID",

@@ -73,6 +73,8 @@ type Options struct {
 	// Sync reports the sync sources and runs one on request; nil when
 	// the process runs no sync.
 	Sync SyncReporter
+	// Saved keeps the saved searches; nil hides them.
+	Saved cdr.SavedSearches
 	// Links signs the recordings' download links, valid for a tenant's
 	// LinkTTL, else LinkTTL (default an hour).
 	Links   recordings.Links
@@ -199,6 +201,9 @@ func (c *Console) Routes() []Route {
 		{"POST /console/sign-out", "sign_out", c.public(c.signOut)},
 		{"POST /console/lang", "lang", c.page(c.setLang)},
 		{"GET /console/search", "search", c.page(c.search)},
+		{"POST /console/saved", "save_search", c.page(c.saveSearch)},
+		{"POST /console/saved/{id}/rename", "rename_search", c.page(c.renameSearch)},
+		{"POST /console/saved/{id}/delete", "delete_search", c.page(c.deleteSearch)},
 		{"GET /console/dashboard", "dashboard", c.page(c.dashboard)},
 		{"GET /console/sync", "sync", c.page(c.syncPage)},
 		{"POST /console/sync/run", "sync_run", c.page(c.runSource)},

@@ -80,7 +80,7 @@ func newEnv(t testing.TB, change ...func(*Options)) *env {
 	t.Helper()
 	db := storetest.OpenSubject(t, sqlstore.Options{})
 	clk := &clock{t: time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)}
-	o := Options{Store: db.Store, Sessions: db.Sessions, KPIs: db.Rollups, Archive: db.Archive, Now: clk.Now,
+	o := Options{Store: db.Store, Sessions: db.Sessions, KPIs: db.Rollups, Archive: db.Archive, Saved: db.Saved, Now: clk.Now,
 		Tokens: []Token{
 			{Name: "acme-ops", Secret: acmeToken, Tenant: "acme"},
 			{Name: "beta-ops", Secret: betaToken, Tenant: "beta"},
@@ -890,5 +890,68 @@ func TestSyncPage(t *testing.T) {
 	}
 	if _, page := a.get("/console/sync?started=tencent_ccc"); !strings.Contains(page, `id="started"`) {
 		t.Errorf("no notice of the started run")
+	}
+}
+
+func TestSavedSearches(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.signIn(acmeToken, "")
+	search := "/console/search?direction=inbound&disposition=abandoned&from=2026-12-01T00%3A00%3A00Z"
+	_, page := b.get(search)
+	tok := csrf(t, page)
+	q := regexp.MustCompile(`name="query" value="([^"]*)"`).FindStringSubmatch(page)
+	if q == nil {
+		t.Fatal("no save form")
+	}
+	query := strings.ReplaceAll(q[1], "&amp;", "&")
+	resp, _ := b.post("/console/saved", url.Values{"csrf": {tok}, "name": {"Missed <b>today</b>"}, "query": {query}})
+	if resp.StatusCode != http.StatusSeeOther || location(resp) != search {
+		t.Fatalf("save: %d to %q, want %s", resp.StatusCode, location(resp), search)
+	}
+	_, page = b.get(search)
+	links := regexp.MustCompile(`<li data-id="(\d+)"><a href="([^"]+)" class="saved-link">([^<]*)</a>`).FindAllStringSubmatch(page, -1)
+	if len(links) != 1 || strings.ReplaceAll(links[0][2], "&amp;", "&") != search || links[0][3] != "Missed &lt;b&gt;today&lt;/b&gt;" {
+		t.Fatalf("saved searches listed: %q", links)
+	}
+	id := links[0][1]
+	for _, tc := range []struct {
+		path   string
+		form   url.Values
+		status int
+	}{
+		{"/console/saved", url.Values{"name": {"x"}, "query": {query}}, http.StatusForbidden},                                   // no csrf
+		{"/console/saved", url.Values{"csrf": {tok}, "name": {"Missed <b>today</b>"}, "query": {query}}, http.StatusBadRequest}, // name taken
+		{"/console/saved", url.Values{"csrf": {tok}, "name": {""}, "query": {query}}, http.StatusBadRequest},
+		{"/console/saved", url.Values{"csrf": {tok}, "name": {strings.Repeat("x", 101)}, "query": {query}}, http.StatusBadRequest},
+		{"/console/saved/" + id + "/rename", url.Values{"csrf": {tok}, "name": {"Missed"}, "back": {search}}, http.StatusSeeOther},
+		{"/console/saved/999/rename", url.Values{"csrf": {tok}, "name": {"y"}}, http.StatusNotFound},
+		{"/console/saved/x/delete", url.Values{"csrf": {tok}}, http.StatusNotFound},
+	} {
+		if resp, _ := b.post(tc.path, tc.form); resp.StatusCode != tc.status {
+			t.Errorf("%s %v: %d, want %d", tc.path, tc.form, resp.StatusCode, tc.status)
+		}
+	}
+	// Another credential (an admin acting for acme) sees none of them,
+	// and cannot delete them.
+	a := e.browser()
+	a.signIn(adminToken, "acme")
+	_, apage := a.get(search)
+	if strings.Contains(apage, "saved-link") {
+		t.Errorf("the admin sees another credential's saved search")
+	}
+	if resp, _ := a.post("/console/saved/"+id+"/delete", url.Values{"csrf": {csrf(t, apage)}}); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("deleting another credential's saved search: %d", resp.StatusCode)
+	}
+	_, page = b.get(search)
+	if !strings.Contains(page, `class="saved-link">Missed</a>`) {
+		t.Fatalf("not renamed")
+	}
+	resp, _ = b.post("/console/saved/"+id+"/delete", url.Values{"csrf": {tok}, "back": {search}})
+	if resp.StatusCode != http.StatusSeeOther || location(resp) != search {
+		t.Fatalf("delete: %d to %q", resp.StatusCode, location(resp))
+	}
+	if _, page = b.get(search); strings.Contains(page, "saved-link") {
+		t.Errorf("still listed after delete")
 	}
 }

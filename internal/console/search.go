@@ -131,6 +131,10 @@ type searchData struct {
 	Stats    *analytics.KPIs
 	StatsErr text
 	Exports  []exportLink
+	Saved    []savedView
+	CanSave  bool
+	Query    string // the canonical query without its cursor, to save
+	Here     string // this page, where the saved-search forms return
 	Options  searchOptions
 }
 
@@ -166,6 +170,15 @@ func (c *Console) search(w http.ResponseWriter, r *http.Request, s *session) err
 	d := &searchData{Q: q, Zone: loc.String(), Options: searchOptions{cdr.Channels, cdr.Sources, cdr.Directions, cdr.Dispositions, cdr.HangupBys}}
 	d.From, d.To = inputTime(q.Get("from"), loc), inputTime(q.Get("to"), loc)
 	d.Ranges = ranges(q, now, loc)
+	if c.o.Saved != nil {
+		var err error
+		if d.Saved, err = c.savedOf(r, s); err != nil {
+			return err
+		}
+		p := cloneValues(q)
+		p.Del("cursor")
+		d.CanSave, d.Query, d.Here = true, p.Encode(), r.URL.RequestURI()
+	}
 	d.Missed, d.Missing = shortcut(q, missed)
 	list, err := query.ParseList(q)
 	if err != nil {

@@ -104,7 +104,7 @@ func newConsoleServer(t *testing.T, change ...func(*console.Options)) *consoleSe
 		t.Fatal(err)
 	}
 	api.SetRecordings(&native.Recordings{State: db.Archive, Blobs: blobs, SigningKey: key, MaxFileBytes: 10 << 20, Now: clk.Now})
-	o := console.Options{Store: db.Store, Sessions: db.Sessions, KPIs: db.Rollups, Archive: db.Archive, Sync: runner,
+	o := console.Options{Store: db.Store, Sessions: db.Sessions, KPIs: db.Rollups, Archive: db.Archive, Sync: runner, Saved: db.Saved,
 		Links: recordings.Links{Key: key}, Now: clk.Now,
 		Tokens:  []console.Token{{Name: "browser", Secret: browserToken, Tenant: "acme"}, {Name: "other", Secret: otherToken, Tenant: "other"}},
 		Tenants: []console.Tenant{{ID: cdr.MustTenantID("acme"), Zone: zone}, {ID: cdr.MustTenantID("other")}}}
@@ -221,6 +221,28 @@ func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Act
 	browsertest.Do(t, ctx, what, actions...)
 }
 
+// waitLoaded waits until the tab's address holds part and its document
+// has loaded: after a click or a submit, the page before it may still
+// match what the test waits for.
+func waitLoaded(part string) chromedp.Action[chromedp.Void] {
+	js := fmt.Sprintf(`location.href.includes(%q) && document.readyState === "complete"`, part)
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		// While the page changes, its context goes away: an error then is
+		// asked again.
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+			if ok, err := chromedp.Evaluate[bool](js)(ctx, tg); err == nil && ok {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		return fmt.Errorf("the page did not load an address with %q", part)
+	})
+}
+
 func eval[T any](t *testing.T, ctx context.Context, js string) T {
 	t.Helper()
 	return browsertest.Eval[T](t, ctx, js)
@@ -248,7 +270,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 
 	// Yesterday's missed calls: the quick range, then the shortcut.
-	run(t, ctx, "yesterday", chromedp.Click(chromedp.CSS(`.ranges a:nth-child(2)`)), chromedp.WaitVisible(chromedp.CSS(`.ranges a[aria-current]`)))
+	run(t, ctx, "yesterday", chromedp.Click(chromedp.CSS(`.ranges a:nth-child(2)`)), chromedp.WaitVisible(chromedp.CSS(`.ranges a:nth-child(2)[aria-current]`)))
 	run(t, ctx, "missed", chromedp.Click(chromedp.CSS("#missed")), chromedp.WaitVisible(chromedp.CSS(`#missed[aria-current]`)))
 	total := eval[string](t, ctx, `document.getElementById("total").textContent`)
 	if total != strconv.Itoa(missedYesterday) {
@@ -266,7 +288,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	run(t, ctx, "filter by number", chromedp.Navigate(s.URL+"/console/search?from=2026-01-01T00:00:00Z"),
 		chromedp.WaitVisible(chromedp.CSS("#search")),
 		chromedp.SendKeys(chromedp.CSS(`#search input[name="phone_contains"]`), "13900000004"),
-		chromedp.Submit(chromedp.CSS("#search")), chromedp.WaitVisible(chromedp.CSS(`#records`)))
+		chromedp.Submit(chromedp.CSS("#search")), waitLoaded("phone_contains=13900000004"), chromedp.WaitVisible(chromedp.CSS(`#records`)))
 	if got := eval[string](t, ctx, `document.getElementById("total").textContent`); got != "1" {
 		t.Errorf("phone_contains=13900000004: %s records", got)
 	}
@@ -497,6 +519,32 @@ func TestConsoleDashboardInBrowser(t *testing.T) {
 	if got := eval[string](t, ctx, `document.getElementById("total").textContent`); got != tiles["offered"] {
 		t.Errorf("the offered drill-down lists %s records, the tile says %s", got, tiles["offered"])
 	}
+
+	// A saved search round-trips: saved from the drill-down's search,
+	// listed beside the form, it opens the same search.
+	searchURL := eval[string](t, ctx, `location.pathname + location.search`)
+	run(t, ctx, "save", chromedp.SendKeys(chromedp.CSS(`#save-search input[name="name"]`), "Offered, both days"),
+		chromedp.Submit(chromedp.CSS("#save-search")), chromedp.WaitVisible(chromedp.CSS(".saved-link")))
+	run(t, ctx, "open the saved search", chromedp.Navigate(s.URL+"/console/search"), chromedp.WaitVisible(chromedp.CSS(".saved-link")),
+		chromedp.Click(chromedp.CSS(".saved-link")), waitLoaded("direction=inbound"), chromedp.WaitVisible(chromedp.CSS("#total")))
+	if got := eval[string](t, ctx, `location.pathname + location.search`); got != searchURL {
+		t.Errorf("the saved search opens %s, it was %s", got, searchURL)
+	}
+	if got := eval[string](t, ctx, `document.getElementById("total").textContent`); got != tiles["offered"] {
+		t.Errorf("the saved search lists %s records, want %s", got, tiles["offered"])
+	}
+
+	// The Chinese interface: switched on the page, it stays for the
+	// session; the dashboard's figures do not change.
+	run(t, ctx, "中文", chromedp.Click(chromedp.CSS(`#lang-switch button[value="zh"]`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="zh-Hans"]`)))
+	run(t, ctx, "dashboard in Chinese", chromedp.Navigate(s.URL+"/console/dashboard?"+q.Encode()), chromedp.WaitVisible(chromedp.CSS("#tiles")))
+	if h := eval[string](t, ctx, `document.querySelector("main h1").textContent`); !strings.HasPrefix(h, "看板") {
+		t.Errorf("the dashboard's heading in Chinese: %q", h)
+	}
+	if v := eval[string](t, ctx, `document.querySelector('.tile[data-kpi="offered"]').dataset.value`); v != tiles["offered"] {
+		t.Errorf("offered in Chinese %s, in English %s", v, tiles["offered"])
+	}
+	run(t, ctx, "English", chromedp.Click(chromedp.CSS(`#lang-switch button[value="en"]`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"]`)))
 
 	// The sync page shows the failed source's error.
 	run(t, ctx, "sync", chromedp.Navigate(s.URL+"/console/sync"), chromedp.WaitVisible(chromedp.CSS("#sources")))
