@@ -105,7 +105,8 @@ func TestDemoConsole(t *testing.T) {
 }
 
 // TestConsoleScreenshots writes the README's screenshots of the demo's
-// console, desktop and phone width, into the directory named by
+// console (search, interaction, dashboard), desktop and phone width, into
+// the directory named by
 // CDRHUB_SCREENSHOTS:
 //
 //	CDRHUB_SCREENSHOTS=$PWD/docs/screenshots go test ./cmd/cdrhub -run TestConsoleScreenshots
@@ -144,5 +145,9 @@ func TestConsoleScreenshots(t *testing.T) {
 		browsertest.Do(t, ctx, "a call with a recording", chromedp.Navigate(strings.TrimSuffix(consoleURL, "/console/")+"/console/search"+q+"&has_recording=true&direction=inbound&queue=Tier2"),
 			chromedp.WaitVisible(chromedp.CSS("#records")), chromedp.Click(chromedp.CSS("#records tbody tr a")), chromedp.WaitVisible(chromedp.CSS("#timeline")))
 		shot("interaction")
+		browsertest.Do(t, ctx, "the dashboard", chromedp.Navigate(strings.TrimSuffix(consoleURL, "/console/")+"/console/dashboard"),
+			chromedp.WaitVisible(chromedp.CSS(".ranges a:nth-child(4)")), chromedp.Click(chromedp.CSS(".ranges a:nth-child(4)")),
+			chromedp.WaitVisible(chromedp.CSS(`.ranges a:nth-child(4)[aria-current]`)))
+		shot("dashboard")
 	}
 }

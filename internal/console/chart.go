@@ -92,7 +92,8 @@ func charts(buckets []analytics.Bucket) []chart {
 	for _, b := range buckets {
 		peak = max(peak, b.Offered, b.Answered)
 	}
-	top := niceCeil(float64(peak))
+	// Four steps of a round size: 0, 10, 20, 30, 40 for a peak of 37.
+	top := 4 * niceCeil(float64(peak)/4)
 	y := func(v float64) float64 { return plotTop + plotHeight - v/top*plotHeight }
 	contacts := chart{ID: "chart-contacts", Title: msg("Contacts"), W: chartW, H: chartH, Left: plotLeft, Bottom: plotTop + plotHeight, Right: chartW - plotRight,
 		Legend: []legend{{"offered", msg("Offered")}, {"answered", msg("Answered")}}}

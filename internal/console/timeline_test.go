@@ -142,3 +142,11 @@ func TestTimelineInChinese(t *testing.T) {
 		t.Errorf("events %q, want %q", got, want)
 	}
 }
+
+func TestNiceCeil(t *testing.T) {
+	for v, want := range map[float64]float64{0: 1, 0.4: 0.5, 1: 1, 9.25: 10, 11: 20, 25: 50, 51: 100, 2500: 5000} {
+		if got := niceCeil(v); got != want {
+			t.Errorf("niceCeil(%v) = %v, want %v", v, got, want)
+		}
+	}
+}
