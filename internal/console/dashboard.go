@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/analytics"
@@ -120,43 +121,48 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, s *session) 
 // fillDashboard reads the window, the previous one, the queues and the
 // agents from the rollups.
 func (c *Console) fillDashboard(ctx context.Context, s *session, cur *analytics.Query, q url.Values, d *dashData) error {
-	read := func(q *analytics.Query) (*analytics.Result, error) {
-		return analytics.FromRollups(ctx, q, func(ctx context.Context, sel *cdr.KPISelect) ([]cdr.KPISum, error) {
-			return c.o.KPIs.KPISums(ctx, s.Tenant, sel)
-		})
-	}
-	res, err := read(cur)
-	if err != nil {
-		return err
-	}
 	prev := *cur
 	prev.Interval = ""
 	prev.From, prev.To = cur.From-(cur.To-cur.From), cur.From
-	var before *analytics.KPIs
-	if prev.From >= cdr.MinTime {
-		pr, err := read(&prev)
+	queues, agents := *cur, *cur
+	queues.Interval, queues.GroupBy = "", []string{analytics.DimQueue}
+	agents.Interval, agents.GroupBy = "", []string{analytics.DimAgent}
+	// The four reads are independent: they run at once, on connections
+	// of their own.
+	qs := []*analytics.Query{cur, &prev, &queues, &agents}
+	if prev.From < cdr.MinTime {
+		qs[1] = nil // no window before 2000
+	}
+	res := make([]*analytics.Result, len(qs))
+	errs := make([]error, len(qs))
+	var wg sync.WaitGroup
+	for i, aq := range qs {
+		if aq == nil {
+			continue
+		}
+		wg.Go(func() {
+			res[i], errs[i] = analytics.FromRollups(ctx, aq, func(ctx context.Context, sel *cdr.KPISelect) ([]cdr.KPISum, error) {
+				return c.o.KPIs.KPISums(ctx, s.Tenant, sel)
+			})
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return err
 		}
-		before = &total(pr).Total.KPIs
+	}
+	var before *analytics.KPIs
+	if res[1] != nil {
+		before = &total(res[1]).Total.KPIs
 	}
 	loc := s.tenant.Zone
 	d.Previous = time.UnixMilli(prev.From).In(loc).Format("2006-01-02 15:04") + " – " + time.UnixMilli(prev.To).In(loc).Format("2006-01-02 15:04")
-	now := total(res).Total.KPIs
+	now := total(res[0]).Total.KPIs
 	d.Tiles = tiles(&now, before, c.drills(q))
-	d.Charts = charts(total(res).Buckets)
-	for _, g := range []struct {
-		dim  string
-		rows *[]groupRow
-	}{{analytics.DimQueue, &d.Queues}, {analytics.DimAgent, &d.Agents}} {
-		gq := *cur
-		gq.Interval, gq.GroupBy = "", []string{g.dim}
-		gr, err := read(&gq)
-		if err != nil {
-			return err
-		}
-		*g.rows = groupRows(gr, g.dim, c.drills(q))
-	}
+	d.Charts = charts(total(res[0]).Buckets)
+	d.Queues = groupRows(res[2], analytics.DimQueue, c.drills(q))
+	d.Agents = groupRows(res[3], analytics.DimAgent, c.drills(q))
 	return nil
 }
 

@@ -90,7 +90,12 @@ func (c *Console) sessionOf(w http.ResponseWriter, r *http.Request) (*session, e
 		return nil, nil
 	}
 	if now.UnixMilli()-st.SeenAt >= touchEvery.Milliseconds() {
-		if err := c.o.Sessions.TouchSession(r.Context(), id, now.UnixMilli()); err != nil {
+		err := c.o.Sessions.TouchSession(r.Context(), id, now.UnixMilli())
+		if cdr.ErrorCode(err) == cdr.ENOTFOUND { // signed out meanwhile
+			c.clearCookie(w, r, sessionCookie, "/console")
+			return nil, nil
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
