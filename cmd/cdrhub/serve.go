@@ -17,6 +17,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/health"
 	"github.com/cdrhub/cdrhub/internal/httpserver"
 	"github.com/cdrhub/cdrhub/internal/metrics"
+	"github.com/cdrhub/cdrhub/internal/recordings"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
 )
 
@@ -122,6 +123,8 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 	if err != nil {
 		return err
 	}
+	// GetMonoRecording signs links to the archive's copies.
+	aliyun.SetRecordings(&aliyunccc.Recordings{State: db.archive, Links: recordings.Links{Key: recAPI.SigningKey}})
 	im, err := imrest.New(store, imApps(cfg))
 	if err != nil {
 		return err

@@ -127,7 +127,7 @@ func table(ready Ready, reg *metrics.Registry, apis APIs) []route {
 		rs = append(rs, route{pattern: rootPattern, api: "tencent_ccc", action: "DescribeTelCdr|DescribeProtectedTelCdr|unknown", claim: t})
 	}
 	if a := apis.AliyunCCC; a != nil {
-		rs = append(rs, route{pattern: rootPattern, api: "aliyun_ccc", action: "ListCallDetailRecords|GetCallDetailRecord|unknown", claim: a})
+		rs = append(rs, route{pattern: rootPattern, api: "aliyun_ccc", action: "ListCallDetailRecords|GetCallDetailRecord|GetMonoRecording|unknown", claim: a})
 	}
 	if apis.Console != nil {
 		// Last: a GET or HEAD of "/" that no API claimed.

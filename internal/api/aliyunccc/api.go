@@ -42,6 +42,7 @@ type API struct {
 	keys   map[string]key
 	nonces *pop.NonceStore
 	now    func() time.Time
+	rec    *Recordings // GetMonoRecording's; nil: no recordings
 }
 
 type tenant struct {

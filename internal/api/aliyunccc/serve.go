@@ -40,7 +40,7 @@ func (a *API) serve(r *http.Request) (any, error) {
 		action = r.URL.Query().Get("Action")
 	}
 	label := action
-	if label != actionList && label != actionGet {
+	if label != actionList && label != actionGet && label != actionMono {
 		label = "unknown"
 	}
 	httpx.SetRoute(r.Context(), "aliyun_ccc", label)
@@ -55,7 +55,7 @@ func (a *API) serve(r *http.Request) (any, error) {
 		if res.Version != Version {
 			return errorf(http.StatusBadRequest, "InvalidVersion", "Specified parameter Version is not valid.")
 		}
-		if res.Action != actionList && res.Action != actionGet {
+		if res.Action != actionList && res.Action != actionGet && res.Action != actionMono {
 			return errorf(http.StatusNotFound, "InvalidApi.NotFound", "Specified api is not found, please check your url and method.")
 		}
 		if !t.limiter.Allow(now) {
@@ -79,14 +79,23 @@ func (a *API) serve(r *http.Request) (any, error) {
 	}
 	p := res.Params
 	inst := p.Get("InstanceId")
+	if res.Action == actionMono {
+		// Its documented errors for a missing parameter.
+		if err := nullOrBlank(p, "InstanceId"); err != nil {
+			return nil, err
+		}
+	}
 	if inst == "" {
 		return nil, missing("InstanceId")
 	}
 	if inst != t.InstanceID {
 		return nil, errorf(http.StatusNotFound, "NotExists.InstanceId", "The specified instance %s does not exist.", inst)
 	}
-	if res.Action == actionGet {
+	switch res.Action {
+	case actionGet:
 		return a.get(r, t, p)
+	case actionMono:
+		return a.mono(r, t, p, now)
 	}
 	f, page, size, err := listFilter(p, t, now)
 	if err != nil {
