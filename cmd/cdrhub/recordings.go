@@ -16,6 +16,7 @@ import (
 	"github.com/cdrhub/cdrhub/internal/blob"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/config"
+	aliclient "github.com/cdrhub/cdrhub/internal/ingest/aliyunccc"
 	"github.com/cdrhub/cdrhub/internal/metrics"
 	"github.com/cdrhub/cdrhub/internal/recordings"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
@@ -52,6 +53,9 @@ func openArchive(cfg config.Config, db *database, reg *metrics.Registry, log *sl
 		Expiry: cfg.Recordings.ExpiryOverrides(), Settle: max(cfg.Recordings.SettleDuration(), time.Nanosecond)}
 	if reg != nil {
 		a.Metrics = recordings.NewMetrics(reg)
+	}
+	if a.Resolve, err = resolvers(cfg, db.store); err != nil {
+		return nil, err
 	}
 	return &archive{cfg: cfg, state: db.archive, blobs: blobs, archiver: a, log: log}, nil
 }
@@ -295,4 +299,42 @@ func (p *archiveProgress) update(r recordings.Result) {
 		}
 		return s
 	})
+}
+
+// resolvers are where the archive finds the files whose records name no
+// address: Alibaba's, answered by GetMonoRecording with the aliyun_ccc
+// sync credentials of each tenant that syncs from Alibaba.
+func resolvers(cfg config.Config, store cdr.Store) (map[cdr.Source]recordings.Resolver, error) {
+	clients := map[cdr.TenantID]*aliclient.Client{}
+	for _, tn := range cfg.Tenants {
+		b := tn.AliyunCCC
+		if b == nil || !b.Sync.Enabled {
+			continue
+		}
+		instance, id, secret := b.SyncCredential()
+		c, err := aliclient.New(aliclient.Config{Endpoint: b.Sync.Endpoint, Region: b.Sync.Region, AccessKeyID: id,
+			AccessKeySecret: secret.Reveal(), InstanceID: instance, CAFile: b.Sync.CAFile})
+		if err != nil {
+			return nil, fmt.Errorf("tenants[%s].aliyun_ccc.sync: %w", tn.ID, err)
+		}
+		clients[cdr.MustTenantID(tn.ID)] = c
+	}
+	if len(clients) == 0 {
+		return nil, nil
+	}
+	return map[cdr.Source]recordings.Resolver{cdr.SourceAliyunCCC: func(ctx context.Context, t cdr.TenantID, f cdr.ArchiveFile) (string, error) {
+		c := clients[t]
+		if c == nil {
+			return "", fmt.Errorf("tenant %s does not sync from Alibaba: its recordings wait for an upload", t)
+		}
+		rec, err := store.FindRecordByID(ctx, t, f.RecordID)
+		if err != nil {
+			return "", err
+		}
+		m, err := c.MonoRecording(ctx, rec.SourceID)
+		if err != nil {
+			return "", err
+		}
+		return m.FileURL, nil
+	}}, nil
 }

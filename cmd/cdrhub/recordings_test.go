@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/config"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
 )
 
@@ -374,5 +375,27 @@ func TestServeArchives(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("downloads are not logged")
 		}
+	}
+}
+
+// resolvers: Alibaba's files are resolved for the tenants that sync from
+// Alibaba, and only for them.
+func TestResolvers(t *testing.T) {
+	ali := func(sync bool) *config.AliyunCCC {
+		return &config.AliyunCCC{InstanceID: "ccc-1", Credentials: []config.AliyunCredential{{AccessKeyID: "LTAIx", AccessKeySecret: "s"}},
+			Sync: config.AliyunCCCSync{SyncCommon: config.SyncCommon{Enabled: sync, Endpoint: "http://127.0.0.1:9"}}}
+	}
+	none, err := resolvers(config.Config{Tenants: []config.Tenant{{ID: "acme", AliyunCCC: ali(false)}, {ID: "beta"}}}, nil)
+	if err != nil || none != nil {
+		t.Fatalf("without an Alibaba sync: %v, %v", none, err)
+	}
+	rs, err := resolvers(config.Config{Tenants: []config.Tenant{{ID: "acme", AliyunCCC: ali(true)}, {ID: "beta"}}}, nil)
+	if err != nil || len(rs) != 1 || rs[cdr.SourceAliyunCCC] == nil {
+		t.Fatalf("with acme's Alibaba sync: %v, %v", rs, err)
+	}
+	// beta does not sync from Alibaba: its files are not resolved (nor is
+	// the store read).
+	if _, err := rs[cdr.SourceAliyunCCC](context.Background(), cdr.MustTenantID("beta"), cdr.ArchiveFile{RecordID: "r"}); err == nil {
+		t.Errorf("beta's file resolved")
 	}
 }

@@ -160,6 +160,12 @@ type Archive interface {
 	// last), then by the record's start and the file number; at most
 	// limit of them.
 	DueFiles(ctx context.Context, t TenantID, now int64, limit int) ([]ArchiveFile, error)
+	// DueUnaddressed returns t's pending files with NextAttemptAt ≤ now
+	// whose files have neither URL nor CopyURL, of records of one of
+	// sources (those whose vendor answers where a file is, such as
+	// Alibaba's GetMonoRecording), in DueFiles' order; at most limit of
+	// them (1 to MaxArchiveBatch), none without sources.
+	DueUnaddressed(ctx context.Context, t TenantID, sources []Source, now int64, limit int) ([]ArchiveFile, error)
 	// RecordFiles returns the rows of one record's files, by number; none
 	// when the record has no files or is unknown.
 	RecordFiles(ctx context.Context, t TenantID, recordID string) ([]ArchiveFile, error)

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,18 +20,21 @@ import (
 	"github.com/cdrhub/cdrhub/internal/blob"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/httpserver"
+	"github.com/cdrhub/cdrhub/internal/ingest"
 	aliclient "github.com/cdrhub/cdrhub/internal/ingest/aliyunccc"
 	"github.com/cdrhub/cdrhub/internal/recordings"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
 	"github.com/cdrhub/cdrhub/internal/storetest"
 )
 
-// TestAliMonoRecordingClient: the sync's Alibaba client asks an upstream
-// cdrhub's GetMonoRecording for calls whose recordings the upstream has
-// archived; each FileUrl downloads the bytes uploaded upstream. A call
-// whose recording is not archived there, or that has none, is the
-// vendor's NotExists.ContactId, a client error.
-func TestAliMonoRecordingClient(t *testing.T) {
+// aliRecordingUpstream is a cdrhub serving Alibaba's
+// ListCallDetailRecords and GetMonoRecording, and the native API's
+// uploads and links, over one store and archive: tenant acme's job-0 …
+// job-5 (aliBase, 20 minutes apart), job-0 … job-4 with a recording, each
+// uploaded (its bytes in audio by ContactId) but job-4's, job-5 without
+// one.
+func aliRecordingUpstream(t *testing.T) (srv *httptest.Server, audio map[string][]byte) {
+	t.Helper()
 	ctx := context.Background()
 	acme := cdr.MustTenantID("acme")
 	key := []byte("0123456789abcdef0123456789abcdef")
@@ -51,7 +56,7 @@ func TestAliMonoRecordingClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	ali.SetRecordings(&aliyunccc.Recordings{State: up.Archive, Links: recordings.Links{Key: key}})
-	srv := httptest.NewServer(httpserver.Routes(httpserver.Ready{DB: up.Store}, nil, slog.New(slog.DiscardHandler),
+	srv = httptest.NewServer(httpserver.Routes(httpserver.Ready{DB: up.Store}, nil, slog.New(slog.DiscardHandler),
 		httpserver.APIs{Native: nat, AliyunCCC: ali}))
 	t.Cleanup(srv.Close)
 
@@ -72,7 +77,7 @@ func TestAliMonoRecordingClient(t *testing.T) {
 	if _, err := up.Store.UpsertRecords(ctx, acme, recs, cdr.UpsertOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	audio := map[string][]byte{}
+	audio = map[string][]byte{}
 	for i := range 4 {
 		sid := fmt.Sprintf("job-%d", i)
 		found, _, err := up.Store.FindRecords(ctx, acme, cdr.Filter{VendorIDs: cdr.VendorIDs{Source: cdr.SourceAliyunCCC, Values: []string{sid}}})
@@ -92,6 +97,17 @@ func TestAliMonoRecordingClient(t *testing.T) {
 		}
 	}
 
+	return srv, audio
+}
+
+// TestAliMonoRecordingClient: the sync's Alibaba client asks an upstream
+// cdrhub's GetMonoRecording for calls whose recordings the upstream has
+// archived; each FileUrl downloads the bytes uploaded upstream. A call
+// whose recording is not archived there, or that has none, is the
+// vendor's NotExists.ContactId, a client error.
+func TestAliMonoRecordingClient(t *testing.T) {
+	ctx := context.Background()
+	srv, audio := aliRecordingUpstream(t)
 	c := aliClient(t, srv.URL, nil)
 	for i := range 6 {
 		sid := fmt.Sprintf("job-%d", i)
@@ -125,5 +141,92 @@ func TestAliMonoRecordingClient(t *testing.T) {
 	var e *aliclient.Error
 	if _, err := other.MonoRecording(ctx, "job-0"); !errors.As(err, &e) || e.Code != "NotExists.InstanceId" {
 		t.Errorf("another instance: %v", err)
+	}
+}
+
+// TestAliRecordingsClosedLoop: a downstream syncs the upstream's Alibaba
+// records, then its archive fetches each recording through the upstream's
+// GetMonoRecording (the Resolver of Alibaba's files, which name no
+// address) and keeps the same bytes. A record without a recording has no
+// file; one whose recording the upstream has not archived stays pending
+// after a resolve failure, to be tried again.
+func TestAliRecordingsClosedLoop(t *testing.T) {
+	ctx := context.Background()
+	acme := cdr.MustTenantID("acme")
+	srv, audio := aliRecordingUpstream(t)
+
+	down := storetest.OpenSubject(t, sqlstore.Options{CacheMiB: 4})
+	c := aliClient(t, srv.URL, nil)
+	job := ingest.Job{Tenant: acme, Source: cdr.SourceAliyunCCC, Client: c.Engine(), Decoder: aliDecoder(),
+		Store: down.Store, State: down.SyncState, From: aliBase.Add(-time.Hour), Lookback: 8 * time.Hour, Settle: time.Minute,
+		Now: func() time.Time { return aliNow }, Sleep: func(context.Context, time.Duration) error { return nil }}
+	if res, err := ingest.Run(ctx, job); err != nil || res.Failed || res.Inserted != 6 {
+		t.Fatalf("sync: %+v, %v", res, err)
+	}
+
+	downBlobs, err := blob.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resolved atomic.Int64
+	// The records are of 2026-10-01: the vendor's deletion is put far
+	// off, so that a failure is tried again, not given up.
+	a := &recordings.Archiver{State: down.Archive, Blobs: downBlobs, Settle: time.Nanosecond, Retries: -1,
+		Expiry:        map[cdr.Source]time.Duration{cdr.SourceAliyunCCC: 20 * 365 * 24 * time.Hour},
+		AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
+		Resolve: map[cdr.Source]recordings.Resolver{cdr.SourceAliyunCCC: func(ctx context.Context, t cdr.TenantID, f cdr.ArchiveFile) (string, error) {
+			rec, err := down.Store.FindRecordByID(ctx, t, f.RecordID)
+			if err != nil {
+				return "", err
+			}
+			resolved.Add(1)
+			m, err := c.MonoRecording(ctx, rec.SourceID)
+			return m.FileURL, err
+		}}}
+	time.Sleep(2 * time.Millisecond) // past the records' updated_at
+	res, err := a.Run(ctx, acme, recordings.TenantOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Archived != 4 || res.Failed != 1 || res.GivenUp != 0 || resolved.Load() != 5 {
+		t.Fatalf("archive run %+v, %d resolved: want 4 archived, job-4's failure (not given up), 5 resolved", res, resolved.Load())
+	}
+	got, _, err := down.Store.FindRecords(ctx, acme, cdr.Filter{})
+	if err != nil || len(got) != 6 {
+		t.Fatalf("%d records: %v", len(got), err)
+	}
+	for _, rec := range got {
+		f, err := down.Archive.ArchiveFile(ctx, acme, rec.ID, 0)
+		want, uploaded := audio[rec.SourceID]
+		switch {
+		case rec.SourceID == "job-5":
+			if cdr.ErrorCode(err) != cdr.ENOTFOUND {
+				t.Errorf("job-5, without a recording, has a file: %+v %v", f, err)
+			}
+			continue
+		case !uploaded:
+			if err != nil || f.State != cdr.FilePending || f.Reason != recordings.ReasonResolve {
+				t.Errorf("%s: %+v %v, want pending after a resolve failure", rec.SourceID, f, err)
+			}
+			continue
+		case err != nil || f.State != cdr.FileArchived:
+			t.Errorf("%s: %+v %v, want archived", rec.SourceID, f, err)
+			continue
+		}
+		obj, err := downBlobs.Open(ctx, f.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(obj)
+		obj.Close()
+		if !bytes.Equal(b, want) {
+			t.Errorf("%s: %d bytes archived, want the %d uploaded upstream", rec.SourceID, len(b), len(want))
+		}
+	}
+	// Without a resolver, the same files wait for an upload: no run
+	// fetches them.
+	bare := &recordings.Archiver{State: down.Archive, Blobs: downBlobs, Settle: time.Nanosecond, Retries: -1}
+	if res, err := bare.Run(ctx, acme, recordings.TenantOptions{}); err != nil || res.Archived+res.Failed != 0 {
+		t.Errorf("a run without a resolver: %+v %v", res, err)
 	}
 }

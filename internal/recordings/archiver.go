@@ -90,6 +90,11 @@ type Archiver struct {
 	// FileTimeout bounds one GET of a file, its body included;
 	// DefaultFileTimeout when 0.
 	FileTimeout time.Duration
+	// Resolve finds, per source, where to fetch a file whose record names
+	// no address: Alibaba's recordings are fetched from the address
+	// GetMonoRecording answers. A source without one leaves such files to
+	// an upload (PUT …/recordings/{n}).
+	Resolve map[cdr.Source]Resolver
 	// Retries is how often a transient failure is tried again within a
 	// run (DefaultRetries when 0, none when negative), after RetryBackoff,
 	// doubled each time (DefaultRetryBackoff when 0).
@@ -254,8 +259,29 @@ func (r *run) run(ctx context.Context) error {
 	// left due.
 	due := start.UnixMilli()
 	tried := make(map[fileID]bool)
+	if err := r.drain(ctx, tried, func() ([]cdr.ArchiveFile, error) { return r.State.DueFiles(ctx, r.t, due, dueBatch) }); err != nil {
+		return err
+	}
+	// Then the files that name no address, of the sources whose vendor
+	// says where they are.
+	var resolvable []cdr.Source
+	for src, res := range r.Resolve {
+		if res != nil {
+			resolvable = append(resolvable, src)
+		}
+	}
+	if len(resolvable) == 0 {
+		return nil
+	}
+	return r.drain(ctx, tried, func() ([]cdr.ArchiveFile, error) {
+		return r.State.DueUnaddressed(ctx, r.t, resolvable, due, dueBatch)
+	})
+}
+
+// drain archives the batches next reads until one has nothing new.
+func (r *run) drain(ctx context.Context, tried map[fileID]bool, next func() ([]cdr.ArchiveFile, error)) error {
 	for {
-		fs, err := r.State.DueFiles(ctx, r.t, due, dueBatch)
+		fs, err := next()
 		if err != nil {
 			return fmt.Errorf("recordings: reading due files: %w", err)
 		}
@@ -426,12 +452,28 @@ func Schedule(f cdr.ArchiveFile, e *Error, now time.Time) cdr.Failure {
 	return fl
 }
 
-// fetch stores f from its URL, else from its CopyURL. When both fail, the
-// error is a transient one if either is (trying again may work), else the
-// URL's.
+// Resolver returns where file f of tenant t can be fetched now, for a
+// file whose record names no address. An error is the file's failure,
+// transient: the vendor may have the file later.
+type Resolver func(ctx context.Context, t cdr.TenantID, f cdr.ArchiveFile) (string, error)
+
+// fetch stores f from its URL, else from its CopyURL, else from where its
+// source's Resolver says. When both fail, the error is a transient one if
+// either is (trying again may work), else the URL's.
 func (r *run) fetch(ctx context.Context, f cdr.ArchiveFile) (cdr.StoredFile, error) {
+	urls := []string{f.URL, f.CopyURL}
+	if resolve := r.Resolve[f.Source]; resolve != nil && f.URL == "" && f.CopyURL == "" {
+		u, err := resolve(ctx, r.t, f)
+		switch {
+		case ctx.Err() != nil:
+			return cdr.StoredFile{}, context.Cause(ctx)
+		case err != nil:
+			return cdr.StoredFile{}, newError(ReasonResolve, errorText(err), err)
+		}
+		urls = []string{u}
+	}
 	var first *Error
-	for _, u := range []string{f.URL, f.CopyURL} {
+	for _, u := range urls {
 		if u == "" {
 			continue
 		}

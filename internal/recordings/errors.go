@@ -31,6 +31,7 @@ const (
 	ReasonRedirect       = "redirect"        // too many redirects, or one to a scheme other than http(s)
 	ReasonBadURL         = "bad_url"         // the URL does not parse or is not http(s)
 	ReasonAddress        = "address_refused" // the host is loopback, link-local or reserved (dial.go)
+	ReasonResolve        = "resolve"         // the vendor did not say where the file is (Archiver.Resolve), yet
 )
 
 // Reasons lists every reason, for metric series created up front.

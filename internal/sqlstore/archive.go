@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"regexp"
@@ -76,6 +77,18 @@ func (s *SQLite) DueFiles(ctx context.Context, t cdr.TenantID, now int64, limit 
 // DueFiles returns t's pending files due at now, in the order to fetch them.
 func (s *Postgres) DueFiles(ctx context.Context, t cdr.TenantID, now int64, limit int) ([]cdr.ArchiveFile, error) {
 	return s.archive().dueFiles(ctx, t, now, limit)
+}
+
+// DueUnaddressed returns t's pending files due at now that name no
+// address, of records of sources.
+func (s *SQLite) DueUnaddressed(ctx context.Context, t cdr.TenantID, sources []cdr.Source, now int64, limit int) ([]cdr.ArchiveFile, error) {
+	return s.archive().dueUnaddressed(ctx, t, sources, now, limit)
+}
+
+// DueUnaddressed returns t's pending files due at now that name no
+// address, of records of sources.
+func (s *Postgres) DueUnaddressed(ctx context.Context, t cdr.TenantID, sources []cdr.Source, now int64, limit int) ([]cdr.ArchiveFile, error) {
+	return s.archive().dueUnaddressed(ctx, t, sources, now, limit)
 }
 
 // RecordFiles returns the rows of one record's files.
@@ -490,6 +503,47 @@ func (s archiveSQL) dueFiles(ctx context.Context, t cdr.TenantID, now int64, lim
 	return s.files(ctx, `SELECT `+fileColumns+` FROM archive_files
 		WHERE tenant_id = ? AND state = 'pending' AND (url <> '' OR copy_url <> '') AND next_attempt_at <= ?
 		ORDER BY (expires_at = 0), expires_at, start_at, record_id, n LIMIT ?`, t.String(), now, limit)
+}
+
+// dueUnaddressed reads, per source, along archive_files_counts (tenant,
+// source, state): a source's pending files, sorted; the sources' lists
+// are merged in DueFiles' order.
+func (s archiveSQL) dueUnaddressed(ctx context.Context, t cdr.TenantID, sources []cdr.Source, now int64, limit int) ([]cdr.ArchiveFile, error) {
+	if t.IsZero() {
+		return nil, cdr.ErrNoTenant
+	}
+	limit, err := archiveLimit(limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []cdr.ArchiveFile
+	for _, src := range slices.Compact(slices.Sorted(slices.Values(sources))) {
+		if !cdr.Valid(src, cdr.Sources) {
+			return nil, cdr.Errorf(cdr.EINVALID, "unknown source %q", src)
+		}
+		fs, err := s.files(ctx, `SELECT `+fileColumns+` FROM archive_files
+			WHERE tenant_id = ? AND source = ? AND state = 'pending' AND url = '' AND copy_url = '' AND next_attempt_at <= ?
+			ORDER BY (expires_at = 0), expires_at, start_at, record_id, n LIMIT ?`, t.String(), string(src), now, limit)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fs...)
+	}
+	slices.SortStableFunc(out, func(a, b cdr.ArchiveFile) int {
+		return cmp.Or(cmp.Compare(boolInt(a.ExpiresAt == 0), boolInt(b.ExpiresAt == 0)), cmp.Compare(a.ExpiresAt, b.ExpiresAt),
+			cmp.Compare(a.StartAt, b.StartAt), strings.Compare(a.RecordID, b.RecordID), cmp.Compare(a.N, b.N))
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (s archiveSQL) recordFiles(ctx context.Context, t cdr.TenantID, recordID string) ([]cdr.ArchiveFile, error) {

@@ -920,3 +920,78 @@ func testSecrets(t *testing.T, sec cdr.Secrets) {
 		}
 	}
 }
+
+// testArchiveDueUnaddressed: DueUnaddressed lists the pending files
+// without any URL of the sources asked, due at now, in DueFiles' order;
+// files with a URL, of other sources or of another tenant, never.
+func testArchiveDueUnaddressed(t *testing.T, s cdr.Store, a cdr.Archive) {
+	mk := func(source cdr.Source, sourceID string, start, expires int64, urls ...string) *cdr.Record {
+		r := withRecordings(source, sourceID, start, urls...)
+		if expires != 0 {
+			r.Note = strconv.FormatInt(expires, 10)
+		}
+		return r
+	}
+	ali, tc := cdr.SourceAliyunCCC, cdr.SourceTencentCCC
+	put(t, s, tenant, base+1000,
+		mk(ali, "a1", base+3, base+300, ""),
+		mk(ali, "a2", base+1, base+100, ""),
+		mk(ali, "a3", base+0, 0, ""),
+		mk(ali, "a4", base+0, base+50, "https://v/a4"), // addressed: DueFiles'
+		mk(tc, "t1", base+2, base+200, ""),
+		mk(cdr.SourceNative, "n1", base+0, base+10, ""),
+	)
+	put(t, s, other, base+1000, mk(ali, "a1", base+3, base+300, ""))
+	planAll(t, a, tenant, base+1001)
+	planAll(t, a, other, base+1001)
+	k := func(src cdr.Source, sourceID string) string {
+		return fmt.Sprintf("%s/0", cdr.RecordID(tenant.String(), src, sourceID))
+	}
+	list := func(sources []cdr.Source, now int64, limit int) []string {
+		t.Helper()
+		fs, err := a.DueUnaddressed(ctx, tenant, sources, now, limit)
+		if err != nil {
+			t.Fatalf("DueUnaddressed(%v): %v", sources, err)
+		}
+		return fileKeys(fs)
+	}
+	for _, c := range []struct {
+		sources []cdr.Source
+		limit   int
+		want    []string
+	}{
+		{[]cdr.Source{ali}, 0, []string{k(ali, "a2"), k(ali, "a1"), k(ali, "a3")}},
+		{[]cdr.Source{ali, tc}, 0, []string{k(ali, "a2"), k(tc, "t1"), k(ali, "a1"), k(ali, "a3")}},
+		{[]cdr.Source{tc, ali, ali}, 2, []string{k(ali, "a2"), k(tc, "t1")}},
+		{nil, 0, nil},
+	} {
+		if got := list(c.sources, base, c.limit); !slices.Equal(got, c.want) {
+			t.Errorf("DueUnaddressed(%v, limit %d)\n got %v\nwant %v", c.sources, c.limit, got, c.want)
+		}
+	}
+	// A failure makes it due at NextAttemptAt, not before; archived and
+	// given-up files are not due.
+	setFailed(t, a, tenant, cdr.RecordID(tenant.String(), ali, "a2"), 0, cdr.Failure{Reason: "resolve", At: base, NextAttemptAt: base + 60})
+	if got := list([]cdr.Source{ali}, base+59, 0); !slices.Equal(got, []string{k(ali, "a1"), k(ali, "a3")}) {
+		t.Errorf("before the retry: %v", got)
+	}
+	setArchived(t, a, tenant, cdr.RecordID(tenant.String(), ali, "a1"), 0, stored(tenant, "a1"))
+	setFailed(t, a, tenant, cdr.RecordID(tenant.String(), ali, "a3"), 0, cdr.Failure{Reason: "resolve", At: base, GiveUp: true})
+	if got := list([]cdr.Source{ali}, base+60, 0); !slices.Equal(got, []string{k(ali, "a2")}) {
+		t.Errorf("after archiving a1 and giving up a3: %v", got)
+	}
+	for name, err := range map[string]error{
+		"unknown source": func() error { _, err := a.DueUnaddressed(ctx, tenant, []cdr.Source{"fax"}, base, 0); return err }(),
+		"limit over": func() error {
+			_, err := a.DueUnaddressed(ctx, tenant, []cdr.Source{ali}, base, cdr.MaxArchiveBatch+1)
+			return err
+		}(),
+	} {
+		if cdr.ErrorCode(err) != cdr.EINVALID {
+			t.Errorf("%s: %v, want invalid", name, err)
+		}
+	}
+	if _, err := a.DueUnaddressed(ctx, cdr.TenantID{}, []cdr.Source{ali}, base, 0); err != cdr.ErrNoTenant {
+		t.Errorf("zero tenant: %v", err)
+	}
+}

@@ -59,6 +59,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Subject) {
 	archive("ArchivePlanMark", testArchivePlanMark)
 	archive("ArchivePlanRecord", testArchivePlanRecord)
 	archive("ArchiveDue", testArchiveDue)
+	archive("ArchiveDueUnaddressed", testArchiveDueUnaddressed)
 	archive("ArchiveStates", testArchiveStates)
 	archive("ArchivePrune", testArchivePrune)
 	archive("ArchiveDelete", testArchiveDelete)
