@@ -26,11 +26,11 @@ func runRollup(ctx context.Context, args []string, env *environ) error {
 	dryRun := fs.Bool("dry-run", false, "report the differences, change nothing")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: cdrhub rollup rebuild [flags]\n\n"+
-			"Recomputes the rollups (record_counts, record_days, kpi_rollup and kpi_daily) from the\n"+
-			"records, each\n"+
-			"tenant under its write lock, and reports the rows it found missing, extra or\n"+
-			"different (kpi_rollup rows kept for pruned records are left alone). Exit status\n"+
-			"0 when nothing differed, 1 when something did (and, without --dry-run, was fixed).\n\nFlags:\n")
+			"Recomputes the rollups (record_counts, record_days, kpi_rollup, kpi_daily and\n"+
+			"kpi_agent_daily) from the records, each tenant under its write lock, and\n"+
+			"reports the rows it found missing, extra or different (kpi_rollup rows kept for\n"+
+			"pruned records are left alone). Exit status 0 when nothing differed, 1 when\n"+
+			"something did (and, without --dry-run, was fixed).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args[1:]); err != nil {
@@ -64,6 +64,7 @@ func runRollup(ctx context.Context, args []string, env *environ) error {
 		found.KPIRows += d.KPIRows
 		found.DayRows += d.DayRows
 		found.CountDayRows += d.CountDayRows
+		found.AgentDayRows += d.AgentDayRows
 	}
 	verb := "fixed"
 	if *dryRun {
@@ -102,8 +103,8 @@ func pickTenants(ctx context.Context, db *database, cfg config.Config, only stri
 
 // diffText says what a rebuild found, table by table.
 func diffText(d cdr.RollupDiff) string {
-	return fmt.Sprintf("%d record_counts rows, %d record_days rows, %d kpi_rollup rows and %d kpi_daily rows",
-		d.CountRows, d.CountDayRows, d.KPIRows, d.DayRows)
+	return fmt.Sprintf("%d record_counts rows, %d record_days rows, %d kpi_rollup rows, %d kpi_daily rows and %d kpi_agent_daily rows",
+		d.CountRows, d.CountDayRows, d.KPIRows, d.DayRows, d.AgentDayRows)
 }
 
 // dayOffsetYears is how far back setDayOffsets looks for a zone's
@@ -111,7 +112,8 @@ func diffText(d cdr.RollupDiff) string {
 // to kpi_rollup.
 const dayOffsetYears = 5
 
-// setDayOffsets has kpi_daily keep the local days of each configured
+// setDayOffsets has kpi_daily and kpi_agent_daily keep the local days of
+// each configured
 // tenant's zone (cdr.ZoneOffsets from dayOffsetYears before now to a year
 // after): a tenant whose zone changed has its days recomputed for the new
 // offsets, which takes a while for a large one, once.
@@ -131,7 +133,7 @@ func setDayOffsets(ctx context.Context, ru cdr.Rollups, cfg config.Config, now t
 		if err := ru.SetDayOffsets(ctx, t, want); err != nil {
 			return fmt.Errorf("day offsets of %s: %w", t, err)
 		}
-		log.Info("kpi_daily keeps the days of the tenant's zone", "tenant", t.String(), "timezone", tn.Timezone,
+		log.Info("kpi_daily and kpi_agent_daily keep the days of the tenant's zone", "tenant", t.String(), "timezone", tn.Timezone,
 			"offsets_s", offsetSeconds(want), "took", time.Since(started).Round(time.Millisecond))
 	}
 	return nil
@@ -174,6 +176,7 @@ func (c *rollupChecks) refresh(ctx context.Context, ru cdr.Rollups) error {
 	c.found.With("kpi_rollup").Set(float64(got.Found.KPIRows))
 	c.found.With("kpi_daily").Set(float64(got.Found.DayRows))
 	c.found.With("record_days").Set(float64(got.Found.CountDayRows))
+	c.found.With("kpi_agent_daily").Set(float64(got.Found.AgentDayRows))
 	c.at.Set(float64(got.At) / 1000)
 	return nil
 }

@@ -21,7 +21,10 @@ import (
 // (at each UTC offset of the tenant's zone, Rollups.SetDayOffsets) without
 // the agent and with the disposition reduced to what the KPI formulas tell
 // apart (DayKey), so that KPIs over months read a few rows per day and
-// group instead of one per 15 minutes and agent.
+// group instead of one per 15 minutes and agent. A fourth,
+// kpi_agent_daily, is its mirror for the agents: the same days with the
+// agent and without the queue (AgentDayKey), so that KPIs per agent over
+// months read a row per day and agent.
 
 // RollupBucket is the rollups' grain in ms: 15 minutes, which every IANA
 // zone's offset (+5:30, +5:45, 30-minute DST shifts) is a multiple of.
@@ -81,10 +84,21 @@ func ZoneOffsets(loc *time.Location, from, to time.Time) []int64 {
 // DaySums returns kpi_daily's rows for kpi_rollup's rows at the given
 // offsets: each row summed under its DayKey at each offset.
 func DaySums(rows map[KPIKey]KPIMeasures, offsets []int64) map[KPIKey]KPIMeasures {
+	return daySums(rows, offsets, DayKey)
+}
+
+// AgentDaySums returns kpi_agent_daily's rows for kpi_rollup's rows at
+// the given offsets: each row summed under its AgentDayKey at each
+// offset.
+func AgentDaySums(rows map[KPIKey]KPIMeasures, offsets []int64) map[KPIKey]KPIMeasures {
+	return daySums(rows, offsets, AgentDayKey)
+}
+
+func daySums(rows map[KPIKey]KPIMeasures, offsets []int64, key func(KPIKey, int64) KPIKey) map[KPIKey]KPIMeasures {
 	out := map[KPIKey]KPIMeasures{}
 	for k, m := range rows {
 		for _, off := range offsets {
-			dk := DayKey(k, off)
+			dk := key(k, off)
 			acc := out[dk]
 			acc.Add(&m)
 			out[dk] = acc
@@ -115,6 +129,18 @@ func DayKey(k KPIKey, off int64) KPIKey {
 
 // DayDims are the key columns kpi_daily keeps as they are.
 const DayDims = KeepSource | KeepQueue | KeepChannel | KeepDirection
+
+// AgentDayKey is the kpi_agent_daily key of kpi_rollup's key k at offset
+// off: the local day's start, without the queue, the disposition reduced
+// as KPIKey.Reduce does (answered, abandoned or "").
+func AgentDayKey(k KPIKey, off int64) KPIKey {
+	k = k.Reduce(AgentDayDims)
+	k.Bucket = DayStart(k.Bucket, off)
+	return k
+}
+
+// AgentDayDims are the key columns kpi_agent_daily keeps as they are.
+const AgentDayDims = KeepSource | KeepAgent | KeepChannel | KeepDirection
 
 // CountKey is a row of record_counts.
 type CountKey struct {
@@ -398,10 +424,14 @@ type RollupDiff struct {
 	DayRows   int `json:"day_rows"`
 	// CountDayRows are record_days'.
 	CountDayRows int `json:"count_day_rows"`
+	// AgentDayRows are kpi_agent_daily's.
+	AgentDayRows int `json:"agent_day_rows"`
 }
 
 // Total is the rows that differed in all tables.
-func (d RollupDiff) Total() int { return d.CountRows + d.KPIRows + d.DayRows + d.CountDayRows }
+func (d RollupDiff) Total() int {
+	return d.CountRows + d.KPIRows + d.DayRows + d.CountDayRows + d.AgentDayRows
+}
 
 // RollupCheck is what every RebuildRollups of a database found
 // (Rollups.RollupChecks).
@@ -525,7 +555,8 @@ func (k KPIKey) Reduce(keep KPIDims) KPIKey {
 // KPISum is one row of Rollups.KPISums: a local unit (⌊(bucket +
 // offset) / Unit⌋), the kept key columns and the sums. Key.Bucket is the
 // earliest bucket of the unit's rows read, within the window: a kpi_rollup
-// row's bucket, or the start of a day read from kpi_daily.
+// row's bucket, or the start of a day read from kpi_daily or
+// kpi_agent_daily.
 type KPISum struct {
 	Unit int64
 	Key  KPIKey
@@ -562,13 +593,14 @@ type Rollups interface {
 	// reads kpi_daily for the whole local days of a segment where that
 	// gives the same sums (no agent or disposition kept or filtered, no
 	// business hours, units of a day or more, days kept at the segment's
-	// offset).
+	// offset), and kpi_agent_daily likewise where the selection keeps or
+	// filters the agent but neither the queue nor the disposition.
 	KPISums(ctx context.Context, t TenantID, sel *KPISelect) ([]KPISum, error)
 	// SetDayOffsets sets the UTC offsets (ms) whose local days kpi_daily
-	// keeps for t (ZoneOffsets of its zone): rows of offsets no longer
-	// wanted are deleted, those of new ones computed from kpi_rollup, under
-	// t's write lock. At most MaxDayOffsets, each a multiple of
-	// RollupBucket within ±MaxUTCOffset; none keeps no days.
+	// and kpi_agent_daily keep for t (ZoneOffsets of its zone): rows of
+	// offsets no longer wanted are deleted, those of new ones computed
+	// from kpi_rollup, under t's write lock. At most MaxDayOffsets, each
+	// a multiple of RollupBucket within ±MaxUTCOffset; none keeps no days.
 	SetDayOffsets(ctx context.Context, t TenantID, offsets []int64) error
 	// DayOffsets returns the offsets SetDayOffsets set for t, in order.
 	DayOffsets(ctx context.Context, t TenantID) ([]int64, error)
@@ -579,6 +611,10 @@ type Rollups interface {
 	// DayRows returns t's kpi_daily rows with bucket (a local day's start)
 	// in [from, to): DaySums of its kpi_rollup rows at its DayOffsets.
 	DayRows(ctx context.Context, t TenantID, from, to int64) (map[KPIKey]KPIMeasures, error)
+	// AgentDayRows returns t's kpi_agent_daily rows with bucket (a local
+	// day's start) in [from, to): AgentDaySums of its kpi_rollup rows at
+	// its DayOffsets.
+	AgentDayRows(ctx context.Context, t TenantID, from, to int64) (map[KPIKey]KPIMeasures, error)
 	// CountDayRows returns t's record_days rows with bucket (a UTC day's
 	// start) in [from, to): CountDays of its record_counts rows.
 	CountDayRows(ctx context.Context, t TenantID, from, to int64) (map[CountKey]int64, error)

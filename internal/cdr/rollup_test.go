@@ -1,6 +1,7 @@
 package cdr
 
 import (
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -302,10 +303,80 @@ func TestReduce(t *testing.T) {
 			KPIKey{CountKey: CountKey{Bucket: 9, Channel: ChannelRTC, Direction: DirectionInternal}, Queue: "q", Disposition: DispositionBusy}},
 		{k(ChannelVoice, DirectionInbound, DispositionNoAnswer), DayDims,
 			KPIKey{CountKey: CountKey{Bucket: 9, Channel: ChannelVoice, Source: SourceNative, Direction: DirectionInbound}, Queue: "q"}},
+		{k(ChannelVoice, DirectionInbound, DispositionTransferred), AgentDayDims,
+			KPIKey{CountKey: CountKey{Bucket: 9, Channel: ChannelVoice, Source: SourceNative, Direction: DirectionInbound}, Agent: "a",
+				Disposition: DispositionAnswered}},
 	}
 	for _, tt := range tests {
 		if got := tt.in.Reduce(tt.keep); got != tt.want {
 			t.Errorf("%+v.Reduce(%b) = %+v, want %+v", tt.in, tt.keep, got, tt.want)
+		}
+	}
+}
+
+// TestDayKeys: DayKey keeps the queue and AgentDayKey the agent, each
+// drops the other, reduces the disposition and starts the local day; the
+// sums of DaySums and AgentDaySums add the rows of a day and group at
+// each offset, and both keep every contact at each offset.
+func TestDayKeys(t *testing.T) {
+	const hour = int64(time.Hour / time.Millisecond)
+	mid := time.Date(2026, 3, 8, 0, 0, 0, 0, time.UTC).UnixMilli()
+	row := func(bucket int64, queue, agent string, disp Disposition) KPIKey {
+		return KPIKey{CountKey: CountKey{Bucket: bucket, Channel: ChannelVoice, Source: SourceNative, Direction: DirectionInbound},
+			Queue: queue, Agent: agent, Disposition: disp}
+	}
+	in := row(mid+20*hour, "q1", "a1", DispositionTransferred)
+	day := func(bucket int64, queue, agent string) KPIKey { return row(bucket, queue, agent, DispositionAnswered) }
+	if got, want := DayKey(in, 0), day(mid, "q1", ""); got != want {
+		t.Errorf("DayKey at UTC = %+v, want %+v", got, want)
+	}
+	if got, want := AgentDayKey(in, 0), day(mid, "", "a1"); got != want {
+		t.Errorf("AgentDayKey at UTC = %+v, want %+v", got, want)
+	}
+	// 20:00 UTC is the next day in Shanghai, whose day starts at 16:00.
+	if got, want := AgentDayKey(in, 8*hour), day(mid+16*hour, "", "a1"); got != want {
+		t.Errorf("AgentDayKey in Shanghai = %+v, want %+v", got, want)
+	}
+	m := func(n int64) KPIMeasures { return KPIMeasures{Contacts: n, TalkS: 10 * n, TalkN: n} }
+	rows := map[KPIKey]KPIMeasures{
+		in: m(1),
+		row(mid+hour, "q1", "a1", DispositionAnswered): m(2), // same UTC day and agent, another in Shanghai
+		row(mid+hour, "q2", "a1", DispositionAnswered): m(4), // another queue, same agent
+		row(mid+hour, "q1", "a2", DispositionBusy):     m(8),
+	}
+	offs := []int64{0, 8 * hour}
+	tests := []struct {
+		name string
+		got  map[KPIKey]KPIMeasures
+		want map[KPIKey]KPIMeasures
+	}{
+		{"DaySums", DaySums(rows, offs), map[KPIKey]KPIMeasures{
+			day(mid, "q1", ""): m(3),
+			day(mid, "q2", ""): m(4),
+			{CountKey: CountKey{Bucket: mid, Channel: ChannelVoice, Source: SourceNative, Direction: DirectionInbound}, Queue: "q1"}: m(8),
+			day(mid-8*hour, "q1", ""):  m(2),
+			day(mid-8*hour, "q2", ""):  m(4),
+			day(mid+16*hour, "q1", ""): m(1),
+			{CountKey: CountKey{Bucket: mid - 8*hour, Channel: ChannelVoice, Source: SourceNative, Direction: DirectionInbound}, Queue: "q1"}: m(8),
+		}},
+		{"AgentDaySums", AgentDaySums(rows, offs), map[KPIKey]KPIMeasures{
+			day(mid, "", "a1"): m(7),
+			{CountKey: CountKey{Bucket: mid, Channel: ChannelVoice, Source: SourceNative, Direction: DirectionInbound}, Agent: "a2"}: m(8),
+			day(mid-8*hour, "", "a1"):  m(6),
+			day(mid+16*hour, "", "a1"): m(1),
+			{CountKey: CountKey{Bucket: mid - 8*hour, Channel: ChannelVoice, Source: SourceNative, Direction: DirectionInbound}, Agent: "a2"}: m(8),
+		}},
+	}
+	for _, tt := range tests {
+		if !maps.Equal(tt.got, tt.want) {
+			t.Errorf("%s = %v, want %v", tt.name, tt.got, tt.want)
+		}
+		var contacts int64
+		for _, v := range tt.got {
+			contacts += v.Contacts
+		}
+		if contacts != 2*15 {
+			t.Errorf("%s: %d contacts over two offsets, want %d", tt.name, contacts, 2*15)
 		}
 	}
 }

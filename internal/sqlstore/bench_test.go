@@ -332,8 +332,8 @@ func benchQueries(b *testing.B, s cdr.Store, ru cdr.Rollups) {
 // benchStats measures the KPI queries of GET /api/v1/stats on the
 // database alone (analytics.FromRollups over KPISums) for a tenant in
 // Asia/Shanghai, whose days kpi_daily keeps, over windows from Shanghai
-// midnights inside [minStart, maxStart): 90 days by day and queue, a year
-// by month, a day by 15 minutes.
+// midnights inside [minStart, maxStart): 90 days by day and queue, by
+// day and agent and by agent alone, a year by month, a day by 15 minutes.
 func benchStats(b *testing.B, ru cdr.Rollups, minStart, maxStart int64) {
 	ctx := context.Background()
 	const hour = int64(time.Hour / time.Millisecond)
@@ -353,6 +353,9 @@ func benchStats(b *testing.B, ru cdr.Rollups, minStart, maxStart int64) {
 		days                  int
 	}{
 		{"stats_90d_by_day_and_queue", "1d", "queue", 90},
+		{"stats_90d_by_day_and_agent", "1d", "agent", 90},
+		// The console dashboard's agents' table: one total per agent.
+		{"stats_90d_by_agent", "", "agent", 90},
 		{"stats_year_by_month", "1mo", "", 365},
 		{"stats_24h_by_15m", "15m", "", 1},
 	} {
@@ -361,7 +364,10 @@ func benchStats(b *testing.B, ru cdr.Rollups, minStart, maxStart int64) {
 			for b.Loop() {
 				from := first.AddDate(0, 0, rng.IntN(max(1, spanDays-c.days)))
 				v := url.Values{"from": {from.Format(time.RFC3339)}, "to": {from.AddDate(0, 0, c.days).Format(time.RFC3339)},
-					"interval": {c.interval}, "tz": {"Asia/Shanghai"}}
+					"tz": {"Asia/Shanghai"}}
+				if c.interval != "" {
+					v.Set("interval", c.interval)
+				}
 				if c.group != "" {
 					v.Set("group_by", c.group)
 				}

@@ -26,16 +26,49 @@ import (
 // KPISums reads it for the whole local days of a segment (dayPieces), so
 // a query over months reads a row per day and group instead of one per
 // 15 minutes and agent.
+//
+// kpi_agent_daily (migration 0012) is its mirror for the agents: the same
+// days with the agent and without the queue (cdr.AgentDayKey), kept,
+// recomputed and checked wherever kpi_daily is, and read by KPISums for a
+// selection that keeps or filters the agent but not the queue (dayOffset
+// says which of the two serves a selection).
 
-var dayKeyColumns = []string{"bucket", "channel", "source", "direction", "queue", "disposition"}
-
-func dayKeyArgs(k cdr.KPIKey) []any {
-	return []any{k.Bucket, string(k.Channel), string(k.Source), string(k.Direction), k.Queue, string(k.Disposition)}
+// dailyTable is kpi_daily or kpi_agent_daily: its name, the key column
+// it keeps beside the reduced ones (queue or agent), cdr's key and sums of
+// kpi_rollup's rows there, the key columns it keeps as they are (all a
+// selection it serves may keep), and its key columns in SQL.
+type dailyTable struct {
+	name, col string
+	key       func(cdr.KPIKey, int64) cdr.KPIKey
+	sums      func(map[cdr.KPIKey]cdr.KPIMeasures, []int64) map[cdr.KPIKey]cdr.KPIMeasures
+	dims      cdr.KPIDims
+	keys      []string
 }
 
-// dayRow is a kpi_daily row's key and measures, as upsertRows takes it.
-func dayRow(k cdr.KPIKey, m *cdr.KPIMeasures) []any {
-	row := dayKeyArgs(k)
+var (
+	kpiDaily = &dailyTable{name: "kpi_daily", col: "queue", key: cdr.DayKey, sums: cdr.DaySums, dims: cdr.DayDims,
+		keys: []string{"bucket", "channel", "source", "direction", "queue", "disposition"}}
+	kpiAgentDaily = &dailyTable{name: "kpi_agent_daily", col: "agent", key: cdr.AgentDayKey, sums: cdr.AgentDaySums, dims: cdr.AgentDayDims,
+		keys: []string{"bucket", "channel", "source", "direction", "agent", "disposition"}}
+	// dailyTables are both, in the order they are kept.
+	dailyTables = []*dailyTable{kpiDaily, kpiAgentDaily}
+)
+
+// kept returns the value of k's kept column (queue or agent).
+func (t *dailyTable) kept(k *cdr.KPIKey) *string {
+	if t.col == "agent" {
+		return &k.Agent
+	}
+	return &k.Queue
+}
+
+func (t *dailyTable) keyArgs(k cdr.KPIKey) []any {
+	return []any{k.Bucket, string(k.Channel), string(k.Source), string(k.Direction), *t.kept(&k), string(k.Disposition)}
+}
+
+// row is a row's key and measures, as upsertRows takes it.
+func (t *dailyTable) row(k cdr.KPIKey, m *cdr.KPIMeasures) []any {
+	row := t.keyArgs(k)
 	for _, v := range kpiValues(m) {
 		row = append(row, v)
 	}
@@ -46,8 +79,8 @@ func dayRow(k cdr.KPIKey, m *cdr.KPIMeasures) []any {
 // times: exact for negative times too.
 const dayStartSQL = `(bucket + ?) - (((bucket + ?) % 86400000) + 86400000) % 86400000 - ?`
 
-// ofOffsetSQL is true of a kpi_daily row of offset ? (its bucket is a
-// local midnight there).
+// ofOffsetSQL is true of a kpi_daily or kpi_agent_daily row of offset ?
+// (its bucket is a local midnight there).
 const ofOffsetSQL = `(((bucket + ?) % 86400000) + 86400000) % 86400000 = 0`
 
 // dayOffsets returns tenant's rollup_days, in ascending order.
@@ -68,8 +101,9 @@ func dayOffsets(ctx context.Context, q func(context.Context, string, ...any) (ro
 	return offs, rows.Err()
 }
 
-// applyDays adds the kpi_rollup delta kpi to tenant's kpi_daily rows at
-// its offsets, and deletes the rows it brought to zero.
+// applyDays adds the kpi_rollup delta kpi to tenant's kpi_daily and
+// kpi_agent_daily rows at its offsets, and deletes the rows it brought to
+// zero.
 func applyDays(ctx context.Context, tx rollupTx, tenant string, kpi map[cdr.KPIKey]*cdr.KPIMeasures) error {
 	if len(kpi) == 0 {
 		return nil
@@ -78,10 +112,20 @@ func applyDays(ctx context.Context, tx rollupTx, tenant string, kpi map[cdr.KPIK
 	if err != nil || len(offs) == 0 {
 		return err
 	}
+	for _, t := range dailyTables {
+		if err := t.apply(ctx, tx, tenant, offs, kpi); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// apply is applyDays for table t.
+func (t *dailyTable) apply(ctx context.Context, tx rollupTx, tenant string, offs []int64, kpi map[cdr.KPIKey]*cdr.KPIMeasures) error {
 	days := map[cdr.KPIKey]*cdr.KPIMeasures{}
 	for k, m := range kpi {
 		for _, off := range offs {
-			dk := cdr.DayKey(k, off)
+			dk := t.key(k, off)
 			acc := days[dk]
 			if acc == nil {
 				acc = &cdr.KPIMeasures{}
@@ -95,19 +139,20 @@ func applyDays(ctx context.Context, tx rollupTx, tenant string, kpi map[cdr.KPIK
 		if m.IsZero() {
 			continue
 		}
-		rows = append(rows, dayRow(k, m))
+		rows = append(rows, t.row(k, m))
 		if m.Contacts < 0 {
-			zero = append(zero, dayKeyArgs(k))
+			zero = append(zero, t.keyArgs(k))
 		}
 	}
-	if err := upsertRows(ctx, tx, tenant, "kpi_daily", dayKeyColumns, kpiMeasureColumns, rows); err != nil {
+	if err := upsertRows(ctx, tx, tenant, t.name, t.keys, kpiMeasureColumns, rows); err != nil {
 		return err
 	}
-	return deleteKeys(ctx, tx, tenant, "kpi_daily", dayKeyColumns, kpiAllZero, zero)
+	return deleteKeys(ctx, tx, tenant, t.name, t.keys, kpiAllZero, zero)
 }
 
-// refreshDays recomputes from kpi_rollup tenant's kpi_daily rows, at each
-// offset of offs, of the days that buckets in [from, to) fall in.
+// refreshDays recomputes from kpi_rollup tenant's kpi_daily and
+// kpi_agent_daily rows, at each offset of offs, of the days that buckets
+// in [from, to) fall in.
 func refreshDays(ctx context.Context, tx rollupTx, tenant string, offs []int64, from, to int64) error {
 	if from >= to {
 		return nil
@@ -122,16 +167,18 @@ func refreshDays(ctx context.Context, tx rollupTx, tenant string, offs []int64, 
 		// overflow.
 		dayFrom := cdr.DayStart(max(from, minBucket/2), off)
 		dayTo := cdr.DayStart(min(to, maxBucket/2)-1, off) + cdr.RollupDay
-		if _, err := tx.exec(ctx, d.rebind(`DELETE FROM kpi_daily WHERE tenant_id = ? AND bucket >= ? AND bucket < ? AND `+ofOffsetSQL),
-			tenant, dayFrom, dayTo, off); err != nil {
-			return err
-		}
-		if _, err := tx.exec(ctx, d.rebind(`INSERT INTO kpi_daily (tenant_id, `+strings.Join(dayKeyColumns, ", ")+`, `+strings.Join(kpiMeasureColumns, ", ")+`)
-			SELECT tenant_id, `+dayStartSQL+`, channel, source, direction, queue, `+reduceDispositionSQL+`, `+strings.Join(sums, ", ")+`
-			FROM kpi_rollup WHERE tenant_id = ? AND bucket >= ? AND bucket < ?
-			GROUP BY tenant_id, 2, 3, 4, 5, 6, 7`),
-			off, off, off, tenant, dayFrom, dayTo); err != nil {
-			return err
+		for _, t := range dailyTables {
+			if _, err := tx.exec(ctx, d.rebind(`DELETE FROM `+t.name+` WHERE tenant_id = ? AND bucket >= ? AND bucket < ? AND `+ofOffsetSQL),
+				tenant, dayFrom, dayTo, off); err != nil {
+				return err
+			}
+			if _, err := tx.exec(ctx, d.rebind(`INSERT INTO `+t.name+` (tenant_id, `+strings.Join(t.keys, ", ")+`, `+strings.Join(kpiMeasureColumns, ", ")+`)
+				SELECT tenant_id, `+dayStartSQL+`, channel, source, direction, `+t.col+`, `+reduceDispositionSQL+`, `+strings.Join(sums, ", ")+`
+				FROM kpi_rollup WHERE tenant_id = ? AND bucket >= ? AND bucket < ?
+				GROUP BY tenant_id, 2, 3, 4, 5, 6, 7`),
+				off, off, off, tenant, dayFrom, dayTo); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -149,8 +196,10 @@ func setDayOffsets(ctx context.Context, tx rollupTx, tenant string, offsets []in
 		if slices.Contains(offsets, o) {
 			continue
 		}
-		if _, err := tx.exec(ctx, d.rebind(`DELETE FROM kpi_daily WHERE tenant_id = ? AND `+ofOffsetSQL), tenant, o); err != nil {
-			return err
+		for _, t := range dailyTables {
+			if _, err := tx.exec(ctx, d.rebind(`DELETE FROM `+t.name+` WHERE tenant_id = ? AND `+ofOffsetSQL), tenant, o); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.exec(ctx, d.rebind(`DELETE FROM rollup_days WHERE tenant_id = ? AND utc_offset = ?`), tenant, o); err != nil {
 			return err
@@ -186,7 +235,8 @@ func checkOffsets(offsets []int64) error {
 	return nil
 }
 
-// SetDayOffsets sets the offsets whose local days kpi_daily keeps for t.
+// SetDayOffsets sets the offsets whose local days kpi_daily and
+// kpi_agent_daily keep for t.
 func (s *SQLite) SetDayOffsets(ctx context.Context, t cdr.TenantID, offsets []int64) error {
 	if err := checkOffsets(offsets); err != nil {
 		return err
@@ -194,7 +244,8 @@ func (s *SQLite) SetDayOffsets(ctx context.Context, t cdr.TenantID, offsets []in
 	return lockedTenant(ctx, s.locked, t, func(tx rollupTx) error { return setDayOffsets(ctx, tx, t.String(), offsets) })
 }
 
-// SetDayOffsets sets the offsets whose local days kpi_daily keeps for t.
+// SetDayOffsets sets the offsets whose local days kpi_daily and
+// kpi_agent_daily keep for t.
 func (s *Postgres) SetDayOffsets(ctx context.Context, t cdr.TenantID, offsets []int64) error {
 	if err := checkOffsets(offsets); err != nil {
 		return err
@@ -202,8 +253,8 @@ func (s *Postgres) SetDayOffsets(ctx context.Context, t cdr.TenantID, offsets []
 	return lockedTenant(ctx, s.locked, t, func(tx rollupTx) error { return setDayOffsets(ctx, tx, t.String(), offsets) })
 }
 
-// DayOffsets returns the offsets whose local days kpi_daily keeps for t,
-// in ascending order.
+// DayOffsets returns the offsets whose local days kpi_daily and
+// kpi_agent_daily keep for t, in ascending order.
 func (s *reader) DayOffsets(ctx context.Context, t cdr.TenantID) ([]int64, error) {
 	if t.IsZero() {
 		return nil, cdr.ErrNoTenant
@@ -214,17 +265,26 @@ func (s *reader) DayOffsets(ctx context.Context, t cdr.TenantID) ([]int64, error
 
 // DayRows returns t's kpi_daily rows with bucket in [from, to).
 func (s *reader) DayRows(ctx context.Context, t cdr.TenantID, from, to int64) (map[cdr.KPIKey]cdr.KPIMeasures, error) {
+	return s.dailyRows(ctx, kpiDaily, t, from, to)
+}
+
+// AgentDayRows returns t's kpi_agent_daily rows with bucket in [from, to).
+func (s *reader) AgentDayRows(ctx context.Context, t cdr.TenantID, from, to int64) (map[cdr.KPIKey]cdr.KPIMeasures, error) {
+	return s.dailyRows(ctx, kpiAgentDaily, t, from, to)
+}
+
+func (s *reader) dailyRows(ctx context.Context, table *dailyTable, t cdr.TenantID, from, to int64) (map[cdr.KPIKey]cdr.KPIMeasures, error) {
 	if t.IsZero() {
 		return nil, cdr.ErrNoTenant
 	}
-	m, err := storedDays(ctx, s.readerQuery, s.d, t.String(), from, to)
+	m, err := storedDays(ctx, s.readerQuery, s.d, table, t.String(), from, to)
 	return m, s.d.formatError(err)
 }
 
-// storedDays reads tenant's kpi_daily rows with bucket in [from, to).
-func storedDays(ctx context.Context, q func(context.Context, string, ...any) (rollupRows, error), d *dialect, tenant string, from, to int64) (map[cdr.KPIKey]cdr.KPIMeasures, error) {
-	rows, err := q(ctx, d.rebind(`SELECT bucket, channel, source, direction, queue, disposition, `+strings.Join(kpiMeasureColumns, ", ")+`
-		FROM kpi_daily WHERE tenant_id = ? AND bucket >= ? AND bucket < ?`), tenant, from, to)
+// storedDays reads tenant's rows of table with bucket in [from, to).
+func storedDays(ctx context.Context, q func(context.Context, string, ...any) (rollupRows, error), d *dialect, table *dailyTable, tenant string, from, to int64) (map[cdr.KPIKey]cdr.KPIMeasures, error) {
+	rows, err := q(ctx, d.rebind(`SELECT `+strings.Join(table.keys, ", ")+`, `+strings.Join(kpiMeasureColumns, ", ")+`
+		FROM `+table.name+` WHERE tenant_id = ? AND bucket >= ? AND bucket < ?`), tenant, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +294,7 @@ func storedDays(ctx context.Context, q func(context.Context, string, ...any) (ro
 		var k cdr.KPIKey
 		var m cdr.KPIMeasures
 		var channel, source, direction, disposition string
-		dest := append([]any{&k.Bucket, &channel, &source, &direction, &k.Queue, &disposition}, kpiPointers(&m)...)
+		dest := append([]any{&k.Bucket, &channel, &source, &direction, table.kept(&k), &disposition}, kpiPointers(&m)...)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
@@ -244,16 +304,13 @@ func storedDays(ctx context.Context, q func(context.Context, string, ...any) (ro
 	return res, rows.Err()
 }
 
-// checkDays compares tenant's kpi_daily with DaySums of kpi (its
-// kpi_rollup as it should be) and, unless dryRun, replaces the rows that
-// differ; it returns how many did.
-func checkDays(ctx context.Context, tx rollupTx, tenant string, kpi map[cdr.KPIKey]cdr.KPIMeasures, dryRun bool) (int, error) {
-	offs, err := dayOffsets(ctx, tx.query, tx.dialect(), tenant)
-	if err != nil {
-		return 0, err
-	}
-	want := cdr.DaySums(kpi, offs)
-	have, err := storedDays(ctx, tx.query, tx.dialect(), tenant, minBucket, maxBucket)
+// checkDays compares tenant's rows of table (kpi_daily or
+// kpi_agent_daily) with its sums (DaySums or AgentDaySums) of kpi (its
+// kpi_rollup as it should be) at offs and, unless dryRun, replaces the
+// rows that differ; it returns how many did.
+func checkDays(ctx context.Context, tx rollupTx, table *dailyTable, tenant string, offs []int64, kpi map[cdr.KPIKey]cdr.KPIMeasures, dryRun bool) (int, error) {
+	want := table.sums(kpi, offs)
+	have, err := storedDays(ctx, tx.query, tx.dialect(), table, tenant, minBucket, maxBucket)
 	if err != nil {
 		return 0, err
 	}
@@ -264,24 +321,24 @@ func checkDays(ctx context.Context, tx rollupTx, tenant string, kpi map[cdr.KPIK
 	put := make([][]any, 0, len(putKeys))
 	for _, k := range putKeys {
 		m := want[k]
-		put = append(put, dayRow(k, &m))
+		put = append(put, table.row(k, &m))
 	}
-	if err := deleteKeys(ctx, tx, tenant, "kpi_daily", dayKeyColumns, "true", keyArgs(del, dayKeyArgs)); err != nil {
+	if err := deleteKeys(ctx, tx, tenant, table.name, table.keys, "true", keyArgs(del, table.keyArgs)); err != nil {
 		return n, err
 	}
-	return n, upsertRows(ctx, tx, tenant, "kpi_daily", dayKeyColumns, kpiMeasureColumns, put)
+	return n, upsertRows(ctx, tx, tenant, table.name, table.keys, kpiMeasureColumns, put)
 }
 
-// piece is a part [from, to) of a KPISums segment, read from kpi_daily
-// (days) or kpi_rollup.
+// piece is a part [from, to) of a KPISums segment, read from a daily
+// table (days) or kpi_rollup.
 type piece struct {
 	from, to int64
 	days     bool
 }
 
 // dayPieces cuts seg into the whole local days (at offset off) whose
-// buckets all fall in one unit of seg, read from kpi_daily, and the rest,
-// read from kpi_rollup. unit is at least a day.
+// buckets all fall in one unit of seg, read from a daily table, and the
+// rest, read from kpi_rollup. unit is at least a day.
 func dayPieces(seg cdr.KPISegment, unit, off int64) []piece {
 	dayFrom := cdr.DayStart(seg.From+cdr.RollupDay-1, off)
 	dayTo := cdr.DayStart(seg.To, off)
@@ -327,34 +384,44 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// dayOffset returns the offset whose kpi_daily rows can serve seg of sel,
-// and whether one can: kpi_daily drops the agent, reduces the disposition
-// and has whole days, so sel must neither keep nor filter the agent or
-// the disposition, nor keep business hours, and sum over units of a day
-// or more; its days must be those of seg's offset, unless sel keeps no
-// weekdays and its units are a week or more (then few days straddle two
-// units).
-func dayOffset(sel *cdr.KPISelect, seg cdr.KPISegment, offs []int64) (int64, bool) {
-	if len(offs) == 0 || sel.Keep&^cdr.DayDims != 0 || len(sel.Agents) > 0 || len(sel.Dispositions) > 0 ||
-		sel.DayStart != 0 || sel.DayEnd != 0 || sel.Unit < cdr.RollupDay {
-		return 0, false
+// dayOffset returns the daily table and offset whose rows can serve seg
+// of sel, and whether one can. Both have whole days and reduce the
+// disposition, so sel must neither keep nor filter the disposition, nor
+// keep business hours, and sum over units of a day or more. kpi_daily
+// drops the agent: it serves a sel that neither keeps nor filters it;
+// kpi_agent_daily drops the queue: it serves a sel that keeps or filters
+// the agent but neither keeps nor filters the queue. The days must be
+// those of seg's offset, unless sel keeps no weekdays and its units are a
+// week or more (then few days straddle two units).
+func dayOffset(sel *cdr.KPISelect, seg cdr.KPISegment, offs []int64) (*dailyTable, int64, bool) {
+	if len(offs) == 0 || len(sel.Dispositions) > 0 || sel.DayStart != 0 || sel.DayEnd != 0 || sel.Unit < cdr.RollupDay {
+		return nil, 0, false
+	}
+	var table *dailyTable
+	switch {
+	case sel.Keep&^kpiDaily.dims == 0 && len(sel.Agents) == 0:
+		table = kpiDaily
+	case sel.Keep&^kpiAgentDaily.dims == 0 && len(sel.Queues) == 0:
+		table = kpiAgentDaily
+	default:
+		return nil, 0, false
 	}
 	if slices.Contains(offs, seg.Offset) {
-		return seg.Offset, true
+		return table, seg.Offset, true
 	}
 	if sel.Weekdays == 0 && sel.Unit >= 7*cdr.RollupDay {
-		return offs[0], true
+		return table, offs[0], true
 	}
-	return 0, false
+	return nil, 0, false
 }
 
 // kpiPieceSQL is KPISums' query of a piece of a segment: kpi_rollup's
-// buckets in [from, to), or kpi_daily's days of offset off there.
-func kpiPieceSQL(tenant string, sel *cdr.KPISelect, seg cdr.KPISegment, p piece, off int64) (string, []any) {
+// buckets in [from, to), or table's days of offset off there.
+func kpiPieceSQL(tenant string, sel *cdr.KPISelect, seg cdr.KPISegment, p piece, table *dailyTable, off int64) (string, []any) {
 	if !p.days {
 		return kpiSumSQL(tenant, sel, cdr.KPISegment{From: p.from, To: p.to, Offset: seg.Offset}, "kpi_rollup", "")
 	}
-	return kpiSumSQL(tenant, sel, cdr.KPISegment{From: p.from, To: p.to, Offset: seg.Offset}, "kpi_daily",
+	return kpiSumSQL(tenant, sel, cdr.KPISegment{From: p.from, To: p.to, Offset: seg.Offset}, table.name,
 		fmt.Sprintf("(((bucket + %d) %% 86400000) + 86400000) %% 86400000 = 0", off))
 }
 

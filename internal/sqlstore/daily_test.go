@@ -75,3 +75,49 @@ func TestDayPieces(t *testing.T) {
 		})
 	}
 }
+
+// TestDayOffsetTable: kpi_daily serves a selection without the agent,
+// kpi_agent_daily one with the agent but without the queue, and neither
+// one with both, with the disposition kept or filtered, with business
+// hours or with units under a day.
+func TestDayOffsetTable(t *testing.T) {
+	const hour = int64(time.Hour / time.Millisecond)
+	offs := []int64{-5 * hour, 8 * hour}
+	seg := cdr.KPISegment{Offset: 8 * hour}
+	tests := []struct {
+		name string
+		sel  cdr.KPISelect
+		want *dailyTable
+	}{
+		{"by queue", cdr.KPISelect{Unit: cdr.RollupDay, Keep: cdr.KeepQueue}, kpiDaily},
+		{"no group", cdr.KPISelect{Unit: cdr.RollupDay}, kpiDaily},
+		{"by agent", cdr.KPISelect{Unit: cdr.RollupDay, Keep: cdr.KeepAgent | cdr.KeepChannel}, kpiAgentDaily},
+		{"agents filtered", cdr.KPISelect{Unit: cdr.RollupDay, Agents: []string{"a"}}, kpiAgentDaily},
+		{"by agent, queues filtered", cdr.KPISelect{Unit: cdr.RollupDay, Keep: cdr.KeepAgent, Queues: []string{"q"}}, nil},
+		{"queue and agent", cdr.KPISelect{Unit: cdr.RollupDay, Keep: cdr.KeepAgent | cdr.KeepQueue}, nil},
+		{"queue, agents filtered", cdr.KPISelect{Unit: cdr.RollupDay, Keep: cdr.KeepQueue, Agents: []string{"a"}}, nil},
+		{"by agent and disposition", cdr.KPISelect{Unit: cdr.RollupDay, Keep: cdr.KeepAgent | cdr.KeepDisposition}, nil},
+		{"by agent, dispositions filtered", cdr.KPISelect{Unit: cdr.RollupDay, Keep: cdr.KeepAgent,
+			Dispositions: []cdr.Disposition{cdr.DispositionAnswered}}, nil},
+		{"by agent, business hours", cdr.KPISelect{Unit: cdr.RollupDay, Keep: cdr.KeepAgent, DayStart: 9 * hour, DayEnd: 17 * hour}, nil},
+		{"by agent per hour", cdr.KPISelect{Unit: hour, Keep: cdr.KeepAgent}, nil},
+	}
+	for _, tt := range tests {
+		table, off, ok := dayOffset(&tt.sel, seg, offs)
+		if table != tt.want || ok != (tt.want != nil) || ok && off != seg.Offset {
+			name := func(d *dailyTable) string {
+				if d == nil {
+					return "none"
+				}
+				return d.name
+			}
+			t.Errorf("%s: %s at %d (%v), want %s", tt.name, name(table), off, ok, name(tt.want))
+		}
+	}
+	// A total per agent at an offset whose days are not kept reads the
+	// first offset's days when its unit is a week or more.
+	sel := cdr.KPISelect{Unit: 30 * cdr.RollupDay, Keep: cdr.KeepAgent}
+	if table, off, ok := dayOffset(&sel, cdr.KPISegment{}, offs); table != kpiAgentDaily || off != offs[0] || !ok {
+		t.Errorf("total by agent at offset 0: %v %d %v", table, off, ok)
+	}
+}

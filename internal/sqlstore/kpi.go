@@ -11,10 +11,11 @@ import (
 // KPISums (cdr.Rollups) sums kpi_rollup in the database, one query per
 // segment of the window: per local unit ⌊(bucket + offset) / unit⌋ and
 // kept column, with the filters and business hours in the WHERE clause,
-// so that only the sums travel. Where kpi_daily can serve a segment
-// (dayOffset), its whole days are read there and only its edges from
-// kpi_rollup (dayPieces). A unit that spans two segments or pieces (a day
-// with a DST change) comes back from each and is merged here.
+// so that only the sums travel. Where kpi_daily or kpi_agent_daily can
+// serve a segment (dayOffset), its whole days are read there and only its
+// edges from kpi_rollup (dayPieces). A unit that spans two segments or
+// pieces (a day with a DST change) comes back from each and is merged
+// here.
 func (s *reader) KPISums(ctx context.Context, t cdr.TenantID, sel *cdr.KPISelect) ([]cdr.KPISum, error) {
 	if t.IsZero() {
 		return nil, cdr.ErrNoTenant
@@ -33,14 +34,14 @@ func (s *reader) KPISums(ctx context.Context, t cdr.TenantID, sel *cdr.KPISelect
 	var reads []string
 	var readArgs [][]any
 	for _, seg := range sel.Segments {
-		off, ok := dayOffset(sel, seg, offs)
+		table, off, ok := dayOffset(sel, seg, offs)
 		if !ok {
 			q, a := kpiSumSQL(t.String(), sel, seg, "kpi_rollup", "")
 			reads, readArgs = append(reads, q), append(readArgs, a)
 			continue
 		}
 		for _, p := range dayPieces(seg, sel.Unit, off) {
-			q, a := kpiPieceSQL(t.String(), sel, seg, p, off)
+			q, a := kpiPieceSQL(t.String(), sel, seg, p, table, off)
 			reads, readArgs = append(reads, q), append(readArgs, a)
 		}
 	}
@@ -95,8 +96,9 @@ var (
 )
 
 // kpiSumSQL is KPISums' query of one segment of table (kpi_rollup, or
-// kpi_daily where the selection needs no agent and no time of day), with
-// ? parameters, and the condition cond when not "".
+// kpi_daily or kpi_agent_daily where the selection needs no time of day
+// and they have the columns it keeps and filters), with ? parameters, and
+// the condition cond when not "".
 func kpiSumSQL(tenant string, sel *cdr.KPISelect, seg cdr.KPISegment, table, cond string) (string, []any) {
 	const day = 24 * 60 * 60 * 1000
 	cols := []string{"(bucket + ?) / ?", "min(bucket)"}

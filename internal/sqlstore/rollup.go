@@ -104,7 +104,8 @@ func newStmtCache(ctx context.Context, db *sql.DB) (*stmtCache, error) {
 		for _, q := range []string{
 			upsertSQL("record_counts", countKeyColumns, []string{"records"}, n),
 			upsertSQL("kpi_rollup", kpiKeyColumns, kpiMeasureColumns, n),
-			upsertSQL("kpi_daily", dayKeyColumns, kpiMeasureColumns, n),
+			upsertSQL("kpi_daily", kpiDaily.keys, kpiMeasureColumns, n),
+			upsertSQL("kpi_agent_daily", kpiAgentDaily.keys, kpiMeasureColumns, n),
 			upsertSQL("record_days", countKeyColumns, []string{"records"}, n),
 		} {
 			st, err := db.PrepareContext(ctx, q)
@@ -697,14 +698,21 @@ func rebuild(ctx context.Context, tx rollupTx, tenant string, dryRun bool) (cdr.
 	if diff.CountDayRows, err = checkCountDays(ctx, tx, tenant, wantCounts, dryRun); err != nil {
 		return diff, err
 	}
-	// kpi_daily sums kpi_rollup as it should be: the rows kept before the
-	// mark and the recomputed ones.
+	// kpi_daily and kpi_agent_daily sum kpi_rollup as it should be: the
+	// rows kept before the mark and the recomputed ones.
 	allKPI, err := storedKPI(ctx, tx.query, tx.dialect(), tenant, minBucket, kpiFrom)
 	if err != nil {
 		return diff, err
 	}
 	maps.Copy(allKPI, wantKPI)
-	if diff.DayRows, err = checkDays(ctx, tx, tenant, allKPI, dryRun); err != nil || dryRun {
+	offs, err := dayOffsets(ctx, tx.query, tx.dialect(), tenant)
+	if err != nil {
+		return diff, err
+	}
+	if diff.DayRows, err = checkDays(ctx, tx, kpiDaily, tenant, offs, allKPI, dryRun); err != nil {
+		return diff, err
+	}
+	if diff.AgentDayRows, err = checkDays(ctx, tx, kpiAgentDaily, tenant, offs, allKPI, dryRun); err != nil || dryRun {
 		return diff, err
 	}
 	var countPut, kpiPut [][]any
@@ -730,11 +738,12 @@ func rebuild(ctx context.Context, tx rollupTx, tenant string, dryRun bool) (cdr.
 // recordCheck adds what a rebuild of tenant found at now to its
 // rollup_checks row.
 func recordCheck(ctx context.Context, tx rollupTx, tenant string, now int64, diff cdr.RollupDiff) error {
-	_, err := tx.exec(ctx, tx.dialect().rebind(`INSERT INTO rollup_checks (tenant_id, checked_at, count_rows, kpi_rows, day_rows, count_day_rows)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET checked_at = excluded.checked_at,
+	_, err := tx.exec(ctx, tx.dialect().rebind(`INSERT INTO rollup_checks (tenant_id, checked_at, count_rows, kpi_rows, day_rows, count_day_rows, agent_day_rows)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET checked_at = excluded.checked_at,
 		count_rows = rollup_checks.count_rows + excluded.count_rows, kpi_rows = rollup_checks.kpi_rows + excluded.kpi_rows,
-		day_rows = rollup_checks.day_rows + excluded.day_rows, count_day_rows = rollup_checks.count_day_rows + excluded.count_day_rows`),
-		tenant, now, int64(diff.CountRows), int64(diff.KPIRows), int64(diff.DayRows), int64(diff.CountDayRows))
+		day_rows = rollup_checks.day_rows + excluded.day_rows, count_day_rows = rollup_checks.count_day_rows + excluded.count_day_rows,
+		agent_day_rows = rollup_checks.agent_day_rows + excluded.agent_day_rows`),
+		tenant, now, int64(diff.CountRows), int64(diff.KPIRows), int64(diff.DayRows), int64(diff.CountDayRows), int64(diff.AgentDayRows))
 	return err
 }
 
@@ -870,10 +879,12 @@ func (s *reader) PrunedBefore(ctx context.Context, t cdr.TenantID) (int64, error
 // RollupChecks sums what every rebuild of the database found.
 func (s *reader) RollupChecks(ctx context.Context) (cdr.RollupCheck, error) {
 	var c cdr.RollupCheck
-	var counts, kpis, days, countDays int64
+	var counts, kpis, days, countDays, agentDays int64
 	err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(checked_at), 0), coalesce(sum(count_rows), 0), coalesce(sum(kpi_rows), 0),
-		coalesce(sum(day_rows), 0), coalesce(sum(count_day_rows), 0) FROM rollup_checks`).Scan(&c.At, &counts, &kpis, &days, &countDays)
-	c.Found = cdr.RollupDiff{CountRows: int(counts), KPIRows: int(kpis), DayRows: int(days), CountDayRows: int(countDays)}
+		coalesce(sum(day_rows), 0), coalesce(sum(count_day_rows), 0), coalesce(sum(agent_day_rows), 0) FROM rollup_checks`).Scan(
+		&c.At, &counts, &kpis, &days, &countDays, &agentDays)
+	c.Found = cdr.RollupDiff{CountRows: int(counts), KPIRows: int(kpis), DayRows: int(days), CountDayRows: int(countDays),
+		AgentDayRows: int(agentDays)}
 	return c, s.d.formatError(err)
 }
 

@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"database/sql"
+	"maps"
 	"path/filepath"
 	"testing"
 	"time"
@@ -71,8 +72,8 @@ func testBackfill(t *testing.T, driver, dsn string, open func() rollupStore) {
 	}
 	s.Close()
 
-	// Back to schema version 6, with 0008 applied (migrations 0007 and
-	// 0009 run again).
+	// Back to schema version 6, with 0008 applied (migrations 0007, 0009
+	// and 0012 run again).
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +82,9 @@ func testBackfill(t *testing.T, driver, dsn string, open func() rollupStore) {
 		`DROP TABLE rollup_backfill`, `DELETE FROM schema_migrations WHERE version = 7`,
 		`DROP TABLE record_days`, `DROP TABLE kpi_daily`, `DROP TABLE rollup_days`,
 		`ALTER TABLE rollup_checks DROP COLUMN day_rows`, `ALTER TABLE rollup_checks DROP COLUMN count_day_rows`,
-		`DELETE FROM schema_migrations WHERE version = 9`} {
+		`DELETE FROM schema_migrations WHERE version = 9`,
+		`DROP TABLE kpi_agent_daily`, `ALTER TABLE rollup_checks DROP COLUMN agent_day_rows`,
+		`DELETE FROM schema_migrations WHERE version = 12`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -110,4 +113,87 @@ func testBackfill(t *testing.T, driver, dsn string, open func() rollupStore) {
 		t.Errorf("rollup_backfill holds %d tenants, %v", n, err)
 	}
 	db.Close()
+}
+
+// Migration 0012 fills kpi_agent_daily in SQL for the offsets each tenant
+// already keeps: the rows the store would have kept.
+func TestAgentDailyMigration(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cdrhub.db")
+	t.Run("sqlite", func(t *testing.T) {
+		testAgentDailyMigration(t, "sqlite3", "file:"+path, func() rollupStore {
+			s, err := sqlstore.OpenSQLite(ctx, path, sqlstore.Options{CacheMiB: 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := dbtest.Postgres(t)
+		testAgentDailyMigration(t, "pgx", dsn, func() rollupStore {
+			s, err := sqlstore.OpenPostgres(ctx, dsn, sqlstore.Options{Readers: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		})
+	})
+}
+
+func testAgentDailyMigration(t *testing.T, driver, dsn string, open func() rollupStore) {
+	ctx := context.Background()
+	const hour = int64(time.Hour / time.Millisecond)
+	tenants := map[cdr.TenantID][]int64{
+		cdr.MustTenantID("acme"):    {-5 * hour, -4 * hour},
+		cdr.MustTenantID("globex"):  {5*hour + 45*60*1000},
+		cdr.MustTenantID("initech"): nil,
+	}
+	s := open()
+	want := map[cdr.TenantID]map[cdr.KPIKey]cdr.KPIMeasures{}
+	for tn, offs := range tenants {
+		recs := demo.Records(tn.String(), time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), 600)
+		if _, err := s.UpsertRecords(ctx, tn, recs, cdr.UpsertOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetDayOffsets(ctx, tn, offs); err != nil {
+			t.Fatal(err)
+		}
+		kpi, err := s.KPIRows(ctx, tn, -1<<62, 1<<62)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[tn] = cdr.AgentDaySums(kpi, offs)
+		if got, err := s.AgentDayRows(ctx, tn, -1<<62, 1<<62); err != nil || !maps.Equal(got, want[tn]) || len(offs) > 0 && len(got) == 0 {
+			t.Fatalf("%s: %d kpi_agent_daily rows, %v; want %d", tn, len(got), err, len(want[tn]))
+		}
+	}
+	s.Close()
+
+	// Back to schema version 11: migration 0012 runs again.
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{`DROP TABLE kpi_agent_daily`, `ALTER TABLE rollup_checks DROP COLUMN agent_day_rows`,
+		`DELETE FROM schema_migrations WHERE version = 12`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	s = open()
+	defer s.Close()
+	if v, err := s.SchemaVersion(ctx); err != nil || v < 12 {
+		t.Fatalf("schema version %d, %v", v, err)
+	}
+	for tn := range tenants {
+		got, err := s.AgentDayRows(ctx, tn, -1<<62, 1<<62)
+		if err != nil || !maps.Equal(got, want[tn]) {
+			t.Errorf("%s after the migration: %d kpi_agent_daily rows, %v; want %d", tn, len(got), err, len(want[tn]))
+		}
+		if diff, err := s.RebuildRollups(ctx, tn, true); err != nil || diff != (cdr.RollupDiff{}) {
+			t.Errorf("%s after the migration: %+v, %v", tn, diff, err)
+		}
+	}
 }

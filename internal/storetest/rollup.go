@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -520,7 +521,8 @@ func testRollupsZeroTenant(t *testing.T, ru cdr.Rollups) {
 // testKPISums: KPISums equals a fold of KPIRows done here, bucket by
 // bucket with the zone's offset at each bucket, for random selections over
 // records spread across days with DST changes, in zones with whole-hour,
-// half-hour and 45-minute offsets.
+// half-hour and 45-minute offsets, and for selections by agent over whole
+// local days of the offsets kept (which kpi_agent_daily serves).
 func testKPISums(t *testing.T, s cdr.Store, ru cdr.Rollups) {
 	seed := rollupSeed(t)
 	rng := rand.New(rand.NewPCG(seed, 11))
@@ -550,39 +552,10 @@ func testKPISums(t *testing.T, s cdr.Store, ru cdr.Rollups) {
 		unit int64
 		key  cdr.KPIKey
 	}
-	nonEmpty := 0
-	for i := range 40 {
-		loc, err := time.LoadLocation(zones[rng.IntN(len(zones))])
-		if err != nil {
-			t.Fatal(err)
-		}
-		from := cdr.BucketOf(origin + rng.Int64N(span/2))
-		to := from + (1+rng.Int64N(span/cdr.RollupBucket))*cdr.RollupBucket
-		sel := &cdr.KPISelect{Segments: cdr.Segments(loc, from, to), Unit: units[rng.IntN(len(units))], Keep: cdr.KPIDims(rng.IntN(64))}
-		if rng.IntN(3) == 0 {
-			sel.Skip = cdr.KPIMeasureSet(rng.Uint32()) & (1<<cdr.KPIMeasureCount - 1)
-		}
-		if rng.IntN(3) == 0 {
-			sel.Directions = []cdr.Direction{cdr.DirectionInbound}
-		}
-		if rng.IntN(4) == 0 {
-			sel.Queues = []string{"q0", "q9"}
-		}
-		if rng.IntN(4) == 0 {
-			sel.Dispositions = []cdr.Disposition{cdr.DispositionAnswered, cdr.DispositionAbandoned}
-		}
-		if rng.IntN(3) == 0 {
-			sel.DayStart = rng.Int64N(48) * cdr.RollupBucket
-			sel.DayEnd = sel.DayStart + (1+rng.Int64N(40))*cdr.RollupBucket
-		}
-		if rng.IntN(3) == 0 {
-			sel.Weekdays = uint8(rng.IntN(256)) &^ 1
-		}
-		if sel.DayStart == 0 && sel.DayEnd == 0 && sel.Weekdays == 0 && rng.IntN(4) == 0 {
-			// A total, as analytics asks it: one unit as long as the
-			// window, in one segment of offset 0.
-			sel.Segments, sel.Unit = []cdr.KPISegment{{From: from, To: to}}, to-from
-		}
+	// check compares KPISums of sel, over [from, to) in loc, with the
+	// fold, and reports whether it held rows.
+	check := func(i int, loc *time.Location, sel *cdr.KPISelect, from, to int64) bool {
+		t.Helper()
 		want := map[key]cdr.KPISum{}
 		for k, m := range rows {
 			if k.Bucket < from || k.Bucket >= to || !kpiSelected(sel, k) {
@@ -627,8 +600,8 @@ func testKPISums(t *testing.T, s cdr.Store, ru cdr.Rollups) {
 				t.Fatalf("select %d: unit %d key %+v twice", i, r.Unit, kk)
 			}
 			// Key.Bucket is a bucket of the unit within the window, at or
-			// before the first row's (a day read from kpi_daily starts
-			// at its midnight).
+			// before the first row's (a day read from kpi_daily or
+			// kpi_agent_daily starts at its midnight).
 			w := want[key{r.Unit, kk}]
 			if b := r.Key.Bucket; b < from || b >= to || b > w.Key.Bucket || unitOf(sel, b) != r.Unit {
 				t.Fatalf("select %d (seed %d, %s, %+v): unit %d key %+v at bucket %d, first row's %d", i, seed, loc, *sel, r.Unit, kk, b, w.Key.Bucket)
@@ -639,12 +612,80 @@ func testKPISums(t *testing.T, s cdr.Store, ru cdr.Rollups) {
 		if !maps.Equal(gotMap, want) {
 			t.Fatalf("select %d (seed %d, %s, %+v): %d sums, want %d", i, seed, loc, *sel, len(gotMap), len(want))
 		}
-		if len(want) > 0 {
+		return len(want) > 0
+	}
+	nonEmpty := 0
+	for i := range 40 {
+		loc, err := time.LoadLocation(zones[rng.IntN(len(zones))])
+		if err != nil {
+			t.Fatal(err)
+		}
+		from := cdr.BucketOf(origin + rng.Int64N(span/2))
+		to := from + (1+rng.Int64N(span/cdr.RollupBucket))*cdr.RollupBucket
+		sel := &cdr.KPISelect{Segments: cdr.Segments(loc, from, to), Unit: units[rng.IntN(len(units))], Keep: cdr.KPIDims(rng.IntN(64))}
+		if rng.IntN(3) == 0 {
+			sel.Skip = cdr.KPIMeasureSet(rng.Uint32()) & (1<<cdr.KPIMeasureCount - 1)
+		}
+		if rng.IntN(3) == 0 {
+			sel.Directions = []cdr.Direction{cdr.DirectionInbound}
+		}
+		if rng.IntN(4) == 0 {
+			sel.Queues = []string{"q0", "q9"}
+		}
+		if rng.IntN(4) == 0 {
+			sel.Dispositions = []cdr.Disposition{cdr.DispositionAnswered, cdr.DispositionAbandoned}
+		}
+		if rng.IntN(4) == 0 {
+			sel.Agents = []string{"a0", "e1@x.test"}
+		}
+		if rng.IntN(3) == 0 {
+			sel.DayStart = rng.Int64N(48) * cdr.RollupBucket
+			sel.DayEnd = sel.DayStart + (1+rng.Int64N(40))*cdr.RollupBucket
+		}
+		if rng.IntN(3) == 0 {
+			sel.Weekdays = uint8(rng.IntN(256)) &^ 1
+		}
+		if sel.DayStart == 0 && sel.DayEnd == 0 && sel.Weekdays == 0 && rng.IntN(4) == 0 {
+			// A total, as analytics asks it: one unit as long as the
+			// window, in one segment of offset 0.
+			sel.Segments, sel.Unit = []cdr.KPISegment{{From: from, To: to}}, to-from
+		}
+		if check(i, loc, sel, from, to) {
 			nonEmpty++
 		}
 	}
 	if nonEmpty < 20 {
 		t.Errorf("only %d of 40 selections held rows", nonEmpty)
+	}
+	// By agent, over whole local days of offsets whose days are kept:
+	// each day of [from, to) from kpi_agent_daily, the edges by bucket.
+	ny, _ := time.LoadLocation("America/New_York")
+	ktm, _ := time.LoadLocation("Asia/Kathmandu")
+	nyFrom := time.Date(2026, 3, 7, 0, 0, 0, 0, ny).UnixMilli() // across the change of 03-08
+	nyTo := time.Date(2026, 3, 11, 0, 0, 0, 0, ny).UnixMilli()
+	ktmFrom := time.Date(2026, 3, 7, 0, 0, 0, 0, ktm).UnixMilli()
+	ktmTo := time.Date(2026, 3, 10, 0, 0, 0, 0, ktm).UnixMilli()
+	for i, c := range []struct {
+		loc      *time.Location
+		from, to int64
+		sel      cdr.KPISelect
+	}{
+		{ny, nyFrom, nyTo, cdr.KPISelect{Unit: cdr.RollupDay, Keep: cdr.KeepAgent}},
+		{ny, nyFrom - 3*cdr.RollupBucket, nyTo + 5*cdr.RollupBucket, cdr.KPISelect{Unit: cdr.RollupDay,
+			Keep: cdr.KeepAgent | cdr.KeepChannel | cdr.KeepDirection | cdr.KeepSource, Skip: cdr.MeasureRing}},
+		{ny, nyFrom, nyTo, cdr.KPISelect{Unit: 7 * cdr.RollupDay, Keep: cdr.KeepAgent, Directions: []cdr.Direction{cdr.DirectionInbound}}},
+		{ktm, ktmFrom, ktmTo, cdr.KPISelect{Unit: cdr.RollupDay, Agents: []string{"a0", "e1@x.test", ""}}},
+		{ktm, ktmFrom, ktmTo, cdr.KPISelect{Unit: cdr.RollupDay, Keep: cdr.KeepAgent, Agents: []string{"a1"}, Weekdays: 1<<6 | 1<<7}},
+		// A total per agent, as the console's agents' table asks it.
+		{time.UTC, ktmFrom, ktmTo, cdr.KPISelect{Segments: []cdr.KPISegment{{From: ktmFrom, To: ktmTo}}, Unit: ktmTo - ktmFrom, Keep: cdr.KeepAgent}},
+	} {
+		sel := c.sel
+		if sel.Segments == nil {
+			sel.Segments = cdr.Segments(c.loc, c.from, c.to)
+		}
+		if !check(100+i, c.loc, &sel, c.from, c.to) {
+			t.Errorf("select %d by agent held no rows", 100+i)
+		}
 	}
 	if _, err := ru.KPISums(ctx, tenant, &cdr.KPISelect{Unit: 1000}); cdr.ErrorCode(err) != cdr.EINVALID {
 		t.Errorf("a unit of a second: %v", err)
@@ -665,30 +706,39 @@ func unitOf(sel *cdr.KPISelect, b int64) int64 {
 }
 
 // checkDayRows checks that t's kpi_daily is cdr.DaySums of its kpi_rollup
-// rows kpi at its offsets.
+// rows kpi at its offsets, and its kpi_agent_daily cdr.AgentDaySums.
 func checkDayRows(t *testing.T, ru cdr.Rollups, tn cdr.TenantID, kpi map[cdr.KPIKey]cdr.KPIMeasures, step string) {
 	t.Helper()
 	offs, err := ru.DayOffsets(ctx, tn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := ru.DayRows(ctx, tn, allFrom, allTo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := cdr.DaySums(kpi, offs)
-	for k, w := range want {
-		if g, ok := got[k]; !ok || g != w {
-			t.Errorf("%s: kpi_daily %+v = %+v (present %v), want %+v", step, k, g, ok, w)
+	for _, table := range []struct {
+		name string
+		rows func(context.Context, cdr.TenantID, int64, int64) (map[cdr.KPIKey]cdr.KPIMeasures, error)
+		sums func(map[cdr.KPIKey]cdr.KPIMeasures, []int64) map[cdr.KPIKey]cdr.KPIMeasures
+	}{
+		{"kpi_daily", ru.DayRows, cdr.DaySums},
+		{"kpi_agent_daily", ru.AgentDayRows, cdr.AgentDaySums},
+	} {
+		got, err := table.rows(ctx, tn, allFrom, allTo)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	for k, g := range got {
-		if _, ok := want[k]; !ok {
-			t.Errorf("%s: extra kpi_daily row %+v = %+v", step, k, g)
+		want := table.sums(kpi, offs)
+		for k, w := range want {
+			if g, ok := got[k]; !ok || g != w {
+				t.Errorf("%s: %s %+v = %+v (present %v), want %+v", step, table.name, k, g, ok, w)
+			}
 		}
-	}
-	if len(offs) > 0 && len(kpi) > 0 && len(got) == 0 {
-		t.Errorf("%s: kpi_daily is empty at offsets %v", step, offs)
+		for k, g := range got {
+			if _, ok := want[k]; !ok {
+				t.Errorf("%s: extra %s row %+v = %+v", step, table.name, k, g)
+			}
+		}
+		if len(offs) > 0 && len(kpi) > 0 && len(got) == 0 {
+			t.Errorf("%s: %s is empty at offsets %v", step, table.name, offs)
+		}
 	}
 }
 

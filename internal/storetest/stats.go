@@ -17,7 +17,8 @@ import (
 // testStats: the KPIs of analytics.FromRollups (the database's KPISums)
 // equal analytics.Reference, the formulas applied to the stored records
 // one by one, for random records, zones, intervals, groupings, filters,
-// thresholds and business hours.
+// thresholds and business hours, and for KPIs per agent over whole days
+// and weeks (which kpi_agent_daily serves).
 func testStats(t *testing.T, s cdr.Store, ru cdr.Rollups) {
 	seed := rollupSeed(t)
 	rng := rand.New(rand.NewPCG(seed, 13))
@@ -36,6 +37,7 @@ func testStats(t *testing.T, s cdr.Store, ru cdr.Rollups) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	check := func(v url.Values) { t.Helper(); checkStats(t, ru, stored, seed, v) }
 	zones := []string{"UTC", "Asia/Shanghai", "America/New_York", "Asia/Kathmandu", "Australia/Lord_Howe", "Asia/Kolkata"}
 	intervals := []string{"", "15m", "30m", "1h", "1d", "1w", "1mo"}
 	dims := []string{"channel", "direction", "source", "queue", "agent"}
@@ -75,24 +77,57 @@ func testStats(t *testing.T, s cdr.Store, ru cdr.Rollups) {
 		if rng.IntN(4) == 0 {
 			v.Set("weekdays", "1,2,3,4,5")
 		}
-		q, err := analytics.ParseQuery(v, time.UTC)
-		if err != nil {
-			t.Fatalf("%s: %v", v.Encode(), err)
+		check(v)
+	}
+	// Per agent over whole local days and weeks of the offsets kept, as
+	// the console's agents' table asks it (no interval) and by day.
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	ny, _ := time.LoadLocation("America/New_York")
+	for _, c := range []struct {
+		loc              *time.Location
+		from             time.Time
+		days             int
+		interval, group  string
+		direction, agent string
+	}{
+		{shanghai, time.Date(2026, 10, 29, 0, 0, 0, 0, shanghai), 6, "", "agent", "", ""},
+		{shanghai, time.Date(2026, 10, 29, 0, 0, 0, 0, shanghai), 6, "1d", "agent", "", ""},
+		{ny, time.Date(2026, 10, 29, 0, 0, 0, 0, ny), 7, "1d", "agent,channel", "inbound", ""}, // across New York's fall back
+		{ny, time.Date(2026, 10, 28, 0, 0, 0, 0, ny), 8, "1w", "agent", "", ""},
+		{shanghai, time.Date(2026, 10, 29, 0, 0, 0, 0, shanghai), 5, "1d", "", "", "a0,e1@x.test"},
+	} {
+		v := url.Values{"from": {c.from.Format(time.RFC3339)}, "to": {c.from.AddDate(0, 0, c.days).Format(time.RFC3339)},
+			"tz": {c.loc.String()}}
+		for k, x := range map[string]string{"interval": c.interval, "group_by": c.group, "direction": c.direction, "agent": c.agent} {
+			if x != "" {
+				v.Set(k, x)
+			}
 		}
-		got, err := analytics.FromRollups(ctx, q, func(c context.Context, sel *cdr.KPISelect) ([]cdr.KPISum, error) {
-			return ru.KPISums(c, tenant, sel)
-		})
-		if err != nil {
-			t.Fatalf("%s: %v", v.Encode(), err)
-		}
-		want := analytics.Reference(q, stored)
-		if got.ComputedFrom != "rollups" {
-			t.Errorf("computed_from %q", got.ComputedFrom)
-		}
-		want.ComputedFrom = got.ComputedFrom
-		if d := statsDiff(got, want); d != "" {
-			t.Fatalf("seed %d, %s: %s", seed, v.Encode(), d)
-		}
+		check(v)
+	}
+}
+
+// checkStats compares FromRollups of the query v over ru's rows of
+// tenant with analytics.Reference over the stored records.
+func checkStats(t *testing.T, ru cdr.Rollups, stored []*cdr.Record, seed uint64, v url.Values) {
+	t.Helper()
+	q, err := analytics.ParseQuery(v, time.UTC)
+	if err != nil {
+		t.Fatalf("%s: %v", v.Encode(), err)
+	}
+	got, err := analytics.FromRollups(ctx, q, func(c context.Context, sel *cdr.KPISelect) ([]cdr.KPISum, error) {
+		return ru.KPISums(c, tenant, sel)
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", v.Encode(), err)
+	}
+	want := analytics.Reference(q, stored)
+	if got.ComputedFrom != "rollups" {
+		t.Errorf("computed_from %q", got.ComputedFrom)
+	}
+	want.ComputedFrom = got.ComputedFrom
+	if d := statsDiff(got, want); d != "" {
+		t.Fatalf("seed %d, %s: %s", seed, v.Encode(), d)
 	}
 }
 
