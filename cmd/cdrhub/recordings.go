@@ -338,3 +338,26 @@ func resolvers(cfg config.Config, store cdr.Store) (map[cdr.Source]recordings.Re
 		return m.FileURL, nil
 	}}, nil
 }
+
+// rewriter is the vendor APIs' rewrite_urls: for the tenants that set it,
+// an archived recording's address becomes a signed link to cdrhub's copy,
+// valid the tenant's rewrite_ttl; nil when no tenant sets it.
+func rewriter(cfg config.Config, state cdr.Archive, rec *native.Recordings) func(context.Context, cdr.TenantID, string, *cdr.Record) error {
+	ttl := map[cdr.TenantID]time.Duration{}
+	for _, tn := range cfg.Tenants {
+		if tn.Recordings.RewriteURLs {
+			ttl[cdr.MustTenantID(tn.ID)] = tn.Recordings.RewriteTTL.Std()
+		}
+	}
+	if len(ttl) == 0 || rec == nil {
+		return nil
+	}
+	links := recordings.Links{Key: rec.SigningKey}
+	return func(ctx context.Context, t cdr.TenantID, origin string, r *cdr.Record) error {
+		d, ok := ttl[t]
+		if !ok {
+			return nil
+		}
+		return links.Rewrite(ctx, state, t, origin, time.Now().Add(d).Unix(), r)
+	}
+}

@@ -134,6 +134,9 @@ func serve(ctx context.Context, cfg config.Config, creds demoCreds, withDemo boo
 		return err
 	}
 	laff.EnforceLookback = cfg.Compat.EnforceLookback
+	if rw := rewriter(cfg, db.archive, recAPI); rw != nil {
+		tencent.Rewrite, laff.Rewrite = rw, rw
+	}
 	checks := newRollupChecks(reg)
 	checks.refreshLogged(ctx, db.rollups, log)
 	runner, err := newRunner(cfg, store, db.sync, reg, log)

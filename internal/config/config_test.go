@@ -70,7 +70,7 @@ func TestParseFull(t *testing.T) {
 				"tencent_desk": {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5},
 			},
 			Recordings: TenantRecordings{Archive: true, Concurrency: 8, Retention: Duration(365 * day),
-				LinkTTL: Duration(30 * time.Minute)},
+				LinkTTL: Duration(30 * time.Minute), RewriteURLs: true, RewriteTTL: Duration(12 * time.Hour)},
 			TencentCCC: &TencentCCC{
 				SDKAppID:  1400000000,
 				RateLimit: RateLimit{RPS: 20, Burst: 20},

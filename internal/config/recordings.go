@@ -24,6 +24,9 @@ const (
 	DefaultArchiveConcurrency = 4
 	MaxArchiveConcurrency     = 32
 	DefaultLinkTTL            = Duration(time.Hour)
+	// DefaultRewriteTTL is the lifetime of a link rewrite_urls renders:
+	// a day, as the vendors' own recording addresses.
+	DefaultRewriteTTL = Duration(24 * time.Hour)
 	// MaxLinkTTL bounds a signed link's lifetime.
 	MaxLinkTTL = Duration(7 * 24 * time.Hour)
 	// MinSigningKeyLen is the shortest recordings.signing_key accepted.
@@ -74,6 +77,12 @@ type TenantRecordings struct {
 	// LinkTTL is a signed link's lifetime when the request names none, and
 	// the longest it may name.
 	LinkTTL Duration `yaml:"link_ttl"`
+	// RewriteURLs makes the vendor APIs render an archived recording's
+	// address as a signed cdrhub link valid RewriteTTL (default 24 h): the
+	// one exception to rendering raw as it came (README, Recording
+	// archive).
+	RewriteURLs bool     `yaml:"rewrite_urls"`
+	RewriteTTL  Duration `yaml:"rewrite_ttl"`
 }
 
 // RecordingsDir is the dir store's directory: recordings.path, else
@@ -102,6 +111,7 @@ func (r *TenantRecordings) applyDefaults() {
 		r.Concurrency = DefaultArchiveConcurrency
 	}
 	setDurationDefault(&r.LinkTTL, DefaultLinkTTL)
+	setDurationDefault(&r.RewriteTTL, DefaultRewriteTTL)
 }
 
 func (v *validator) recordings(r *Recordings) {
@@ -143,6 +153,9 @@ func (v *validator) tenantRecordings(p string, r *TenantRecordings) {
 	}
 	if r.LinkTTL < Duration(time.Second) || r.LinkTTL > MaxLinkTTL {
 		v.fail(p+".link_ttl", ErrInvalidValue, fmt.Sprintf("not in 1s..%s", MaxLinkTTL))
+	}
+	if r.RewriteTTL < Duration(time.Minute) || r.RewriteTTL > MaxLinkTTL {
+		v.fail(p+".rewrite_ttl", ErrInvalidValue, fmt.Sprintf("not in 1m..%s", MaxLinkTTL))
 	}
 }
 

@@ -101,6 +101,10 @@ func TestValidateRules(t *testing.T) {
 			"tenants[1].recordings.retention", ErrInvalidValue},
 		{"link ttl over a week", func(c *Config) { c.Tenants[0].Recordings.LinkTTL = MaxLinkTTL + 1 },
 			"tenants[0].recordings.link_ttl", ErrInvalidValue},
+		{"rewrite ttl over a week", func(c *Config) { c.Tenants[0].Recordings.RewriteTTL = MaxLinkTTL + 1 },
+			"tenants[0].recordings.rewrite_ttl", ErrInvalidValue},
+		{"rewrite ttl under a minute", func(c *Config) { c.Tenants[0].Recordings.RewriteTTL = Duration(time.Second) },
+			"tenants[0].recordings.rewrite_ttl", ErrInvalidValue},
 		// tenants
 		{"bad slug uppercase", func(c *Config) { c.Tenants[1].ID = "Beta" }, "tenants[1].id", ErrInvalidTenantID},
 		{"bad slug leading dash", func(c *Config) { c.Tenants[1].ID = "-beta" }, "tenants[1].id", ErrInvalidTenantID},

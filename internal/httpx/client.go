@@ -54,3 +54,13 @@ func InPrefixes(prefixes []netip.Prefix, ip netip.Addr) bool {
 	}
 	return false
 }
+
+// Origin is the scheme and host r reached ("https://cdrhub.example"): the
+// base of the absolute links an API answers. It trusts no forwarded
+// header; a proxy is to pass the Host on.
+func Origin(r *http.Request) string {
+	if r.TLS != nil {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/httpx"
 	"github.com/cdrhub/cdrhub/internal/recordings"
 )
 
@@ -100,7 +101,7 @@ func (a *API) mono(r *http.Request, t *tenant, p url.Values, now time.Time) (any
 		return nil, none
 	}
 	link := a.rec.Links.Sign(t.ID, rec.ID, f.N, now.Unix()+expire)
-	d := &monoData{FileURL: origin(r) + link, FileName: id + extension(f.ContentType)}
+	d := &monoData{FileURL: httpx.Origin(r) + link, FileName: id + extension(f.ContentType)}
 	for _, rc := range rec.Recordings {
 		if rc.DurationS != nil {
 			d.Duration = *rc.DurationS * 1000
@@ -123,15 +124,6 @@ func (a *API) archivedAudio(ctx context.Context, t cdr.TenantID, rec *cdr.Record
 		}
 	}
 	return cdr.ArchiveFile{}, false, nil
-}
-
-// origin is the scheme and host the request reached: the link's.
-func origin(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
 }
 
 // extension is a file name's extension for a stored content type: .wav

@@ -6,6 +6,7 @@
 package laaffic
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -37,6 +38,10 @@ type API struct {
 	now     func() time.Time
 	// EnforceLookback applies the platform's two-calendar-month look-back.
 	EnforceLookback bool
+	// Rewrite, when set, may point a record's recordings at cdrhub's
+	// archived copies before it is rendered (rewrite_urls; origin is the
+	// scheme and host the request reached).
+	Rewrite func(ctx context.Context, t cdr.TenantID, origin string, rec *cdr.Record) error
 }
 
 type tenant struct {

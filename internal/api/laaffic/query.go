@@ -122,6 +122,11 @@ func (a *API) serve(r *http.Request, v3 bool) (*queryData, error) {
 	d := &queryData{Total: total, Size: *q.Size, Current: *q.Current, Pages: (int64(total) + *q.Size - 1) / *q.Size,
 		Records: make([]json.RawMessage, 0, len(recs))}
 	for _, rec := range recs {
+		if a.Rewrite != nil {
+			if err := a.Rewrite(r.Context(), t.ID, httpx.Origin(r), rec); err != nil {
+				return nil, err
+			}
+		}
 		render := lafmap.Render
 		if v3 {
 			render = lafmap.RenderV3

@@ -6,6 +6,7 @@
 package tencentccc
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -45,6 +46,10 @@ type API struct {
 	now     func() time.Time
 	// EnforceLookback applies the 180-day look-back of the vendor.
 	EnforceLookback bool
+	// Rewrite, when set, may point a record's recordings at cdrhub's
+	// archived copies before it is rendered (rewrite_urls; origin is the
+	// scheme and host the request reached).
+	Rewrite func(ctx context.Context, t cdr.TenantID, origin string, rec *cdr.Record) error
 }
 
 type tenant struct {

@@ -90,6 +90,11 @@ func (a *API) serve(r *http.Request) (*listResponse, error) {
 	}
 	resp := &listResponse{TotalCount: int64(total), TelCdrList: make([]json.RawMessage, 0, len(recs))}
 	for _, rec := range recs {
+		if a.Rewrite != nil {
+			if err := a.Rewrite(r.Context(), t.ID, httpx.Origin(r), rec); err != nil {
+				return nil, err
+			}
+		}
 		var out json.RawMessage
 		if res.Action == actionDescribeProtected {
 			out, err = tcmap.RenderProtected(rec, t.SdkAppID)
