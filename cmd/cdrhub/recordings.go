@@ -31,14 +31,36 @@ type archive struct {
 	cfg      config.Config
 	state    cdr.Archive
 	blobs    blob.Store
+	presign  func(ctx context.Context, key string, ttl time.Duration) (string, error) // s3 with redirect
 	archiver *recordings.Archiver
 	log      *slog.Logger
+}
+
+// openBlobs opens recordings.store: the directory, or the S3 bucket (and,
+// with s3.redirect, its presigner for downloads).
+func openBlobs(cfg config.Config) (blob.Store, func(context.Context, string, time.Duration) (string, error), error) {
+	if cfg.Recordings.Store != config.RecordingStoreS3 {
+		d, err := blob.NewDir(cfg.RecordingsDir())
+		return d, nil, err
+	}
+	c := cfg.Recordings.S3
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := blob.NewS3(ctx, blob.S3Config{Endpoint: c.Endpoint, Region: c.Region, Bucket: c.Bucket, Prefix: c.Prefix,
+		AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey.Reveal()})
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.Redirect {
+		return s, s.Presign, nil
+	}
+	return s, nil, nil
 }
 
 // openArchive opens the configured blob store and builds the archive job
 // (with its metrics in reg, when not nil).
 func openArchive(cfg config.Config, db *database, reg *metrics.Registry, log *slog.Logger) (*archive, error) {
-	blobs, err := blob.NewDir(cfg.RecordingsDir())
+	blobs, presign, err := openBlobs(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("recordings: %w", err)
 	}
@@ -57,7 +79,7 @@ func openArchive(cfg config.Config, db *database, reg *metrics.Registry, log *sl
 	if a.Resolve, err = resolvers(cfg, db.store); err != nil {
 		return nil, err
 	}
-	return &archive{cfg: cfg, state: db.archive, blobs: blobs, archiver: a, log: log}, nil
+	return &archive{cfg: cfg, state: db.archive, blobs: blobs, presign: presign, archiver: a, log: log}, nil
 }
 
 // api returns what the native API serves of the archive. The link-signing
@@ -73,7 +95,7 @@ func (a *archive) api(ctx context.Context, secrets cdr.Secrets) (*native.Recordi
 			return nil, fmt.Errorf("recordings: the link-signing key: %w", err)
 		}
 	}
-	rec := &native.Recordings{State: a.state, Blobs: a.blobs, SigningKey: key, MaxFileBytes: a.cfg.Recordings.MaxFileBytes,
+	rec := &native.Recordings{State: a.state, Blobs: a.blobs, Presign: a.presign, SigningKey: key, MaxFileBytes: a.cfg.Recordings.MaxFileBytes,
 		LinkTTL: map[cdr.TenantID]time.Duration{}, Expiry: map[cdr.Source]time.Duration{}}
 	for _, tn := range a.cfg.Tenants {
 		rec.LinkTTL[cdr.MustTenantID(tn.ID)] = tn.Recordings.LinkTTL.Std()

@@ -146,6 +146,7 @@ func (c *Config) resolveFiles(baseDir string) error {
 	c.Server.TLS.KeyFile = r.join(c.Server.TLS.KeyFile)
 	r.tokens("admin.tokens", c.Admin.Tokens)
 	r.secret("recordings.signing_key", &c.Recordings.SigningKey, &c.Recordings.SigningKeyFile)
+	r.secret("recordings.s3.secret_access_key", &c.Recordings.S3.SecretAccessKey, &c.Recordings.S3.SecretAccessKeyFile)
 	for i := range c.Tenants {
 		r.tenant(fmt.Sprintf("tenants[%d]", i), &c.Tenants[i])
 	}

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,6 +16,8 @@ import (
 const (
 	// RecordingStoreDir keeps the archive in a local directory.
 	RecordingStoreDir = "dir"
+	// RecordingStoreS3 keeps it in a bucket of an S3-compatible store.
+	RecordingStoreS3 = "s3"
 	// DefaultRecordingsDir is the archive's directory when storage is
 	// PostgreSQL; with SQLite it is "recordings" beside the database file.
 	DefaultRecordingsDir      = "./cdrhub-data/recordings"
@@ -37,7 +40,9 @@ const (
 // files are kept, the key that signs download links, and how fast vendors'
 // hosts are read.
 type Recordings struct {
-	Store string `yaml:"store"` // dir (the only one yet)
+	Store string `yaml:"store"` // dir or s3
+	// S3 is the bucket of store: s3.
+	S3 S3Store `yaml:"s3"`
 	// Path is the directory of the dir store, relative to the working
 	// directory like storage.path (default: Config.RecordingsDir).
 	Path string `yaml:"path"`
@@ -116,8 +121,25 @@ func (r *TenantRecordings) applyDefaults() {
 
 func (v *validator) recordings(r *Recordings) {
 	const p = "recordings"
-	if r.Store != RecordingStoreDir {
-		v.fail(p+".store", ErrInvalidValue, fmt.Sprintf("%q (want %s)", r.Store, RecordingStoreDir))
+	switch r.Store {
+	case RecordingStoreDir:
+	case RecordingStoreS3:
+		s := r.S3
+		u, err := url.Parse(s.Endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			v.fail(p+".s3.endpoint", ErrInvalidValue, "want http(s)://host[:port]")
+		}
+		if s.Bucket == "" {
+			v.fail(p+".s3.bucket", ErrRequired, "with store: s3")
+		}
+		if s.AccessKeyID == "" {
+			v.fail(p+".s3.access_key_id", ErrRequired, "with store: s3")
+		}
+		if s.SecretAccessKey.Reveal() == "" {
+			v.fail(p+".s3.secret_access_key", ErrRequired, "with store: s3 (or secret_access_key_file)")
+		}
+	default:
+		v.fail(p+".store", ErrInvalidValue, fmt.Sprintf("%q (want %s or %s)", r.Store, RecordingStoreDir, RecordingStoreS3))
 	}
 	if n := len(r.SigningKey.Reveal()); n > 0 && n < MinSigningKeyLen {
 		v.fail(p+".signing_key", ErrInvalidValue, fmt.Sprintf("at least %d bytes", MinSigningKeyLen))
@@ -157,6 +179,23 @@ func (v *validator) tenantRecordings(p string, r *TenantRecordings) {
 	if r.RewriteTTL < Duration(time.Minute) || r.RewriteTTL > MaxLinkTTL {
 		v.fail(p+".rewrite_ttl", ErrInvalidValue, fmt.Sprintf("not in 1m..%s", MaxLinkTTL))
 	}
+}
+
+// S3Store is an S3-compatible bucket (AWS S3, MinIO, SeaweedFS, COS, OSS).
+type S3Store struct {
+	// Endpoint is the service's base URL, https://host[:port] (http:// on a
+	// trusted network).
+	Endpoint string `yaml:"endpoint"`
+	Region   string `yaml:"region"`
+	Bucket   string `yaml:"bucket"`
+	// Prefix is prepended to every object's key, e.g. "cdrhub/".
+	Prefix              string `yaml:"prefix"`
+	AccessKeyID         string `yaml:"access_key_id"`
+	SecretAccessKey     Secret `yaml:"secret_access_key"`
+	SecretAccessKeyFile string `yaml:"secret_access_key_file"`
+	// Redirect answers a download with a short-lived presigned URL of the
+	// object (307) instead of streaming it through cdrhub.
+	Redirect bool `yaml:"redirect"`
 }
 
 // SettleDuration is Settle, or its default.

@@ -79,7 +79,6 @@ func TestValidateRules(t *testing.T) {
 		{"tls cert only", func(c *Config) { c.Server.TLS.CertFile = "/c.crt" }, "server.tls.key_file", ErrTLSPair},
 		{"tls key only", func(c *Config) { c.Server.TLS.KeyFile = "/c.key" }, "server.tls.cert_file", ErrTLSPair},
 		// recordings
-		{"unknown recording store", func(c *Config) { c.Recordings.Store = "s3" }, "recordings.store", ErrInvalidValue},
 		{"short signing key", func(c *Config) { c.Recordings.SigningKey = "short" }, "recordings.signing_key", ErrInvalidValue},
 		{"bad allowed network", func(c *Config) { c.Recordings.AllowNetworks = []string{"127.0.0.1"} },
 			"recordings.allow_networks[0]", ErrInvalidCIDR},
@@ -101,6 +100,16 @@ func TestValidateRules(t *testing.T) {
 			"tenants[1].recordings.retention", ErrInvalidValue},
 		{"link ttl over a week", func(c *Config) { c.Tenants[0].Recordings.LinkTTL = MaxLinkTTL + 1 },
 			"tenants[0].recordings.link_ttl", ErrInvalidValue},
+		{"s3 without a bucket", func(c *Config) {
+			c.Recordings.Store, c.Recordings.S3 = RecordingStoreS3, S3Store{Endpoint: "https://s3.example", AccessKeyID: "k", SecretAccessKey: "s"}
+		}, "recordings.s3.bucket", ErrRequired},
+		{"s3 endpoint with a path", func(c *Config) {
+			c.Recordings.Store, c.Recordings.S3 = RecordingStoreS3, S3Store{Endpoint: "https://s3.example/x", Bucket: "b", AccessKeyID: "k", SecretAccessKey: "s"}
+		}, "recordings.s3.endpoint", ErrInvalidValue},
+		{"s3 without a secret", func(c *Config) {
+			c.Recordings.Store, c.Recordings.S3 = RecordingStoreS3, S3Store{Endpoint: "http://127.0.0.1:8333", Bucket: "b", AccessKeyID: "k"}
+		}, "recordings.s3.secret_access_key", ErrRequired},
+		{"unknown store", func(c *Config) { c.Recordings.Store = "ftp" }, "recordings.store", ErrInvalidValue},
 		{"rewrite ttl over a week", func(c *Config) { c.Tenants[0].Recordings.RewriteTTL = MaxLinkTTL + 1 },
 			"tenants[0].recordings.rewrite_ttl", ErrInvalidValue},
 		{"rewrite ttl under a minute", func(c *Config) { c.Tenants[0].Recordings.RewriteTTL = Duration(time.Second) },

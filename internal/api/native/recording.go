@@ -1,6 +1,7 @@
 package native
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -20,6 +21,10 @@ import (
 type Recordings struct {
 	State cdr.Archive
 	Blobs blob.Store
+	// Presign, when set, answers a download with a redirect (307) to a
+	// URL of the object valid presignTTL, instead of streaming it
+	// (recordings.s3.redirect).
+	Presign func(ctx context.Context, key string, ttl time.Duration) (string, error)
 	// SigningKey signs and verifies download links.
 	SigningKey []byte
 	// MaxFileBytes bounds an upload.
@@ -41,6 +46,10 @@ func (rec *Recordings) now() time.Time {
 	}
 	return time.Now()
 }
+
+// presignTTL is the lifetime of the object store's URL a download is
+// redirected to: long enough to start it.
+const presignTTL = 5 * time.Minute
 
 // DefaultLinkTTL is a signed link's lifetime for a tenant without one.
 const DefaultLinkTTL = time.Hour
@@ -173,6 +182,17 @@ func (a *API) getRecording(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil || f.State != cdr.FileArchived {
 		return cdr.Errorf(cdr.ENOTFOUND, "file %d of record %s is not archived", n, id)
+	}
+	if a.rec.Presign != nil {
+		u, err := a.rec.Presign(r.Context(), f.Key, presignTTL)
+		if err != nil {
+			return cdr.Errorf(cdr.EUNAVAILABLE, "file %d of record %s: presigning its copy: %v", n, id, err)
+		}
+		_, principal := httpx.PrincipalOf(r.Context())
+		logger(r).Info("recording redirected", "tenant", t.String(), "principal", principal, "record", id, "file", n)
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, u, http.StatusTemporaryRedirect)
+		return nil
 	}
 	obj, err := a.rec.Blobs.Open(r.Context(), f.Key)
 	if errors.Is(err, blob.ErrNotFound) {

@@ -2,6 +2,7 @@ package native_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -303,5 +304,47 @@ func TestRecordingUploadRefused(t *testing.T) {
 	// A transcript upload is text.
 	if resp, b := e.send(t, "PUT", base+"/recordings/1", acmeToken, []byte("agent: hello\ncustomer: hi\n"), nil); resp.StatusCode != 200 {
 		t.Errorf("transcript: %d %s", resp.StatusCode, b)
+	}
+}
+
+// TestRecordingRedirect: with a presigner (recordings.s3.redirect), a
+// download is a 307 to the object store's URL of the archived copy; a
+// file not archived is still not found.
+func TestRecordingRedirect(t *testing.T) {
+	e := newRecEnv(t, 1<<20)
+	var up native.UpsertResponse
+	if code := e.do(t, "POST", "/api/v1/records", acmeToken, "application/x-ndjson", recordedCall+"\n", &up); code != 200 || up.Inserted != 1 {
+		t.Fatalf("upsert: %d %+v", code, up)
+	}
+	base := "/api/v1/records/" + url.PathEscape(cdr.RecordID("acme", cdr.SourceNative, "call-1"))
+	audio := wav(20_000, 2)
+	if resp, b := e.send(t, "PUT", base+"/recordings/0", acmeToken, audio, nil); resp.StatusCode != 200 {
+		t.Fatalf("PUT: %d %s", resp.StatusCode, b)
+	}
+	var asked []string
+	e.api.SetRecordings(&native.Recordings{State: e.state, Blobs: e.blobs, SigningKey: []byte("0123456789abcdef0123456789abcdef"), MaxFileBytes: 1 << 20,
+		Presign: func(ctx context.Context, key string, ttl time.Duration) (string, error) {
+			asked = append(asked, fmt.Sprintf("%s %v", key, ttl))
+			return "https://objects.example/" + key + "?X-Amz-Signature=abc", nil
+		}})
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+base+"/recordings/0", nil)
+	req.Header.Set("Authorization", "Bearer "+acmeToken)
+	resp, err := noFollow.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	sum := sha256.Sum256(audio)
+	key := "acme/" + hex.EncodeToString(sum[:1]) + "/" + hex.EncodeToString(sum[:])
+	if resp.StatusCode != http.StatusTemporaryRedirect || resp.Header.Get("Location") != "https://objects.example/"+key+"?X-Amz-Signature=abc" ||
+		resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("GET: %d, Location %q, Cache-Control %q", resp.StatusCode, resp.Header.Get("Location"), resp.Header.Get("Cache-Control"))
+	}
+	if len(asked) != 1 || asked[0] != key+" 5m0s" {
+		t.Errorf("presigned %v", asked)
+	}
+	if resp, b := e.send(t, "GET", base+"/recordings/1", acmeToken, nil, nil); resp.StatusCode != 404 || errorCode(b) != cdr.ENOTFOUND {
+		t.Errorf("a file not archived: %d %s", resp.StatusCode, b)
 	}
 }
