@@ -230,3 +230,119 @@ func TestAliRecordingsClosedLoop(t *testing.T) {
 		t.Errorf("a run without a resolver: %+v %v", res, err)
 	}
 }
+
+// TestAliRecordingsFromNativeClosedLoop: the upstream's records are
+// native voice calls whose recordings are on an audio server; the
+// upstream's archive copies them; a downstream syncs the calls through
+// ListCallDetailRecords (where they read as Alibaba's, RecordingReady,
+// with no address) and its archive fetches each through the upstream's
+// GetMonoRecording: the downstream holds the audio server's bytes.
+func TestAliRecordingsFromNativeClosedLoop(t *testing.T) {
+	ctx := context.Background()
+	acme := cdr.MustTenantID("acme")
+	key := []byte("0123456789abcdef0123456789abcdef")
+	loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	far := map[cdr.Source]time.Duration{cdr.SourceNative: 20 * 365 * 24 * time.Hour, cdr.SourceAliyunCCC: 20 * 365 * 24 * time.Hour}
+
+	// The audio server: each call's own file.
+	audio := map[string][]byte{}
+	for i := range 3 {
+		audio[fmt.Sprintf("/a/%d.wav", i)] = append(wav(), byte(i), byte(i))
+	}
+	media := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, ok := audio[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "audio/wav")
+		w.Write(b)
+	}))
+	t.Cleanup(media.Close)
+
+	// The upstream: native calls, archived.
+	up := storetest.OpenSubject(t, sqlstore.Options{CacheMiB: 4})
+	upBlobs, err := blob.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ali, err := aliyunccc.New(up.Store, []aliyunccc.Tenant{{ID: acme, InstanceID: aliInstance, RPS: 1000, Burst: 1000,
+		Credentials: []aliyunccc.Credential{{AccessKeyID: aliKeyID, AccessKeySecret: aliSecret}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ali.SetRecordings(&aliyunccc.Recordings{State: up.Archive, Links: recordings.Links{Key: key}})
+	nat, err := native.New(up.Store, nil, []string{"acme"}, native.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nat.SetRecordings(&native.Recordings{State: up.Archive, Blobs: upBlobs, SigningKey: key, MaxFileBytes: 1 << 20})
+	srv := httptest.NewServer(httpserver.Routes(httpserver.Ready{DB: up.Store}, nil, slog.New(slog.DiscardHandler),
+		httpserver.APIs{Native: nat, AliyunCCC: ali}))
+	t.Cleanup(srv.Close)
+	var calls []*cdr.Record
+	for i := range 3 {
+		r := aliNative(fmt.Sprintf("call-%d", i), aliBase.Add(time.Duration(i)*30*time.Minute).UnixMilli())
+		r.Recordings = []cdr.Recording{{URL: media.URL + fmt.Sprintf("/a/%d.wav", i), DurationS: new(int64(1))}}
+		calls = append(calls, r)
+	}
+	if _, err := up.Store.UpsertRecords(ctx, acme, calls, cdr.UpsertOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Millisecond)
+	upArch := &recordings.Archiver{State: up.Archive, Blobs: upBlobs, Settle: time.Nanosecond, Retries: -1, AllowNetworks: loopback, Expiry: far}
+	if res, err := upArch.Run(ctx, acme, recordings.TenantOptions{}); err != nil || res.Archived != 3 {
+		t.Fatalf("upstream archive: %+v %v", res, err)
+	}
+
+	// The downstream syncs them, then archives through GetMonoRecording.
+	down := storetest.OpenSubject(t, sqlstore.Options{CacheMiB: 4})
+	c := aliClient(t, srv.URL, nil)
+	job := ingest.Job{Tenant: acme, Source: cdr.SourceAliyunCCC, Client: c.Engine(), Decoder: aliDecoder(),
+		Store: down.Store, State: down.SyncState, From: aliBase.Add(-time.Hour), Lookback: 8 * time.Hour, Settle: time.Minute,
+		Now: func() time.Time { return aliNow }, Sleep: func(context.Context, time.Duration) error { return nil }}
+	if res, err := ingest.Run(ctx, job); err != nil || res.Failed || res.Inserted != 3 {
+		t.Fatalf("sync: %+v, %v", res, err)
+	}
+	downBlobs, err := blob.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	downArch := &recordings.Archiver{State: down.Archive, Blobs: downBlobs, Settle: time.Nanosecond, Retries: -1, AllowNetworks: loopback, Expiry: far,
+		Resolve: map[cdr.Source]recordings.Resolver{cdr.SourceAliyunCCC: func(ctx context.Context, t cdr.TenantID, f cdr.ArchiveFile) (string, error) {
+			rec, err := down.Store.FindRecordByID(ctx, t, f.RecordID)
+			if err != nil {
+				return "", err
+			}
+			m, err := c.MonoRecording(ctx, rec.SourceID)
+			return m.FileURL, err
+		}}}
+	time.Sleep(2 * time.Millisecond)
+	if res, err := downArch.Run(ctx, acme, recordings.TenantOptions{}); err != nil || res.Archived != 3 || res.Failed != 0 {
+		t.Fatalf("downstream archive: %+v %v", res, err)
+	}
+	got, _, err := down.Store.FindRecords(ctx, acme, cdr.Filter{})
+	if err != nil || len(got) != 3 {
+		t.Fatalf("%d records: %v", len(got), err)
+	}
+	want := map[string]bool{}
+	for _, b := range audio {
+		want[string(b)] = true
+	}
+	for _, rec := range got {
+		f, err := down.Archive.ArchiveFile(ctx, acme, rec.ID, 0)
+		if err != nil || f.State != cdr.FileArchived {
+			t.Fatalf("%s: %+v %v", rec.SourceID, f, err)
+		}
+		obj, err := downBlobs.Open(ctx, f.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(obj)
+		obj.Close()
+		if !want[string(b)] {
+			t.Errorf("%s: the archived bytes are none of the audio server's", rec.SourceID)
+		}
+		delete(want, string(b))
+	}
+}
