@@ -955,3 +955,36 @@ func TestSavedSearches(t *testing.T) {
 		t.Errorf("still listed after delete")
 	}
 }
+
+// A session ends when its token leaves the configuration: the same
+// database, a console restarted without the token.
+func TestSessionOfRemovedToken(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.signIn(acmeToken, "")
+	if resp, _ := b.get("/console/search?from=2026-12-01T00:00:00Z"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("signed in: %d", resp.StatusCode)
+	}
+	o := e.c.o
+	o.Tokens = []Token{{Name: "beta-ops", Secret: betaToken, Tenant: "beta"}, {Name: "acme-ops", Secret: adminToken}} // an admin token of the same name
+	c, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h http.Handler
+	for _, r := range c.Routes() {
+		if r.Pattern == "GET /console/search" {
+			h = r.Handler
+		}
+	}
+	u, _ := url.Parse(e.srv.URL)
+	req := httptest.NewRequest(http.MethodGet, "/console/search?from=2026-12-01T00:00:00Z", nil)
+	for _, ck := range b.client.Jar.Cookies(u) {
+		req.AddCookie(ck)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/console/sign-in" {
+		t.Fatalf("a session of a removed token: %d to %q", w.Code, w.Header().Get("Location"))
+	}
+}

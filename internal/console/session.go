@@ -80,8 +80,7 @@ func (c *Console) sessionOf(w http.ResponseWriter, r *http.Request) (*session, e
 	}
 	now := c.o.Now()
 	s := &session{Session: st, tenant: c.tenants[st.Tenant.String()]}
-	p, known := c.principalNamed(st.Principal)
-	valid := s.tenant != nil && known && (p.tenant == "" || p.tenant == st.Tenant.String()) && p.tenant == "" == st.Admin
+	valid := s.tenant != nil && c.hasCredential(st.Principal, st.Admin, st.Tenant.String())
 	if !valid || now.UnixMilli()-st.SeenAt >= c.o.IdleTimeout.Milliseconds() || now.UnixMilli()-st.CreatedAt >= c.o.MaxAge.Milliseconds() {
 		if err := c.o.Sessions.DeleteSession(r.Context(), id); err != nil {
 			return nil, err
@@ -107,14 +106,15 @@ func (c *Console) sessionOf(w http.ResponseWriter, r *http.Request) (*session, e
 	return s, nil
 }
 
-// principalNamed finds a configured credential by name.
-func (c *Console) principalNamed(name string) (principal, bool) {
+// hasCredential reports whether a configured token may still have
+// signed in as name: an admin token of that name, or the tenant's.
+func (c *Console) hasCredential(name string, admin bool, tenant string) bool {
 	for _, p := range c.tokens {
-		if p.name == name {
-			return p, true
+		if p.name == name && (admin && p.tenant == "" || !admin && p.tenant == tenant) {
+			return true
 		}
 	}
-	return principal{}, false
+	return false
 }
 
 // secureRequest reports whether the client reached the console over
