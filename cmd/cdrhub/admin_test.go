@@ -46,7 +46,7 @@ func TestPruneCommand(t *testing.T) {
 				t.Errorf("prune all: %v\n%s", err, out)
 			}
 			out, _, err = runCLI(t, env, "migrate", "--config", cfg)
-			if err != nil || out != "schema version 12\n" {
+			if err != nil || out != "schema version 13\n" {
 				t.Errorf("migrate: %v %q", err, out)
 			}
 		})

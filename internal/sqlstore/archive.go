@@ -505,9 +505,15 @@ func (s archiveSQL) dueFiles(ctx context.Context, t cdr.TenantID, now int64, lim
 		ORDER BY (expires_at = 0), expires_at, start_at, record_id, n LIMIT ?`, t.String(), now, limit)
 }
 
-// dueUnaddressed reads, per source, along archive_files_counts (tenant,
-// source, state): a source's pending files, sorted; the sources' lists
-// are merged in DueFiles' order.
+// dueUnaddressedSQL reads one source's due files without an address along
+// archive_files_unaddressed (migration 0013), whose predicate its WHERE
+// repeats word for word, in its order: no sort.
+const dueUnaddressedSQL = `SELECT ` + fileColumns + ` FROM archive_files
+	WHERE tenant_id = ? AND source = ? AND state = 'pending' AND url = '' AND copy_url = '' AND next_attempt_at <= ?
+	ORDER BY (expires_at = 0), expires_at, start_at, record_id, n LIMIT ?`
+
+// dueUnaddressed reads each source's due files (dueUnaddressedSQL) and
+// merges the sources' lists in DueFiles' order.
 func (s archiveSQL) dueUnaddressed(ctx context.Context, t cdr.TenantID, sources []cdr.Source, now int64, limit int) ([]cdr.ArchiveFile, error) {
 	if t.IsZero() {
 		return nil, cdr.ErrNoTenant
@@ -521,9 +527,7 @@ func (s archiveSQL) dueUnaddressed(ctx context.Context, t cdr.TenantID, sources 
 		if !cdr.Valid(src, cdr.Sources) {
 			return nil, cdr.Errorf(cdr.EINVALID, "unknown source %q", src)
 		}
-		fs, err := s.files(ctx, `SELECT `+fileColumns+` FROM archive_files
-			WHERE tenant_id = ? AND source = ? AND state = 'pending' AND url = '' AND copy_url = '' AND next_attempt_at <= ?
-			ORDER BY (expires_at = 0), expires_at, start_at, record_id, n LIMIT ?`, t.String(), string(src), now, limit)
+		fs, err := s.files(ctx, dueUnaddressedSQL, t.String(), string(src), now, limit)
 		if err != nil {
 			return nil, err
 		}

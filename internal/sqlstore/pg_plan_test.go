@@ -78,3 +78,38 @@ func TestPostgresQueryPlans(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresDueUnaddressedPlan: archive_files_unaddressed serves a
+// source's due files without an address in order, without a sort (the
+// table is empty here: a sequential scan is ruled out to see the index).
+func TestPostgresDueUnaddressedPlan(t *testing.T) {
+	ctx := context.Background()
+	s, err := OpenPostgres(ctx, dbtest.Postgres(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SET enable_seqscan = off"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := conn.QueryContext(ctx, "EXPLAIN "+s.d.rebind(dueUnaddressedSQL), "acme", "aliyun_ccc", 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var line string
+		rows.Scan(&line)
+		plan = append(plan, line)
+	}
+	text := strings.Join(plan, "\n")
+	if !strings.Contains(text, "archive_files_unaddressed") || strings.Contains(text, "Sort") {
+		t.Errorf("plan:\n%s", text)
+	}
+}

@@ -106,3 +106,31 @@ func TestManyMatchesWalkTime(t *testing.T) {
 		t.Errorf("%d records, count %d, first %v: %v", len(got), n, got[0].StartAt, err)
 	}
 }
+
+// TestDueUnaddressedPlan: a source's due files without an address are read
+// along archive_files_unaddressed, in its order, without a sort.
+func TestDueUnaddressedPlan(t *testing.T) {
+	s, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "db"), Options{CacheMiB: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows, err := s.db.Query("EXPLAIN QUERY PLAN "+dueUnaddressedSQL, "acme", "aliyun_ccc", 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	got := strings.Join(plan, "\n")
+	if !strings.Contains(got, "USING INDEX archive_files_unaddressed (tenant_id=? AND source=?)") || strings.Contains(got, "TEMP B-TREE") {
+		t.Errorf("plan:\n%s", got)
+	}
+}
