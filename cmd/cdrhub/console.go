@@ -13,6 +13,7 @@ import (
 // archived recordings are signed with the archive's key.
 func newConsole(cfg config.Config, store cdr.Store, db *database, rec *native.Recordings, sync console.SyncReporter) (*console.Console, error) {
 	o := console.Options{Store: store, Sessions: db.sessions, KPIs: db.rollups, Archive: db.archive, Sync: sync, Saved: db.saved,
+		IdleTimeout: cfg.Console.SessionIdle.Std(), MaxAge: cfg.Console.SessionMaxAge.Std(),
 		TrustedProxies: prefixes(cfg.Server.TrustedProxies)}
 	if rec != nil {
 		o.Links = recordings.Links{Key: rec.SigningKey}

@@ -85,8 +85,24 @@ type Config struct {
 	Compat  Compat  `yaml:"compat"`
 	// Recordings configures the recording archive (recordings.go).
 	Recordings Recordings `yaml:"recordings"`
-	Tenants    []Tenant   `yaml:"tenants"`
+	// Console configures the web console's sessions.
+	Console Console  `yaml:"console"`
+	Tenants []Tenant `yaml:"tenants"`
 }
+
+// Console configures the web console (docs/console.md §2): how long a
+// session lives unused (SessionIdle) and at most (SessionMaxAge).
+type Console struct {
+	SessionIdle   Duration `yaml:"session_idle"`
+	SessionMaxAge Duration `yaml:"session_max_age"`
+}
+
+// Defaults and bounds of the console's sessions.
+const (
+	DefaultSessionIdle   = Duration(8 * time.Hour)
+	DefaultSessionMaxAge = Duration(7 * 24 * time.Hour)
+	MaxSessionMaxAge     = Duration(90 * 24 * time.Hour)
+)
 
 // Server configures the HTTP listener.
 type Server struct {
@@ -442,6 +458,7 @@ func Default() Config {
 		Storage: Storage{Driver: DriverSQLite, Path: DefaultSQLitePath},
 		Recordings: Recordings{Store: RecordingStoreDir, MaxFileBytes: DefaultMaxFileBytes,
 			Interval: DefaultRecordingsInterval},
+		Console: Console{SessionIdle: DefaultSessionIdle, SessionMaxAge: DefaultSessionMaxAge},
 	}
 }
 
@@ -464,6 +481,8 @@ func (c *Config) ApplyDefaults() {
 		setDefault(&c.Storage.Path, DefaultSQLitePath)
 	}
 	c.Recordings.applyDefaults()
+	setDurationDefault(&c.Console.SessionIdle, DefaultSessionIdle)
+	setDurationDefault(&c.Console.SessionMaxAge, DefaultSessionMaxAge)
 	for i := range c.Tenants {
 		c.Tenants[i].applyDefaults()
 	}

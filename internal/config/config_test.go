@@ -60,6 +60,7 @@ func TestParseFull(t *testing.T) {
 			SigningKey: "recordings-signing-key-S3cr3tR-0123456789abcdef", SigningKeyFile: secretPath("recordings_key"),
 			AllowNetworks: []string{"127.0.0.0/8"}, MaxBytesPerSecondPerHost: 10 << 20, MaxFileBytes: 512 << 20, Interval: Duration(10 * time.Minute),
 			Expire: map[string]Duration{"tencent_ccc": Duration(90 * day)}},
+		Console: Console{SessionIdle: Duration(4 * time.Hour), SessionMaxAge: Duration(72 * time.Hour)},
 		Tenants: []Tenant{{
 			ID: "acme", Name: "ACME Customer Care", Timezone: "Asia/Shanghai",
 			Native: Native{Tokens: []Token{{Name: "pbx-importer", Token: "native-token-S3cr3tN",
@@ -139,8 +140,8 @@ tenants:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(Default(), Config{Server: c.Server, Storage: c.Storage, Recordings: c.Recordings}); diff != "" {
-		t.Errorf("server/storage/recordings defaults (-want +got):\n%s", diff)
+	if diff := cmp.Diff(Default(), Config{Server: c.Server, Storage: c.Storage, Recordings: c.Recordings, Console: c.Console}); diff != "" {
+		t.Errorf("server/storage/recordings/console defaults (-want +got):\n%s", diff)
 	}
 	if got := c.RecordingsDir(); got != filepath.Join("cdrhub-data", "recordings") {
 		t.Errorf("RecordingsDir: %q", got)

@@ -64,6 +64,12 @@ func (c *Config) Validate() error {
 	v.storage(&c.Storage)
 	v.tokens("admin.tokens", c.Admin.Tokens)
 	v.recordings(&c.Recordings)
+	if c.Console.SessionIdle < Duration(time.Minute) || c.Console.SessionIdle > c.Console.SessionMaxAge {
+		v.fail("console.session_idle", ErrInvalidValue, "from 1m to console.session_max_age")
+	}
+	if c.Console.SessionMaxAge > MaxSessionMaxAge {
+		v.fail("console.session_max_age", ErrInvalidValue, fmt.Sprintf("at most %s", MaxSessionMaxAge))
+	}
 	ids := map[string]int{}
 	for i := range c.Tenants {
 		t := &c.Tenants[i]

@@ -110,6 +110,9 @@ func TestValidateRules(t *testing.T) {
 			c.Recordings.Store, c.Recordings.S3 = RecordingStoreS3, S3Store{Endpoint: "http://127.0.0.1:8333", Bucket: "b", AccessKeyID: "k"}
 		}, "recordings.s3.secret_access_key", ErrRequired},
 		{"unknown store", func(c *Config) { c.Recordings.Store = "ftp" }, "recordings.store", ErrInvalidValue},
+		{"console idle over the max age", func(c *Config) { c.Console.SessionIdle = c.Console.SessionMaxAge + 1 }, "console.session_idle", ErrInvalidValue},
+		{"console idle under a minute", func(c *Config) { c.Console.SessionIdle = Duration(time.Second) }, "console.session_idle", ErrInvalidValue},
+		{"console max age over 90 days", func(c *Config) { c.Console.SessionMaxAge = MaxSessionMaxAge + 1 }, "console.session_max_age", ErrInvalidValue},
 		{"rewrite ttl over a week", func(c *Config) { c.Tenants[0].Recordings.RewriteTTL = MaxLinkTTL + 1 },
 			"tenants[0].recordings.rewrite_ttl", ErrInvalidValue},
 		{"rewrite ttl under a minute", func(c *Config) { c.Tenants[0].Recordings.RewriteTTL = Duration(time.Second) },
