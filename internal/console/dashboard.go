@@ -86,7 +86,9 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, s *session) 
 	}
 	d := &dashData{Q: q, Zone: loc.String()}
 	d.From, d.To = inputTime(q.Get("from"), loc), inputTime(q.Get("to"), loc)
-	d.Ranges = dashRanges(q, now, loc)
+	d.Ranges = ranges("/console/dashboard", q, now, loc, []int{7, 30, 90}, func(p url.Values, from, to string) {
+		p.Set("interval", autoInterval(from, to))
+	})
 	for _, th := range cdr.WaitThresholds {
 		v := strconv.FormatInt(th, 10)
 		d.Thresholds = append(d.Thresholds, choice{Value: v, Label: v + " s", Current: q.Get("sl_threshold") == v})
@@ -411,30 +413,4 @@ func autoInterval(from, to string) string {
 		return analytics.Interval1w
 	}
 	return analytics.Interval1mo
-}
-
-// dashRanges are the dashboard's quick windows, each with its interval.
-func dashRanges(q url.Values, now time.Time, loc *time.Location) []rangeChoice {
-	today := midnight(now, loc)
-	choices := []struct {
-		label    text
-		from, to time.Time
-	}{
-		{msg("Today"), today, today.AddDate(0, 0, 1)},
-		{msg("Yesterday"), today.AddDate(0, 0, -1), today},
-		{msg("%d days", 7), today.AddDate(0, 0, -6), today.AddDate(0, 0, 1)},
-		{msg("%d days", 30), today.AddDate(0, 0, -29), today.AddDate(0, 0, 1)},
-		{msg("%d days", 90), today.AddDate(0, 0, -89), today.AddDate(0, 0, 1)},
-	}
-	out := make([]rangeChoice, len(choices))
-	for i, ch := range choices {
-		p := cloneValues(q)
-		from, to := ch.from.Format(time.RFC3339), ch.to.Format(time.RFC3339)
-		p.Set("from", from)
-		p.Set("to", to)
-		p.Set("interval", autoInterval(from, to))
-		out[i] = rangeChoice{Label: ch.label, URL: "/console/dashboard?" + p.Encode(),
-			Current: sameInstant(q.Get("from"), ch.from) && sameInstant(q.Get("to"), ch.to)}
-	}
-	return out
 }

@@ -169,7 +169,7 @@ func (c *Console) search(w http.ResponseWriter, r *http.Request, s *session) err
 	}
 	d := &searchData{Q: q, Zone: loc.String(), Options: searchOptions{cdr.Channels, cdr.Sources, cdr.Directions, cdr.Dispositions, cdr.HangupBys}}
 	d.From, d.To = inputTime(q.Get("from"), loc), inputTime(q.Get("to"), loc)
-	d.Ranges = ranges(q, now, loc)
+	d.Ranges = ranges("/console/search", q, now, loc, []int{7, 30}, nil)
 	if c.o.Saved != nil {
 		var err error
 		if d.Saved, err = c.savedOf(r, s); err != nil {
@@ -350,26 +350,30 @@ func ceilBucket(ms int64) int64 {
 	return ms
 }
 
-// ranges are the quick choices: today, yesterday, 7 and 30 days, each
-// keeping the other filters.
-func ranges(q url.Values, now time.Time, loc *time.Location) []rangeChoice {
+// ranges are the quick choices of page (its path): today, yesterday and
+// the last days of each of spans, in loc, each keeping the other
+// parameters of q (set adds or changes more: the dashboard's interval).
+func ranges(page string, q url.Values, now time.Time, loc *time.Location, spans []int, set func(p url.Values, from, to string)) []rangeChoice {
 	today := midnight(now, loc)
-	choices := []struct {
+	type choice struct {
 		label    text
 		from, to time.Time
-	}{
-		{msg("Today"), today, today.AddDate(0, 0, 1)},
-		{msg("Yesterday"), today.AddDate(0, 0, -1), today},
-		{msg("%d days", 7), today.AddDate(0, 0, -6), today.AddDate(0, 0, 1)},
-		{msg("%d days", 30), today.AddDate(0, 0, -29), today.AddDate(0, 0, 1)},
+	}
+	choices := []choice{{msg("Today"), today, today.AddDate(0, 0, 1)}, {msg("Yesterday"), today.AddDate(0, 0, -1), today}}
+	for _, n := range spans {
+		choices = append(choices, choice{msg("%d days", n), today.AddDate(0, 0, 1-n), today.AddDate(0, 0, 1)})
 	}
 	out := make([]rangeChoice, len(choices))
 	for i, ch := range choices {
 		p := cloneValues(q)
 		p.Del("cursor")
-		p.Set("from", ch.from.Format(time.RFC3339))
-		p.Set("to", ch.to.Format(time.RFC3339))
-		out[i] = rangeChoice{Label: ch.label, URL: "/console/search?" + p.Encode(),
+		from, to := ch.from.Format(time.RFC3339), ch.to.Format(time.RFC3339)
+		p.Set("from", from)
+		p.Set("to", to)
+		if set != nil {
+			set(p, from, to)
+		}
+		out[i] = rangeChoice{Label: ch.label, URL: page + "?" + p.Encode(),
 			Current: sameInstant(q.Get("from"), ch.from) && sameInstant(q.Get("to"), ch.to)}
 	}
 	return out
