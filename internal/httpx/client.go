@@ -12,11 +12,7 @@ import (
 // address in it that is not a proxy. An unparsable hop gives the zero
 // Addr, which matches no allow-list.
 func ClientAddr(r *http.Request, trusted []netip.Prefix) netip.Addr {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip, _ := netip.ParseAddr(host)
+	ip := peer(r)
 	xff := r.Header.Values("X-Forwarded-For")
 	if !InPrefixes(trusted, ip) || len(xff) == 0 {
 		return ip.Unmap()
@@ -36,12 +32,18 @@ func ClientAddr(r *http.Request, trusted []netip.Prefix) netip.Addr {
 
 // FromTrustedProxy reports whether r's peer is one of trusted.
 func FromTrustedProxy(r *http.Request, trusted []netip.Prefix) bool {
+	return InPrefixes(trusted, peer(r))
+}
+
+// peer is the address of r's peer; the zero Addr when RemoteAddr holds
+// none, which lies in no prefix.
+func peer(r *http.Request) netip.Addr {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && InPrefixes(trusted, ip)
+	ip, _ := netip.ParseAddr(host)
+	return ip
 }
 
 // InPrefixes reports whether ip lies in one of prefixes.
