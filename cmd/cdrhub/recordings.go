@@ -344,21 +344,7 @@ func resolvers(cfg config.Config, store cdr.Store) (map[cdr.Source]recordings.Re
 	if len(clients) == 0 {
 		return nil, nil
 	}
-	return map[cdr.Source]recordings.Resolver{cdr.SourceAliyunCCC: func(ctx context.Context, t cdr.TenantID, f cdr.ArchiveFile) (string, error) {
-		c := clients[t]
-		if c == nil {
-			return "", fmt.Errorf("tenant %s does not sync from Alibaba: its recordings wait for an upload", t)
-		}
-		rec, err := store.FindRecordByID(ctx, t, f.RecordID)
-		if err != nil {
-			return "", err
-		}
-		m, err := c.MonoRecording(ctx, rec.SourceID)
-		if err != nil {
-			return "", err
-		}
-		return m.FileURL, nil
-	}}, nil
+	return map[cdr.Source]recordings.Resolver{cdr.SourceAliyunCCC: aliclient.RecordingResolver(store, clients)}, nil
 }
 
 // rewriter is the vendor APIs' rewrite_urls: for the tenants that set it,

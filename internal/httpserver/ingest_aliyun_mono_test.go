@@ -169,19 +169,15 @@ func TestAliRecordingsClosedLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	var resolved atomic.Int64
+	resolve := aliclient.RecordingResolver(down.Store, map[cdr.TenantID]*aliclient.Client{acme: c})
 	// The records are of 2026-10-01: the vendor's deletion is put far
 	// off, so that a failure is tried again, not given up.
 	a := &recordings.Archiver{State: down.Archive, Blobs: downBlobs, Settle: time.Nanosecond, Retries: -1,
 		Expiry:        map[cdr.Source]time.Duration{cdr.SourceAliyunCCC: 20 * 365 * 24 * time.Hour},
 		AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 		Resolve: map[cdr.Source]recordings.Resolver{cdr.SourceAliyunCCC: func(ctx context.Context, t cdr.TenantID, f cdr.ArchiveFile) (string, error) {
-			rec, err := down.Store.FindRecordByID(ctx, t, f.RecordID)
-			if err != nil {
-				return "", err
-			}
 			resolved.Add(1)
-			m, err := c.MonoRecording(ctx, rec.SourceID)
-			return m.FileURL, err
+			return resolve(ctx, t, f)
 		}}}
 	time.Sleep(2 * time.Millisecond) // past the records' updated_at
 	res, err := a.Run(ctx, acme, recordings.TenantOptions{})
@@ -309,14 +305,7 @@ func TestAliRecordingsFromNativeClosedLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	downArch := &recordings.Archiver{State: down.Archive, Blobs: downBlobs, Settle: time.Nanosecond, Retries: -1, AllowNetworks: loopback, Expiry: far,
-		Resolve: map[cdr.Source]recordings.Resolver{cdr.SourceAliyunCCC: func(ctx context.Context, t cdr.TenantID, f cdr.ArchiveFile) (string, error) {
-			rec, err := down.Store.FindRecordByID(ctx, t, f.RecordID)
-			if err != nil {
-				return "", err
-			}
-			m, err := c.MonoRecording(ctx, rec.SourceID)
-			return m.FileURL, err
-		}}}
+		Resolve: map[cdr.Source]recordings.Resolver{cdr.SourceAliyunCCC: aliclient.RecordingResolver(down.Store, map[cdr.TenantID]*aliclient.Client{acme: c})}}
 	time.Sleep(2 * time.Millisecond)
 	if res, err := downArch.Run(ctx, acme, recordings.TenantOptions{}); err != nil || res.Archived != 3 || res.Failed != 0 {
 		t.Fatalf("downstream archive: %+v %v", res, err)

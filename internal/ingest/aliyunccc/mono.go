@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/auth/pop"
+	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/ingest/vendorhttp"
 )
 
@@ -90,4 +91,27 @@ func decodeMono(status int, body []byte) (MonoRecording, error) {
 		return malformed("FileUrl is not an http(s) address")
 	}
 	return MonoRecording{FileURL: env.Data.FileUrl, FileName: env.Data.FileName, Duration: time.Duration(env.Data.Duration) * time.Millisecond}, nil
+}
+
+// RecordingResolver finds where the recording of an archived file is for
+// the archive (recordings.Resolver): the record's ContactId (its
+// source_id) asked of GetMonoRecording with clients' tenant's client. A
+// tenant without one (it does not sync from Alibaba) is an error: its
+// files wait for an upload.
+func RecordingResolver(store cdr.Store, clients map[cdr.TenantID]*Client) func(ctx context.Context, t cdr.TenantID, f cdr.ArchiveFile) (string, error) {
+	return func(ctx context.Context, t cdr.TenantID, f cdr.ArchiveFile) (string, error) {
+		c := clients[t]
+		if c == nil {
+			return "", fmt.Errorf("tenant %s does not sync from Alibaba: its recordings wait for an upload", t)
+		}
+		rec, err := store.FindRecordByID(ctx, t, f.RecordID)
+		if err != nil {
+			return "", err
+		}
+		m, err := c.MonoRecording(ctx, rec.SourceID)
+		if err != nil {
+			return "", err
+		}
+		return m.FileURL, nil
+	}
 }
