@@ -41,15 +41,7 @@ func aliRecordingUpstream(t *testing.T) (srv *httptest.Server, audio map[string]
 
 	// The upstream.
 	up := storetest.OpenSubject(t, sqlstore.Options{CacheMiB: 4})
-	upBlobs, err := blob.NewDir(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	nat, err := native.New(up.Store, []native.Token{{Name: "ops", Secret: "ops-token-0123456789", Tenant: "acme"}}, []string{"acme"}, native.DefaultLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nat.SetRecordings(&native.Recordings{State: up.Archive, Blobs: upBlobs, SigningKey: key, MaxFileBytes: 1 << 20})
+	nat := uploadsAPI(t, up, key)
 	ali, err := aliyunccc.New(up.Store, []aliyunccc.Tenant{{ID: acme, InstanceID: aliInstance, RPS: 1000, Burst: 1000,
 		Credentials: []aliyunccc.Credential{{AccessKeyID: aliKeyID, AccessKeySecret: aliSecret}}}})
 	if err != nil {
@@ -85,16 +77,7 @@ func aliRecordingUpstream(t *testing.T) (srv *httptest.Server, audio map[string]
 			t.Fatalf("%s: %v", sid, err)
 		}
 		audio[sid] = append(wav(), byte(i)) // each file its own
-		req, _ := http.NewRequest(http.MethodPut, srv.URL+"/api/v1/records/"+found[0].ID+"/recordings/0", bytes.NewReader(audio[sid]))
-		req.Header.Set("Authorization", "Bearer ops-token-0123456789")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("upload %s: %d", sid, resp.StatusCode)
-		}
+		upload(t, srv.URL, found[0].ID, audio[sid])
 	}
 
 	return srv, audio

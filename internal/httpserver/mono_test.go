@@ -34,15 +34,7 @@ func TestGetMonoRecordingPlays(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.OpenSubject(t, sqlstore.Options{Terms: alimap.Terms})
 	key := []byte("0123456789abcdef0123456789abcdef")
-	blobs, err := blob.NewDir(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	nat, err := native.New(s.Store, []native.Token{{Name: "ops", Secret: "ops-token-0123456789", Tenant: "acme"}}, []string{"acme"}, native.DefaultLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nat.SetRecordings(&native.Recordings{State: s.Archive, Blobs: blobs, SigningKey: key, MaxFileBytes: 1 << 20})
+	nat := uploadsAPI(t, s, key)
 	ali, err := aliyunccc.New(s.Store, []aliyunccc.Tenant{{ID: cdr.MustTenantID("acme"), InstanceID: "ccc-acme", RPS: 100, Burst: 100,
 		Credentials: []aliyunccc.Credential{{AccessKeyID: "LTAIacme", AccessKeySecret: "acme-secret"}}}})
 	if err != nil {
@@ -69,16 +61,7 @@ func TestGetMonoRecordingPlays(t *testing.T) {
 		t.Fatalf("%v %d", err, len(found))
 	}
 	audio := wav()
-	req, _ := http.NewRequest(http.MethodPut, srv.URL+"/api/v1/records/"+found[0].ID+"/recordings/0", bytes.NewReader(audio))
-	req.Header.Set("Authorization", "Bearer ops-token-0123456789")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("upload: %d", resp.StatusCode)
-	}
+	upload(t, srv.URL, found[0].ID, audio)
 
 	c, err := openapi.NewClient(&openapi.Config{AccessKeyId: tea.String("LTAIacme"), AccessKeySecret: tea.String("acme-secret"),
 		Endpoint: tea.String(strings.TrimPrefix(srv.URL, "http://")), Protocol: tea.String("http")})
@@ -110,3 +93,35 @@ func TestGetMonoRecordingPlays(t *testing.T) {
 }
 
 func jsonInt(v int64) string { b, _ := json.Marshal(v); return string(b) }
+
+// uploadsAPI is the native API over s with recordings uploaded to a
+// directory, for the bearer token "ops-token-0123456789" of acme.
+func uploadsAPI(t *testing.T, s storetest.Subject, key []byte) *native.API {
+	t.Helper()
+	blobs, err := blob.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	nat, err := native.New(s.Store, []native.Token{{Name: "ops", Secret: "ops-token-0123456789", Tenant: "acme"}}, []string{"acme"}, native.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nat.SetRecordings(&native.Recordings{State: s.Archive, Blobs: blobs, SigningKey: key, MaxFileBytes: 1 << 20})
+	return nat
+}
+
+// upload puts audio as the first recording of record id through the
+// native API at base, as uploadsAPI's token.
+func upload(t *testing.T, base, id string, audio []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPut, base+"/api/v1/records/"+id+"/recordings/0", bytes.NewReader(audio))
+	req.Header.Set("Authorization", "Bearer ops-token-0123456789")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("upload %s: %d", id, resp.StatusCode)
+	}
+}

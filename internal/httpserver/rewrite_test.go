@@ -14,11 +14,9 @@ import (
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/api/laaffic"
-	"github.com/cdrhub/cdrhub/internal/api/native"
 	"github.com/cdrhub/cdrhub/internal/api/tencentccc"
 	lfauth "github.com/cdrhub/cdrhub/internal/auth/laaffic"
 	"github.com/cdrhub/cdrhub/internal/auth/tc3"
-	"github.com/cdrhub/cdrhub/internal/blob"
 	"github.com/cdrhub/cdrhub/internal/cdr"
 	"github.com/cdrhub/cdrhub/internal/httpserver"
 	tcclient "github.com/cdrhub/cdrhub/internal/ingest/tencentccc"
@@ -38,15 +36,7 @@ func TestRewriteURLs(t *testing.T) {
 	s := storetest.OpenSubject(t, sqlstore.Options{Terms: tcmap.Terms})
 	acme := cdr.MustTenantID("acme")
 	key := []byte("0123456789abcdef0123456789abcdef")
-	blobs, err := blob.NewDir(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	nat, err := native.New(s.Store, []native.Token{{Name: "ops", Secret: "ops-token-0123456789", Tenant: "acme"}}, []string{"acme"}, native.DefaultLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nat.SetRecordings(&native.Recordings{State: s.Archive, Blobs: blobs, SigningKey: key, MaxFileBytes: 1 << 20})
+	nat := uploadsAPI(t, s, key)
 	tc, err := tencentccc.New(s.Store, []tencentccc.Tenant{{ID: acme, SdkAppID: syncApp, RPS: 1000, Burst: 1000,
 		Credentials: []tc3.Credential{{SecretID: syncID, SecretKey: syncKey}}}})
 	if err != nil {
@@ -76,16 +66,7 @@ func TestRewriteURLs(t *testing.T) {
 	if err != nil || len(found) != 1 {
 		t.Fatalf("rw-0: %v", err)
 	}
-	req, _ := http.NewRequest(http.MethodPut, srv.URL+"/api/v1/records/"+found[0].ID+"/recordings/0", bytes.NewReader(audio))
-	req.Header.Set("Authorization", "Bearer ops-token-0123456789")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("upload: %d", resp.StatusCode)
-	}
+	upload(t, srv.URL, found[0].ID, audio)
 
 	c, err := tcclient.New(tcclient.Config{Endpoint: srv.URL, Region: "ap-guangzhou", SecretID: syncID, SecretKey: syncKey, SdkAppID: syncApp, Timeout: 10 * time.Second})
 	if err != nil {
@@ -136,15 +117,7 @@ func TestRewriteURLsLaaffic(t *testing.T) {
 	s := storetest.OpenSubject(t, sqlstore.Options{})
 	acme := cdr.MustTenantID("acme")
 	key := []byte("0123456789abcdef0123456789abcdef")
-	blobs, err := blob.NewDir(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	nat, err := native.New(s.Store, []native.Token{{Name: "ops", Secret: "ops-token-0123456789", Tenant: "acme"}}, []string{"acme"}, native.DefaultLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nat.SetRecordings(&native.Recordings{State: s.Archive, Blobs: blobs, SigningKey: key, MaxFileBytes: 1 << 20})
+	nat := uploadsAPI(t, s, key)
 	lf, err := laaffic.New(s.Store, []laaffic.Tenant{{ID: acme, APIKey: laffKey, APISecret: laffSecret, Location: time.UTC, RPS: 100, Burst: 100}}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -169,11 +142,7 @@ func TestRewriteURLsLaaffic(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 	audio := wav()
-	req, _ := http.NewRequest(http.MethodPut, srv.URL+"/api/v1/records/"+found[0].ID+"/recordings/0", bytes.NewReader(audio))
-	req.Header.Set("Authorization", "Bearer ops-token-0123456789")
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("upload: %v %v", resp, err)
-	}
+	upload(t, srv.URL, found[0].ID, audio)
 	body := fmt.Sprintf(`{"current":1,"size":10,"params":{"strTime":%q,"endTime":%q}}`,
 		start.Add(-time.Hour).Format("2006-01-02T15:04:05Z"), start.Add(time.Hour).Format("2006-01-02T15:04:05Z"))
 	q, _ := http.NewRequest(http.MethodPost, srv.URL+"/v3/voice/ccRecordQuery", strings.NewReader(body))
