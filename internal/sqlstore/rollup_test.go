@@ -27,10 +27,17 @@ type rollupStore interface {
 // fills record_counts in SQL, and opening the store fills kpi_rollup from
 // the records of every tenant the migration listed, once.
 func TestRollupsBackfill(t *testing.T) {
+	onBothDatabases(t, testBackfill)
+}
+
+// onBothDatabases runs test on a new SQLite file and on a new PostgreSQL
+// database: driver and dsn reach the database directly, beneath the
+// store; open opens (and migrates) a store on it.
+func onBothDatabases(t *testing.T, test func(t *testing.T, driver, dsn string, open func() rollupStore)) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "cdrhub.db")
 	t.Run("sqlite", func(t *testing.T) {
-		testBackfill(t, "sqlite3", "file:"+path, func() rollupStore {
+		test(t, "sqlite3", "file:"+path, func() rollupStore {
 			s, err := sqlstore.OpenSQLite(ctx, path, sqlstore.Options{CacheMiB: 4})
 			if err != nil {
 				t.Fatal(err)
@@ -40,7 +47,7 @@ func TestRollupsBackfill(t *testing.T) {
 	})
 	t.Run("postgres", func(t *testing.T) {
 		dsn := dbtest.Postgres(t)
-		testBackfill(t, "pgx", dsn, func() rollupStore {
+		test(t, "pgx", dsn, func() rollupStore {
 			s, err := sqlstore.OpenPostgres(ctx, dsn, sqlstore.Options{Readers: 2})
 			if err != nil {
 				t.Fatal(err)
@@ -118,27 +125,7 @@ func testBackfill(t *testing.T, driver, dsn string, open func() rollupStore) {
 // Migration 0012 fills kpi_agent_daily in SQL for the offsets each tenant
 // already keeps: the rows the store would have kept.
 func TestAgentDailyMigration(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "cdrhub.db")
-	t.Run("sqlite", func(t *testing.T) {
-		testAgentDailyMigration(t, "sqlite3", "file:"+path, func() rollupStore {
-			s, err := sqlstore.OpenSQLite(ctx, path, sqlstore.Options{CacheMiB: 4})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s
-		})
-	})
-	t.Run("postgres", func(t *testing.T) {
-		dsn := dbtest.Postgres(t)
-		testAgentDailyMigration(t, "pgx", dsn, func() rollupStore {
-			s, err := sqlstore.OpenPostgres(ctx, dsn, sqlstore.Options{Readers: 2})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s
-		})
-	})
+	onBothDatabases(t, testAgentDailyMigration)
 }
 
 func testAgentDailyMigration(t *testing.T, driver, dsn string, open func() rollupStore) {
