@@ -57,6 +57,15 @@ func (d *dialect) rebind(query string) string {
 	return b.String()
 }
 
+// changed reports whether an Exec changed a row, its errors translated.
+func (d *dialect) changed(res sql.Result, err error) (bool, error) {
+	if err != nil {
+		return false, d.formatError(err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, d.formatError(err)
+}
+
 var sqliteDialect = &dialect{
 	name:        "sqlite",
 	steer:       true,

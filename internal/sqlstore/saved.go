@@ -238,16 +238,12 @@ func (s savedSQL) delete(ctx context.Context, t cdr.TenantID, owner string, id i
 	if !isOwner(owner) {
 		return errNoSavedSearch
 	}
-	res, err := s.write.ExecContext(ctx, s.d.rebind(`DELETE FROM console_saved_searches
-		WHERE tenant_id = ? AND owner = ? AND id = ?`), t.String(), owner, id)
+	changed, err := s.d.changed(s.write.ExecContext(ctx, s.d.rebind(`DELETE FROM console_saved_searches
+		WHERE tenant_id = ? AND owner = ? AND id = ?`), t.String(), owner, id))
 	if err != nil {
-		return s.d.formatError(err)
+		return err
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return s.d.formatError(err)
-	}
-	if n == 0 {
+	if !changed {
 		return errNoSavedSearch
 	}
 	return nil

@@ -114,18 +114,14 @@ func (s sessionSQL) create(ctx context.Context, ses cdr.Session) error {
 	if ses.Admin {
 		admin = 1
 	}
-	res, err := s.write.ExecContext(ctx, s.d.rebind(`INSERT INTO console_sessions
+	changed, err := s.d.changed(s.write.ExecContext(ctx, s.d.rebind(`INSERT INTO console_sessions
 			(id, tenant_id, principal, admin, csrf, lang, created_at, seen_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
-		ses.ID, ses.Tenant.String(), ses.Principal, admin, ses.CSRF, ses.Lang, ses.CreatedAt, ses.SeenAt)
+		ses.ID, ses.Tenant.String(), ses.Principal, admin, ses.CSRF, ses.Lang, ses.CreatedAt, ses.SeenAt))
 	if err != nil {
-		return s.d.formatError(err)
+		return err
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return s.d.formatError(err)
-	}
-	if n == 0 {
+	if !changed {
 		return cdr.Errorf(cdr.EINVALID, "session id: already in use")
 	}
 	return nil
@@ -163,16 +159,12 @@ func (s sessionSQL) touch(ctx context.Context, id string, at int64) error {
 	if !cdr.IsSessionID(id) {
 		return errNoSession
 	}
-	res, err := s.write.ExecContext(ctx, s.d.rebind(`UPDATE console_sessions
-		SET seen_at = CASE WHEN seen_at < ? THEN ? ELSE seen_at END WHERE id = ?`), at, at, id)
+	changed, err := s.d.changed(s.write.ExecContext(ctx, s.d.rebind(`UPDATE console_sessions
+		SET seen_at = CASE WHEN seen_at < ? THEN ? ELSE seen_at END WHERE id = ?`), at, at, id))
 	if err != nil {
-		return s.d.formatError(err)
+		return err
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return s.d.formatError(err)
-	}
-	if n == 0 {
+	if !changed {
 		return errNoSession
 	}
 	return nil
@@ -187,15 +179,11 @@ func (s sessionSQL) setLang(ctx context.Context, id string, lang string) error {
 	if len(lang) > cdr.MaxSessionLang || !storable(lang) {
 		return errSessionLang
 	}
-	res, err := s.write.ExecContext(ctx, s.d.rebind(`UPDATE console_sessions SET lang = ? WHERE id = ?`), lang, id)
+	changed, err := s.d.changed(s.write.ExecContext(ctx, s.d.rebind(`UPDATE console_sessions SET lang = ? WHERE id = ?`), lang, id))
 	if err != nil {
-		return s.d.formatError(err)
+		return err
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return s.d.formatError(err)
-	}
-	if n == 0 {
+	if !changed {
 		return errNoSession
 	}
 	return nil

@@ -433,7 +433,7 @@ func (s syncSQL) renew(ctx context.Context, t cdr.TenantID, source cdr.Source, h
 	if err := checkLease(t, source, ttl, now, h); err != nil {
 		return false, err
 	}
-	return s.changed(s.write.ExecContext(ctx, s.d.rebind(`UPDATE sync_leases SET expires_at = ? WHERE `+holderIs),
+	return s.d.changed(s.write.ExecContext(ctx, s.d.rebind(`UPDATE sync_leases SET expires_at = ? WHERE `+holderIs),
 		now.UnixMilli()+ttl.Milliseconds(), t.String(), string(source), h.ID, h.Host, h.PID))
 }
 
@@ -444,7 +444,7 @@ func (s syncSQL) release(ctx context.Context, t cdr.TenantID, source cdr.Source,
 	if err := h.Check(); err != nil {
 		return false, err
 	}
-	return s.changed(s.write.ExecContext(ctx, s.d.rebind(`DELETE FROM sync_leases WHERE `+holderIs),
+	return s.d.changed(s.write.ExecContext(ctx, s.d.rebind(`DELETE FROM sync_leases WHERE `+holderIs),
 		t.String(), string(source), h.ID, h.Host, h.PID))
 }
 
@@ -453,16 +453,7 @@ func (s syncSQL) takeOver(ctx context.Context, t cdr.TenantID, source cdr.Source
 		return false, err
 	}
 	at := now.UnixMilli()
-	return s.changed(s.write.ExecContext(ctx, s.d.rebind(`UPDATE sync_leases
+	return s.d.changed(s.write.ExecContext(ctx, s.d.rebind(`UPDATE sync_leases
 		SET holder_id = ?, holder_host = ?, holder_pid = ?, acquired_at = ?, expires_at = ? WHERE `+holderIs),
 		to.ID, to.Host, to.PID, at, at+ttl.Milliseconds(), t.String(), string(source), from.ID, from.Host, from.PID))
-}
-
-// changed reports whether an Exec changed a row.
-func (s syncSQL) changed(res sql.Result, err error) (bool, error) {
-	if err != nil {
-		return false, s.d.formatError(err)
-	}
-	n, err := res.RowsAffected()
-	return n > 0, s.d.formatError(err)
 }
