@@ -19,6 +19,7 @@ import (
 
 	"github.com/cdrhub/cdrhub/internal/analytics"
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/clocktest"
 	"github.com/cdrhub/cdrhub/internal/ingest"
 	"github.com/cdrhub/cdrhub/internal/query"
 	"github.com/cdrhub/cdrhub/internal/recordings"
@@ -49,37 +50,19 @@ func mustZone(name string) *time.Location {
 	return loc
 }
 
-// clock is a settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // env is a console over a new store, served on loopback.
 type env struct {
 	t     testing.TB
 	db    storetest.Subject
 	c     *Console
 	srv   *httptest.Server
-	clock *clock
+	clock *clocktest.Clock
 }
 
 func newEnv(t testing.TB, change ...func(*Options)) *env {
 	t.Helper()
 	db := storetest.OpenSubject(t, sqlstore.Options{})
-	clk := &clock{t: time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC))
 	o := Options{Store: db.Store, Sessions: db.Sessions, KPIs: db.Rollups, Archive: db.Archive, Saved: db.Saved, Now: clk.Now,
 		Tokens: []Token{
 			{Name: "acme-ops", Secret: acmeToken, Tenant: "acme"},

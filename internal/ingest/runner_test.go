@@ -10,27 +10,10 @@ import (
 	"time"
 
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/clocktest"
 	"github.com/cdrhub/cdrhub/internal/ingest"
 	"github.com/cdrhub/cdrhub/internal/metrics"
 )
-
-// clock is a fake time shared by a runner's goroutines.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 var (
 	me      = cdr.LeaseHolder{ID: "me", Host: "host-a", PID: 100}
@@ -41,10 +24,10 @@ var (
 // runnerEnv is a runner over one source of the fake vendor, its clock
 // fake; waits of the lease renewal and gauge loops (LeaseRenew) last until
 // their context ends, other waits move the clock.
-func runnerEnv(t *testing.T, f *fake) (*env, *ingest.Runner, *clock, *metrics.Registry) {
+func runnerEnv(t *testing.T, f *fake) (*env, *ingest.Runner, *clocktest.Clock, *metrics.Registry) {
 	t.Helper()
 	e := newEnv(t, f)
-	c := &clock{t: e.now}
+	c := clocktest.New(e.now)
 	f.now = c.Now
 	reg := metrics.NewRegistry()
 	j := e.job()

@@ -20,6 +20,7 @@ import (
 
 	"github.com/cdrhub/cdrhub/internal/blob"
 	"github.com/cdrhub/cdrhub/internal/cdr"
+	"github.com/cdrhub/cdrhub/internal/clocktest"
 	"github.com/cdrhub/cdrhub/internal/httpx/httpxtest"
 	"github.com/cdrhub/cdrhub/internal/metrics"
 	"github.com/cdrhub/cdrhub/internal/sqlstore"
@@ -32,7 +33,7 @@ type env struct {
 	t     testing.TB
 	store *sqlstore.SQLite
 	blobs *blob.Dir
-	clk   *fakeClock
+	clk   *clocktest.Clock
 	srv   *httptest.Server
 	a     *Archiver
 	reg   *metrics.Registry

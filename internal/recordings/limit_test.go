@@ -7,28 +7,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cdrhub/cdrhub/internal/clocktest"
 )
 
-// fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+// newFakeClock is the tests' clock, stopped at 2026-06-01T12:00Z.
+func newFakeClock() *clocktest.Clock {
+	return clocktest.New(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC))
 }
 
 func TestBucket(t *testing.T) {
