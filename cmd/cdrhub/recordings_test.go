@@ -180,6 +180,23 @@ func files(t *testing.T, p *process, session string) []fileView {
 	return rec.Files
 }
 
+// servedArchived waits up to 30 s for serve to have synced the Tencent
+// session and archived its one file, and returns its files.
+func servedArchived(t *testing.T, p *process, session string) []fileView {
+	t.Helper()
+	var fs []fileView
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		if code, _ := get(t, p, "/api/v1/records/"+url.PathEscape(cdr.RecordID("down", cdr.SourceTencentCCC, session)), syncToken); code == 200 {
+			if fs = files(t, p, session); len(fs) == 1 && fs[0].Archived {
+				return fs
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not archived by serve: %+v\n%s", fs, p.stderr)
+		}
+	}
+}
+
 // blobs lists the archive directory's stored files (not its temporaries).
 func blobs(t *testing.T, dir string) map[string]bool {
 	t.Helper()
@@ -337,17 +354,7 @@ func TestServeArchives(t *testing.T) {
 	path := filepath.Join(r.dir, "serve.yaml")
 	writeFile(t, path, cfg)
 	p := start(t, "--config", path)
-	var fs []fileView
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-		if code, _ := get(t, p, "/api/v1/records/"+url.PathEscape(cdr.RecordID("down", cdr.SourceTencentCCC, "served")), syncToken); code == 200 {
-			if fs = files(t, p, "served"); len(fs) == 1 && fs[0].Archived {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not archived by serve: %+v\n%s", fs, p.stderr)
-		}
-	}
+	fs := servedArchived(t, p, "served")
 	_, st := get(t, p, "/api/v1/sync", syncToken)
 	if !bytes.Contains(st, []byte(`"recordings":{"pending":0,"archived":1,"bytes":30000`)) {
 		t.Errorf("sync status: %s", st)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,17 +44,7 @@ func TestServeArchivesToS3(t *testing.T) {
 	path := filepath.Join(r.dir, "serve.yaml")
 	writeFile(t, path, cfg)
 	p := start(t, "--config", path)
-	var fs []fileView
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-		if code, _ := get(t, p, "/api/v1/records/"+url.PathEscape(cdr.RecordID("down", cdr.SourceTencentCCC, "in-s3")), syncToken); code == 200 {
-			if fs = files(t, p, "in-s3"); len(fs) == 1 && fs[0].Archived {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not archived by serve: %+v\n%s", fs, p.stderr)
-		}
-	}
+	fs := servedArchived(t, p, "in-s3")
 	// The object is in the bucket, under the prefix.
 	store, err := blob.NewS3(context.Background(), blob.S3Config{Endpoint: s3.Endpoint, Bucket: s3.Bucket, Prefix: prefix,
 		AccessKeyID: s3.AccessKey, SecretAccessKey: s3.Secret, SpoolDir: t.TempDir()})
