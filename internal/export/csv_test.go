@@ -106,7 +106,16 @@ func writeCSV(t testing.TB, recs [][]byte, opt Options) string {
 	t.Helper()
 	var out bytes.Buffer
 	bw := bufio.NewWriter(&out)
-	w, err := New("csv", bw, opt)
+	writeAll(t, "csv", bw, recs, opt)
+	bw.Flush()
+	return out.String()
+}
+
+// writeAll writes recs to out with the writer of format and opt, and
+// closes it.
+func writeAll(t testing.TB, format string, out io.Writer, recs [][]byte, opt Options) {
+	t.Helper()
+	w, err := New(format, out, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,8 +127,6 @@ func writeCSV(t testing.TB, recs [][]byte, opt Options) string {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	bw.Flush()
-	return out.String()
 }
 
 func testRecords(t testing.TB) [][]byte {

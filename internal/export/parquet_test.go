@@ -68,18 +68,7 @@ func parquetRecords(t testing.TB) [][]byte {
 func writeParquet(t testing.TB, recs [][]byte, opt Options) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	w, err := New("parquet", &buf, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range recs {
-		if err := w.Write(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeAll(t, "parquet", &buf, recs, opt)
 	return buf.Bytes()
 }
 
